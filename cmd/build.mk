@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Commands: each cmd/hypmem-*.c is one program linked with libhypmem.a.
+CMD_SRCS := $(sort $(wildcard cmd/hypmem-*.c))
+CMDS     := $(CMD_SRCS:cmd/%.c=$(BUILD)/%)
+
+all: $(CMDS)
+
+$(BUILD)/cmd/%.o: cmd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/hypmem-%: $(BUILD)/cmd/hypmem-%.o $(HYPMEM_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

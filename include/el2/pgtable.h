@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Page tables for the EL2 core: the hyp stage-1 (pkvm_pgtable) and, later,
+ * the host stage-2.  4K granule, levels 0..3, kernel names and descriptor
+ * bits (arch/arm64/include/asm/kvm_pgtable.h).
+ *
+ * A walk visits entries with a visitor that receives a const context; flags
+ * choose whether it sees leaves, tables before their children, and tables
+ * after them.  Table pages are refcounted through mm_ops: a table page holds
+ * one reference for itself plus one per valid entry (and, on stage-2, per
+ * counted invalid entry).
+ */
+#ifndef EL2_PGTABLE_H
+#define EL2_PGTABLE_H
+
+#include "el2/types.h"
+
+typedef u64 kvm_pte_t;
+
+#define KVM_PGTABLE_FIRST_LEVEL	    0
+#define KVM_PGTABLE_LAST_LEVEL	    3
+#define KVM_PGTABLE_MAX_LEVELS	    4
+#define KVM_PGTABLE_MIN_BLOCK_LEVEL 1
+#define PTRS_PER_PTE		    512
+
+#define KVM_PTE_VALID		 BIT(0)
+#define KVM_PTE_TYPE		 BIT(1)
+#define KVM_PTE_TYPE_BLOCK	 0
+#define KVM_PTE_TYPE_PAGE	 1
+#define KVM_PTE_TYPE_TABLE	 1
+#define KVM_PTE_ADDR_MASK	 GENMASK(47, PAGE_SHIFT)
+
+#define KVM_PTE_LEAF_ATTR_LO		 GENMASK(11, 2)
+#define KVM_PTE_LEAF_ATTR_LO_S1_ATTRIDX	 GENMASK(4, 2)
+#define KVM_PTE_LEAF_ATTR_LO_S1_AP	 GENMASK(7, 6)
+#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RO	 3UL
+#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RW	 1UL
+#define KVM_PTE_LEAF_ATTR_LO_S1_SH	 GENMASK(9, 8)
+#define KVM_PTE_LEAF_ATTR_LO_S1_SH_IS	 3UL
+#define KVM_PTE_LEAF_ATTR_LO_S1_AF	 BIT(10)
+#define KVM_PTE_LEAF_ATTR_HI		 GENMASK(63, 50)
+#define KVM_PTE_LEAF_ATTR_HI_SW		 GENMASK(58, 55)
+#define KVM_PTE_LEAF_ATTR_HI_S1_XN	 BIT(54)
+
+/* MAIR_EL2 indices, as the image programs them. */
+#define MT_NORMAL	0
+#define MT_DEVICE_nGnRE 1
+
+enum kvm_pgtable_prot {
+	KVM_PGTABLE_PROT_X = BIT(0),
+	KVM_PGTABLE_PROT_W = BIT(1),
+	KVM_PGTABLE_PROT_R = BIT(2),
+	KVM_PGTABLE_PROT_DEVICE = BIT(3),
+	KVM_PGTABLE_PROT_SW0 = BIT(55),
+	KVM_PGTABLE_PROT_SW1 = BIT(56),
+	KVM_PGTABLE_PROT_SW2 = BIT(57),
+	KVM_PGTABLE_PROT_SW3 = BIT(58),
+};
+
+#define PAGE_HYP	  (KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W)
+#define PAGE_HYP_EXEC	  (KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_X)
+#define PAGE_HYP_RO	  (KVM_PGTABLE_PROT_R)
+#define PAGE_HYP_DEVICE	  (PAGE_HYP | KVM_PGTABLE_PROT_DEVICE)
+
+struct kvm_pgtable_mm_ops {
+	void *(*zalloc_page)(void *arg);
+	void (*get_page)(void *addr);
+	void (*put_page)(void *addr);
+	int (*page_count)(void *addr);
+	void *(*phys_to_virt)(phys_addr_t phys);
+	phys_addr_t (*virt_to_phys)(void *addr);
+};
+
+/*
+ * struct kvm_pgtable - a page table.  Recent kernels type start_level as s8
+ * (LPA2 allows level -1); v6.1 used u32.  Layout 8 follows the former.
+ */
+struct kvm_pgtable {
+	u32 ia_bits;
+#if HYP_PAGE_LAYOUT == 8
+	s8 start_level;
+#else
+	u32 start_level;
+#endif
+	kvm_pte_t *pgd;
+	struct kvm_pgtable_mm_ops *mm_ops;
+	/* Stage-2 only */
+	void *mmu;
+	u32 flags;
+	void *force_pte_cb;
+};
+
+enum kvm_pgtable_walk_flags {
+	KVM_PGTABLE_WALK_LEAF = BIT(0),
+	KVM_PGTABLE_WALK_TABLE_PRE = BIT(1),
+	KVM_PGTABLE_WALK_TABLE_POST = BIT(2),
+};
+
+struct kvm_pgtable_visit_ctx {
+	kvm_pte_t *ptep;
+	kvm_pte_t old;
+	void *arg;
+	struct kvm_pgtable_mm_ops *mm_ops;
+	u64 start;
+	u64 addr;
+	u64 end;
+	s8 level;
+	enum kvm_pgtable_walk_flags flags;
+};
+
+typedef int (*kvm_pgtable_visitor_fn_t)(const struct kvm_pgtable_visit_ctx *ctx,
+					enum kvm_pgtable_walk_flags visit);
+
+struct kvm_pgtable_walker {
+	kvm_pgtable_visitor_fn_t cb;
+	void *arg;
+	enum kvm_pgtable_walk_flags flags;
+};
+
+static inline u64 kvm_granule_shift(s8 level)
+{
+	/* 39, 30, 21, 12 for levels 0..3 */
+	return (PAGE_SHIFT - 3) * (4 - level) + 3;
+}
+
+static inline u64 kvm_granule_size(s8 level)
+{
+	return 1UL << kvm_granule_shift(level);
+}
+
+static inline bool kvm_pte_valid(kvm_pte_t pte)
+{
+	return pte & KVM_PTE_VALID;
+}
+
+static inline bool kvm_pte_table(kvm_pte_t pte, s8 level)
+{
+	if (level == KVM_PGTABLE_LAST_LEVEL)
+		return false;
+	if (!kvm_pte_valid(pte))
+		return false;
+	return ((pte & KVM_PTE_TYPE) >> 1) == KVM_PTE_TYPE_TABLE;
+}
+
+static inline phys_addr_t kvm_pte_to_phys(kvm_pte_t pte)
+{
+	return pte & KVM_PTE_ADDR_MASK;
+}
+
+int kvm_pgtable_walk(struct kvm_pgtable *pgt, u64 addr, u64 size,
+		     struct kvm_pgtable_walker *walker);
+int kvm_pgtable_get_leaf(struct kvm_pgtable *pgt, u64 addr, kvm_pte_t *ptep, s8 *level);
+
+int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits,
+			 struct kvm_pgtable_mm_ops *mm_ops);
+int kvm_pgtable_hyp_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys,
+			enum kvm_pgtable_prot prot);
+u64 kvm_pgtable_hyp_unmap(struct kvm_pgtable *pgt, u64 addr, u64 size);
+
+#endif /* EL2_PGTABLE_H */

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The hyp stage-1 address space: linear mappings, private VA range,
+ * vmemmap backing, and the sizing helpers for the carve-out.
+ */
+#include "el2/gfp.h"
+#include "el2/mm.h"
+#include "el2/string.h"
+
+struct kvm_pgtable pkvm_pgtable;
+hyp_spinlock_t pkvm_pgd_lock;
+
+struct memblock_region hyp_memory[HYP_MEMBLOCK_REGIONS];
+unsigned int hyp_memblock_nr;
+
+s64 hyp_physvirt_offset;
+u64 __io_map_base;
+static u64 __io_map_next;
+
+int pkvm_create_mappings_locked(void *from, void *to, enum kvm_pgtable_prot prot)
+{
+	unsigned long start = ALIGN_DOWN((unsigned long)from, PAGE_SIZE);
+	unsigned long end = PAGE_ALIGN((unsigned long)to);
+
+	hyp_assert_lock_held(&pkvm_pgd_lock);
+	if (end <= start)
+		return -EINVAL;
+	return kvm_pgtable_hyp_map(&pkvm_pgtable, start, end - start, __hyp_pa(start), prot);
+}
+
+int pkvm_create_mappings(void *from, void *to, enum kvm_pgtable_prot prot)
+{
+	int ret;
+
+	hyp_spin_lock(&pkvm_pgd_lock);
+	ret = pkvm_create_mappings_locked(from, to, prot);
+	hyp_spin_unlock(&pkvm_pgd_lock);
+	return ret;
+}
+
+/* Reserve @size bytes of private VA, page aligned, below __hyp_vmemmap. */
+int pkvm_alloc_private_va_range(size_t size, unsigned long *haddr)
+{
+	u64 base, end;
+
+	hyp_spin_lock(&pkvm_pgd_lock);
+	base = __io_map_next;
+	end = base + PAGE_ALIGN(size);
+	if (end < base || end > __hyp_vmemmap) {
+		hyp_spin_unlock(&pkvm_pgd_lock);
+		return -ENOMEM;
+	}
+	__io_map_next = end;
+	hyp_spin_unlock(&pkvm_pgd_lock);
+	*haddr = base;
+	return 0;
+}
+
+int __pkvm_create_private_mapping(phys_addr_t phys, size_t size, enum kvm_pgtable_prot prot,
+				  unsigned long *haddr)
+{
+	unsigned long addr;
+	int ret;
+
+	size = PAGE_ALIGN(size + (phys & ~PAGE_MASK));
+	ret = pkvm_alloc_private_va_range(size, &addr);
+	if (ret)
+		return ret;
+
+	hyp_spin_lock(&pkvm_pgd_lock);
+	ret = kvm_pgtable_hyp_map(&pkvm_pgtable, addr, size, phys, prot);
+	hyp_spin_unlock(&pkvm_pgd_lock);
+	if (ret)
+		return ret;
+
+	*haddr = addr + (phys & ~PAGE_MASK);
+	return 0;
+}
+
+/* Map @size bytes of @phys at a private VA that was reserved earlier. */
+int pkvm_map_private_va_range(unsigned long va, phys_addr_t phys, size_t size)
+{
+	int ret;
+
+	if (!IS_ALIGNED(va | phys | size, PAGE_SIZE))
+		return -EINVAL;
+	if (va < __io_map_base || va + size > __io_map_next)
+		return -ERANGE;
+
+	hyp_spin_lock(&pkvm_pgd_lock);
+	ret = kvm_pgtable_hyp_map(&pkvm_pgtable, va, size, phys, PAGE_HYP);
+	hyp_spin_unlock(&pkvm_pgd_lock);
+	return ret;
+}
+
+/* The PA behind a private VA, or 0 when it is not mapped. */
+phys_addr_t pkvm_private_va_range_pa(unsigned long va)
+{
+	kvm_pte_t pte = 0;
+	s8 level = 0;
+
+	hyp_spin_lock(&pkvm_pgd_lock);
+	kvm_pgtable_get_leaf(&pkvm_pgtable, va, &pte, &level);
+	hyp_spin_unlock(&pkvm_pgd_lock);
+	if (!kvm_pte_valid(pte))
+		return 0;
+	return kvm_pte_to_phys(pte) + (va & (kvm_granule_size(level) - 1));
+}
+
+/*
+ * Back the vmemmap entries of every hyp_memory region with pages taken, in
+ * order, from the physically contiguous block at @back.  Neighbouring
+ * regions may share a vmemmap page; it is mapped once.
+ */
+int hyp_back_vmemmap(phys_addr_t back)
+{
+	u64 prev_end = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < hyp_memblock_nr; i++) {
+		struct memblock_region *reg = &hyp_memory[i];
+		u64 start = ALIGN_DOWN((u64)hyp_phys_to_page(reg->base), PAGE_SIZE);
+		u64 end = PAGE_ALIGN((u64)hyp_phys_to_page(reg->base + reg->size));
+
+		start = max(start, prev_end);
+		if (start >= end)
+			continue;
+
+		hyp_spin_lock(&pkvm_pgd_lock);
+		ret = kvm_pgtable_hyp_map(&pkvm_pgtable, start, end - start, back, PAGE_HYP);
+		hyp_spin_unlock(&pkvm_pgd_lock);
+		if (ret)
+			return ret;
+		memset((void *)start, 0, end - start);
+		back += end - start;
+		prev_end = end;
+	}
+	return 0;
+}
+
+/*
+ * Place the idmap, then derive the private range and the vmemmap from it as
+ * the kernel does: the private range is the quarter of the VA space that
+ * does not hold the idmap, and the vmemmap sits in its upper half.
+ */
+int hyp_create_idmap(u32 hyp_va_bits, phys_addr_t idmap_start, phys_addr_t idmap_end)
+{
+	int ret;
+
+	hyp_spin_lock(&pkvm_pgd_lock);
+	ret = kvm_pgtable_hyp_map(&pkvm_pgtable, idmap_start, idmap_end - idmap_start,
+				  idmap_start, PAGE_HYP_EXEC);
+	hyp_spin_unlock(&pkvm_pgd_lock);
+	if (ret)
+		return ret;
+
+	__io_map_base = (idmap_start & BIT(hyp_va_bits - 2)) ^ BIT(hyp_va_bits - 2);
+	__io_map_next = __io_map_base;
+	__hyp_vmemmap = __io_map_base | BIT(hyp_va_bits - 3);
+	return 0;
+}
+
+/* Worst case: every page of @nr_pages mapped with 4K pages. */
+unsigned long __hyp_pgtable_max_pages(unsigned long nr_pages)
+{
+	unsigned long total = 0;
+	int i;
+
+	for (i = KVM_PGTABLE_FIRST_LEVEL; i <= KVM_PGTABLE_LAST_LEVEL; i++) {
+		nr_pages = DIV_ROUND_UP(nr_pages, PTRS_PER_PTE);
+		total += nr_pages;
+	}
+	return total;
+}
+
+unsigned long __hyp_pgtable_total_pages(void)
+{
+	unsigned long res = 0;
+	unsigned int i;
+
+	for (i = 0; i < hyp_memblock_nr; i++)
+		res += __hyp_pgtable_max_pages(hyp_memory[i].size >> PAGE_SHIFT);
+	return res;
+}
+
+unsigned long hyp_s1_pgtable_pages(void)
+{
+	/* All of memory, plus 1 GiB of private mappings. */
+	return __hyp_pgtable_total_pages() + __hyp_pgtable_max_pages(SZ_1G >> PAGE_SHIFT);
+}
+
+unsigned long host_s2_pgtable_pages(void)
+{
+	/* 16 pages cover the worst concatenated PGD; 1 GiB for MMIO. */
+	return __hyp_pgtable_total_pages() + 16 + __hyp_pgtable_max_pages(SZ_1G >> PAGE_SHIFT);
+}
+
+unsigned long hyp_vmemmap_pages(size_t vmemmap_entry_size)
+{
+	unsigned long res = 0;
+	u64 prev_end = 0;
+	unsigned int i;
+
+	for (i = 0; i < hyp_memblock_nr; i++) {
+		u64 first = hyp_memory[i].base >> PAGE_SHIFT;
+		u64 last = (hyp_memory[i].base + hyp_memory[i].size) >> PAGE_SHIFT;
+		u64 start = ALIGN_DOWN(first * vmemmap_entry_size, PAGE_SIZE);
+		u64 end = PAGE_ALIGN(last * vmemmap_entry_size);
+
+		start = max(start, prev_end);
+		if (start < end)
+			res += (end - start) >> PAGE_SHIFT;
+		prev_end = max(prev_end, end);
+	}
+	return res;
+}

@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The host library: every lib/hypmem/*.c goes into $(BUILD)/libhypmem.a.
+HYPMEM_SRCS := $(sort $(wildcard lib/hypmem/*.c))
+HYPMEM_OBJS := $(HYPMEM_SRCS:%.c=$(BUILD)/%.o)
+HYPMEM_LIB  := $(BUILD)/libhypmem.a
+
+all: $(HYPMEM_LIB)
+
+$(BUILD)/lib/hypmem/%.o: lib/hypmem/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(HYPMEM_LIB): $(HYPMEM_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^

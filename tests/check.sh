@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The whole test suite: unit tests, integration tests, then the unit tests
+# again under ASan+UBSan.  Prints one TAP stream and a final
+# "N passed, N failed" line (tests/run.sh).
+set -u
+BUILD=${BUILD:-build}
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
+for t in $(find "$BUILD/tests/unit" -maxdepth 1 -type f -perm -u+x | sort); do
+	echo "$t" >>"$list"
+done
+for t in $(ls tests/integration/*.sh tests/integration/*.py 2>/dev/null | sort); do
+	echo "env BUILD=$BUILD $t" >>"$list"
+done
+for t in $(find "$BUILD/asan/tests/unit" -maxdepth 1 -type f -perm -u+x 2>/dev/null | sort); do
+	echo "$t" >>"$list"
+done
+exec tests/run.sh -f "$list"

@@ -1,0 +1,22 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Install the Debian packages hypmem needs to build, test and run its demo.
+# Only missing packages are installed; nothing happens when all are present.
+set -e
+PKGS="make gcc pkg-config python3 libdw-dev libelf-dev libjson-c-dev libncurses-dev
+libkdumpfile-dev gcc-aarch64-linux-gnu qemu-system-arm clang libclang-rt-14-dev file
+binutils libxml2-utils tmux"
+[ -n "$HYPMEM_EXTRA_PKGS" ] && PKGS="$PKGS $HYPMEM_EXTRA_PKGS"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

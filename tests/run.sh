@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Run test programs that print TAP ("ok N name" / "not ok N name"), echo
+# their output, count the results and end with "N passed, N failed".
+# A program that exits non-zero without printing any "not ok" counts as one
+# failure (a crash, a sanitizer report, a missing binary).
+# Usage: tests/run.sh LABEL PROGRAM [ARGS...] -- PROGRAM ... ; or with -f FILE
+# listing one command per line.
+pass=0; fail=0
+label=${RUN_LABEL:-}
+run_one() {
+	out=$(mktemp)
+	"$@" >"$out" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$out")
+	f=$(grep -c '^not ok ' "$out")
+	sed "s|^|${label:+$label: }|" "$out"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "${label:+$label: }not ok - $* exited with status $rc"
+		f=1
+	fi
+	pass=$((pass + p)); fail=$((fail + f))
+	rm -f "$out"
+}
+if [ "$1" = "-f" ]; then
+	while IFS= read -r line; do
+		[ -z "$line" ] && continue
+		# shellcheck disable=SC2086
+		run_one $line
+	done <"$2"
+else
+	for cmd in "$@"; do
+		# shellcheck disable=SC2086
+		run_one $cmd
+	done
+fi
+echo "${label:+$label: }$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

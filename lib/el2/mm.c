@@ -132,7 +132,8 @@ int hyp_back_vmemmap(phys_addr_t back)
 		hyp_spin_unlock(&pkvm_pgd_lock);
 		if (ret)
 			return ret;
-		memset((void *)start, 0, end - start);
+		/* Zero through the linear alias: the new table is not live yet. */
+		memset(hyp_phys_to_virt(back), 0, end - start);
 		back += end - start;
 		prev_end = end;
 	}

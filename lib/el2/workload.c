@@ -161,10 +161,17 @@ void workload_run(struct workload *wl)
 	for (op = 0; op < wl->ops; op++) {
 		unsigned int r = wl_rand(wl) % 100;
 		unsigned int pi = wl_rand(wl) % wl->nr_pools;
+		struct workload_pool *wp = &wl->pools[pi];
+		/*
+		 * Hold the pool around 60% full: allocate more often below
+		 * that, free more often above, so both used and free blocks
+		 * of every order remain.
+		 */
+		unsigned int alloc_pct = wp->held_pages * 10 < wp->baseline_free * 6 ? 50 : 25;
 
-		if (r < 45 || !wl->nr_blocks)
+		if (r < alloc_pct || !wl->nr_blocks)
 			do_alloc(wl, pi);
-		else if (r < 80)
+		else if (r < 85)
 			do_put(wl);
 		else
 			do_get(wl);

@@ -55,6 +55,43 @@ include tests/build.mk
 deps:
 	@tests/install-deps.sh
 
+# The demo: boot the EL2 image under QEMU, let its workload run, take an ELF
+# and a kdump-compressed dump, and summarise the ELF one.
+DEMO_DIR := $(BUILD)/demo
+.PHONY: demo-run
+demo: deps
+	$(MAKE) demo-run
+
+demo-run: all
+	tests/qemu/hypmem-qemu --image $(BUILD)/el2/L$(LAYOUT)/el2.elf --out $(DEMO_DIR) \
+		--mem $(MEM) --seed $(SEED) --ops $(OPS)
+	@echo
+	@echo '$$ hypmem-stat $(DEMO_DIR)/el2.elf $(DEMO_DIR)/vmcore'
+	@$(BUILD)/hypmem-stat $(DEMO_DIR)/el2.elf $(DEMO_DIR)/vmcore
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/hypmem $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(CMDS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(HYPMEM_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/hypmem/*.h $(DESTDIR)$(PREFIX)/include/hypmem/
+	install -m 644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	for c in $(notdir $(CMDS)); do \
+		install -m 644 completions/bash/hypmem $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$c; \
+	done
+	install -m 644 completions/zsh/_hypmem $(DESTDIR)$(PREFIX)/share/zsh/site-functions/
+	for c in $(notdir $(CMDS)); do \
+		install -m 644 completions/fish/hypmem.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$c.fish; \
+	done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1|' -e 's|@PKGS@|$(HOST_PKGS)|' \
+		lib/hypmem/hypmem.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/hypmem.pc
+
 clean:
 	rm -rf $(BUILD)
 

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Buddy pools (struct hyp_pool): free lists walked and checked.
+ *
+ * Every pointer on a free list is a claim.  A node must be a hyp linear VA
+ * of a page-aligned page inside the pool (or, in the v5.13 layout, the
+ * "node" member of a vmemmap entry of such a page); its vmemmap entry must
+ * say refcount 0 and the list's order; the block must be aligned to its
+ * order and end inside the pool; its tail pages must carry HYP_NO_ORDER.
+ * Walks are capped at one step per pool page and run Brent's cycle
+ * detection.  After the walk, two checks need the whole picture: the buddy
+ * of a free block of order k is not itself a free block of order k (they
+ * would have merged), and every free head in the vmemmap is on a list.
+ *
+ * The list heads of orders at or above max_order may be uninitialised (the
+ * kernel only initialises the lists a pool can use); an all-zero head there
+ * is "not in use", not corruption.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypmem/decode.h"
+
+#define POOL_STRUCT_MAX 4096
+
+struct pool_layout {
+	struct hypmem_type type;
+	struct hypmem_field range_start, range_end, max_order;
+	uint32_t free_area_offset;
+	uint32_t nr_areas;
+	uint32_t list_size;
+	struct hypmem_field next, prev;
+};
+
+struct pool_walk {
+	struct hypmem_target *t;
+	struct hypmem_findings *f;
+	const struct hypmem_hyp_page_layout *hp;
+	struct hypmem_pool *pool;
+	uint64_t first_pfn;
+	uint8_t *is_head;	/* per pool page: 0, or order+1 of a listed head */
+};
+
+static struct hypmem_error *pool_layout(struct hypmem_target *t, struct pool_layout *l)
+{
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
+	struct hypmem_type list;
+	struct hypmem_member fa;
+	struct hypmem_error *err;
+
+	memset(l, 0, sizeof(*l));
+	err = hypmem_dwarf_find_type(dw, "struct hyp_pool", &l->type);
+	if (err)
+		return err;
+	if (l->type.size == 0 || l->type.size > POOL_STRUCT_MAX)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "struct hyp_pool has size %" PRIu64,
+					   l->type.size);
+	if ((err = hypmem_field_lookup(t, &l->type, "range_start", true, &l->range_start)) ||
+	    (err = hypmem_field_lookup(t, &l->type, "range_end", true, &l->range_end)) ||
+	    (err = hypmem_field_lookup(t, &l->type, "max_order", true, &l->max_order)) ||
+	    (err = hypmem_dwarf_member(dw, &l->type, "free_area", &fa)))
+		return err;
+	if (fa.type.kind != HYPMEM_TYPE_ARRAY || fa.type.nr_elements == 0 ||
+	    fa.type.nr_elements > HYPMEM_MAX_ORDERS)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "struct hyp_pool.free_area is not an array of 1..%d lists",
+					   HYPMEM_MAX_ORDERS);
+	err = hypmem_dwarf_element_type(dw, &fa.type, &list);
+	if (err)
+		return err;
+	if ((err = hypmem_field_lookup(t, &list, "next", true, &l->next)) ||
+	    (err = hypmem_field_lookup(t, &list, "prev", true, &l->prev)))
+		return err;
+	l->free_area_offset = (uint32_t)fa.offset;
+	l->nr_areas = (uint32_t)fa.type.nr_elements;
+	l->list_size = (uint32_t)list.size;
+	if (l->free_area_offset + (uint64_t)l->nr_areas * l->list_size > l->type.size)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "struct hyp_pool.free_area overflows");
+	return NULL;
+}
+
+/* Read a list node {next, prev} at hyp VA @node. */
+static struct hypmem_error *read_node(struct pool_walk *w, const struct pool_layout *l,
+				      uint64_t node_pa, uint64_t *next, uint64_t *prev)
+{
+	uint8_t buf[64];
+	struct hypmem_error *err;
+
+	if (l->list_size > sizeof(buf))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "struct list_head too large");
+	err = hypmem_target_read(w->t, buf, node_pa, l->list_size);
+	if (err)
+		return err;
+	hypmem_field_get(&l->next, buf, l->list_size, next);
+	hypmem_field_get(&l->prev, buf, l->list_size, prev);
+	return NULL;
+}
+
+/*
+ * Turn a node pointer into the PFN of its page and the PA of the node, or
+ * record why not.  Returns false when the walk must stop.
+ */
+static bool node_to_pfn(struct pool_walk *w, uint64_t node, uint64_t head_pa, uint64_t *pfn,
+			uint64_t *node_pa)
+{
+	const struct hypmem_target_info *info = hypmem_target_info(w->t);
+	struct hypmem_pool *pool = w->pool;
+	uint64_t pa;
+
+	if (w->hp->node_in_page) {
+		pa = hypmem_target_hyp_linear_to_pa(w->t, node);
+		if (pa & 4095) {
+			hypmem_findings_add(w->f, HYPMEM_FINDING_NODE_MISALIGNED, head_pa,
+					    "%s: list node 0x%" PRIx64 " (PA 0x%" PRIx64
+					    ") is not at the start of a page",
+					    pool->name, node, pa);
+			return false;
+		}
+		*node_pa = pa;
+	} else {
+		uint64_t off = node - w->hp->node_offset - info->hyp_vmemmap;
+		struct hypmem_error *err;
+
+		if (node < info->hyp_vmemmap || off % w->hp->size) {
+			hypmem_findings_add(w->f, HYPMEM_FINDING_NODE_MISALIGNED, head_pa,
+					    "%s: list node 0x%" PRIx64
+					    " is not the node of a vmemmap entry",
+					    pool->name, node);
+			return false;
+		}
+		pa = (off / w->hp->size) << 12;
+		err = hypmem_target_hyp_to_pa(w->t, node, node_pa, NULL);
+		if (err) {
+			hypmem_findings_add(w->f, HYPMEM_FINDING_LIST_BROKEN, head_pa,
+					    "%s: list node 0x%" PRIx64 " unreadable: %s", pool->name,
+					    node, err->message);
+			hypmem_error_destroy(err);
+			return false;
+		}
+	}
+	if (pa < pool->range_start || pa >= pool->range_end) {
+		hypmem_findings_add(w->f, HYPMEM_FINDING_NODE_OUTSIDE_POOL, pa,
+				    "%s: free-list node for PA 0x%" PRIx64
+				    " lies outside the pool [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				    pool->name, pa, pool->range_start, pool->range_end);
+		return false;
+	}
+	*pfn = pa >> 12;
+	return true;
+}
+
+/* Check the block headed by @pfn, on list @order. */
+static struct hypmem_error *check_block(struct pool_walk *w, uint64_t pfn, unsigned int order)
+{
+	struct hypmem_pool *pool = w->pool;
+	uint64_t pa = pfn << 12, nr = 1ULL << order;
+	struct hypmem_page head, tail;
+	struct hypmem_error *err;
+
+	err = hypmem_vmemmap_read(w->t, pfn, 1, &head);
+	if (err) {
+		hypmem_findings_add(w->f, HYPMEM_FINDING_VMEMMAP_UNMAPPED, pa,
+				    "%s: vmemmap entry of free page 0x%" PRIx64 " unreadable: %s",
+				    pool->name, pa, err->message);
+		hypmem_error_destroy(err);
+		return NULL;
+	}
+	if (head.refcount)
+		hypmem_findings_add(w->f, HYPMEM_FINDING_FREE_PAGE_REFERENCED, pa,
+				    "%s: page 0x%" PRIx64 " on free list %u has refcount %" PRIu64,
+				    pool->name, pa, order, head.refcount);
+	if (head.order != order)
+		hypmem_findings_add(w->f, HYPMEM_FINDING_ORDER_MISMATCH, pa,
+				    "%s: page 0x%" PRIx64 " on free list %u has order %" PRIu64,
+				    pool->name, pa, order, head.order);
+	if (pfn & (nr - 1))
+		hypmem_findings_add(w->f, HYPMEM_FINDING_NODE_MISALIGNED, pa,
+				    "%s: free block 0x%" PRIx64 " of order %u is not aligned",
+				    pool->name, pa, order);
+	if (pa + (nr << 12) > pool->range_end || pa + (nr << 12) < pa) {
+		hypmem_findings_add(w->f, HYPMEM_FINDING_NODE_OUTSIDE_POOL, pa,
+				    "%s: free block 0x%" PRIx64 " of order %u runs past the pool end",
+				    pool->name, pa, order);
+		return NULL;
+	}
+	for (uint64_t i = 1; i < nr; i++) {
+		err = hypmem_vmemmap_read(w->t, pfn + i, 1, &tail);
+		if (err) {
+			hypmem_error_destroy(err);
+			break;
+		}
+		if (!tail.no_order || tail.refcount) {
+			hypmem_findings_add(w->f, HYPMEM_FINDING_FREE_TAIL_NOT_NO_ORDER,
+					    (pfn + i) << 12,
+					    "%s: page 0x%" PRIx64 " inside free block 0x%" PRIx64
+					    " (order %u) has order %" PRIu64 ", refcount %" PRIu64,
+					    pool->name, (pfn + i) << 12, pa, order, tail.order,
+					    tail.refcount);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static struct hypmem_error *walk_list(struct pool_walk *w, const struct pool_layout *l,
+				      unsigned int order, uint64_t head_pa)
+{
+	struct hypmem_pool *pool = w->pool;
+	uint64_t head_va = hypmem_target_pa_to_hyp_linear(w->t, head_pa);
+	uint64_t next, prev, cur, expect_prev = head_va, tortoise, steps = 0;
+	uint64_t power = 1, lam = 0, cap = pool->nr_pages + 1;
+	struct hypmem_error *err;
+
+	err = read_node(w, l, head_pa, &next, &prev);
+	if (err)
+		return err;
+	cur = tortoise = next;
+	while (cur != head_va) {
+		uint64_t pfn, node_pa;
+
+		if (steps++ >= cap) {
+			hypmem_findings_add(w->f, HYPMEM_FINDING_LIST_TOO_LONG, head_pa,
+					    "%s: free list %u is longer than the pool (%" PRIu64
+					    " pages); walk stopped",
+					    pool->name, order, pool->nr_pages);
+			break;
+		}
+		if (!node_to_pfn(w, cur, head_pa, &pfn, &node_pa))
+			break;
+		err = read_node(w, l, node_pa, &next, &prev);
+		if (err) {
+			hypmem_findings_add(w->f, HYPMEM_FINDING_LIST_BROKEN, node_pa,
+					    "%s: free list %u: node at PA 0x%" PRIx64 " unreadable: %s",
+					    pool->name, order, node_pa, err->message);
+			hypmem_error_destroy(err);
+			break;
+		}
+		if (prev != expect_prev)
+			hypmem_findings_add(w->f, HYPMEM_FINDING_LIST_PREV_MISMATCH, node_pa,
+					    "%s: free list %u: node 0x%" PRIx64 " has prev 0x%" PRIx64
+					    ", expected 0x%" PRIx64,
+					    pool->name, order, cur, prev, expect_prev);
+
+		uint8_t *mark = &w->is_head[pfn - w->first_pfn];
+		if (*mark) {
+			hypmem_findings_add(w->f, HYPMEM_FINDING_BLOCK_ON_TWO_LISTS, pfn << 12,
+					    "%s: free block 0x%" PRIx64
+					    " is listed twice (orders %u and %u)",
+					    pool->name, pfn << 12, *mark - 1, order);
+		} else {
+			*mark = (uint8_t)(order + 1);
+			pool->free_blocks_by_order[order]++;
+			pool->free_pages_by_order[order] += 1ULL << order;
+			pool->free_pages += 1ULL << order;
+			err = check_block(w, pfn, order);
+			if (err)
+				return err;
+		}
+
+		/* Brent: the tortoise teleports to the hare at powers of two. */
+		expect_prev = cur;
+		cur = next;
+		if (++lam == power) {
+			tortoise = cur;
+			power *= 2;
+			lam = 0;
+		} else if (cur == tortoise && cur != head_va) {
+			hypmem_findings_add(w->f, HYPMEM_FINDING_LIST_CYCLE, node_pa,
+					    "%s: free list %u loops back to node 0x%" PRIx64
+					    " without returning to its head",
+					    pool->name, order, cur);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static struct hypmem_error *check_buddies(struct pool_walk *w)
+{
+	struct hypmem_pool *pool = w->pool;
+
+	for (uint64_t i = 0; i < pool->nr_pages; i++) {
+		unsigned int order;
+		uint64_t pfn, buddy;
+
+		if (!w->is_head[i])
+			continue;
+		order = w->is_head[i] - 1;
+		pfn = w->first_pfn + i;
+		buddy = pfn ^ (1ULL << order);
+		if (buddy <= pfn || buddy < w->first_pfn || buddy - w->first_pfn >= pool->nr_pages)
+			continue;
+		/* Both would have merged, unless the merged block was too big. */
+		if (w->is_head[buddy - w->first_pfn] == order + 1 && order + 1 < pool->nr_orders &&
+		    ((buddy & ~(1ULL << order)) << 12) + (2ULL << (order + 12)) <= pool->range_end)
+			hypmem_findings_add(w->f, HYPMEM_FINDING_BUDDIES_BOTH_FREE, pfn << 12,
+					    "%s: buddies 0x%" PRIx64 " and 0x%" PRIx64
+					    " are both free at order %u",
+					    pool->name, pfn << 12, buddy << 12, order);
+	}
+	return NULL;
+}
+
+static struct hypmem_error *unlisted_head(const struct hypmem_page *p, void *arg)
+{
+	struct pool_walk *w = arg;
+
+	if (p->refcount || p->no_order || w->is_head[p->pfn - w->first_pfn])
+		return NULL;
+	return hypmem_findings_add(w->f, HYPMEM_FINDING_FREE_HEAD_NOT_LISTED, p->pfn << 12,
+				   "%s: page 0x%" PRIx64 " looks free (refcount 0, order %" PRIu64
+				   ") but is on no free list",
+				   w->pool->name, p->pfn << 12, p->order);
+}
+
+static struct hypmem_error *decode_pool(struct hypmem_target *t, const struct pool_layout *l,
+					const struct hypmem_hyp_page_layout *hp, const char *name,
+					uint64_t pa, struct hypmem_pool *pool)
+{
+	struct hypmem_findings *f = hypmem_target_findings(t);
+	size_t before = f->total;
+	struct pool_walk w = { .t = t, .f = f, .hp = hp, .pool = pool };
+	struct hypmem_error *err;
+	uint8_t *buf;
+
+	memset(pool, 0, sizeof(*pool));
+	snprintf(pool->name, sizeof(pool->name), "%s", name);
+	pool->addr = pa;
+	pool->nr_areas = l->nr_areas;
+	buf = malloc(l->type.size);
+	if (!buf)
+		return &hypmem_enomem;
+	err = hypmem_target_read(t, buf, pa, l->type.size);
+	if (err)
+		goto out;
+	hypmem_field_get(&l->range_start, buf, l->type.size, &pool->range_start);
+	hypmem_field_get(&l->range_end, buf, l->type.size, &pool->range_end);
+	hypmem_field_get(&l->max_order, buf, l->type.size, &pool->max_order);
+
+	if (pool->range_start >= pool->range_end || (pool->range_start | pool->range_end) & 4095 ||
+	    ((pool->range_end - pool->range_start) >> 12) > (1ULL << 32)) {
+		hypmem_findings_add(f, HYPMEM_FINDING_POOL_INVALID, pa,
+				    "%s: implausible range [0x%" PRIx64 ", 0x%" PRIx64 ")", name,
+				    pool->range_start, pool->range_end);
+		goto out;
+	}
+	pool->nr_pages = (pool->range_end - pool->range_start) >> 12;
+	if (pool->max_order > l->nr_areas)
+		hypmem_findings_add(f, HYPMEM_FINDING_BAD_ORDER, pa,
+				    "%s: max_order %" PRIu64 " exceeds the %u free lists", name,
+				    pool->max_order, l->nr_areas);
+
+	w.first_pfn = pool->range_start >> 12;
+	w.is_head = calloc(pool->nr_pages, 1);
+	if (!w.is_head) {
+		err = &hypmem_enomem;
+		goto out;
+	}
+	for (unsigned int order = 0; order < l->nr_areas; order++) {
+		uint64_t head_pa = pa + l->free_area_offset + (uint64_t)order * l->list_size;
+		uint64_t next, prev;
+
+		hypmem_field_get(&l->next, buf + l->free_area_offset + order * l->list_size,
+				 l->list_size, &next);
+		hypmem_field_get(&l->prev, buf + l->free_area_offset + order * l->list_size,
+				 l->list_size, &prev);
+		if (!next && !prev) {
+			if (order < pool->max_order)
+				hypmem_findings_add(f, HYPMEM_FINDING_LIST_UNINITIALISED, head_pa,
+						    "%s: free list %u (below max_order %" PRIu64
+						    ") is uninitialised",
+						    name, order, pool->max_order);
+			continue;
+		}
+		pool->nr_orders = order + 1;
+		err = walk_list(&w, l, order, head_pa);
+		if (err)
+			goto out;
+	}
+	err = check_buddies(&w);
+	if (!err)
+		err = hypmem_vmemmap_for_each(t, w.first_pfn, w.first_pfn + pool->nr_pages,
+					      unlisted_head, &w, NULL);
+out:
+	pool->findings = f->total - before;
+	free(w.is_head);
+	free(buf);
+	return err;
+}
+
+struct hypmem_error *hypmem_pools_decode(struct hypmem_target *t, struct hypmem_pool **pools_ret,
+					 size_t *nr_ret)
+{
+	struct hypmem_hyp_page_layout hp;
+	struct pool_layout l;
+	struct hypmem_error *err;
+	char **names = NULL;
+	size_t nr_names = 0, nr = 0;
+	struct hypmem_pool *pools = NULL;
+
+	*pools_ret = NULL;
+	*nr_ret = 0;
+	if ((err = hypmem_hyp_page_layout(t, &hp)) || (err = pool_layout(t, &l)))
+		return err;
+	err = hypmem_dwarf_variables_of_type(hypmem_target_dwarf(t), "struct hyp_pool", &names,
+					     &nr_names);
+	if (err)
+		return err;
+	pools = calloc(nr_names ? nr_names : 1, sizeof(*pools));
+	if (!pools) {
+		err = &hypmem_enomem;
+		goto out;
+	}
+	for (size_t i = 0; i < nr_names; i++) {
+		uint64_t pa;
+
+		err = hypmem_target_symbol_pa(t, names[i], &pa, NULL);
+		if (err)
+			goto out;
+		err = decode_pool(t, &l, &hp, names[i], pa, &pools[nr]);
+		if (err)
+			goto out;
+		nr++;
+	}
+	*pools_ret = pools;
+	*nr_ret = nr;
+	pools = NULL;
+out:
+	for (size_t i = 0; i < nr_names; i++)
+		free(names[i]);
+	free(names);
+	free(pools);
+	return err;
+}

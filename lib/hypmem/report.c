@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * JSON (json-c) and text renderings of decoded state.  Text follows the
+ * habits of /proc/buddyinfo (one row per pool, one column per order) and
+ * of top/slabtop (a short header, then a table).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "hypmem/report.h"
+
+const char *hypmem_hex(char *buf, uint64_t v)
+{
+	snprintf(buf, 19, "0x%" PRIx64, v);
+	return buf;
+}
+
+struct hypmem_error *hypmem_report_collect(struct hypmem_target *t, struct hypmem_report *ret)
+{
+	struct hypmem_error *err;
+
+	memset(ret, 0, sizeof(*ret));
+	err = hypmem_pools_decode(t, &ret->pools, &ret->nr_pools);
+	if (err)
+		return err;
+	return hypmem_vmemmap_for_each(t, 0, UINT64_MAX, NULL, NULL, &ret->vmemmap);
+}
+
+void hypmem_report_deinit(struct hypmem_report *r)
+{
+	free(r->pools);
+	hypmem_vmemmap_summary_deinit(&r->vmemmap);
+	memset(r, 0, sizeof(*r));
+}
+
+/* json-c helpers: every add checks for allocation failure once, at the end. */
+static struct json_object *jhex(uint64_t v)
+{
+	char buf[32];
+
+	return json_object_new_string(hypmem_hex(buf, v));
+}
+
+static struct json_object *ju64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+static bool jadd(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (!obj || !val) {
+		json_object_put(val);
+		return false;
+	}
+	return json_object_object_add(obj, key, val) == 0;
+}
+
+static struct json_object *ju64_array(const uint64_t *v, size_t n)
+{
+	struct json_object *a = json_object_new_array_ext((int)n);
+
+	for (size_t i = 0; a && i < n; i++) {
+		if (json_object_array_add(a, ju64(v[i]))) {
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* Histogram as an object {"key": count}, keys in ascending numeric order. */
+static struct json_object *jhistogram(const struct hypmem_histogram *h, bool has_none,
+				      uint64_t none)
+{
+	struct json_object *o = json_object_new_object();
+	char key[32];
+
+	for (size_t i = 0; o && i < h->nr; i++) {
+		if (has_none && h->keys[i] == none)
+			snprintf(key, sizeof(key), "none");
+		else
+			snprintf(key, sizeof(key), "%" PRIu64, h->keys[i]);
+		if (!jadd(o, key, ju64(h->counts[i]))) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+struct json_object *hypmem_json_target(struct hypmem_target *t)
+{
+	const struct hypmem_target_info *info = hypmem_target_info(t);
+	struct json_object *o = json_object_new_object(), *ram = json_object_new_array();
+
+	for (size_t i = 0; ram && i < info->nr_ram; i++) {
+		struct json_object *r = json_object_new_object();
+
+		if (!jadd(r, "start", jhex(info->ram[i].start)) ||
+		    !jadd(r, "end", jhex(info->ram[i].end)) || json_object_array_add(ram, r)) {
+			json_object_put(r);
+			json_object_put(ram);
+			ram = NULL;
+		}
+	}
+	if (!jadd(o, "release", json_object_new_string(info->release)) ||
+	    !jadd(o, "page_size", ju64(info->page_size)) || !jadd(o, "ram_ranges", ram) ||
+	    !jadd(o, "source",
+		  json_object_new_string(hypmem_source_kind_name(
+			  hypmem_source_kind(hypmem_target_source(t)))))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *hypmem_json_hyp(struct hypmem_target *t)
+{
+	const struct hypmem_target_info *info = hypmem_target_info(t);
+	struct json_object *o = json_object_new_object();
+
+	if (!jadd(o, "hyp_physvirt_offset", jhex((uint64_t)info->hyp_physvirt_offset)) ||
+	    !jadd(o, "kimage_voffset", jhex(info->kimage_voffset)) ||
+	    !jadd(o, "kaslr_offset", jhex(info->kaslr_offset)) ||
+	    !jadd(o, "io_map_base", jhex(info->io_map_base)) ||
+	    !jadd(o, "pgd", jhex(info->hyp_pgd)) ||
+	    !jadd(o, "va_bits", ju64(info->hyp_ia_bits)) ||
+	    !jadd(o, "start_level", json_object_new_int(info->hyp_start_level))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *hypmem_json_pools(const struct hypmem_pool *pools, size_t nr)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < nr; i++) {
+		const struct hypmem_pool *p = &pools[i];
+		struct json_object *o = json_object_new_object();
+
+		if (!jadd(o, "name", json_object_new_string(p->name)) ||
+		    !jadd(o, "address", jhex(p->addr)) ||
+		    !jadd(o, "range_start", jhex(p->range_start)) ||
+		    !jadd(o, "range_end", jhex(p->range_end)) ||
+		    !jadd(o, "max_order", ju64(p->max_order)) ||
+		    !jadd(o, "nr_pages", ju64(p->nr_pages)) ||
+		    !jadd(o, "free_pages", ju64(p->free_pages)) ||
+		    !jadd(o, "free_pages_by_order", ju64_array(p->free_pages_by_order, p->nr_orders)) ||
+		    !jadd(o, "free_blocks_by_order",
+			  ju64_array(p->free_blocks_by_order, p->nr_orders)) ||
+		    !jadd(o, "findings", ju64(p->findings)) || json_object_array_add(a, o)) {
+			json_object_put(o);
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+struct json_object *hypmem_json_vmemmap(const struct hypmem_vmemmap_summary *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!jadd(o, "base", jhex(s->base)) || !jadd(o, "entry_size", ju64(s->entry_size)) ||
+	    !jadd(o, "nr_entries", ju64(s->nr_entries)) ||
+	    !jadd(o, "nr_unreadable", ju64(s->nr_unreadable)) ||
+	    !jadd(o, "backing_bytes", ju64(s->backing_bytes)) ||
+	    !jadd(o, "refcount_histogram", jhistogram(&s->refcount, false, 0)) ||
+	    !jadd(o, "order_histogram", jhistogram(&s->order, true, s->no_order))) {
+		json_object_put(o);
+		return NULL;
+	}
+	if (s->host_state.nr && !jadd(o, "host_state_histogram", jhistogram(&s->host_state, false, 0)))
+		return NULL;
+	if (s->hyp_state.nr && !jadd(o, "hyp_state_histogram", jhistogram(&s->hyp_state, false, 0)))
+		return NULL;
+	return o;
+}
+
+struct json_object *hypmem_json_findings(const struct hypmem_findings *f)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < f->nr; i++) {
+		struct json_object *o = json_object_new_object();
+
+		if (!jadd(o, "kind", json_object_new_string(hypmem_finding_key(f->items[i].kind))) ||
+		    !jadd(o, "address", jhex(f->items[i].address)) ||
+		    !jadd(o, "message", json_object_new_string(f->items[i].message)) ||
+		    json_object_array_add(a, o)) {
+			json_object_put(o);
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+struct json_object *hypmem_json_page(const struct hypmem_page *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!jadd(o, "pfn", jhex(p->pfn)) || !jadd(o, "refcount", ju64(p->refcount)) ||
+	    !jadd(o, "order", p->no_order ? json_object_new_string("none") : ju64(p->order))) {
+		json_object_put(o);
+		return NULL;
+	}
+	if (p->has_state && (!jadd(o, "host_state", ju64(p->host_state)) ||
+			     !jadd(o, "hyp_state", ju64(p->hyp_state)) ||
+			     !jadd(o, "host_share_guest_count", ju64(p->host_share_guest_count)))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *hypmem_json_report(struct hypmem_target *t, const struct hypmem_report *r)
+{
+	struct json_object *o = json_object_new_object();
+	const struct hypmem_findings *f = hypmem_target_findings(t);
+
+	if (!jadd(o, "schema", json_object_new_int(HYPMEM_JSON_SCHEMA)) ||
+	    !jadd(o, "target", hypmem_json_target(t)) || !jadd(o, "hyp", hypmem_json_hyp(t)) ||
+	    !jadd(o, "pools", hypmem_json_pools(r->pools, r->nr_pools)) ||
+	    !jadd(o, "vmemmap", hypmem_json_vmemmap(&r->vmemmap)) ||
+	    !jadd(o, "findings", hypmem_json_findings(f)) ||
+	    !jadd(o, "findings_total", ju64(f->total))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int hypmem_json_print(FILE *out, struct json_object *obj)
+{
+	const char *s;
+	int ret = 0;
+
+	if (!obj)
+		return -1;
+	s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+							JSON_C_TO_STRING_SPACED |
+							JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s || fprintf(out, "%s\n", s) < 0)
+		ret = -1;
+	json_object_put(obj);
+	return ret;
+}
+
+/* --- text --- */
+
+static void human(char *buf, size_t len, uint64_t bytes)
+{
+	static const char units[] = "BKMGTP";
+	unsigned int u = 0;
+	double v = (double)bytes;
+
+	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%" PRIu64 "B", bytes);
+	else
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+}
+
+void hypmem_text_pools(FILE *out, const struct hypmem_pool *pools, size_t nr)
+{
+	unsigned int max_orders = 0;
+
+	for (size_t i = 0; i < nr; i++)
+		if (pools[i].nr_orders > max_orders)
+			max_orders = pools[i].nr_orders;
+	fprintf(out, "%-16s %8s %8s %5s", "POOL", "PAGES", "FREE", "MAXO");
+	for (unsigned int o = 0; o < max_orders; o++)
+		fprintf(out, " %6u", o);
+	fprintf(out, "\n");
+	for (size_t i = 0; i < nr; i++) {
+		const struct hypmem_pool *p = &pools[i];
+
+		fprintf(out, "%-16s %8" PRIu64 " %8" PRIu64 " %5" PRIu64, p->name, p->nr_pages,
+			p->free_pages, p->max_order);
+		for (unsigned int o = 0; o < max_orders; o++) {
+			if (o < p->nr_orders)
+				fprintf(out, " %6" PRIu64, p->free_blocks_by_order[o]);
+			else
+				fprintf(out, " %6s", "-");
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "(columns 0..%u: free blocks per order, as in /proc/buddyinfo)\n",
+		max_orders ? max_orders - 1 : 0);
+}
+
+void hypmem_text_findings(FILE *out, const struct hypmem_findings *f, size_t max)
+{
+	size_t n = f->nr < max ? f->nr : max;
+
+	if (!f->total) {
+		fprintf(out, "Findings: none\n");
+		return;
+	}
+	fprintf(out, "Findings: %zu\n", f->total);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %-22s 0x%-16" PRIx64 " %s\n", hypmem_finding_key(f->items[i].kind),
+			f->items[i].address, f->items[i].message);
+	if (f->total > n)
+		fprintf(out, "  ... %zu more (use hypmem-dump --json for all)\n", f->total - n);
+}
+
+void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem_report *r)
+{
+	const struct hypmem_target_info *info = hypmem_target_info(t);
+	const struct hypmem_vmemmap_summary *v = &r->vmemmap;
+	uint64_t ram = 0, pool_pages = 0, pool_free = 0;
+	char b1[32], b2[32], b3[32];
+
+	for (size_t i = 0; i < info->nr_ram; i++)
+		ram += info->ram[i].end - info->ram[i].start;
+	for (size_t i = 0; i < r->nr_pools; i++) {
+		pool_pages += r->pools[i].nr_pages;
+		pool_free += r->pools[i].free_pages;
+	}
+	human(b1, sizeof(b1), ram);
+	fprintf(out, "Target: %s, page size %" PRIu64 ", RAM %s in %zu range(s), %s dump\n",
+		info->release, info->page_size, b1, info->nr_ram,
+		hypmem_source_kind_name(hypmem_source_kind(hypmem_target_source(t))));
+	fprintf(out, "Hyp:    hyp_physvirt_offset 0x%" PRIx64 ", stage-1 %u-bit from level %d%s\n",
+		(uint64_t)info->hyp_physvirt_offset, info->hyp_ia_bits, info->hyp_start_level,
+		info->kaslr_offset ? ", KASLR on" : "");
+	human(b1, sizeof(b1), pool_pages * 4096);
+	human(b2, sizeof(b2), pool_free * 4096);
+	fprintf(out, "Pools:  %zu, %s total, %s free\n", r->nr_pools, b1, b2);
+	hypmem_text_pools(out, r->pools, r->nr_pools);
+	human(b1, sizeof(b1), v->backing_bytes);
+	human(b3, sizeof(b3), v->nr_entries * v->entry_size);
+	fprintf(out,
+		"Vmemmap: base 0x%" PRIx64 ", %" PRIu64 "-byte entries, %" PRIu64
+		" entries (%s), backed %s, %.2f%% of RAM\n",
+		v->base, v->entry_size, v->nr_entries, b3, b1,
+		ram ? 100.0 * (double)v->backing_bytes / (double)ram : 0.0);
+	fprintf(out, "  refcount:");
+	for (size_t i = 0; i < v->refcount.nr && i < 12; i++)
+		fprintf(out, " %" PRIu64 ":%" PRIu64, v->refcount.keys[i], v->refcount.counts[i]);
+	if (v->refcount.nr > 12)
+		fprintf(out, " ... (%zu values)", v->refcount.nr);
+	fprintf(out, "\n  order:   ");
+	for (size_t i = 0; i < v->order.nr; i++) {
+		if (v->order.keys[i] == v->no_order)
+			fprintf(out, " none:%" PRIu64, v->order.counts[i]);
+		else
+			fprintf(out, " %" PRIu64 ":%" PRIu64, v->order.keys[i], v->order.counts[i]);
+	}
+	fprintf(out, "\n");
+	if (v->nr_unreadable)
+		fprintf(out, "  %" PRIu64 " entries unreadable (not mapped or not in the dump)\n",
+			v->nr_unreadable);
+	hypmem_text_findings(out, hypmem_target_findings(t), 10);
+}
+
+void hypmem_text_page_header(FILE *out)
+{
+	fprintf(out, "%-14s %-18s %8s %6s %6s %6s %8s\n", "PFN", "PHYS", "REFCOUNT", "ORDER",
+		"HOST", "HYP", "SHARES");
+}
+
+void hypmem_text_page(FILE *out, const struct hypmem_page *p)
+{
+	char order[16];
+
+	if (p->no_order)
+		snprintf(order, sizeof(order), "none");
+	else
+		snprintf(order, sizeof(order), "%" PRIu64, p->order);
+	fprintf(out, "0x%-12" PRIx64 " 0x%-16" PRIx64 " %8" PRIu64 " %6s", p->pfn, p->pfn << 12,
+		p->refcount, order);
+	if (p->has_state)
+		fprintf(out, " %6u %6u %8" PRIu64 "\n", p->host_state, p->hyp_state,
+			p->host_share_guest_count);
+	else
+		fprintf(out, " %6s %6s %8s\n", "-", "-", "-");
+}

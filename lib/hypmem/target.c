@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Targets: opening the image and the source, and translating addresses.
+ *
+ * The hyp stage-1 walk here only answers "which PA backs this hyp VA"; it
+ * caches the last few leaves it found (a tiny TLB), because decoders read
+ * the vmemmap entry by entry.  The full walker with findings, for dumping
+ * page tables, is stage2.c's business.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypmem/target.h"
+#include "hypmem/vmcoreinfo.h"
+
+#define NVHE_PREFIX "__kvm_nvhe_"
+#define TLB_SIZE 8
+
+/* Descriptor bits of arm64 page tables (4K granule, 48-bit OA). */
+#define PTE_VALID     0x1ULL
+#define PTE_TYPE      0x2ULL
+#define PTE_ADDR_MASK 0x0000fffffffff000ULL
+
+struct tlb_entry {
+	uint64_t va, pa, size; /* size 0: empty */
+};
+
+struct hypmem_target {
+	struct hypmem_dwarf *dw;
+	struct hypmem_source *src;
+	struct hypmem_vmcoreinfo *vmci;
+	struct hypmem_findings findings;
+	struct hypmem_target_info info;
+	struct hypmem_ram_range *ram;
+	char *release;
+	uint64_t hyp_pgd_pa;
+	struct tlb_entry tlb[TLB_SIZE];
+	unsigned int tlb_next;
+};
+
+struct hypmem_dwarf *hypmem_target_dwarf(struct hypmem_target *t)
+{
+	return t->dw;
+}
+
+struct hypmem_source *hypmem_target_source(struct hypmem_target *t)
+{
+	return t->src;
+}
+
+struct hypmem_findings *hypmem_target_findings(struct hypmem_target *t)
+{
+	return &t->findings;
+}
+
+const struct hypmem_target_info *hypmem_target_info(const struct hypmem_target *t)
+{
+	return &t->info;
+}
+
+uint64_t hypmem_target_hyp_linear_to_pa(const struct hypmem_target *t, uint64_t hva)
+{
+	return hva + (uint64_t)t->info.hyp_physvirt_offset;
+}
+
+uint64_t hypmem_target_pa_to_hyp_linear(const struct hypmem_target *t, uint64_t pa)
+{
+	return pa - (uint64_t)t->info.hyp_physvirt_offset;
+}
+
+struct hypmem_error *hypmem_target_read(struct hypmem_target *t, void *buf, uint64_t pa, size_t n)
+{
+	return hypmem_source_read(t->src, buf, pa, n);
+}
+
+struct hypmem_error *hypmem_target_kva_to_pa(struct hypmem_target *t, uint64_t kva,
+					     uint64_t *pa_ret)
+{
+	*pa_ret = kva + t->info.kaslr_offset - t->info.kimage_voffset;
+	return NULL;
+}
+
+struct hypmem_error *hypmem_target_symbol_pa(struct hypmem_target *t, const char *name,
+					     uint64_t *pa_ret, struct hypmem_type *type_ret)
+{
+	struct hypmem_error *err;
+	uint64_t addr;
+
+	err = hypmem_dwarf_find_variable(t->dw, name, &addr, type_ret);
+	if (err)
+		return err;
+	return hypmem_target_kva_to_pa(t, addr, pa_ret);
+}
+
+/* Read an integer variable of any width DWARF gives it. */
+static struct hypmem_error *read_int_var(struct hypmem_target *t, const char *name,
+					 uint64_t *ret)
+{
+	struct hypmem_type type;
+	struct hypmem_error *err;
+	uint64_t pa;
+	uint8_t buf[8] = { 0 };
+
+	err = hypmem_target_symbol_pa(t, name, &pa, &type);
+	if (err)
+		return err;
+	if (type.kind != HYPMEM_TYPE_INT && type.kind != HYPMEM_TYPE_POINTER &&
+	    type.kind != HYPMEM_TYPE_ENUM)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: variable '%s' is not an integer or pointer",
+					   hypmem_dwarf_path(t->dw), name);
+	if (type.size == 0 || type.size > 8)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "%s: '%s' has size %" PRIu64,
+					   hypmem_dwarf_path(t->dw), name, type.size);
+	err = hypmem_source_read(t->src, buf, pa, type.size);
+	if (err)
+		return err;
+	struct hypmem_field f = { .present = true, .size = type.size, .is_signed = type.is_signed };
+	hypmem_field_get(&f, buf, sizeof(buf), ret);
+	return NULL;
+}
+
+struct hypmem_error *hypmem_field_lookup(struct hypmem_target *t, const struct hypmem_type *type,
+					 const char *path, bool required, struct hypmem_field *ret)
+{
+	struct hypmem_member m;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!required) {
+		if (!hypmem_dwarf_has_member(t->dw, type, path, &m))
+			return NULL;
+	} else {
+		struct hypmem_error *err = hypmem_dwarf_member(t->dw, type, path, &m);
+
+		if (err)
+			return err;
+	}
+	if (m.bit_size) {
+		/* Pick the smallest power-of-two unit holding all the bits. */
+		uint32_t first = m.bit_offset, last = m.bit_offset + m.bit_size - 1;
+		uint32_t start_byte = first / 8, size = 1;
+
+		while (start_byte % size || (start_byte + size) * 8 <= last) {
+			size *= 2;
+			start_byte = first / 8 / size * size;
+			if (size > 8)
+				return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+							   "bitfield '%s' spans more than 8 bytes",
+							   path);
+		}
+		ret->offset = m.offset + start_byte;
+		ret->size = size;
+		ret->bit_offset = first - start_byte * 8;
+		ret->bit_size = m.bit_size;
+	} else {
+		if (m.type.size == 0 || m.type.size > 8)
+			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						   "member '%s' has size %" PRIu64
+						   " (expected an integer or pointer)",
+						   path, m.type.size);
+		ret->offset = m.offset;
+		ret->size = m.type.size;
+	}
+	ret->is_signed = m.type.is_signed;
+	ret->present = true;
+	return NULL;
+}
+
+bool hypmem_field_get(const struct hypmem_field *f, const void *buf, size_t len, uint64_t *ret)
+{
+	const uint8_t *p = buf;
+	uint64_t v = 0;
+	uint32_t bits;
+
+	*ret = 0;
+	if (!f->present || f->offset > len || len - f->offset < f->size)
+		return false;
+	for (uint32_t i = 0; i < f->size; i++)
+		v |= (uint64_t)p[f->offset + i] << (8 * i);
+	bits = f->size * 8;
+	if (f->bit_size) {
+		v >>= f->bit_offset;
+		bits = f->bit_size;
+	}
+	if (bits < 64) {
+		v &= (1ULL << bits) - 1;
+		if (f->is_signed && (v >> (bits - 1)))
+			v |= ~0ULL << bits;
+	}
+	*ret = v;
+	return true;
+}
+
+/* --- hyp stage-1 translation --- */
+
+static unsigned int granule_shift(int level)
+{
+	return (unsigned int)(9 * (4 - level) + 3);
+}
+
+static struct hypmem_error *hyp_walk(struct hypmem_target *t, uint64_t hva, uint64_t *pa_ret,
+				     uint64_t *size_ret)
+{
+	uint32_t ia_bits = t->info.hyp_ia_bits;
+	int level = t->info.hyp_start_level;
+	uint64_t table = t->hyp_pgd_pa;
+
+	if (ia_bits < 64 && (hva >> ia_bits))
+		return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 " is above the %u-bit hyp VA space",
+					  hva, ia_bits);
+	for (; level <= 3; level++) {
+		unsigned int shift = granule_shift(level);
+		uint64_t idx = (hva >> shift) & 511;
+		uint64_t pte;
+		struct hypmem_error *err;
+
+		/* A concatenated PGD: the start level indexes all its pages. */
+		if (level == t->info.hyp_start_level && ia_bits > shift + 9)
+			idx = (hva & ((ia_bits < 64 ? 1ULL << ia_bits : 0) - 1)) >> shift;
+		err = hypmem_source_read(t->src, &pte, table + idx * 8, 8);
+		if (err) {
+			hypmem_error_destroy(err);
+			return hypmem_error_fault(hva,
+						  "hyp VA 0x%" PRIx64
+						  ": level %d table at PA 0x%" PRIx64 " is not in the dump",
+						  hva, level, table);
+		}
+		if (!(pte & PTE_VALID))
+			return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 " is not mapped (level %d)",
+						  hva, level);
+		if (level == 3 || !(pte & PTE_TYPE)) {
+			uint64_t size = 1ULL << shift;
+
+			if (level < 1 || (level == 3 && !(pte & PTE_TYPE)))
+				return hypmem_error_fault(hva,
+							  "hyp VA 0x%" PRIx64
+							  ": reserved descriptor 0x%" PRIx64
+							  " at level %d",
+							  hva, pte, level);
+			*pa_ret = (pte & PTE_ADDR_MASK & ~(size - 1)) | (hva & (size - 1));
+			*size_ret = size;
+			return NULL;
+		}
+		table = pte & PTE_ADDR_MASK;
+	}
+	return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 ": walk did not end", hva);
+}
+
+struct hypmem_error *hypmem_target_hyp_to_pa(struct hypmem_target *t, uint64_t hva,
+					     uint64_t *pa_ret, uint64_t *mapped_ret)
+{
+	struct hypmem_error *err;
+	uint64_t pa, size;
+
+	for (unsigned int i = 0; i < TLB_SIZE; i++) {
+		struct tlb_entry *e = &t->tlb[i];
+
+		if (e->size && hva - e->va < e->size) {
+			*pa_ret = e->pa + (hva - e->va);
+			if (mapped_ret)
+				*mapped_ret = e->size - (hva - e->va);
+			return NULL;
+		}
+	}
+	err = hyp_walk(t, hva, &pa, &size);
+	if (err)
+		return err;
+	t->tlb[t->tlb_next] = (struct tlb_entry){ hva & ~(size - 1), pa & ~(size - 1), size };
+	t->tlb_next = (t->tlb_next + 1) % TLB_SIZE;
+	*pa_ret = pa;
+	if (mapped_ret)
+		*mapped_ret = size - (hva & (size - 1));
+	return NULL;
+}
+
+struct hypmem_error *hypmem_target_read_hyp(struct hypmem_target *t, void *buf, uint64_t hva,
+					    size_t n)
+{
+	uint8_t *out = buf;
+
+	while (n) {
+		uint64_t pa, mapped;
+		struct hypmem_error *err = hypmem_target_hyp_to_pa(t, hva, &pa, &mapped);
+		size_t chunk;
+
+		if (err)
+			return err;
+		chunk = mapped < n ? (size_t)mapped : n;
+		err = hypmem_source_read(t->src, out, pa, chunk);
+		if (err)
+			return err;
+		out += chunk;
+		hva += chunk;
+		n -= chunk;
+	}
+	return NULL;
+}
+
+/* --- opening --- */
+
+static struct hypmem_error *find_kimage_voffset(struct hypmem_target *t,
+						const struct hypmem_target_config *cfg)
+{
+	const struct hypmem_segment *segs;
+	struct hypmem_error *err;
+	uint64_t kva, val;
+	size_t nr;
+
+	if (cfg->kimage_voffset_set) {
+		t->info.kimage_voffset = cfg->kimage_voffset;
+		return NULL;
+	}
+	if (t->vmci && !hypmem_vmcoreinfo_number(t->vmci, "kimage_voffset", &val)) {
+		t->info.kimage_voffset = val;
+		return NULL;
+	}
+	/* kexec-made ELF vmcores map the kernel image with virtual addresses. */
+	err = hypmem_dwarf_find_variable(t->dw, "hyp_physvirt_offset", &kva, NULL);
+	if (err)
+		return err;
+	kva += t->info.kaslr_offset;
+	segs = hypmem_source_segments(t->src, &nr);
+	for (size_t i = 0; i < nr; i++) {
+		if (segs[i].virt_start && kva - segs[i].virt_start < segs[i].size) {
+			t->info.kimage_voffset = segs[i].virt_start - segs[i].phys_start;
+			return NULL;
+		}
+	}
+	return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+				   "cannot translate kernel image addresses: the dump has no "
+				   "VMCOREINFO kimage_voffset and no virtual segment for the "
+				   "kernel image (give --kimage-voffset)");
+}
+
+static struct hypmem_error *read_hyp_memory(struct hypmem_target *t)
+{
+	struct hypmem_type arr, reg;
+	struct hypmem_field base, size;
+	struct hypmem_error *err;
+	uint64_t pa, nr;
+	uint8_t buf[64];
+
+	err = read_int_var(t, "hyp_memblock_nr", &nr);
+	if (err)
+		return err;
+	err = hypmem_target_symbol_pa(t, "hyp_memory", &pa, &arr);
+	if (err)
+		return err;
+	err = hypmem_dwarf_element_type(t->dw, &arr, &reg);
+	if (err)
+		return err;
+	if ((err = hypmem_field_lookup(t, &reg, "base", true, &base)) ||
+	    (err = hypmem_field_lookup(t, &reg, "size", true, &size)))
+		return err;
+	if (arr.nr_elements && nr > arr.nr_elements)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "hyp_memblock_nr is %" PRIu64 " but hyp_memory has %" PRIu64
+					   " entries",
+					   nr, arr.nr_elements);
+	if (reg.size == 0 || reg.size > sizeof(buf))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "odd struct memblock_region size");
+	t->ram = calloc(nr ? nr : 1, sizeof(*t->ram));
+	if (!t->ram)
+		return &hypmem_enomem;
+	for (uint64_t i = 0; i < nr; i++) {
+		uint64_t b, s;
+
+		err = hypmem_source_read(t->src, buf, pa + i * reg.size, reg.size);
+		if (err)
+			return err;
+		hypmem_field_get(&base, buf, reg.size, &b);
+		hypmem_field_get(&size, buf, reg.size, &s);
+		if (b + s < b)
+			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						   "hyp_memory[%" PRIu64 "] wraps around", i);
+		t->ram[t->info.nr_ram++] = (struct hypmem_ram_range){ b, b + s };
+	}
+	t->info.ram = t->ram;
+	return NULL;
+}
+
+static struct hypmem_error *read_hyp_pgtable(struct hypmem_target *t)
+{
+	struct hypmem_field ia_bits, start_level, pgd;
+	struct hypmem_type type;
+	struct hypmem_error *err;
+	uint8_t buf[256];
+	uint64_t pa, v;
+
+	err = hypmem_target_symbol_pa(t, "pkvm_pgtable", &pa, &type);
+	if (err)
+		return err;
+	if ((err = hypmem_field_lookup(t, &type, "ia_bits", true, &ia_bits)) ||
+	    (err = hypmem_field_lookup(t, &type, "start_level", true, &start_level)) ||
+	    (err = hypmem_field_lookup(t, &type, "pgd", true, &pgd)))
+		return err;
+	if (type.size == 0 || type.size > sizeof(buf))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "odd struct kvm_pgtable size");
+	err = hypmem_source_read(t->src, buf, pa, type.size);
+	if (err)
+		return err;
+	hypmem_field_get(&ia_bits, buf, type.size, &v);
+	t->info.hyp_ia_bits = (uint32_t)v;
+	hypmem_field_get(&start_level, buf, type.size, &v);
+	t->info.hyp_start_level = (int)(int64_t)v;
+	hypmem_field_get(&pgd, buf, type.size, &v);
+	t->info.hyp_pgd = v;
+	if (t->info.hyp_ia_bits < 25 || t->info.hyp_ia_bits > 52 ||
+	    t->info.hyp_start_level < -1 || t->info.hyp_start_level > 3)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "pkvm_pgtable looks corrupt: ia_bits %u, start_level %d",
+					   t->info.hyp_ia_bits, t->info.hyp_start_level);
+	/* The PGD comes from the hyp's own pool: a linear-map VA. */
+	t->hyp_pgd_pa = hypmem_target_hyp_linear_to_pa(t, t->info.hyp_pgd);
+	return NULL;
+}
+
+static struct hypmem_error *target_setup(struct hypmem_target *t,
+					 const struct hypmem_target_config *cfg)
+{
+	struct hypmem_error *err;
+	const char *text;
+	uint64_t v;
+
+	err = hypmem_dwarf_open(cfg->vmlinux, &t->dw);
+	if (err)
+		return err;
+	if (cfg->raw_spec) {
+		char *path;
+
+		err = hypmem_source_parse_raw_spec(cfg->raw_spec, &path, &v);
+		if (err)
+			return err;
+		err = hypmem_source_open_raw(path, v, &t->src);
+		free(path);
+	} else if (cfg->core) {
+		err = hypmem_source_open(cfg->core, &t->src);
+	} else {
+		err = hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "no dump given");
+	}
+	if (err)
+		return err;
+
+	text = hypmem_source_vmcoreinfo(t->src);
+	if (text) {
+		err = hypmem_vmcoreinfo_parse(text, &t->vmci);
+		if (err)
+			return err;
+	}
+	t->info.page_size = 4096;
+	if (t->vmci && !hypmem_vmcoreinfo_number(t->vmci, "PAGESIZE", &v))
+		t->info.page_size = v;
+	if (t->info.page_size != 4096)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "page size %" PRIu64 " is not supported (4K only)",
+					   t->info.page_size);
+	t->release = strdup(t->vmci && hypmem_vmcoreinfo_get(t->vmci, "OSRELEASE") ?
+				    hypmem_vmcoreinfo_get(t->vmci, "OSRELEASE") :
+				    "unknown");
+	if (!t->release)
+		return &hypmem_enomem;
+	t->info.release = t->release;
+
+	if (cfg->kaslr_offset_set) {
+		t->info.kaslr_offset = cfg->kaslr_offset;
+		t->info.kaslr_from_user = true;
+	} else if (t->vmci && !hypmem_vmcoreinfo_kerneloffset(t->vmci, &v)) {
+		t->info.kaslr_offset = v;
+	}
+	err = find_kimage_voffset(t, cfg);
+	if (err)
+		return err;
+
+	err = read_int_var(t, "hyp_physvirt_offset", &v);
+	if (err)
+		return err;
+	t->info.hyp_physvirt_offset = (int64_t)v;
+	err = read_int_var(t, "__hyp_vmemmap", &t->info.hyp_vmemmap);
+	if (err)
+		return err;
+	err = read_int_var(t, "__io_map_base", &t->info.io_map_base);
+	if (err && !hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP))
+		return err;
+	err = read_hyp_pgtable(t);
+	if (err)
+		return err;
+	return read_hyp_memory(t);
+}
+
+struct hypmem_error *hypmem_target_open(const struct hypmem_target_config *cfg,
+					struct hypmem_target **ret)
+{
+	struct hypmem_target *t;
+	struct hypmem_error *err;
+
+	if (!cfg->vmlinux)
+		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "no image (vmlinux) given");
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return &hypmem_enomem;
+	hypmem_findings_init(&t->findings);
+	err = target_setup(t, cfg);
+	if (err) {
+		hypmem_target_destroy(t);
+		return err;
+	}
+	*ret = t;
+	return NULL;
+}
+
+void hypmem_target_destroy(struct hypmem_target *t)
+{
+	if (!t)
+		return;
+	hypmem_findings_deinit(&t->findings);
+	hypmem_vmcoreinfo_destroy(t->vmci);
+	hypmem_source_destroy(t->src);
+	hypmem_dwarf_destroy(t->dw);
+	free(t->ram);
+	free(t->release);
+	free(t);
+}

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The hyp vmemmap: struct hyp_page entries indexed by PFN at __hyp_vmemmap,
+ * a private hyp VA range reached through the hyp stage-1.  Entries are read
+ * a mapping at a time (zero-copy where the source allows) and decoded with
+ * the layout DWARF gives, so memory use does not grow with the target.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypmem/decode.h"
+
+void hypmem_histogram_deinit(struct hypmem_histogram *h)
+{
+	free(h->keys);
+	free(h->counts);
+	memset(h, 0, sizeof(*h));
+}
+
+struct hypmem_error *hypmem_histogram_add(struct hypmem_histogram *h, uint64_t key,
+					  uint64_t count)
+{
+	size_t lo = 0, hi = h->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->nr && h->keys[lo] == key) {
+		h->counts[lo] += count;
+		return NULL;
+	}
+	if (h->nr == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 16;
+		uint64_t *k = realloc(h->keys, cap * sizeof(*k));
+
+		if (!k)
+			return &hypmem_enomem;
+		h->keys = k;
+		k = realloc(h->counts, cap * sizeof(*k));
+		if (!k)
+			return &hypmem_enomem;
+		h->counts = k;
+		h->cap = cap;
+	}
+	memmove(&h->keys[lo + 1], &h->keys[lo], (h->nr - lo) * sizeof(*h->keys));
+	memmove(&h->counts[lo + 1], &h->counts[lo], (h->nr - lo) * sizeof(*h->counts));
+	h->keys[lo] = key;
+	h->counts[lo] = count;
+	h->nr++;
+	return NULL;
+}
+
+struct hypmem_error *hypmem_hyp_page_layout(struct hypmem_target *t,
+					    struct hypmem_hyp_page_layout *ret)
+{
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
+	struct hypmem_type type;
+	struct hypmem_member node;
+	struct hypmem_error *err;
+	uint32_t bits;
+
+	memset(ret, 0, sizeof(*ret));
+	err = hypmem_dwarf_find_type(dw, "struct hyp_page", &type);
+	if (err)
+		return err;
+	if (type.size == 0 || type.size > 256)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "struct hyp_page has size %" PRIu64, type.size);
+	ret->size = type.size;
+	if ((err = hypmem_field_lookup(t, &type, "refcount", true, &ret->refcount)) ||
+	    (err = hypmem_field_lookup(t, &type, "order", true, &ret->order)))
+		return err;
+	/* Page-state fields: named __host_state / host_state across versions. */
+	err = hypmem_field_lookup(t, &type, "__host_state", false, &ret->host_state);
+	if (!err && !ret->host_state.present)
+		err = hypmem_field_lookup(t, &type, "host_state", false, &ret->host_state);
+	if (!err)
+		err = hypmem_field_lookup(t, &type, "__hyp_state_comp", false,
+					  &ret->hyp_state_comp);
+	if (!err)
+		err = hypmem_field_lookup(t, &type, "host_share_guest_count", false,
+					  &ret->host_share_guest_count);
+	if (err)
+		return err;
+	/* Before the shrink (v5.13) the free-list node was in struct hyp_page. */
+	if (hypmem_dwarf_has_member(dw, &type, "node", &node)) {
+		ret->node_in_page = false;
+		ret->node_offset = (uint32_t)node.offset;
+	} else {
+		ret->node_in_page = true;
+	}
+	bits = ret->order.bit_size ? ret->order.bit_size : ret->order.size * 8;
+	ret->no_order = bits >= 64 ? UINT64_MAX : (1ULL << bits) - 1;
+	return NULL;
+}
+
+/* Decode one entry from its bytes. */
+static void decode_entry(const struct hypmem_hyp_page_layout *l, uint64_t state_mask,
+			 const uint8_t *buf, uint64_t pfn, struct hypmem_page *p)
+{
+	uint64_t v;
+
+	memset(p, 0, sizeof(*p));
+	p->pfn = pfn;
+	hypmem_field_get(&l->refcount, buf, l->size, &p->refcount);
+	hypmem_field_get(&l->order, buf, l->size, &p->order);
+	p->no_order = p->order == l->no_order;
+	if (l->host_state.present) {
+		p->has_state = true;
+		hypmem_field_get(&l->host_state, buf, l->size, &v);
+		p->host_state = (unsigned int)v;
+		if (l->hyp_state_comp.present) {
+			hypmem_field_get(&l->hyp_state_comp, buf, l->size, &v);
+			p->hyp_state = (unsigned int)(v ^ state_mask);
+		}
+	}
+	if (l->host_share_guest_count.present)
+		hypmem_field_get(&l->host_share_guest_count, buf, l->size,
+				 &p->host_share_guest_count);
+}
+
+/* The hyp state is stored complemented so that zero reads as PKVM_NOPAGE. */
+static uint64_t hyp_state_mask(struct hypmem_target *t)
+{
+	int64_t v;
+	struct hypmem_error *err = hypmem_dwarf_enumerator(hypmem_target_dwarf(t), "PKVM_NOPAGE", &v);
+
+	if (err) {
+		hypmem_error_destroy(err);
+		return 3;
+	}
+	return (uint64_t)v;
+}
+
+struct hypmem_error *hypmem_vmemmap_read(struct hypmem_target *t, uint64_t first, uint64_t nr,
+					 struct hypmem_page *pages)
+{
+	const struct hypmem_target_info *info = hypmem_target_info(t);
+	struct hypmem_hyp_page_layout l;
+	struct hypmem_error *err;
+	uint64_t mask;
+	uint8_t buf[256];
+
+	err = hypmem_hyp_page_layout(t, &l);
+	if (err)
+		return err;
+	mask = hyp_state_mask(t);
+	for (uint64_t i = 0; i < nr; i++) {
+		uint64_t va = info->hyp_vmemmap + (first + i) * l.size;
+
+		err = hypmem_target_read_hyp(t, buf, va, l.size);
+		if (err)
+			return err;
+		decode_entry(&l, mask, buf, first + i, &pages[i]);
+	}
+	return NULL;
+}
+
+/* Direct counters for small keys, flushed into the sorted histograms. */
+#define SMALL_KEYS 1024
+struct small_hist {
+	uint64_t c[SMALL_KEYS];
+};
+
+static struct hypmem_error *small_flush(struct small_hist *s, struct hypmem_histogram *h)
+{
+	for (unsigned int i = 0; i < SMALL_KEYS; i++) {
+		if (s->c[i]) {
+			struct hypmem_error *err = hypmem_histogram_add(h, i, s->c[i]);
+
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
+static struct hypmem_error *count(struct small_hist *s, struct hypmem_histogram *h, uint64_t key)
+{
+	if (key < SMALL_KEYS) {
+		s->c[key]++;
+		return NULL;
+	}
+	return hypmem_histogram_add(h, key, 1);
+}
+
+struct walk_state {
+	struct hypmem_target *t;
+	const struct hypmem_hyp_page_layout *l;
+	uint64_t mask;
+	hypmem_page_fn fn;
+	void *arg;
+	struct hypmem_vmemmap_summary *sum;
+	struct small_hist *refs, *orders;
+};
+
+static struct hypmem_error *visit_entries(struct walk_state *w, const uint8_t *buf, uint64_t pfn,
+					  uint64_t nr)
+{
+	struct hypmem_error *err;
+	struct hypmem_page p;
+
+	for (uint64_t i = 0; i < nr; i++) {
+		decode_entry(w->l, w->mask, buf + i * w->l->size, pfn + i, &p);
+		if (w->sum) {
+			w->sum->nr_entries++;
+			if ((err = count(w->refs, &w->sum->refcount, p.refcount)) ||
+			    (err = count(w->orders, &w->sum->order, p.order)))
+				return err;
+			if (p.has_state) {
+				if ((err = hypmem_histogram_add(&w->sum->host_state, p.host_state, 1)))
+					return err;
+				if (w->l->hyp_state_comp.present &&
+				    (err = hypmem_histogram_add(&w->sum->hyp_state, p.hyp_state, 1)))
+					return err;
+			}
+		}
+		if (w->fn && (err = w->fn(&p, w->arg)))
+			return err;
+	}
+	return NULL;
+}
+
+/* Visit PFNs [first, end), a mapping (or a page of the source) at a time. */
+static struct hypmem_error *walk_range(struct walk_state *w, uint64_t first, uint64_t end)
+{
+	const struct hypmem_target_info *info = hypmem_target_info(w->t);
+	uint64_t esz = w->l->size;
+	uint8_t buf[4096];
+
+	while (first < end) {
+		uint64_t va = info->hyp_vmemmap + first * esz, pa, mapped, nr;
+		struct hypmem_error *err = hypmem_target_hyp_to_pa(w->t, va, &pa, &mapped);
+		const void *view;
+
+		if (err) {
+			/* An unbacked vmemmap page: count it, report it, go on. */
+			uint64_t skip = (4096 - (va & 4095) + esz - 1) / esz;
+
+			hypmem_error_destroy(err);
+			if (skip > end - first)
+				skip = end - first;
+			if (w->sum)
+				w->sum->nr_unreadable += skip;
+			err = hypmem_findings_add(hypmem_target_findings(w->t),
+						  HYPMEM_FINDING_VMEMMAP_UNMAPPED, va,
+						  "vmemmap entries of PFNs 0x%" PRIx64 "-0x%" PRIx64
+						  " are not mapped or not in the dump (hyp VA 0x%" PRIx64
+						  ")",
+						  first, first + skip - 1, va);
+			if (err)
+				return err;
+			first += skip;
+			continue;
+		}
+		if (mapped < esz) {
+			/* An entry straddling two mappings: read it piecewise. */
+			err = hypmem_target_read_hyp(w->t, buf, va, esz);
+			if (err)
+				return err;
+			nr = 1;
+		} else {
+			nr = mapped / esz;
+			if (nr > end - first)
+				nr = end - first;
+			if (nr > sizeof(buf) / esz)
+				nr = sizeof(buf) / esz;
+			err = hypmem_source_view(hypmem_target_source(w->t), pa, nr * esz, &view);
+			if (!err) {
+				err = visit_entries(w, view, first, nr);
+				if (err)
+					return err;
+				first += nr;
+				continue;
+			}
+			hypmem_error_destroy(err);
+			err = hypmem_source_read(hypmem_target_source(w->t), buf, pa, nr * esz);
+			if (err) {
+				hypmem_error_destroy(err);
+				nr = 1;
+				if (w->sum)
+					w->sum->nr_unreadable++;
+				first++;
+				continue;
+			}
+		}
+		err = visit_entries(w, buf, first, nr);
+		if (err)
+			return err;
+		first += nr;
+	}
+	return NULL;
+}
+
+struct hypmem_error *hypmem_vmemmap_for_each(struct hypmem_target *t, uint64_t first,
+					     uint64_t end, hypmem_page_fn fn, void *arg,
+					     struct hypmem_vmemmap_summary *summary)
+{
+	const struct hypmem_target_info *info = hypmem_target_info(t);
+	struct hypmem_hyp_page_layout l;
+	struct hypmem_error *err;
+	struct walk_state w = { .t = t, .l = &l, .fn = fn, .arg = arg, .sum = summary };
+	uint64_t prev_end = 0;
+
+	if (summary)
+		memset(summary, 0, sizeof(*summary));
+	err = hypmem_hyp_page_layout(t, &l);
+	if (err)
+		return err;
+	w.mask = hyp_state_mask(t);
+	if (summary) {
+		summary->base = info->hyp_vmemmap;
+		summary->entry_size = l.size;
+		summary->no_order = l.no_order;
+		w.refs = calloc(1, sizeof(*w.refs));
+		w.orders = calloc(1, sizeof(*w.orders));
+		if (!w.refs || !w.orders) {
+			err = &hypmem_enomem;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < info->nr_ram; i++) {
+		uint64_t s = info->ram[i].start >> 12, e = info->ram[i].end >> 12;
+		uint64_t bs, be;
+
+		if (summary) {
+			/* Backing the kernel maps: page-rounded, shared pages once. */
+			bs = (info->hyp_vmemmap + s * l.size) & ~4095ULL;
+			be = (info->hyp_vmemmap + e * l.size + 4095) & ~4095ULL;
+			if (bs < prev_end)
+				bs = prev_end;
+			if (be > bs)
+				summary->backing_bytes += be - bs;
+			prev_end = be > prev_end ? be : prev_end;
+		}
+		if (s < first)
+			s = first;
+		if (e > end)
+			e = end;
+		if (s >= e)
+			continue;
+		err = walk_range(&w, s, e);
+		if (err)
+			goto out;
+	}
+	if (summary && ((err = small_flush(w.refs, &summary->refcount)) ||
+			(err = small_flush(w.orders, &summary->order))))
+		goto out;
+out:
+	free(w.refs);
+	free(w.orders);
+	return err;
+}
+
+void hypmem_vmemmap_summary_deinit(struct hypmem_vmemmap_summary *s)
+{
+	hypmem_histogram_deinit(&s->refcount);
+	hypmem_histogram_deinit(&s->order);
+	hypmem_histogram_deinit(&s->host_state);
+	hypmem_histogram_deinit(&s->hyp_state);
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Integration: boot the EL2 image under QEMU, dump it, decode, compare.
+
+For several (layout, seed, RAM size) configurations the EL2 core runs its
+workload at EL2 and prints its ground truth (truth.json, from its own free
+lists and vmemmap).  QEMU's dump-guest-memory writes an ELF core and a
+kdump-compressed core; hypmem-stat --json decodes each, and every number in
+the truth must match.  Dumps are cached under $BUILD/dumps, keyed by the
+image's hash and the parameters, so a second run only decodes.
+
+Prints TAP lines.  Skips (ok # SKIP) when QEMU is not installed.
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+BUILD = os.environ.get("BUILD", "build")
+CONFIGS = [
+    # (layout, seed, MiB, ops)
+    (8, 1, 1024, 20000),
+    (8, 7, 512, 5000),
+    (4, 2, 768, 20000),
+    (32, 3, 512, 20000),
+]
+if os.environ.get("HYPMEM_BIG"):
+    CONFIGS.append((8, 11, 4096, 50000))
+
+n = 0
+failed = 0
+
+
+def tap(ok, name, detail=""):
+    global n, failed
+    n += 1
+    if not ok:
+        failed += 1
+    print(("ok" if ok else "not ok") + " %d %s" % (n, name))
+    if detail:
+        for line in detail.splitlines()[:40]:
+            print("#   " + line)
+    sys.stdout.flush()
+
+
+def file_hash(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def make_dumps(layout, seed, mem, ops):
+    image = os.path.join(BUILD, "el2", "L%d" % layout, "el2.elf")
+    key = "L%d-s%d-m%d-o%d-%s" % (layout, seed, mem, ops, file_hash(image))
+    out = os.path.join(BUILD, "dumps", key)
+    if all(os.path.exists(os.path.join(out, f)) for f in ("truth.json", "vmcore", "vmcore.kdump")):
+        return out, None
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = ["tests/qemu/hypmem-qemu", "--image", image, "--out", out, "--mem", str(mem),
+           "--seed", str(seed), "--ops", str(ops)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if p.returncode:
+        return None, "%s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr)
+    return out, None
+
+
+def compare(truth, got, path=""):
+    """Every key of truth must be in got with an equal value."""
+    diffs = []
+    if isinstance(truth, dict):
+        if not isinstance(got, dict):
+            return ["%s: expected an object, got %r" % (path, got)]
+        for k, v in truth.items():
+            if k not in got:
+                diffs.append("%s.%s: missing" % (path, k))
+            else:
+                diffs += compare(v, got[k], "%s.%s" % (path, k))
+    elif isinstance(truth, list):
+        if not isinstance(got, list) or len(got) != len(truth):
+            return ["%s: expected %r, got %r" % (path, truth, got)]
+        for i, (a, b) in enumerate(zip(truth, got)):
+            diffs += compare(a, b, "%s[%d]" % (path, i))
+    elif truth != got:
+        diffs.append("%s: expected %r, got %r" % (path, truth, got))
+    return diffs
+
+
+def expected(truth):
+    """The part of truth.json the decoder must reproduce."""
+    exp = {k: truth[k] for k in ("schema", "target", "vmemmap", "findings")}
+    exp["hyp"] = {k: truth["hyp"][k]
+                  for k in ("hyp_physvirt_offset", "kimage_voffset", "io_map_base")}
+    return exp
+
+
+def check_pools(truth, got):
+    diffs = []
+    by_name = {p["name"]: p for p in got.get("pools", [])}
+    for p in truth["pools"]:
+        if p["name"] not in by_name:
+            diffs.append("pool %s not found by the decoder" % p["name"])
+            continue
+        diffs += compare(p, by_name[p["name"]], "pools[%s]" % p["name"])
+    return diffs
+
+
+def main():
+    if not shutil.which("qemu-system-aarch64"):
+        print("1..1")
+        print("ok 1 el2 dumps # SKIP qemu-system-aarch64 not installed")
+        return 0
+    stat = os.path.join(BUILD, "hypmem-stat")
+    for layout, seed, mem, ops in CONFIGS:
+        name = "layout %d seed %d %d MiB" % (layout, seed, mem)
+        out, err = make_dumps(layout, seed, mem, ops)
+        tap(out is not None, "%s: boot, workload, dumps" % name, err or "")
+        if out is None:
+            continue
+        with open(os.path.join(out, "truth.json")) as f:
+            truth = json.load(f)
+        tap(truth["vmemmap"]["entry_size"] == layout, "%s: EL2 built with the layout" % name)
+        for dump in ("vmcore", "vmcore.kdump"):
+            p = subprocess.run([stat, "--json", os.path.join(out, "el2.elf"),
+                                os.path.join(out, dump)], capture_output=True, text=True)
+            if p.returncode != 0:
+                tap(False, "%s: hypmem-stat %s exits 0" % (name, dump),
+                    "exit %d\n%s%s" % (p.returncode, p.stdout[-2000:], p.stderr))
+                continue
+            got = json.loads(p.stdout)
+            diffs = compare(expected(truth), got) + check_pools(truth, got)
+            tap(not diffs, "%s: %s decodes to the ground truth" % (name, dump),
+                "\n".join(diffs))
+    print("1..%d" % n)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

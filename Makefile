@@ -44,8 +44,9 @@ LDFLAGS += -static
 LDLIBS  := $(shell $(PKG_CONFIG) --static --libs $(HOST_PKGS) 2>/dev/null)
 endif
 
-.PHONY: all deps check check-unit check-asan check-integration bench demo install clean format
+.PHONY: all host deps check check-unit check-asan check-integration bench demo install clean format
 all:
+host:
 
 include lib/hypmem/build.mk
 include lib/el2/build.mk

@@ -3,7 +3,8 @@
 CMD_SRCS := $(sort $(wildcard cmd/hypmem-*.c))
 CMDS     := $(CMD_SRCS:cmd/%.c=$(BUILD)/%)
 
-all: $(CMDS)
+host: $(CMDS)
+all: host
 
 $(BUILD)/cmd/%.o: cmd/%.c
 	@mkdir -p $(@D)

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Tests.  One unit-test binary per module: tests/unit/<module>.c, which ends
 # with TEST_MAIN (tests/unit/test.h).  Files named el2_*.c test the EL2 core
-# and are built once per hyp_page layout against the native EL2 library;
-# the others link with libhypmem.a.  A module that needs extra rules
+# and are built once per hyp_page layout against the native EL2 library
+# (and libhypmem.a, so decoders can be tested against the EL2 core's own
+# structures); the others link with libhypmem.a.  A module that needs extra rules
 # (fixtures) adds tests/unit/<module>.mk.
 UNIT_HOST_SRCS := $(filter-out tests/unit/el2_%.c,$(sort $(wildcard tests/unit/*.c)))
 UNIT_HOST_BINS := $(UNIT_HOST_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -24,13 +25,14 @@ define el2_unit_rule
 $(BUILD)/tests/unit/%-L$(1).o: tests/unit/%.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=$(1) -Itests/unit $$(CFLAGS) -c -o $$@ $$<
-$(BUILD)/tests/unit/%-L$(1): $(BUILD)/tests/unit/%-L$(1).o $(BUILD)/el2-native/L$(1)/libel2.a
-	$$(CC) $$(LDFLAGS) -o $$@ $$^
+$(BUILD)/tests/unit/%-L$(1): $(BUILD)/tests/unit/%-L$(1).o $(BUILD)/el2-native/L$(1)/libel2.a $(HYPMEM_LIB)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach l,$(LAYOUTS),$(eval $(call el2_unit_rule,$(l))))
 
 -include $(sort $(wildcard tests/unit/*.mk))
 -include $(sort $(wildcard tests/integration/*.mk))
+-include tests/bench/bench.mk
 
 # check: install what is missing first, then re-run make so that pkg-config
 # sees the freshly installed libraries.
@@ -39,7 +41,7 @@ check: deps
 
 check-run:
 	$(MAKE) all unit-bins
-	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 unit-bins
+	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 host unit-bins
 	BUILD=$(BUILD) tests/check.sh
 
 check-unit: all unit-bins

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hypmem/error.h"
 
@@ -38,7 +39,7 @@ struct hypmem_dwarf;
 /* A resolved type: what the decoders need of it. */
 enum hypmem_type_kind {
 	HYPMEM_TYPE_VOID,
-	HYPMEM_TYPE_INT,	/* base types, bool, char */
+	HYPMEM_TYPE_INT, /* base types, bool, char */
 	HYPMEM_TYPE_ENUM,
 	HYPMEM_TYPE_POINTER,
 	HYPMEM_TYPE_STRUCT,
@@ -55,9 +56,9 @@ enum hypmem_type_kind {
  */
 struct hypmem_type {
 	enum hypmem_type_kind kind;
-	const char *name;	/* "hyp_page" (no "struct "), or NULL if anonymous */
-	uint64_t size;		/* byte size; for arrays: total size if known, else 0 */
-	bool is_signed;		/* INT and ENUM */
+	const char *name; /* "hyp_page" (no "struct "), or NULL if anonymous */
+	uint64_t size;	  /* byte size; for arrays: total size if known, else 0 */
+	bool is_signed;	  /* INT and ENUM */
 	/* ARRAY: element type, number of elements (0 if unknown/flexible). */
 	uint64_t nr_elements;
 	/* Private: the DIE offset, used to look up members/elements. */
@@ -67,12 +68,12 @@ struct hypmem_type {
 
 /* A member of a struct or union, flattened from DWARF. */
 struct hypmem_member {
-	const char *name;	  /* borrowed from the dwarf handle; NULL if anonymous */
-	uint64_t offset;	  /* byte offset of the storage unit holding the member */
-	uint32_t bit_offset;	  /* for bitfields: bit offset from @offset*8 (LSB numbering) */
-	uint32_t bit_size;	  /* 0 if not a bitfield */
-	struct hypmem_type type;  /* member type, typedefs stripped */
-	const char *type_name;	  /* type as written, e.g. "u16" or "struct list_head" */
+	const char *name;	 /* borrowed from the dwarf handle; NULL if anonymous */
+	uint64_t offset;	 /* byte offset of the storage unit holding the member */
+	uint32_t bit_offset;	 /* for bitfields: bit offset from @offset*8 (LSB numbering) */
+	uint32_t bit_size;	 /* 0 if not a bitfield */
+	struct hypmem_type type; /* member type, typedefs stripped */
+	const char *type_name;	 /* type as written, e.g. "u16" or "struct list_head" */
 };
 
 /**
@@ -164,8 +165,7 @@ bool hypmem_dwarf_has_member(struct hypmem_dwarf *dw, const struct hypmem_type *
  * struct or union.
  */
 struct hypmem_error *hypmem_dwarf_members(struct hypmem_dwarf *dw, const struct hypmem_type *type,
-					  const struct hypmem_member **members_ret,
-					  size_t *nr_ret);
+					  const struct hypmem_member **members_ret, size_t *nr_ret);
 
 /**
  * hypmem_dwarf_array_element() - Element type of an ARRAY (or target of a
@@ -203,5 +203,31 @@ char *hypmem_dwarf_type_name(struct hypmem_dwarf *dw, const struct hypmem_type *
 
 /** hypmem_dwarf_path() - The file the handle was opened on (borrowed). */
 const char *hypmem_dwarf_path(const struct hypmem_dwarf *dw);
+
+/**
+ * hypmem_dwarf_variables_of_type() - The hyp global variables of a type.
+ * @dw: the handle.
+ * @type_name: e.g. "struct hyp_pool".
+ * @names_ret: malloc()ed array of malloc()ed plain names, sorted; the caller
+ *             frees each name and the array.
+ * @nr_ret: their number (0 is not an error).
+ *
+ * Only variables defined (with a location) in hyp compile units count, so
+ * a vmlinux's host-side declarations are not listed.
+ *
+ * Return: NULL on success, HYPMEM_ERROR_LOOKUP if the type is unknown.
+ */
+struct hypmem_error *hypmem_dwarf_variables_of_type(struct hypmem_dwarf *dw, const char *type_name,
+						    char ***names_ret, size_t *nr_ret);
+
+/**
+ * hypmem_dwarf_print_struct() - Print a struct or union pahole-style: one
+ * line per member with its offset and size (bitfields as byte:bit, LSB
+ * numbering), holes, and a size summary.
+ * @dw: the handle.
+ * @type: STRUCT or UNION.
+ * @out: where to print.
+ */
+void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type *type, FILE *out);
 
 #endif /* HYPMEM_DWARF_H */

@@ -60,6 +60,19 @@ struct hypmem_ram_range {
 struct hypmem_error *hypmem_target_open(const struct hypmem_target_config *cfg,
 					struct hypmem_target **ret);
 
+/**
+ * hypmem_target_open_source() - Like hypmem_target_open(), with a source the
+ * caller already built (tests, fuzzing, live memory).
+ * @cfg: cfg->vmlinux and the overrides are used; core/raw_spec are ignored.
+ * @src: the source; the target takes ownership, also on failure.
+ * @ret: the new target.
+ *
+ * Return: as hypmem_target_open().
+ */
+struct hypmem_error *hypmem_target_open_source(const struct hypmem_target_config *cfg,
+					       struct hypmem_source *src,
+					       struct hypmem_target **ret);
+
 /** hypmem_target_destroy() - Close everything. @t: may be NULL. */
 void hypmem_target_destroy(struct hypmem_target *t);
 
@@ -74,7 +87,7 @@ struct hypmem_target_info {
 	uint64_t kaslr_offset;
 	uint64_t kimage_voffset;
 	int64_t hyp_physvirt_offset;
-	uint64_t hyp_vmemmap;	/* __hyp_vmemmap */
+	uint64_t vmemmap_base;	/* __hyp_vmemmap */
 	uint64_t io_map_base;	/* __io_map_base, 0 if unknown */
 	uint64_t hyp_pgd;	/* pkvm_pgtable.pgd (hyp VA) */
 	uint32_t hyp_ia_bits;

@@ -120,10 +120,10 @@ static bool node_to_pfn(struct pool_walk *w, uint64_t node, uint64_t head_pa, ui
 		}
 		*node_pa = pa;
 	} else {
-		uint64_t off = node - w->hp->node_offset - info->hyp_vmemmap;
+		uint64_t off = node - w->hp->node_offset - info->vmemmap_base;
 		struct hypmem_error *err;
 
-		if (node < info->hyp_vmemmap || off % w->hp->size) {
+		if (node < info->vmemmap_base || off % w->hp->size) {
 			hypmem_findings_add(w->f, HYPMEM_FINDING_NODE_MISALIGNED, head_pa,
 					    "%s: list node 0x%" PRIx64
 					    " is not the node of a vmemmap entry",

@@ -4,7 +4,8 @@ HYPMEM_SRCS := $(sort $(wildcard lib/hypmem/*.c))
 HYPMEM_OBJS := $(HYPMEM_SRCS:%.c=$(BUILD)/%.o)
 HYPMEM_LIB  := $(BUILD)/libhypmem.a
 
-all: $(HYPMEM_LIB)
+host: $(HYPMEM_LIB)
+all: host
 
 $(BUILD)/lib/hypmem/%.o: lib/hypmem/%.c
 	@mkdir -p $(@D)

@@ -14,7 +14,6 @@
 #include "hypmem/target.h"
 #include "hypmem/vmcoreinfo.h"
 
-#define NVHE_PREFIX "__kvm_nvhe_"
 #define TLB_SIZE 8
 
 /* Descriptor bits of arm64 page tables (4K granule, 48-bit OA). */
@@ -426,7 +425,9 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	err = hypmem_dwarf_open(cfg->vmlinux, &t->dw);
 	if (err)
 		return err;
-	if (cfg->raw_spec) {
+	if (t->src) {
+		/* given by the caller */
+	} else if (cfg->raw_spec) {
 		char *path;
 
 		err = hypmem_source_parse_raw_spec(cfg->raw_spec, &path, &v);
@@ -476,7 +477,7 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	if (err)
 		return err;
 	t->info.hyp_physvirt_offset = (int64_t)v;
-	err = read_int_var(t, "__hyp_vmemmap", &t->info.hyp_vmemmap);
+	err = read_int_var(t, "__hyp_vmemmap", &t->info.vmemmap_base);
 	if (err)
 		return err;
 	err = read_int_var(t, "__io_map_base", &t->info.io_map_base);
@@ -491,14 +492,26 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 struct hypmem_error *hypmem_target_open(const struct hypmem_target_config *cfg,
 					struct hypmem_target **ret)
 {
+	return hypmem_target_open_source(cfg, NULL, ret);
+}
+
+struct hypmem_error *hypmem_target_open_source(const struct hypmem_target_config *cfg,
+					       struct hypmem_source *src,
+					       struct hypmem_target **ret)
+{
 	struct hypmem_target *t;
 	struct hypmem_error *err;
 
-	if (!cfg->vmlinux)
+	if (!cfg->vmlinux) {
+		hypmem_source_destroy(src);
 		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "no image (vmlinux) given");
+	}
 	t = calloc(1, sizeof(*t));
-	if (!t)
+	if (!t) {
+		hypmem_source_destroy(src);
 		return &hypmem_enomem;
+	}
+	t->src = src;
 	hypmem_findings_init(&t->findings);
 	err = target_setup(t, cfg);
 	if (err) {

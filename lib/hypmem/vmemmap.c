@@ -152,7 +152,7 @@ struct hypmem_error *hypmem_vmemmap_read(struct hypmem_target *t, uint64_t first
 		return err;
 	mask = hyp_state_mask(t);
 	for (uint64_t i = 0; i < nr; i++) {
-		uint64_t va = info->hyp_vmemmap + (first + i) * l.size;
+		uint64_t va = info->vmemmap_base + (first + i) * l.size;
 
 		err = hypmem_target_read_hyp(t, buf, va, l.size);
 		if (err)
@@ -235,7 +235,7 @@ static struct hypmem_error *walk_range(struct walk_state *w, uint64_t first, uin
 	uint8_t buf[4096];
 
 	while (first < end) {
-		uint64_t va = info->hyp_vmemmap + first * esz, pa, mapped, nr;
+		uint64_t va = info->vmemmap_base + first * esz, pa, mapped, nr;
 		struct hypmem_error *err = hypmem_target_hyp_to_pa(w->t, va, &pa, &mapped);
 		const void *view;
 
@@ -315,7 +315,7 @@ struct hypmem_error *hypmem_vmemmap_for_each(struct hypmem_target *t, uint64_t f
 		return err;
 	w.mask = hyp_state_mask(t);
 	if (summary) {
-		summary->base = info->hyp_vmemmap;
+		summary->base = info->vmemmap_base;
 		summary->entry_size = l.size;
 		summary->no_order = l.no_order;
 		w.refs = calloc(1, sizeof(*w.refs));
@@ -331,8 +331,8 @@ struct hypmem_error *hypmem_vmemmap_for_each(struct hypmem_target *t, uint64_t f
 
 		if (summary) {
 			/* Backing the kernel maps: page-rounded, shared pages once. */
-			bs = (info->hyp_vmemmap + s * l.size) & ~4095ULL;
-			be = (info->hyp_vmemmap + e * l.size + 4095) & ~4095ULL;
+			bs = (info->vmemmap_base + s * l.size) & ~4095ULL;
+			be = (info->vmemmap_base + e * l.size + 4095) & ~4095ULL;
 			if (bs < prev_end)
 				bs = prev_end;
 			if (be > bs)

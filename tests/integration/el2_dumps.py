@@ -11,14 +11,15 @@ image's hash and the parameters, so a second run only decodes.
 
 Prints TAP lines.  Skips (ok # SKIP) when QEMU is not installed.
 """
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 
-BUILD = os.environ.get("BUILD", "build")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from hypmemtest import BUILD, Tap, make_dumps  # noqa: E402
+
 CONFIGS = [
     # (layout, seed, MiB, ops)
     (8, 1, 1024, 20000),
@@ -28,44 +29,7 @@ CONFIGS = [
 ]
 if os.environ.get("HYPMEM_BIG"):
     CONFIGS.append((8, 11, 4096, 50000))
-
-n = 0
-failed = 0
-
-
-def tap(ok, name, detail=""):
-    global n, failed
-    n += 1
-    if not ok:
-        failed += 1
-    print(("ok" if ok else "not ok") + " %d %s" % (n, name))
-    if detail:
-        for line in detail.splitlines()[:40]:
-            print("#   " + line)
-    sys.stdout.flush()
-
-
-def file_hash(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:16]
-
-
-def make_dumps(layout, seed, mem, ops):
-    image = os.path.join(BUILD, "el2", "L%d" % layout, "el2.elf")
-    key = "L%d-s%d-m%d-o%d-%s" % (layout, seed, mem, ops, file_hash(image))
-    out = os.path.join(BUILD, "dumps", key)
-    if all(os.path.exists(os.path.join(out, f)) for f in ("truth.json", "vmcore", "vmcore.kdump")):
-        return out, None
-    shutil.rmtree(out, ignore_errors=True)
-    cmd = ["tests/qemu/hypmem-qemu", "--image", image, "--out", out, "--mem", str(mem),
-           "--seed", str(seed), "--ops", str(ops)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    if p.returncode:
-        return None, "%s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr)
-    return out, None
+t = Tap()
 
 
 def compare(truth, got, path=""):
@@ -110,32 +74,30 @@ def check_pools(truth, got):
 
 def main():
     if not shutil.which("qemu-system-aarch64"):
-        print("1..1")
-        print("ok 1 el2 dumps # SKIP qemu-system-aarch64 not installed")
-        return 0
+        t.skip("el2 dumps", "qemu-system-aarch64 not installed")
+        return t.done()
     stat = os.path.join(BUILD, "hypmem-stat")
     for layout, seed, mem, ops in CONFIGS:
         name = "layout %d seed %d %d MiB" % (layout, seed, mem)
         out, err = make_dumps(layout, seed, mem, ops)
-        tap(out is not None, "%s: boot, workload, dumps" % name, err or "")
+        t.ok(out is not None, "%s: boot, workload, dumps" % name, err or "")
         if out is None:
             continue
         with open(os.path.join(out, "truth.json")) as f:
             truth = json.load(f)
-        tap(truth["vmemmap"]["entry_size"] == layout, "%s: EL2 built with the layout" % name)
+        t.ok(truth["vmemmap"]["entry_size"] == layout, "%s: EL2 built with the layout" % name)
         for dump in ("vmcore", "vmcore.kdump"):
             p = subprocess.run([stat, "--json", os.path.join(out, "el2.elf"),
                                 os.path.join(out, dump)], capture_output=True, text=True)
             if p.returncode != 0:
-                tap(False, "%s: hypmem-stat %s exits 0" % (name, dump),
+                t.ok(False, "%s: hypmem-stat %s exits 0" % (name, dump),
                     "exit %d\n%s%s" % (p.returncode, p.stdout[-2000:], p.stderr))
                 continue
             got = json.loads(p.stdout)
             diffs = compare(expected(truth), got) + check_pools(truth, got)
-            tap(not diffs, "%s: %s decodes to the ground truth" % (name, dump),
+            t.ok(not diffs, "%s: %s decodes to the ground truth" % (name, dump),
                 "\n".join(diffs))
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return t.done()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Symbols and layouts from an ELF image: the ELF symbol table and DWARF
+ * (libdw), indexed once and answered from sorted arrays.
+ *
+ * Index.  A vmlinux has thousands of compile units, of which a few dozen are
+ * the hypervisor's (arch/arm64/kvm/hyp/nvhe/...).  The index is built in two
+ * tiers: the top-level DIEs of the hyp units when the file is opened, and
+ * those of every other unit only when a lookup misses the first tier.  An
+ * entry is {name, kind, declaration?, DIE offset}; names point into libdw's
+ * string data, which lives as long as the Dwarf handle.  Enumerators of
+ * top-level enums are indexed too, with their value.
+ *
+ * Types are handed out stripped of typedefs and qualifiers, following at most
+ * MAX_TYPE_CHAIN links (a hostile file may contain a typedef loop).  Member
+ * lists are flattened once per struct and cached.
+ *
+ * What it leaves to others: relocation (KASLR), translation and reading of
+ * target memory (target.c).
+ */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hypmem/dwarf.h"
+
+#define NVHE_PREFIX	 "__kvm_nvhe_"
+#define MAX_TYPE_CHAIN	 64
+#define MAX_NAME_DEPTH	 16
+#define MAX_MEMBER_DEPTH 16
+
+enum entry_kind {
+	ENTRY_VARIABLE,
+	ENTRY_STRUCT,
+	ENTRY_UNION,
+	ENTRY_ENUM,
+	ENTRY_TYPEDEF,
+	ENTRY_BASE,
+	ENTRY_ENUMERATOR,
+};
+
+struct entry {
+	const char *name; /* borrowed from libdw */
+	uint8_t kind;	  /* enum entry_kind */
+	bool decl;	  /* DW_AT_declaration: no definition here */
+	bool has_location;
+	Dwarf_Off off; /* the DIE */
+	int64_t value; /* enumerators */
+};
+
+struct tier {
+	struct entry *entries;
+	size_t nr, cap;
+};
+
+struct symbol {
+	const char *name; /* borrowed from libelf's string table */
+	uint64_t value, size;
+};
+
+struct member_cache {
+	Dwarf_Off off;
+	struct hypmem_member *members;
+	size_t nr;
+};
+
+struct hypmem_dwarf {
+	char *path;
+	int fd;
+	Elf *elf;
+	Dwarf *dbg;
+	struct symbol *syms;
+	size_t nr_syms;
+	struct tier tiers[2]; /* 0: hyp units, 1: the rest (built on demand) */
+	bool rest_indexed;
+	struct member_cache *mcache;
+	size_t nr_mcache;
+	char **strings; /* owned type names handed out in members */
+	size_t nr_strings;
+};
+
+const char *hypmem_dwarf_path(const struct hypmem_dwarf *dw)
+{
+	return dw->path;
+}
+
+/* --- ELF symbols --- */
+
+static int symbol_cmp(const void *a, const void *b)
+{
+	const struct symbol *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static struct hypmem_error *read_symbols(struct hypmem_dwarf *dw)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(dw->elf, scn))) {
+		GElf_Shdr shdr;
+		Elf_Data *data;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_SYMTAB || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			return hypmem_error_libelf(dw->path);
+		n = shdr.sh_size / shdr.sh_entsize;
+		dw->syms = calloc(n ? n : 1, sizeof(*dw->syms));
+		if (!dw->syms)
+			return &hypmem_enomem;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF)
+				continue;
+			if (GELF_ST_TYPE(sym.st_info) == STT_SECTION ||
+			    GELF_ST_TYPE(sym.st_info) == STT_FILE)
+				continue;
+			name = elf_strptr(dw->elf, shdr.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			dw->syms[dw->nr_syms++] = (struct symbol){name, sym.st_value, sym.st_size};
+		}
+		if (dw->nr_syms)
+			qsort(dw->syms, dw->nr_syms, sizeof(*dw->syms), symbol_cmp);
+		return NULL;
+	}
+	return NULL; /* no symbol table: DWARF locations must do */
+}
+
+struct hypmem_error *hypmem_dwarf_find_symbol(struct hypmem_dwarf *dw, const char *name,
+					      uint64_t *value_ret, uint64_t *size_ret)
+{
+	struct symbol key = {.name = name};
+	const struct symbol *s =
+	    bsearch(&key, dw->syms, dw->nr_syms, sizeof(*dw->syms), symbol_cmp);
+
+	if (!s)
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: no symbol '%s'", dw->path,
+					   name);
+	*value_ret = s->value;
+	if (size_ret)
+		*size_ret = s->size;
+	return NULL;
+}
+
+/* --- the index --- */
+
+static struct hypmem_error *tier_add(struct tier *t, const struct entry *e)
+{
+	if (t->nr == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct entry *n = realloc(t->entries, cap * sizeof(*n));
+
+		if (!n)
+			return &hypmem_enomem;
+		t->entries = n;
+		t->cap = cap;
+	}
+	t->entries[t->nr++] = *e;
+	return NULL;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	if (x->kind != y->kind)
+		return x->kind - y->kind;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static bool die_flag(Dwarf_Die *die, unsigned int at)
+{
+	Dwarf_Attribute attr;
+	bool v = false;
+
+	return dwarf_attr(die, at, &attr) && !dwarf_formflag(&attr, &v) && v;
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+
+	return dwarf_attr_integrate(die, DW_AT_name, &attr) ? dwarf_formstring(&attr) : NULL;
+}
+
+static struct hypmem_error *index_enumerators(struct tier *t, Dwarf_Die *en)
+{
+	Dwarf_Die child;
+	int r = dwarf_child(en, &child);
+
+	for (unsigned int n = 0; r == 0 && n < 1 << 20; n++, r = dwarf_siblingof(&child, &child)) {
+		Dwarf_Attribute attr;
+		struct entry e = {.kind = ENTRY_ENUMERATOR, .off = dwarf_dieoffset(&child)};
+		Dwarf_Sword sv;
+		Dwarf_Word uv;
+
+		if (dwarf_tag(&child) != DW_TAG_enumerator || !(e.name = dwarf_diename(&child)) ||
+		    !dwarf_attr(&child, DW_AT_const_value, &attr))
+			continue;
+		if (attr.form == DW_FORM_sdata || attr.form == DW_FORM_implicit_const) {
+			if (dwarf_formsdata(&attr, &sv))
+				continue;
+			e.value = sv;
+		} else {
+			if (dwarf_formudata(&attr, &uv))
+				continue;
+			e.value = (int64_t)uv;
+		}
+		struct hypmem_error *err = tier_add(t, &e);
+
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static struct hypmem_error *index_unit(struct tier *t, Dwarf_Die *cudie)
+{
+	Dwarf_Die die;
+	int r = dwarf_child(cudie, &die);
+
+	for (; r == 0; r = dwarf_siblingof(&die, &die)) {
+		struct entry e = {.off = dwarf_dieoffset(&die)};
+		struct hypmem_error *err;
+		int tag = dwarf_tag(&die);
+
+		switch (tag) {
+		case DW_TAG_variable:
+			e.kind = ENTRY_VARIABLE;
+			e.has_location = dwarf_hasattr(&die, DW_AT_location);
+			break;
+		case DW_TAG_structure_type:
+			e.kind = ENTRY_STRUCT;
+			break;
+		case DW_TAG_union_type:
+			e.kind = ENTRY_UNION;
+			break;
+		case DW_TAG_enumeration_type:
+			e.kind = ENTRY_ENUM;
+			err = index_enumerators(t, &die);
+			if (err)
+				return err;
+			break;
+		case DW_TAG_typedef:
+			e.kind = ENTRY_TYPEDEF;
+			break;
+		case DW_TAG_base_type:
+			e.kind = ENTRY_BASE;
+			break;
+		default:
+			continue;
+		}
+		e.name = tag == DW_TAG_variable ? die_name(&die) : dwarf_diename(&die);
+		if (!e.name)
+			continue;
+		e.decl = die_flag(&die, DW_AT_declaration);
+		err = tier_add(t, &e);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static bool is_hyp_unit(const char *name)
+{
+	return name && (strstr(name, "/nvhe/") || strstr(name, "/hyp/") || strstr(name, "el2/"));
+}
+
+/* Index the hyp units (@rest false) or all the others (@rest true). */
+static struct hypmem_error *build_tier(struct hypmem_dwarf *dw, bool rest)
+{
+	struct tier *t = &dw->tiers[rest];
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie;
+	uint8_t unit_type;
+	size_t seen = 0;
+
+	while (dwarf_get_units(dw->dbg, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
+		struct hypmem_error *err;
+
+		if (unit_type != DW_UT_compile && unit_type != DW_UT_partial)
+			continue;
+		seen++;
+		if (is_hyp_unit(dwarf_diename(&cudie)) == rest)
+			continue;
+		err = index_unit(t, &cudie);
+		if (err)
+			return err;
+	}
+	if (!seen)
+		return hypmem_error_create(HYPMEM_ERROR_DWARF, "%s: DWARF has no compile units",
+					   dw->path);
+	if (t->nr)
+		qsort(t->entries, t->nr, sizeof(*t->entries), entry_cmp);
+	if (rest)
+		dw->rest_indexed = true;
+	return NULL;
+}
+
+/* First entry named @name in tier @t, or NULL; entries of one name are adjacent. */
+static const struct entry *tier_first(const struct tier *t, const char *name)
+{
+	size_t lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(t->entries[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nr && !strcmp(t->entries[lo].name, name) ? &t->entries[lo] : NULL;
+}
+
+/*
+ * The best entry named @name whose kind is in @kinds (a bit mask): a
+ * definition over a declaration, the hyp tier over the rest, which is
+ * indexed only if the hyp tier has no definition.
+ */
+static struct hypmem_error *lookup(struct hypmem_dwarf *dw, const char *name, unsigned int kinds,
+				   const struct entry **ret)
+{
+	const struct entry *decl = NULL;
+
+	for (int tier = 0; tier < 2; tier++) {
+		const struct tier *t = &dw->tiers[tier];
+		const struct entry *e;
+
+		if (tier == 1 && !dw->rest_indexed) {
+			struct hypmem_error *err = build_tier(dw, true);
+
+			if (err)
+				return err;
+		}
+		for (e = tier_first(t, name); e && e < t->entries + t->nr && !strcmp(e->name, name);
+		     e++) {
+			if (!(kinds & (1u << e->kind)))
+				continue;
+			if (e->kind == ENTRY_VARIABLE ? e->has_location : !e->decl) {
+				*ret = e;
+				return NULL;
+			}
+			if (!decl)
+				decl = e;
+		}
+	}
+	*ret = decl;
+	return NULL;
+}
+
+/* --- types --- */
+
+static bool offdie(struct hypmem_dwarf *dw, Dwarf_Off off, Dwarf_Die *ret)
+{
+	return dwarf_offdie(dw->dbg, off, ret) != NULL;
+}
+
+static bool die_type(Dwarf_Die *die, Dwarf_Die *ret)
+{
+	Dwarf_Attribute attr;
+
+	return dwarf_attr_integrate(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, ret);
+}
+
+static bool is_transparent(int tag)
+{
+	return tag == DW_TAG_typedef || tag == DW_TAG_const_type || tag == DW_TAG_volatile_type ||
+	       tag == DW_TAG_restrict_type || tag == DW_TAG_atomic_type;
+}
+
+/* Fill @ret from a type DIE (which may be a typedef or qualifier, or absent: void). */
+static struct hypmem_error *make_type(struct hypmem_dwarf *dw, Dwarf_Die *in,
+				      struct hypmem_type *ret)
+{
+	Dwarf_Die die;
+	Dwarf_Word size = 0, enc;
+	Dwarf_Attribute attr;
+	int n;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!in) {
+		ret->kind = HYPMEM_TYPE_VOID;
+		return NULL;
+	}
+	die = *in;
+	for (n = 0; is_transparent(dwarf_tag(&die)); n++) {
+		if (n == MAX_TYPE_CHAIN)
+			return hypmem_error_create(HYPMEM_ERROR_DWARF,
+						   "%s: typedef/qualifier chain at DIE 0x%" PRIx64
+						   " is too long (a loop?)",
+						   dw->path, (uint64_t)dwarf_dieoffset(in));
+		if (!die_type(&die, &die)) {
+			ret->kind = HYPMEM_TYPE_VOID; /* const void */
+			return NULL;
+		}
+	}
+	ret->die_offset = dwarf_dieoffset(&die);
+	ret->name = dwarf_diename(&die);
+	switch (dwarf_tag(&die)) {
+	case DW_TAG_base_type:
+		ret->kind = HYPMEM_TYPE_INT;
+		if (dwarf_attr(&die, DW_AT_encoding, &attr) && !dwarf_formudata(&attr, &enc))
+			ret->is_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
+		break;
+	case DW_TAG_enumeration_type: {
+		Dwarf_Die under;
+
+		ret->kind = HYPMEM_TYPE_ENUM;
+		if (die_type(&die, &under)) {
+			struct hypmem_type u;
+			struct hypmem_error *err = make_type(dw, &under, &u);
+
+			if (err)
+				return err;
+			ret->is_signed = u.is_signed;
+		} else if (dwarf_attr(&die, DW_AT_encoding, &attr) &&
+			   !dwarf_formudata(&attr, &enc)) {
+			ret->is_signed = enc == DW_ATE_signed;
+		}
+		break;
+	}
+	case DW_TAG_pointer_type:
+	case DW_TAG_reference_type:
+		ret->kind = HYPMEM_TYPE_POINTER;
+		break;
+	case DW_TAG_structure_type:
+	case DW_TAG_class_type:
+		ret->kind = HYPMEM_TYPE_STRUCT;
+		break;
+	case DW_TAG_union_type:
+		ret->kind = HYPMEM_TYPE_UNION;
+		break;
+	case DW_TAG_array_type: {
+		Dwarf_Die sub;
+		uint64_t total = 1;
+		bool known = false;
+		int r = dwarf_child(&die, &sub);
+
+		ret->kind = HYPMEM_TYPE_ARRAY;
+		for (n = 0; r == 0 && n < 8; n++, r = dwarf_siblingof(&sub, &sub)) {
+			Dwarf_Word count = 0, ub;
+
+			if (dwarf_tag(&sub) != DW_TAG_subrange_type)
+				continue;
+			if (dwarf_attr(&sub, DW_AT_count, &attr) &&
+			    !dwarf_formudata(&attr, &count)) {
+				known = true;
+			} else if (dwarf_attr(&sub, DW_AT_upper_bound, &attr) &&
+				   !dwarf_formudata(&attr, &ub) && ub < UINT32_MAX) {
+				count = ub + 1;
+				known = true;
+			} else {
+				known = false;
+				break;
+			}
+			if (count && total > UINT64_MAX / count)
+				return hypmem_error_create(HYPMEM_ERROR_DWARF,
+							   "%s: array at DIE 0x%" PRIx64
+							   " is too large",
+							   dw->path, (uint64_t)ret->die_offset);
+			total *= count;
+		}
+		ret->nr_elements = known ? total : 0;
+		break;
+	}
+	case DW_TAG_subroutine_type:
+		ret->kind = HYPMEM_TYPE_FUNCTION;
+		break;
+	default:
+		ret->kind = HYPMEM_TYPE_OTHER;
+		break;
+	}
+	if (ret->kind == HYPMEM_TYPE_POINTER) {
+		Dwarf_Die cu;
+		uint8_t addr_size = 8;
+
+		if (dwarf_attr(&die, DW_AT_byte_size, &attr) && !dwarf_formudata(&attr, &size))
+			ret->size = size;
+		else if (dwarf_diecu(&die, &cu, &addr_size, NULL))
+			ret->size = addr_size;
+		else
+			ret->size = 8;
+	} else if (ret->kind != HYPMEM_TYPE_FUNCTION && dwarf_aggregate_size(&die, &size) == 0) {
+		ret->size = size;
+	}
+	return NULL;
+}
+
+static struct hypmem_error *type_die(struct hypmem_dwarf *dw, const struct hypmem_type *type,
+				     Dwarf_Die *ret)
+{
+	if (!type->die_offset || !offdie(dw, type->die_offset, ret))
+		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
+					   "%s: type has no DIE (void?)", dw->path);
+	return NULL;
+}
+
+struct hypmem_error *hypmem_dwarf_find_type(struct hypmem_dwarf *dw, const char *name,
+					    struct hypmem_type *ret)
+{
+	static const struct {
+		const char *prefix;
+		unsigned int kinds;
+	} prefixes[] = {
+	    {"struct ", 1u << ENTRY_STRUCT},
+	    {"union ", 1u << ENTRY_UNION},
+	    {"enum ", 1u << ENTRY_ENUM},
+	};
+	unsigned int kinds = (1u << ENTRY_TYPEDEF) | (1u << ENTRY_BASE);
+	const char *plain = name;
+	const struct entry *e;
+	struct hypmem_error *err;
+	Dwarf_Die die;
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t len = strlen(prefixes[i].prefix);
+
+		if (!strncmp(name, prefixes[i].prefix, len)) {
+			plain = name + len;
+			kinds = prefixes[i].kinds;
+			break;
+		}
+	}
+	err = lookup(dw, plain, kinds, &e);
+	if (err)
+		return err;
+	if (!e)
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: DWARF has no type '%s'",
+					   dw->path, name);
+	if (e->decl)
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					   "%s: DWARF declares '%s' but never defines it", dw->path,
+					   name);
+	if (!offdie(dw, e->off, &die))
+		return hypmem_error_libdw(dw->path);
+	return make_type(dw, &die, ret);
+}
+
+struct hypmem_error *hypmem_dwarf_element_type(struct hypmem_dwarf *dw,
+					       const struct hypmem_type *type,
+					       struct hypmem_type *ret)
+{
+	Dwarf_Die die, elem;
+	struct hypmem_error *err;
+
+	if (type->kind != HYPMEM_TYPE_ARRAY && type->kind != HYPMEM_TYPE_POINTER)
+		return hypmem_error_create(
+		    HYPMEM_ERROR_INVALID_ARGUMENT,
+		    "element type of a type that is neither array nor pointer");
+	err = type_die(dw, type, &die);
+	if (err)
+		return err;
+	return make_type(dw, die_type(&die, &elem) ? &elem : NULL, ret);
+}
+
+/* --- members --- */
+
+static struct hypmem_error *intern(struct hypmem_dwarf *dw, const char *s, const char **ret)
+{
+	char **n = realloc(dw->strings, (dw->nr_strings + 1) * sizeof(*n));
+
+	if (!n)
+		return &hypmem_enomem;
+	dw->strings = n;
+	if (!(n[dw->nr_strings] = strdup(s)))
+		return &hypmem_enomem;
+	*ret = n[dw->nr_strings++];
+	return NULL;
+}
+
+static void format_die(struct hypmem_dwarf *dw, Dwarf_Die *die, char *buf, size_t len, int depth);
+
+/* Append @s to @buf (NUL-terminated, @len total), truncating. */
+static void append(char *buf, size_t len, const char *s)
+{
+	size_t used = strnlen(buf, len);
+
+	if (used + 1 < len)
+		snprintf(buf + used, len - used, "%s", s);
+}
+
+static void format_die(struct hypmem_dwarf *dw, Dwarf_Die *die, char *buf, size_t len, int depth)
+{
+	Dwarf_Die next;
+	const char *name;
+	char tmp[32];
+
+	if (!die) {
+		append(buf, len, "void");
+		return;
+	}
+	if (depth > MAX_NAME_DEPTH) {
+		append(buf, len, "...");
+		return;
+	}
+	name = dwarf_diename(die);
+	switch (dwarf_tag(die)) {
+	case DW_TAG_structure_type:
+		append(buf, len, "struct ");
+		append(buf, len, name ? name : "{...}");
+		return;
+	case DW_TAG_union_type:
+		append(buf, len, "union ");
+		append(buf, len, name ? name : "{...}");
+		return;
+	case DW_TAG_enumeration_type:
+		append(buf, len, "enum ");
+		append(buf, len, name ? name : "{...}");
+		return;
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+		append(buf, len, dwarf_tag(die) == DW_TAG_const_type ? "const " : "volatile ");
+		format_die(dw, die_type(die, &next) ? &next : NULL, buf, len, depth + 1);
+		return;
+	case DW_TAG_pointer_type:
+		if (die_type(die, &next) && dwarf_tag(&next) == DW_TAG_subroutine_type) {
+			append(buf, len, "func *");
+			return;
+		}
+		format_die(dw, die_type(die, &next) ? &next : NULL, buf, len, depth + 1);
+		append(buf, len, " *");
+		return;
+	case DW_TAG_array_type: {
+		struct hypmem_type t;
+		struct hypmem_error *err = make_type(dw, die, &t);
+
+		format_die(dw, die_type(die, &next) ? &next : NULL, buf, len, depth + 1);
+		if (err || !t.nr_elements) {
+			hypmem_error_destroy(err);
+			append(buf, len, "[]");
+		} else {
+			snprintf(tmp, sizeof(tmp), "[%" PRIu64 "]", t.nr_elements);
+			append(buf, len, tmp);
+		}
+		return;
+	}
+	case DW_TAG_subroutine_type:
+		append(buf, len, "func");
+		return;
+	default:
+		append(buf, len, name ? name : "?");
+		return;
+	}
+}
+
+char *hypmem_dwarf_type_name(struct hypmem_dwarf *dw, const struct hypmem_type *type, char *buf,
+			     size_t len)
+{
+	Dwarf_Die die;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (type->kind == HYPMEM_TYPE_VOID || !offdie(dw, type->die_offset, &die))
+		append(buf, len, "void");
+	else
+		format_die(dw, &die, buf, len, 0);
+	return buf;
+}
+
+static uint64_t member_location(Dwarf_Die *die, bool *ok)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word v;
+	Dwarf_Op *ops;
+	size_t nops;
+
+	*ok = true;
+	if (!dwarf_attr(die, DW_AT_data_member_location, &attr))
+		return 0; /* union members, or offset 0 */
+	if (!dwarf_formudata(&attr, &v))
+		return v;
+	/* DWARF 2 style: a location expression DW_OP_plus_uconst N. */
+	if (dwarf_getlocation(&attr, &ops, &nops) == 0 && nops == 1 &&
+	    ops[0].atom == DW_OP_plus_uconst)
+		return ops[0].number;
+	*ok = false;
+	return 0;
+}
+
+static struct hypmem_error *load_members(struct hypmem_dwarf *dw, Dwarf_Die *sdie,
+					 struct member_cache *mc)
+{
+	Dwarf_Die child;
+	size_t cap = 0;
+	int r = dwarf_child(sdie, &child);
+
+	for (unsigned int n = 0; r == 0 && n < 1 << 16; n++, r = dwarf_siblingof(&child, &child)) {
+		struct hypmem_member m = {0};
+		struct hypmem_error *err;
+		Dwarf_Attribute attr;
+		Dwarf_Word v, bit_size = 0;
+		Dwarf_Die tdie;
+		char name[256] = "";
+		bool ok;
+
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		m.name = dwarf_diename(&child);
+		m.offset = member_location(&child, &ok);
+		if (!ok)
+			return hypmem_error_create(HYPMEM_ERROR_DWARF,
+						   "%s: member '%s' has a location DWARF we cannot "
+						   "evaluate",
+						   dw->path, m.name ? m.name : "(anonymous)");
+		err = make_type(dw, die_type(&child, &tdie) ? &tdie : NULL, &m.type);
+		if (err)
+			return err;
+		if (dwarf_attr(&child, DW_AT_bit_size, &attr) &&
+		    !dwarf_formudata(&attr, &bit_size) && bit_size) {
+			uint64_t first; /* LSB-numbered bit offset from the struct's start */
+
+			if (bit_size > 64)
+				return hypmem_error_create(
+				    HYPMEM_ERROR_DWARF, "%s: bitfield '%s' is %" PRIu64 " bits",
+				    dw->path, m.name ? m.name : "?", (uint64_t)bit_size);
+			if (dwarf_attr(&child, DW_AT_data_bit_offset, &attr) &&
+			    !dwarf_formudata(&attr, &v)) {
+				first = v;
+			} else if (dwarf_attr(&child, DW_AT_bit_offset, &attr) &&
+				   !dwarf_formudata(&attr, &v)) {
+				/* DWARF 2/3: counted from the storage unit's MSB. */
+				Dwarf_Word unit = m.type.size;
+
+				if (dwarf_attr(&child, DW_AT_byte_size, &attr))
+					dwarf_formudata(&attr, &unit);
+				if (unit * 8 < v + bit_size)
+					return hypmem_error_create(HYPMEM_ERROR_DWARF,
+								   "%s: bitfield '%s' lies outside "
+								   "its storage unit",
+								   dw->path, m.name ? m.name : "?");
+				first = m.offset * 8 + unit * 8 - v - bit_size;
+			} else {
+				first = m.offset * 8;
+			}
+			m.offset = first / 8;
+			m.bit_offset = (uint32_t)(first % 8);
+			m.bit_size = (uint32_t)bit_size;
+		}
+		if (die_type(&child, &tdie)) {
+			format_die(dw, &tdie, name, sizeof(name), 0);
+			err = intern(dw, name, &m.type_name);
+			if (err)
+				return err;
+		}
+		if (mc->nr == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct hypmem_member *nm = realloc(mc->members, ncap * sizeof(*nm));
+
+			if (!nm)
+				return &hypmem_enomem;
+			mc->members = nm;
+			cap = ncap;
+		}
+		mc->members[mc->nr++] = m;
+	}
+	return NULL;
+}
+
+struct hypmem_error *hypmem_dwarf_members(struct hypmem_dwarf *dw, const struct hypmem_type *type,
+					  const struct hypmem_member **members_ret, size_t *nr_ret)
+{
+	struct member_cache *mc, *n;
+	struct hypmem_error *err;
+	Dwarf_Die die;
+
+	if (type->kind != HYPMEM_TYPE_STRUCT && type->kind != HYPMEM_TYPE_UNION)
+		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
+					   "%s: members of a type that is not a struct or union",
+					   dw->path);
+	for (size_t i = 0; i < dw->nr_mcache; i++) {
+		if (dw->mcache[i].off == type->die_offset) {
+			*members_ret = dw->mcache[i].members;
+			*nr_ret = dw->mcache[i].nr;
+			return NULL;
+		}
+	}
+	err = type_die(dw, type, &die);
+	if (err)
+		return err;
+	n = realloc(dw->mcache, (dw->nr_mcache + 1) * sizeof(*n));
+	if (!n)
+		return &hypmem_enomem;
+	dw->mcache = n;
+	mc = &dw->mcache[dw->nr_mcache];
+	*mc = (struct member_cache){.off = type->die_offset};
+	err = load_members(dw, &die, mc);
+	if (err) {
+		free(mc->members);
+		return err;
+	}
+	dw->nr_mcache++;
+	*members_ret = mc->members;
+	*nr_ret = mc->nr;
+	return NULL;
+}
+
+/* Find @name (one path component) in @type, looking into anonymous members. */
+static bool find_member(struct hypmem_dwarf *dw, const struct hypmem_type *type, const char *name,
+			size_t name_len, struct hypmem_member *ret, int depth)
+{
+	const struct hypmem_member *members;
+	struct hypmem_error *err;
+	size_t nr;
+
+	if (depth > MAX_MEMBER_DEPTH)
+		return false;
+	err = hypmem_dwarf_members(dw, type, &members, &nr);
+	if (err) {
+		hypmem_error_destroy(err);
+		return false;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		const struct hypmem_member *m = &members[i];
+
+		if (m->name && strlen(m->name) == name_len && !memcmp(m->name, name, name_len)) {
+			*ret = *m;
+			return true;
+		}
+		if (!m->name &&
+		    (m->type.kind == HYPMEM_TYPE_STRUCT || m->type.kind == HYPMEM_TYPE_UNION) &&
+		    find_member(dw, &m->type, name, name_len, ret, depth + 1)) {
+			ret->offset += m->offset;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool member_path(struct hypmem_dwarf *dw, const struct hypmem_type *type, const char *path,
+			struct hypmem_member *ret)
+{
+	struct hypmem_type cur = *type;
+	uint64_t base = 0;
+
+	for (int depth = 0; depth < MAX_MEMBER_DEPTH; depth++) {
+		const char *dot = strchr(path, '.');
+		size_t len = dot ? (size_t)(dot - path) : strlen(path);
+
+		if (cur.kind != HYPMEM_TYPE_STRUCT && cur.kind != HYPMEM_TYPE_UNION)
+			return false;
+		if (!find_member(dw, &cur, path, len, ret, 0))
+			return false;
+		base += ret->offset;
+		if (!dot) {
+			ret->offset = base;
+			return true;
+		}
+		cur = ret->type;
+		path = dot + 1;
+	}
+	return false;
+}
+
+struct hypmem_error *hypmem_dwarf_member(struct hypmem_dwarf *dw, const struct hypmem_type *type,
+					 const char *path, struct hypmem_member *ret)
+{
+	char name[128];
+
+	if (member_path(dw, type, path, ret))
+		return NULL;
+	return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: %s has no member '%s'", dw->path,
+				   hypmem_dwarf_type_name(dw, type, name, sizeof(name)), path);
+}
+
+bool hypmem_dwarf_has_member(struct hypmem_dwarf *dw, const struct hypmem_type *type,
+			     const char *path, struct hypmem_member *ret)
+{
+	struct hypmem_member m;
+
+	return member_path(dw, type, path, ret ? ret : &m);
+}
+
+/* --- variables and enumerators --- */
+
+static bool variable_address(Dwarf_Die *die, uint64_t *ret)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Op *ops;
+	size_t nops;
+
+	if (!dwarf_attr(die, DW_AT_location, &attr) || dwarf_getlocation(&attr, &ops, &nops) ||
+	    nops != 1 || ops[0].atom != DW_OP_addr)
+		return false;
+	*ret = ops[0].number;
+	return true;
+}
+
+struct hypmem_error *hypmem_dwarf_find_variable(struct hypmem_dwarf *dw, const char *name,
+						uint64_t *addr_ret, struct hypmem_type *type_ret)
+{
+	const struct entry *e;
+	struct hypmem_error *err;
+	Dwarf_Die die, tdie;
+	char prefixed[256];
+	bool have_addr = false;
+
+	err = lookup(dw, name, 1u << ENTRY_VARIABLE, &e);
+	if (err)
+		return err;
+	if (e && !offdie(dw, e->off, &die))
+		return hypmem_error_libdw(dw->path);
+	if (e && variable_address(&die, addr_ret))
+		have_addr = true;
+	snprintf(prefixed, sizeof(prefixed), NVHE_PREFIX "%s", name);
+	if (!have_addr) {
+		err = hypmem_dwarf_find_symbol(dw, prefixed, addr_ret, NULL);
+		if (err && hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP))
+			err = hypmem_dwarf_find_symbol(dw, name, addr_ret, NULL);
+		if (err) {
+			hypmem_error_destroy(err);
+			return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+						   "%s: no variable '%s' (neither symbol %s nor a "
+						   "DWARF location)",
+						   dw->path, name, prefixed);
+		}
+	}
+	if (!type_ret)
+		return NULL;
+	if (!e || !die_type(&die, &tdie))
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					   "%s: DWARF does not describe variable '%s'", dw->path,
+					   name);
+	return make_type(dw, &tdie, type_ret);
+}
+
+struct hypmem_error *hypmem_dwarf_enumerator(struct hypmem_dwarf *dw, const char *name,
+					     int64_t *value_ret)
+{
+	const struct entry *e;
+	struct hypmem_error *err = lookup(dw, name, 1u << ENTRY_ENUMERATOR, &e);
+
+	if (err)
+		return err;
+	if (!e)
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: DWARF has no enumerator '%s'",
+					   dw->path, name);
+	*value_ret = e->value;
+	return NULL;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct hypmem_error *hypmem_dwarf_variables_of_type(struct hypmem_dwarf *dw, const char *type_name,
+						    char ***names_ret, size_t *nr_ret)
+{
+	struct hypmem_type want;
+	struct hypmem_error *err;
+	const struct tier *t = &dw->tiers[0];
+	char **names = NULL;
+	size_t nr = 0;
+	const char *last = NULL;
+
+	*names_ret = NULL;
+	*nr_ret = 0;
+	err = hypmem_dwarf_find_type(dw, type_name, &want);
+	if (err)
+		return err;
+	/* Entries are sorted by name: each name is considered once. */
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct entry *e = &t->entries[i];
+		struct hypmem_type vt;
+		Dwarf_Die die, tdie;
+		char **n;
+
+		if (e->kind != ENTRY_VARIABLE || !e->has_location ||
+		    (last && !strcmp(last, e->name)))
+			continue;
+		if (!offdie(dw, e->off, &die) || !die_type(&die, &tdie))
+			continue;
+		err = make_type(dw, &tdie, &vt);
+		if (err)
+			goto fail;
+		if (vt.kind != want.kind || !vt.name || !want.name || strcmp(vt.name, want.name))
+			continue;
+		last = e->name;
+		n = realloc(names, (nr + 1) * sizeof(*n));
+		if (!n)
+			goto oom;
+		names = n;
+		if (!(names[nr] = strdup(e->name)))
+			goto oom;
+		nr++;
+	}
+	if (nr)
+		qsort(names, nr, sizeof(*names), str_cmp);
+	*names_ret = names;
+	*nr_ret = nr;
+	return NULL;
+oom:
+	err = &hypmem_enomem;
+fail:
+	for (size_t i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	return err;
+}
+
+/* --- pahole-style printing --- */
+
+void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type *type, FILE *out)
+{
+	const struct hypmem_member *members;
+	struct hypmem_error *err;
+	char name[256];
+	uint64_t end = 0, holes = 0, nr_holes = 0, sum = 0;
+	size_t nr;
+
+	hypmem_dwarf_type_name(dw, type, name, sizeof(name));
+	err = hypmem_dwarf_members(dw, type, &members, &nr);
+	if (err) {
+		fprintf(out, "/* %s: %s */\n", name, err->message);
+		hypmem_error_destroy(err);
+		return;
+	}
+	fprintf(out, "%s {\n", name);
+	for (size_t i = 0; i < nr; i++) {
+		const struct hypmem_member *m = &members[i];
+		char decl[320];
+		uint64_t msize = m->bit_size ? (m->bit_offset + m->bit_size + 7) / 8 : m->type.size;
+
+		if (type->kind == HYPMEM_TYPE_STRUCT && m->offset > end && !m->bit_size) {
+			fprintf(out, "\n\t/* XXX %" PRIu64 " bytes hole, try to pack */\n\n",
+				m->offset - end);
+			holes += m->offset - end;
+			nr_holes++;
+		}
+		const char *tname = m->type_name ? m->type_name : "?";
+		const char *dims = strchr(tname, '[');
+		int tlen = dims ? (int)(dims - tname) : (int)strlen(tname);
+
+		/* C declarator order, as pahole prints it: "struct list_head free_area[11];" */
+		if (m->bit_size)
+			snprintf(decl, sizeof(decl), "%s:%u;", m->name ? m->name : "", m->bit_size);
+		else
+			snprintf(decl, sizeof(decl), "%s%s;", m->name ? m->name : "",
+				 dims ? dims : "");
+		fprintf(out, "\t%-26.*s %-21s", tlen, tname, decl);
+		if (m->bit_size)
+			fprintf(out, " /* %5" PRIu64 ":%2u %4" PRIu64 " */\n", m->offset,
+				m->bit_offset, msize);
+		else
+			fprintf(out, " /* %5" PRIu64 " %5" PRIu64 " */\n", m->offset, msize);
+		if (m->offset + msize > end)
+			end = m->offset + msize;
+		if (!m->bit_size)
+			sum += msize;
+	}
+	fprintf(out, "\n\t/* size: %" PRIu64 ", cachelines: %" PRIu64 ", members: %zu */\n",
+		type->size, (type->size + 63) / 64, nr);
+	if (nr_holes)
+		fprintf(out,
+			"\t/* sum members: %" PRIu64 ", holes: %" PRIu64 ", sum holes: %" PRIu64
+			" */\n",
+			sum, nr_holes, holes);
+	if (type->kind == HYPMEM_TYPE_STRUCT && type->size > end)
+		fprintf(out, "\t/* padding: %" PRIu64 " */\n", type->size - end);
+	fprintf(out, "};\n");
+}
+
+/* --- open / close --- */
+
+struct hypmem_error *hypmem_dwarf_open(const char *path, struct hypmem_dwarf **ret)
+{
+	struct hypmem_dwarf *dw = calloc(1, sizeof(*dw));
+	struct hypmem_error *err;
+
+	if (!dw)
+		return &hypmem_enomem;
+	dw->fd = -1;
+	if (!(dw->path = strdup(path))) {
+		free(dw);
+		return &hypmem_enomem;
+	}
+	elf_version(EV_CURRENT);
+	dw->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (dw->fd < 0) {
+		err = hypmem_error_os(errno, "%s", path);
+		goto fail;
+	}
+	dw->elf = elf_begin(dw->fd, ELF_C_READ_MMAP, NULL);
+	if (!dw->elf || elf_kind(dw->elf) != ELF_K_ELF) {
+		err = hypmem_error_create(HYPMEM_ERROR_ELF, "%s: not an ELF file", path);
+		goto fail;
+	}
+	err = read_symbols(dw);
+	if (err)
+		goto fail;
+	dw->dbg = dwarf_begin_elf(dw->elf, DWARF_C_READ, NULL);
+	if (!dw->dbg) {
+		err = hypmem_error_create(
+		    HYPMEM_ERROR_DWARF,
+		    "%s has no debug info (DWARF); use a vmlinux built with "
+		    "CONFIG_DEBUG_INFO, e.g. from the linux-image-*-dbg package",
+		    path);
+		goto fail;
+	}
+	err = build_tier(dw, false);
+	if (err)
+		goto fail;
+	if (!dw->tiers[0].nr) {
+		/* No unit looks like hyp code (an odd build): index everything. */
+		err = build_tier(dw, true);
+		if (err)
+			goto fail;
+		struct tier tmp = dw->tiers[0];
+
+		dw->tiers[0] = dw->tiers[1];
+		dw->tiers[1] = tmp;
+	}
+	*ret = dw;
+	return NULL;
+fail:
+	hypmem_dwarf_destroy(dw);
+	return err;
+}
+
+void hypmem_dwarf_destroy(struct hypmem_dwarf *dw)
+{
+	if (!dw)
+		return;
+	for (size_t i = 0; i < dw->nr_mcache; i++)
+		free(dw->mcache[i].members);
+	free(dw->mcache);
+	for (size_t i = 0; i < dw->nr_strings; i++)
+		free(dw->strings[i]);
+	free(dw->strings);
+	free(dw->tiers[0].entries);
+	free(dw->tiers[1].entries);
+	free(dw->syms);
+	if (dw->dbg)
+		dwarf_end(dw->dbg);
+	if (dw->elf)
+		elf_end(dw->elf);
+	if (dw->fd >= 0)
+		close(dw->fd);
+	free(dw->path);
+	free(dw);
+}

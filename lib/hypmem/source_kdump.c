@@ -1,0 +1,744 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kdump-compressed dumps ("KDUMP   " / "DISKDUMP"), read through
+ * libkdumpfile, and makedumpfile's flattened format, reassembled first.
+ *
+ * Flattened files ("makedumpfile" signature: what QEMU's dump-guest-memory
+ * writes for the kdump-* formats, and makedumpfile -F) are a stream of
+ * (offset, size, data) records meant to be written back at their offsets.
+ * libkdumpfile 0.5.1 cannot read them, so the records are replayed into an
+ * anonymous memory file (memfd), bounds-checked one by one.  The result
+ * costs about as much memory as the compressed file.  If it holds an ELF
+ * core (makedumpfile -E -F), the ELF source takes it over.
+ *
+ * Reads use libkdumpfile's machine physical address space, which is the
+ * format's own index (page frame numbers in the dump's bitmap); the kernel
+ * physical address space would need libkdumpfile's address translation,
+ * which wants an architecture and a Linux OS release that a QEMU dump of a
+ * bare hypervisor image does not provide.  Outside Xen dumps the two are
+ * the same.
+ *
+ * libkdumpfile 0.5.1 quirks worked around:
+ *  - it lets VMCOREINFO's PAGESIZE override the dump's block size, but
+ *    page descriptors and bitmaps are per block, and QEMU writes 64 KiB
+ *    blocks for aarch64 guests whatever their page size: the block size
+ *    read from the header is put back after opening;
+ *  - it reads past the end of the file as zeroes (and with mmap, SIGBUS):
+ *    mmap is turned off, and the header, bitmaps, page descriptors and the
+ *    data they point to are checked against the file size at open, so a
+ *    truncated file is a FORMAT error rather than pages of zeroes;
+ *  - its "memory.pagemap" leaks: the bitmaps are read here instead.
+ *
+ * Segments are the RAM runs of the dump's first bitmap; pages excluded from
+ * the dump (filtered by makedumpfile) stay inside the segments and read as
+ * a FAULT error naming the first missing address.  There is no zero-copy
+ * view: the data is compressed.
+ *
+ * What this leaves to others: bounds checks against segments and splitting
+ * reads at segment boundaries (source.c), the VMCOREINFO's meaning
+ * (vmcoreinfo.c, target.c).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h> /* memfd_create() */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libkdumpfile/kdumpfile.h>
+
+#include "source_priv.h"
+
+/* makedumpfile's flattened format. */
+#define FLAT_SIGNATURE	  "makedumpfile"
+#define FLAT_HEADER_SIZE  4096
+#define FLAT_TYPE	  1	       /* TYPE_FLAT_HEADER */
+#define FLAT_VERSION	  1	       /* VERSION_FLAT_HEADER */
+#define FLAT_END	  (-1)	       /* offset of the end marker */
+#define FLAT_MAX_OFFSET	  (1ULL << 44) /* no dump file is 16 TiB */
+#define FLAT_SLACK_BUDGET (64ULL << 20)
+
+/* Diskdump header fields we read ourselves (little-endian, 64-bit layout). */
+#define DISKDUMP_BLOCK_SIZE_OFF64 428
+#define DISKDUMP_BLOCK_SIZE_OFF32 416
+#define DISKDUMP_MIN_BLOCK	  4096
+#define DISKDUMP_MAX_BLOCK	  (1U << 18)
+
+#define KDUMP_MAX_SEGMENTS (1U << 20)
+#define COPY_CHUNK	   (1U << 20) /* bytes per pread() when copying or scanning */
+#define DESC_SIZE	   24 /* page_desc: s64 offset, u32 size, u32 flags, u64 page_flags */
+#define DESC_SCAN_MAX	   (16U << 20)
+
+struct kdump_priv {
+	kdump_ctx_t *ctx;
+	int fd; /* owned: a dup of the caller's, or the reassembled memfd */
+	char *path;
+};
+
+/* The one wrapper of libkdumpfile's error state: "context: detail". */
+static struct hypmem_error *kdump_error(kdump_ctx_t *ctx, kdump_status status, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+
+static struct hypmem_error *kdump_error(kdump_ctx_t *ctx, kdump_status status, const char *fmt, ...)
+{
+	const char *detail = ctx ? kdump_get_err(ctx) : NULL;
+	struct hypmem_error *err;
+	char *what = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	if (!what)
+		return &hypmem_enomem;
+	err = hypmem_error_create(HYPMEM_ERROR_KDUMP, "%s: %s", what,
+				  detail ? detail : kdump_strerror(status));
+	free(what);
+	return err;
+}
+
+/* pread() all of @n bytes; false on error or end of file. */
+static bool pread_full(int fd, void *buf, size_t n, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (n) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO; /* end of file */
+			return false;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return true;
+}
+
+static bool pwrite_full(int fd, const void *buf, size_t n, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (n) {
+		ssize_t r = pwrite(fd, p, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return false;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return true;
+}
+
+static int64_t get_be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return (int64_t)be64toh(v);
+}
+
+/* --- flattened format --- */
+
+/* Replay the records of flattened @fd into @out. */
+static struct hypmem_error *flat_replay(const char *path, int fd, uint64_t size, int out)
+{
+	uint64_t pos = FLAT_HEADER_SIZE, budget = 0;
+	struct hypmem_error *err = NULL;
+	uint8_t *buf = malloc(COPY_CHUNK);
+
+	if (!buf)
+		return &hypmem_enomem;
+	for (;;) {
+		uint8_t rec[16];
+		int64_t off, len;
+
+		if (size - pos < sizeof(rec) || !pread_full(fd, rec, sizeof(rec), pos)) {
+			err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						  "%s: truncated flattened dump: no record header "
+						  "or end marker at offset 0x%" PRIx64,
+						  path, pos);
+			break;
+		}
+		pos += sizeof(rec);
+		off = get_be64(rec);
+		len = get_be64(rec + 8);
+		if (off == FLAT_END)
+			break;
+		if (off < 0 || len < 0 || (uint64_t)off > FLAT_MAX_OFFSET ||
+		    (uint64_t)len > FLAT_MAX_OFFSET - (uint64_t)off) {
+			err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						  "%s: flattened record at offset 0x%" PRIx64
+						  " has a bad target range (offset %" PRId64
+						  ", size %" PRId64 ")",
+						  path, pos - sizeof(rec), off, len);
+			break;
+		}
+		if ((uint64_t)len > size - pos) {
+			err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						  "%s: truncated flattened dump: record at offset "
+						  "0x%" PRIx64 " needs %" PRId64 " bytes, %" PRIu64
+						  " left",
+						  path, pos - sizeof(rec), len, size - pos);
+			break;
+		}
+		/* Each record may touch two partial pages of the memfd. */
+		budget += (uint64_t)len + 2 * 4096;
+		if (budget > 2 * size + FLAT_SLACK_BUDGET) {
+			err = hypmem_error_create(
+			    HYPMEM_ERROR_FORMAT,
+			    "%s: flattened dump is too fragmented to reassemble", path);
+			break;
+		}
+		while (len) {
+			size_t chunk = (uint64_t)len < COPY_CHUNK ? (size_t)len : COPY_CHUNK;
+
+			if (!pread_full(fd, buf, chunk, pos)) {
+				err = hypmem_error_os(errno, "%s", path);
+				break;
+			}
+			if (!pwrite_full(out, buf, chunk, (uint64_t)off)) {
+				err =
+				    hypmem_error_os(errno, "%s: reassembling flattened dump", path);
+				break;
+			}
+			pos += chunk;
+			off += (int64_t)chunk;
+			len -= (int64_t)chunk;
+		}
+		if (err)
+			break;
+	}
+	free(buf);
+	return err;
+}
+
+/* Reassemble flattened @fd into a new memfd, returned in *@out_ret. */
+static struct hypmem_error *flat_reassemble(const char *path, int fd, int *out_ret)
+{
+	uint8_t hdr[32];
+	struct hypmem_error *err;
+	struct stat st;
+	int out;
+
+	if (fstat(fd, &st))
+		return hypmem_error_os(errno, "%s", path);
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "%s: not a regular file", path);
+	if ((uint64_t)st.st_size < FLAT_HEADER_SIZE || !pread_full(fd, hdr, sizeof(hdr), 0))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: truncated flattened dump header", path);
+	if (memcmp(hdr, FLAT_SIGNATURE, sizeof(FLAT_SIGNATURE)) ||
+	    get_be64(hdr + 16) != FLAT_TYPE || get_be64(hdr + 24) != FLAT_VERSION)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: unknown flattened dump type %" PRId64
+					   " or version %" PRId64,
+					   path, get_be64(hdr + 16), get_be64(hdr + 24));
+	out = memfd_create("hypmem-kdump", MFD_CLOEXEC);
+	if (out < 0)
+		return hypmem_error_os(errno, "memfd_create");
+	err = flat_replay(path, fd, (uint64_t)st.st_size, out);
+	if (err) {
+		close(out);
+		return err;
+	}
+	*out_ret = out;
+	return NULL;
+}
+
+/* --- diskdump header and bitmaps, read directly --- */
+
+/* The diskdump header fields read here, not through libkdumpfile. */
+struct diskdump_hdr {
+	uint32_t block_size;
+	uint32_t sub_hdr_size; /* in blocks */
+	uint32_t bitmap_blocks;
+	uint32_t max_mapnr;
+};
+
+/*
+ * Read the diskdump header of @fd into @h if it passes libkdumpfile's own
+ * sanity checks (block size range, bitmap covering max_mapnr).
+ * Little-endian only; the 64-bit layout is tried first.
+ */
+static bool diskdump_header(int fd, struct diskdump_hdr *h)
+{
+	static const unsigned int offs[] = {DISKDUMP_BLOCK_SIZE_OFF64, DISKDUMP_BLOCK_SIZE_OFF32};
+	uint8_t hdr[DISKDUMP_BLOCK_SIZE_OFF64 + 16];
+
+	if (!pread_full(fd, hdr, sizeof(hdr), 0) ||
+	    (memcmp(hdr, "KDUMP   ", 8) && memcmp(hdr, "DISKDUMP", 8)))
+		return false;
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		uint32_t f[4];
+
+		memcpy(f, hdr + offs[i], sizeof(f));
+		*h = (struct diskdump_hdr){
+		    .block_size = le32toh(f[0]),
+		    .sub_hdr_size = le32toh(f[1]),
+		    .bitmap_blocks = le32toh(f[2]),
+		    .max_mapnr = le32toh(f[3]),
+		};
+		if (h->block_size < DISKDUMP_MIN_BLOCK || h->block_size > DISKDUMP_MAX_BLOCK ||
+		    (h->block_size & (h->block_size - 1)))
+			continue;
+		if ((uint64_t)8 * h->bitmap_blocks * h->block_size < h->max_mapnr)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* File offset of the bitmaps, and of the page descriptors after them. */
+static uint64_t diskdump_bitmap_off(const struct diskdump_hdr *h)
+{
+	return ((uint64_t)1 + h->sub_hdr_size) * h->block_size;
+}
+
+static uint64_t diskdump_table_off(const struct diskdump_hdr *h)
+{
+	return diskdump_bitmap_off(h) + (uint64_t)h->bitmap_blocks * h->block_size;
+}
+
+/* Called for each run [start, stop) of set bits. */
+typedef struct hypmem_error *run_fn(void *arg, uint64_t start, uint64_t stop);
+
+/* Walk the runs of set bits among the first @nbits of the bitmap at @off. */
+static struct hypmem_error *file_bitmap_runs(struct kdump_priv *p, uint64_t off, uint64_t nbits,
+					     run_fn *fn, void *arg)
+{
+	uint64_t nbytes = (nbits + 7) / 8, start = 0;
+	struct hypmem_error *err = NULL;
+	bool in = false;
+	uint8_t *buf = malloc(COPY_CHUNK);
+
+	if (!buf)
+		return &hypmem_enomem;
+	for (uint64_t byte = 0; byte < nbytes && !err;) {
+		size_t n = nbytes - byte < COPY_CHUNK ? (size_t)(nbytes - byte) : COPY_CHUNK;
+
+		if (!pread_full(p->fd, buf, n, off + byte)) {
+			err = hypmem_error_os(errno, "%s: page bitmap", p->path);
+			break;
+		}
+		for (size_t i = 0; i < n && !err; i++) {
+			/* Whole bytes that do not end or start a run. */
+			if (buf[i] == (in ? 0xff : 0))
+				continue;
+			for (unsigned int k = 0; k < 8; k++) {
+				uint64_t bit = (byte + i) * 8 + k;
+				bool set = buf[i] >> k & 1; /* PFN n is bit n % 8 of byte n / 8 */
+
+				if (bit >= nbits)
+					break;
+				if (set && !in) {
+					in = true;
+					start = bit;
+				} else if (!set && in) {
+					in = false;
+					err = fn(arg, start, bit);
+					if (err)
+						break;
+				}
+			}
+		}
+		byte += n;
+	}
+	if (!err && in)
+		err = fn(arg, start, nbits);
+	free(buf);
+	return err;
+}
+
+/*
+ * The two bitmaps, as libkdumpfile lays them out: when max_pfn fits in half
+ * the bitmap blocks, the first half says which frames are RAM and the second
+ * which are in the file; otherwise one bitmap says both.
+ */
+static void diskdump_bitmaps(const struct diskdump_hdr *h, uint64_t max_pfn, uint64_t *ram_off,
+			     uint64_t *dumped_off, uint64_t *nbits)
+{
+	uint64_t bytes = (uint64_t)h->bitmap_blocks * h->block_size;
+
+	*ram_off = *dumped_off = diskdump_bitmap_off(h);
+	if (max_pfn <= bytes * 8 / 2) {
+		bytes = (uint64_t)(h->bitmap_blocks / 2) * h->block_size;
+		*dumped_off += bytes;
+	}
+	*nbits = max_pfn < bytes * 8 ? max_pfn : bytes * 8;
+}
+
+/* Before anything reads the bitmaps: are they in the file? */
+static struct hypmem_error *diskdump_check_bitmaps(struct kdump_priv *p,
+						   const struct diskdump_hdr *h, uint64_t file_size)
+{
+	if (diskdump_table_off(h) > file_size)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: truncated: the header and bitmaps end at offset "
+					   "0x%" PRIx64 " but the file ends at 0x%" PRIx64,
+					   p->path, diskdump_table_off(h), file_size);
+	return NULL;
+}
+
+static struct hypmem_error *count_run(void *arg, uint64_t start, uint64_t stop)
+{
+	*(uint64_t *)arg += stop - start;
+	return NULL;
+}
+
+/*
+ * libkdumpfile reads past the end of the file as zeroes, so a truncated
+ * diskdump would quietly read as zero-filled pages.  Check that the file
+ * holds the page descriptor table (one per dumped page) and the data those
+ * descriptors point to.  Only the last DESC_SCAN_MAX bytes of the table are
+ * scanned: page data is written in PFN order, so the last descriptors point
+ * furthest.
+ */
+static struct hypmem_error *diskdump_check_data(struct kdump_priv *p, const struct diskdump_hdr *h,
+						uint64_t max_pfn, uint64_t file_size)
+{
+	uint64_t ram_off, dumped_off, nbits, nr_pages = 0, table = diskdump_table_off(h);
+	uint64_t table_end, pos, data_end = 0;
+	struct hypmem_error *err;
+	size_t chunk = COPY_CHUNK / DESC_SIZE * DESC_SIZE;
+	uint8_t *buf;
+
+	diskdump_bitmaps(h, max_pfn, &ram_off, &dumped_off, &nbits);
+	err = file_bitmap_runs(p, dumped_off, nbits, count_run, &nr_pages);
+	if (err)
+		return err;
+	if (nr_pages > (file_size - table) / DESC_SIZE)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: truncated: %" PRIu64 " page descriptors do not fit "
+					   "between offset 0x%" PRIx64 " and the end of the file",
+					   p->path, nr_pages, table);
+	table_end = table + nr_pages * DESC_SIZE;
+	pos = table_end - table > DESC_SCAN_MAX ? table_end - DESC_SCAN_MAX / DESC_SIZE * DESC_SIZE
+						: table;
+	buf = malloc(chunk);
+	if (!buf)
+		return &hypmem_enomem;
+	while (pos < table_end) {
+		size_t n = table_end - pos < chunk ? (size_t)(table_end - pos) : chunk;
+
+		if (!pread_full(p->fd, buf, n, pos)) {
+			free(buf);
+			return hypmem_error_os(errno, "%s: page descriptors", p->path);
+		}
+		for (size_t i = 0; i < n; i += DESC_SIZE) {
+			uint64_t off;
+			uint32_t size;
+
+			memcpy(&off, buf + i, 8);
+			memcpy(&size, buf + i + 8, 4);
+			off = le64toh(off);
+			size = le32toh(size);
+			/* Nonsense offsets are libkdumpfile's to report, page by page. */
+			if (off <= INT64_MAX && off + size > data_end)
+				data_end = off + size;
+		}
+		pos += n;
+	}
+	free(buf);
+	if (data_end > file_size)
+		return hypmem_error_create(
+		    HYPMEM_ERROR_FORMAT,
+		    "%s: truncated or corrupt: page data runs to offset 0x%" PRIx64
+		    " but the file ends at 0x%" PRIx64,
+		    p->path, data_end, file_size);
+	return NULL;
+}
+
+/* --- the source --- */
+
+static struct hypmem_error *kdump_read_op(struct hypmem_source *src, size_t seg, void *buf,
+					  uint64_t phys, size_t n)
+{
+	struct kdump_priv *p = src->priv;
+	uint8_t *out = buf;
+
+	(void)seg;
+	while (n) {
+		size_t len = n;
+		kdump_status st = kdump_read(p->ctx, KDUMP_MACHPHYSADDR, phys, out, &len);
+
+		if (len > n)
+			len = n;
+		out += len;
+		phys += len;
+		n -= len;
+		if (st == KDUMP_ERR_NODATA)
+			return hypmem_error_fault(phys,
+						  "physical address 0x%" PRIx64 " is not in %s: %s",
+						  phys, p->path, kdump_get_err(p->ctx));
+		if (st != KDUMP_OK)
+			return kdump_error(p->ctx, st, "%s: reading physical address 0x%" PRIx64,
+					   p->path, phys);
+		if (!len && n)
+			return hypmem_error_create(HYPMEM_ERROR_KDUMP,
+						   "%s: no progress reading physical address "
+						   "0x%" PRIx64,
+						   p->path, phys);
+	}
+	return NULL;
+}
+
+static void kdump_destroy_op(struct hypmem_source *src)
+{
+	struct kdump_priv *p = src->priv;
+
+	if (!p)
+		return;
+	if (p->ctx)
+		kdump_free(p->ctx);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p->path);
+	free(p);
+}
+
+static const struct hypmem_source_ops kdump_ops = {
+    .read = kdump_read_op,
+    .view = NULL,
+    .destroy = kdump_destroy_op,
+};
+
+struct segment_builder {
+	struct hypmem_source *src;
+	size_t cap;
+	unsigned int shift;
+};
+
+static struct hypmem_error *add_segment(void *arg, uint64_t start, uint64_t stop)
+{
+	struct segment_builder *b = arg;
+	struct hypmem_source *src = b->src;
+
+	if (src->nr_segments == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 16;
+		struct hypmem_segment *s;
+
+		if (src->nr_segments >= KDUMP_MAX_SEGMENTS)
+			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						   "memory map has more than %u ranges",
+						   KDUMP_MAX_SEGMENTS);
+		s = realloc(src->segments, ncap * sizeof(*s));
+		if (!s)
+			return &hypmem_enomem;
+		src->segments = s;
+		b->cap = ncap;
+	}
+	src->segments[src->nr_segments++] = (struct hypmem_segment){
+	    .phys_start = start << b->shift,
+	    .size = (stop - start) << b->shift,
+	};
+	return NULL;
+}
+
+/* Segments from libkdumpfile's bitmap of dumped pages (formats without our header). */
+static struct hypmem_error *kdump_bitmap_runs(struct kdump_priv *p, uint64_t limit, run_fn *fn,
+					      void *arg)
+{
+	struct hypmem_error *err = NULL;
+	kdump_addr_t idx = 0;
+	kdump_status st;
+	kdump_attr_t attr;
+	kdump_bmp_t *bmp;
+
+	/* Not memory.pagemap: libkdumpfile 0.5.1 leaks its diskdump run list. */
+	st = kdump_get_attr(p->ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr);
+	if (st != KDUMP_OK || attr.type != KDUMP_BITMAP || !attr.val.bitmap) {
+		kdump_clear_err(p->ctx);
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: no page map", p->path);
+	}
+	bmp = attr.val.bitmap;
+	kdump_bmp_incref(bmp);
+	while (idx < limit) {
+		kdump_addr_t start = idx, stop;
+
+		st = kdump_bmp_find_set(bmp, &start);
+		if (st == KDUMP_ERR_NODATA || (st == KDUMP_OK && start >= limit))
+			break;
+		stop = start;
+		if (st == KDUMP_OK)
+			st = kdump_bmp_find_clear(bmp, &stop);
+		if (st != KDUMP_OK) {
+			err = hypmem_error_create(HYPMEM_ERROR_KDUMP, "%s: page map: %s", p->path,
+						  kdump_bmp_get_err(bmp));
+			break;
+		}
+		if (start < idx || stop <= start) {
+			err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						  "%s: page map: inconsistent runs at 0x%" PRIx64,
+						  p->path, (uint64_t)start);
+			break;
+		}
+		err = fn(arg, start, stop < limit ? stop : limit);
+		if (err)
+			break;
+		idx = stop;
+	}
+	kdump_bmp_decref(bmp);
+	return err;
+}
+
+/* VMCOREINFO as libkdumpfile found it (a blob: it may lack a NUL). */
+static struct hypmem_error *kdump_vmcoreinfo(struct hypmem_source *src)
+{
+	struct kdump_priv *p = src->priv;
+	kdump_attr_t attr;
+	void *data;
+	size_t size;
+
+	if (kdump_get_attr(p->ctx, "linux.vmcoreinfo.raw", &attr) != KDUMP_OK ||
+	    attr.type != KDUMP_BLOB || !attr.val.blob) {
+		kdump_clear_err(p->ctx);
+		return NULL;
+	}
+	data = kdump_blob_pin(attr.val.blob);
+	size = kdump_blob_size(attr.val.blob);
+	if (data && size)
+		src->vmcoreinfo = strndup(data, size);
+	kdump_blob_unpin(attr.val.blob);
+	if (data && size && !src->vmcoreinfo)
+		return &hypmem_enomem;
+	return NULL;
+}
+
+/*
+ * Open with libkdumpfile, fix its page size, build the memory map and check
+ * the file is whole.  Segments are the RAM runs of the diskdump bitmap;
+ * without a header we understand, libkdumpfile's map of dumped pages, and
+ * failing that [0, max_pfn).
+ */
+static struct hypmem_error *kdump_setup(struct hypmem_source *src)
+{
+	struct kdump_priv *p = src->priv;
+	struct segment_builder b = {.src = src};
+	struct diskdump_hdr h = {0};
+	bool has_hdr = diskdump_header(p->fd, &h);
+	uint64_t limit, ram_off, dumped_off, nbits;
+	kdump_num_t page_size, max_pfn;
+	struct hypmem_error *err;
+	kdump_status st;
+	struct stat sb;
+
+	if (fstat(p->fd, &sb))
+		return hypmem_error_os(errno, "%s", p->path);
+	if (has_hdr) {
+		err = diskdump_check_bitmaps(p, &h, (uint64_t)sb.st_size);
+		if (err)
+			return err;
+	}
+	p->ctx = kdump_new();
+	if (!p->ctx)
+		return &hypmem_enomem;
+	/* read(2), not mmap(2): a truncated or shrinking file must not SIGBUS. */
+	st = kdump_set_number_attr(p->ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+	if (st != KDUMP_OK)
+		return kdump_error(p->ctx, st, "%s: setting the mmap policy", p->path);
+	st = kdump_open_fd(p->ctx, p->fd);
+	if (st != KDUMP_OK)
+		return kdump_error(p->ctx, st, "%s: cannot open", p->path);
+	if (has_hdr &&
+	    (kdump_get_number_attr(p->ctx, KDUMP_ATTR_PAGE_SIZE, &page_size) != KDUMP_OK ||
+	     page_size != h.block_size)) {
+		st = kdump_set_number_attr(p->ctx, KDUMP_ATTR_PAGE_SIZE, h.block_size);
+		if (st != KDUMP_OK)
+			return kdump_error(p->ctx, st, "%s: setting the page size to %" PRIu32,
+					   p->path, h.block_size);
+	}
+	if (kdump_get_number_attr(p->ctx, KDUMP_ATTR_PAGE_SIZE, &page_size) != KDUMP_OK)
+		return kdump_error(p->ctx, KDUMP_ERR_NODATA, "%s: page size", p->path);
+	if (page_size < 512 || page_size > (1U << 30) || (page_size & (page_size - 1)))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "%s: bad page size %" PRIu64,
+					   p->path, (uint64_t)page_size);
+	b.shift = (unsigned int)__builtin_ctzll(page_size);
+	limit = UINT64_MAX >> b.shift;
+	if (kdump_get_number_attr(p->ctx, "max_pfn", &max_pfn) == KDUMP_OK && max_pfn < limit)
+		limit = max_pfn;
+	kdump_clear_err(p->ctx);
+
+	if (has_hdr) {
+		diskdump_bitmaps(&h, limit, &ram_off, &dumped_off, &nbits);
+		err = file_bitmap_runs(p, ram_off, nbits, add_segment, &b);
+		if (!err)
+			err = diskdump_check_data(p, &h, limit, (uint64_t)sb.st_size);
+	} else {
+		err = kdump_bitmap_runs(p, limit, add_segment, &b);
+		if (hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP) &&
+		    limit != UINT64_MAX >> b.shift && limit)
+			err = add_segment(&b, 0, limit);
+	}
+	if (err)
+		return err;
+	if (!src->nr_segments)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "%s: the dump holds no memory",
+					   p->path);
+	return kdump_vmcoreinfo(src);
+}
+
+struct hypmem_error *hypmem_source_open_kdump(const char *path, int fd, struct hypmem_source **ret)
+{
+	struct hypmem_source *src;
+	struct hypmem_error *err;
+	struct kdump_priv *p;
+	uint8_t magic[16];
+	int own = -1;
+
+	if (!pread_full(fd, magic, sizeof(magic), 0))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "%s: too short for a dump", path);
+	if (!memcmp(magic, FLAT_SIGNATURE, sizeof(FLAT_SIGNATURE))) {
+		err = flat_reassemble(path, fd, &own);
+		if (err)
+			return err;
+		if (pread_full(own, magic, 4, 0) && !memcmp(magic, "\177ELF", 4)) {
+			err = hypmem_source_open_elf(path, own, ret);
+			close(own);
+			return err;
+		}
+	} else {
+		own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (own < 0)
+			return hypmem_error_os(errno, "dup(%s)", path);
+	}
+
+	err = hypmem_source_alloc(HYPMEM_SOURCE_KDUMP, &kdump_ops, 0, &src);
+	if (err) {
+		close(own);
+		return err;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		close(own);
+		hypmem_source_destroy(src);
+		return &hypmem_enomem;
+	}
+	p->fd = own; /* closed by kdump_destroy_op() from here on */
+	src->priv = p;
+	p->path = strdup(path);
+	err = p->path ? kdump_setup(src) : &hypmem_enomem;
+	if (!err)
+		err = hypmem_source_finish(src, path);
+	if (err) {
+		hypmem_source_destroy(src);
+		return err;
+	}
+	*ret = src;
+	return NULL;
+}

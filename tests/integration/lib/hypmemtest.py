@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Shared helpers for the integration tests: TAP output, QEMU dumps (cached
+by image hash and parameters), ELF core offsets, symbols."""
+import hashlib
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+BUILD = os.environ.get("BUILD", "build")
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, detail=""):
+        self.n += 1
+        if not cond:
+            self.failed += 1
+        print(("ok" if cond else "not ok") + " %d %s" % (self.n, name))
+        if detail and not cond:
+            for line in str(detail).splitlines()[:40]:
+                print("#   " + line)
+        sys.stdout.flush()
+        return cond
+
+    def skip(self, name, why):
+        self.n += 1
+        print("ok %d %s # SKIP %s" % (self.n, name, why))
+
+    def done(self):
+        print("1..%d" % self.n)
+        return 1 if self.failed else 0
+
+
+def file_hash(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def make_dumps(layout, seed, mem, ops):
+    """Boot the EL2 image and dump it, or reuse the cached dumps.
+    Returns (directory, None) or (None, error text)."""
+    image = os.path.join(BUILD, "el2", "L%d" % layout, "el2.elf")
+    key = "L%d-s%d-m%d-o%d-%s" % (layout, seed, mem, ops, file_hash(image))
+    out = os.path.join(BUILD, "dumps", key)
+    if all(os.path.exists(os.path.join(out, f))
+           for f in ("truth.json", "vmcore", "vmcore.kdump", "el2.elf")):
+        return out, None
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = ["tests/qemu/hypmem-qemu", "--image", image, "--out", out, "--mem", str(mem),
+           "--seed", str(seed), "--ops", str(ops)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if p.returncode:
+        return None, "%s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr)
+    return out, None
+
+
+class ElfCore:
+    """Map physical addresses to file offsets through PT_LOAD headers."""
+
+    def __init__(self, path):
+        with open(path, "rb") as f:
+            hdr = f.read(64)
+            assert hdr[:4] == b"\x7fELF" and hdr[4] == 2, "not an ELF64 file"
+            phoff, = struct.unpack_from("<Q", hdr, 32)
+            phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+        self.loads = []
+        for i in range(phnum):
+            p_type, _, p_offset, _, p_paddr, p_filesz = struct.unpack_from(
+                "<IIQQQQ", table, i * phentsize)
+            if p_type == 1:
+                self.loads.append((p_paddr, p_filesz, p_offset))
+
+    def offset(self, pa):
+        for paddr, size, off in self.loads:
+            if paddr <= pa < paddr + size:
+                return off + pa - paddr
+        raise KeyError("PA 0x%x not in the dump" % pa)
+
+
+def nm(image):
+    out = subprocess.run(["aarch64-linux-gnu-nm", image], capture_output=True, text=True,
+                         check=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            syms[parts[2]] = int(parts[0], 16)
+    return syms
+
+
+def layout(tool_dir, image):
+    """Struct layouts as hypmem-dump layout --json reports them (from DWARF)."""
+    p = subprocess.run([os.path.join(tool_dir, "hypmem-dump"), "layout", "--json", image],
+                       capture_output=True, text=True, check=True)
+    return {s["name"]: {m["name"]: m for m in s["members"]} | {"__size__": s["size"]}
+            for s in json.loads(p.stdout)["structs"]}

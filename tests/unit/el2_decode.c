@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The decoder against the EL2 core, natively, once per hyp_page layout.
+ *
+ * The EL2 core builds its state in a host buffer playing physical RAM at
+ * 0x40000000: a vmemmap, a hyp stage-1 table (kvm_pgtable_hyp_map) that maps
+ * the vmemmap's VA onto it, and two pools churned by the workload.  Host
+ * pointers are the hyp VAs (hyp_physvirt_offset = RAM PA - buffer address).
+ * The decoder then reads it all back through a memory source, with this test
+ * binary as the "vmlinux": its DWARF describes exactly the structs the EL2
+ * core used, and its symbols locate hpool, __hyp_vmemmap and friends.  The
+ * binary's data segment is the second segment of the source, placed where
+ * the linear map says it is (kimage_voffset = -hyp_physvirt_offset).
+ *
+ * Ground truth: the EL2 core's own pool_free_stats() and a direct count over
+ * the vmemmap array.  Corruptions are then made in memory and must produce
+ * the matching finding.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "el2/gfp.h"
+#include "el2/mm.h"
+#include "el2/setup.h"
+#include "el2/workload.h"
+#include "hypmem/report.h"
+#include "test.h"
+
+#define RAM_PA	  0x40000000ULL
+#define RAM_SIZE  (32ULL << 20)
+#define RAM_PAGES (RAM_SIZE >> PAGE_SHIFT)
+
+extern char __data_start[], _end[];
+
+static uint8_t *ram;
+static struct workload wl;
+static u64 s1_first_pfn, pool1_pfn, pool2_pfn;
+static unsigned int pool1_pages = 1500, pool2_pages = 1030;
+
+/* Lay out RAM: vmemmap backing, stage-1 pages, the two pools. */
+static void build_el2_state(u64 seed)
+{
+	u64 vmemmap_bytes = RAM_PAGES * sizeof(struct hyp_page);
+	u64 vmemmap_pages = PAGE_ALIGN(vmemmap_bytes) >> PAGE_SHIFT;
+
+	if (!ram && posix_memalign((void **)&ram, 2 << 20, RAM_SIZE))
+		abort();
+	memset(ram, 0, RAM_SIZE);
+	hyp_physvirt_offset = (s64)(RAM_PA - (u64)ram);
+	hyp_memory[0].base = RAM_PA;
+	hyp_memory[0].size = RAM_SIZE;
+	hyp_memblock_nr = 1;
+
+	/* The vmemmap lives at the start of RAM, reached through stage-1. */
+	__hyp_vmemmap = (u64)ram - (RAM_PA >> PAGE_SHIFT) * sizeof(struct hyp_page);
+	s1_first_pfn = (RAM_PA >> PAGE_SHIFT) + vmemmap_pages;
+	hyp_early_alloc_init(ram + (vmemmap_pages << PAGE_SHIFT), 64 * PAGE_SIZE);
+	memset(&pkvm_pgtable, 0, sizeof(pkvm_pgtable));
+	if (kvm_pgtable_hyp_init(&pkvm_pgtable, 48, &hyp_early_alloc_mm_ops))
+		abort();
+	hyp_spin_lock_init(&pkvm_pgd_lock);
+	if (kvm_pgtable_hyp_map(&pkvm_pgtable, (u64)ram, PAGE_ALIGN(vmemmap_bytes), RAM_PA,
+				PAGE_HYP))
+		abort();
+
+	pool1_pfn = s1_first_pfn + 64;
+	pool2_pfn = pool1_pfn + pool1_pages + 3;
+	memset(&hpool, 0, sizeof(hpool));
+	memset(&host_s2_pool, 0, sizeof(host_s2_pool));
+	if (hyp_pool_init(&hpool, pool1_pfn, pool1_pages, 5) ||
+	    hyp_pool_init(&host_s2_pool, pool2_pfn, pool2_pages, 0))
+		abort();
+	workload_init(&wl, seed, 8000);
+	workload_add_pool(&wl, "hpool", &hpool);
+	workload_add_pool(&wl, "host_s2_pool", &host_s2_pool);
+	workload_run(&wl);
+	if (workload_verify(&wl))
+		abort();
+}
+
+static struct hypmem_target *open_target(void)
+{
+	struct hypmem_target_config cfg = {.vmlinux = "/proc/self/exe"};
+	struct hypmem_segment segs[2];
+	const void *data[2];
+	struct hypmem_dwarf *dw;
+	struct hypmem_source *src;
+	struct hypmem_target *t = NULL;
+	uint64_t hpool_elf;
+	char vmcoreinfo[256];
+	u64 data_va = (u64)__data_start & PAGE_MASK;
+
+	if (!CHECK_NO_ERR(hypmem_dwarf_open("/proc/self/exe", &dw)))
+		return NULL;
+	if (!CHECK_NO_ERR(hypmem_dwarf_find_symbol(dw, "hpool", &hpool_elf, NULL))) {
+		hypmem_dwarf_destroy(dw);
+		return NULL;
+	}
+	hypmem_dwarf_destroy(dw);
+
+	segs[0] = (struct hypmem_segment){.phys_start = RAM_PA, .size = RAM_SIZE};
+	data[0] = ram;
+	segs[1] = (struct hypmem_segment){.phys_start = data_va + (u64)hyp_physvirt_offset,
+					  .size = PAGE_ALIGN((u64)_end) - data_va};
+	data[1] = (void *)data_va;
+	snprintf(vmcoreinfo, sizeof(vmcoreinfo),
+		 "OSRELEASE=native-L%d\nPAGESIZE=4096\nNUMBER(kimage_voffset)=0x%llx\n"
+		 "KERNELOFFSET=%llx\n",
+		 HYP_PAGE_LAYOUT, (unsigned long long)-(u64)hyp_physvirt_offset,
+		 (unsigned long long)((u64)&hpool - hpool_elf));
+	if (!CHECK_NO_ERR(hypmem_source_create_memory(segs, data, 2, vmcoreinfo, &src)))
+		return NULL;
+	if (!CHECK_NO_ERR(hypmem_target_open_source(&cfg, src, &t)))
+		return NULL;
+	return t;
+}
+
+static const struct hypmem_pool *find_pool(const struct hypmem_report *r, const char *name)
+{
+	for (size_t i = 0; i < r->nr_pools; i++)
+		if (!strcmp(r->pools[i].name, name))
+			return &r->pools[i];
+	return NULL;
+}
+
+static bool has_finding(struct hypmem_target *t, enum hypmem_finding_kind kind)
+{
+	return hypmem_target_findings(t)->by_kind[kind] > 0;
+}
+
+TEST(decode_matches_el2_state)
+{
+	struct hypmem_target *t;
+	struct hypmem_report r;
+	struct hyp_pool *pools[] = {&hpool, &host_s2_pool};
+	const char *names[] = {"hpool", "host_s2_pool"};
+	u64 refs[8] = {0}, no_order = 0;
+
+	build_el2_state(3);
+	t = open_target();
+	REQUIRE(t);
+	CHECK_EQ_U64(hypmem_target_info(t)->hyp_physvirt_offset, hyp_physvirt_offset);
+	CHECK_EQ_U64(hypmem_target_info(t)->vmemmap_base, __hyp_vmemmap);
+	REQUIRE(CHECK_NO_ERR(hypmem_report_collect(t, &r)));
+	CHECK_EQ_U64(r.nr_pools, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct hypmem_pool *p = find_pool(&r, names[i]);
+		struct pool_free_stats st;
+
+		REQUIRE(p);
+		pool_free_stats(pools[i], &st);
+		CHECK_EQ_U64(p->range_start, pools[i]->range_start);
+		CHECK_EQ_U64(p->range_end, pools[i]->range_end);
+		CHECK_EQ_U64(p->max_order, pools[i]->max_order);
+		CHECK_EQ_U64(p->nr_orders, hyp_pool_order_limit(pools[i]));
+		CHECK_EQ_U64(p->free_pages, st.free_pages);
+		for (unsigned int o = 0; o < p->nr_orders; o++) {
+			CHECK_EQ_U64(p->free_blocks_by_order[o], st.free_blocks_by_order[o]);
+			CHECK_EQ_U64(p->free_pages_by_order[o], st.free_pages_by_order[o]);
+		}
+	}
+	/* Oracle for the histograms: count the vmemmap array directly. */
+	for (u64 i = 0; i < RAM_PAGES; i++) {
+		struct hyp_page *hp = &hyp_vmemmap[(RAM_PA >> PAGE_SHIFT) + i];
+
+		if (hp->refcount < 8)
+			refs[hp->refcount]++;
+		no_order += hp->order == HYP_NO_ORDER;
+	}
+	CHECK_EQ_U64(r.vmemmap.nr_entries, RAM_PAGES);
+	CHECK_EQ_U64(r.vmemmap.entry_size, sizeof(struct hyp_page));
+	CHECK_EQ_U64(r.vmemmap.no_order, HYP_NO_ORDER);
+	for (size_t i = 0; i < r.vmemmap.refcount.nr; i++)
+		if (r.vmemmap.refcount.keys[i] < 8)
+			CHECK_EQ_U64(r.vmemmap.refcount.counts[i],
+				     refs[r.vmemmap.refcount.keys[i]]);
+	for (size_t i = 0; i < r.vmemmap.order.nr; i++)
+		if (r.vmemmap.order.keys[i] == HYP_NO_ORDER)
+			CHECK_EQ_U64(r.vmemmap.order.counts[i], no_order);
+	CHECK_EQ_U64(hypmem_target_findings(t)->total, 0);
+	hypmem_report_deinit(&r);
+	hypmem_target_destroy(t);
+}
+
+/* A free list node of @pool at @order, or NULL. */
+static struct list_head *first_node(struct hyp_pool *pool, unsigned int *order_ret,
+				    unsigned int min_nodes)
+{
+	*order_ret = 0;
+	for (unsigned int o = 0; o < hyp_pool_order_limit(pool); o++) {
+		struct list_head *head = &pool->free_area[o], *n;
+		unsigned int count = 0;
+
+		list_for_each(n, head) count++;
+		if (count >= min_nodes) {
+			*order_ret = o;
+			return head->next;
+		}
+	}
+	printf("#   no free list with %u nodes: the workload changed?\n", min_nodes);
+	abort();
+}
+
+static struct hyp_page *node_page(struct list_head *node)
+{
+#if HYP_FREE_NODE_IN_PAGE
+	return hyp_virt_to_page(node);
+#else
+	return container_of(node, struct hyp_page, node);
+#endif
+}
+
+static void expect_finding_after(void (*corrupt)(void), enum hypmem_finding_kind kind)
+{
+	struct hypmem_target *t;
+	struct hypmem_report r;
+
+	build_el2_state(5);
+	corrupt();
+	t = open_target();
+	REQUIRE(t);
+	REQUIRE(CHECK_NO_ERR(hypmem_report_collect(t, &r)));
+	CHECK(has_finding(t, kind));
+	if (!has_finding(t, kind))
+		printf("#   expected finding %s\n", hypmem_finding_key(kind));
+	hypmem_report_deinit(&r);
+	hypmem_target_destroy(t);
+}
+
+static void corrupt_cycle(void)
+{
+	unsigned int order;
+	struct list_head *n1 = first_node(&hpool, &order, 3);
+
+	n1->next->next = n1; /* the second node points back at the first */
+}
+
+static void corrupt_order(void)
+{
+	unsigned int order;
+	struct hyp_page *p = node_page(first_node(&hpool, &order, 1));
+
+	p->order = order + 1;
+}
+
+static void corrupt_refcount(void)
+{
+	unsigned int order;
+
+	node_page(first_node(&host_s2_pool, &order, 1))->refcount = 2;
+}
+
+static void corrupt_outside(void)
+{
+	unsigned int order;
+
+	/* Point the head at (the node of) a page of the other pool. */
+	first_node(&hpool, &order, 1);
+#if HYP_FREE_NODE_IN_PAGE
+	hpool.free_area[order].next = __hyp_va(hyp_pfn_to_phys(pool2_pfn));
+#else
+	hpool.free_area[order].next = &hyp_vmemmap[pool2_pfn].node;
+#endif
+}
+
+static void corrupt_unlisted(void)
+{
+	unsigned int order;
+	struct list_head *n1 = first_node(&hpool, &order, 2);
+
+	/* Unlink the first node but leave its vmemmap entry "free". */
+	hpool.free_area[order].next = n1->next;
+	n1->next->prev = &hpool.free_area[order];
+}
+
+TEST(findings_cycle)
+{
+	expect_finding_after(corrupt_cycle, HYPMEM_FINDING_LIST_CYCLE);
+}
+
+TEST(findings_order_mismatch)
+{
+	expect_finding_after(corrupt_order, HYPMEM_FINDING_ORDER_MISMATCH);
+}
+
+TEST(findings_free_page_referenced)
+{
+	expect_finding_after(corrupt_refcount, HYPMEM_FINDING_FREE_PAGE_REFERENCED);
+}
+
+TEST(findings_node_outside_pool)
+{
+	expect_finding_after(corrupt_outside, HYPMEM_FINDING_NODE_OUTSIDE_POOL);
+}
+
+TEST(findings_free_head_not_listed)
+{
+	expect_finding_after(corrupt_unlisted, HYPMEM_FINDING_FREE_HEAD_NOT_LISTED);
+}
+
+TEST_MAIN

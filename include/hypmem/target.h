@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "hypmem/dwarf.h"
 #include "hypmem/error.h"
@@ -169,15 +170,71 @@ struct hypmem_error *hypmem_field_lookup(struct hypmem_target *t, const struct h
 					 const char *path, bool required,
 					 struct hypmem_field *ret);
 
+/* Little-endian load of 1..8 bytes; the decoders' innermost operation. */
+static inline uint64_t hypmem_load_le(const uint8_t *p, uint32_t size)
+{
+	uint64_t v = 0;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	switch (size) {
+	case 1:
+		return p[0];
+	case 2: {
+		uint16_t x;
+
+		memcpy(&x, p, 2);
+		return x;
+	}
+	case 4: {
+		uint32_t x;
+
+		memcpy(&x, p, 4);
+		return x;
+	}
+	case 8:
+		memcpy(&v, p, 8);
+		return v;
+	}
+#endif
+	for (uint32_t i = 0; i < size && i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
 /**
  * hypmem_field_get() - Extract a field from a buffer holding the struct.
- * @f: the field (must be present).
+ * @f: the field.
  * @buf: the struct's bytes, little-endian.
- * @len: their number; a field past @len reads as 0 and returns false.
- * @ret: the value, sign-extended if the field is signed.
+ * @len: their number.
+ * @ret: the value, sign-extended if the field is signed; 0 when the field is
+ *       absent or lies past @len.
  *
- * Return: true if the field lay inside @buf.
+ * Inline because the vmemmap decoder calls it for every field of every page.
+ *
+ * Return: true if the field is present and lay inside @buf.
  */
-bool hypmem_field_get(const struct hypmem_field *f, const void *buf, size_t len, uint64_t *ret);
+static inline bool hypmem_field_get(const struct hypmem_field *f, const void *buf, size_t len,
+				    uint64_t *ret)
+{
+	uint64_t v;
+	uint32_t bits;
+
+	*ret = 0;
+	if (!f->present || f->offset > len || len - f->offset < f->size)
+		return false;
+	v = hypmem_load_le((const uint8_t *)buf + f->offset, f->size);
+	bits = f->size * 8;
+	if (f->bit_size) {
+		v >>= f->bit_offset;
+		bits = f->bit_size;
+	}
+	if (bits < 64) {
+		v &= (1ULL << bits) - 1;
+		if (f->is_signed && (v >> (bits - 1)))
+			v |= ~0ULL << bits;
+	}
+	*ret = v;
+	return true;
+}
 
 #endif /* HYPMEM_TARGET_H */

@@ -166,31 +166,6 @@ struct hypmem_error *hypmem_field_lookup(struct hypmem_target *t, const struct h
 	return NULL;
 }
 
-bool hypmem_field_get(const struct hypmem_field *f, const void *buf, size_t len, uint64_t *ret)
-{
-	const uint8_t *p = buf;
-	uint64_t v = 0;
-	uint32_t bits;
-
-	*ret = 0;
-	if (!f->present || f->offset > len || len - f->offset < f->size)
-		return false;
-	for (uint32_t i = 0; i < f->size; i++)
-		v |= (uint64_t)p[f->offset + i] << (8 * i);
-	bits = f->size * 8;
-	if (f->bit_size) {
-		v >>= f->bit_offset;
-		bits = f->bit_size;
-	}
-	if (bits < 64) {
-		v &= (1ULL << bits) - 1;
-		if (f->is_signed && (v >> (bits - 1)))
-			v |= ~0ULL << bits;
-	}
-	*ret = v;
-	return true;
-}
-
 /* --- hyp stage-1 translation --- */
 
 static unsigned int granule_shift(int level)

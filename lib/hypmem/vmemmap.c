@@ -190,6 +190,64 @@ static struct hypmem_error *count(struct small_hist *s, struct hypmem_histogram 
 	return hypmem_histogram_add(h, key, 1);
 }
 
+/*
+ * The summary's fast path.  When every field a summary counts lies in one
+ * little-endian word of 4 or 8 bytes inside the entry (true of every
+ * hyp_page layout so far), an entry costs one load and a few shifts: no
+ * struct hypmem_page, no callback.  A field is then (word >> shift) & mask.
+ */
+struct fast_field {
+	bool present;
+	uint32_t shift;
+	uint64_t mask;
+};
+
+struct fast_layout {
+	bool ok;
+	uint32_t base;	/* offset of the word in the entry */
+	uint32_t wsize; /* 4 or 8 */
+	struct fast_field refcount, order, host_state, hyp_state;
+};
+
+static void fast_layout_init(const struct hypmem_hyp_page_layout *l, struct fast_layout *fl)
+{
+	const struct hypmem_field *f[] = { &l->refcount, &l->order, &l->host_state,
+					   &l->hyp_state_comp };
+	struct fast_field *ff[] = { &fl->refcount, &fl->order, &fl->host_state, &fl->hyp_state };
+	uint32_t lo = UINT32_MAX, hi = 0;
+
+	memset(fl, 0, sizeof(*fl));
+	for (size_t i = 0; i < 4; i++) {
+		if (!f[i]->present)
+			continue;
+		if (f[i]->is_signed)
+			return;
+		if (f[i]->offset < lo)
+			lo = f[i]->offset;
+		if (f[i]->offset + f[i]->size > hi)
+			hi = f[i]->offset + f[i]->size;
+	}
+	if (hi <= lo)
+		return;
+	if (lo + 8 <= l->size && hi - lo <= 8)
+		fl->wsize = 8;
+	else if (lo + 4 <= l->size && hi - lo <= 4)
+		fl->wsize = 4;
+	else
+		return;
+	fl->base = lo;
+	for (size_t i = 0; i < 4; i++) {
+		uint32_t bits = f[i]->bit_size ? f[i]->bit_size : f[i]->size * 8;
+
+		if (!f[i]->present)
+			continue;
+		ff[i]->present = true;
+		ff[i]->shift = (f[i]->offset - lo) * 8 + f[i]->bit_offset;
+		ff[i]->mask = bits >= 64 ? UINT64_MAX : (1ULL << bits) - 1;
+	}
+	fl->ok = true;
+}
+
 struct walk_state {
 	struct hypmem_target *t;
 	const struct hypmem_hyp_page_layout *l;
@@ -197,8 +255,80 @@ struct walk_state {
 	hypmem_page_fn fn;
 	void *arg;
 	struct hypmem_vmemmap_summary *sum;
-	struct small_hist *refs, *orders;
+	struct small_hist *refs, *orders, *host_states, *hyp_states;
+	struct fast_layout fast;
 };
+
+/* Count @n entries whose word is @word. */
+static struct hypmem_error *fast_count(struct walk_state *w, uint64_t word, uint64_t n)
+{
+	const struct fast_layout *fl = &w->fast;
+	uint64_t r = (word >> fl->refcount.shift) & fl->refcount.mask;
+	uint64_t o = (word >> fl->order.shift) & fl->order.mask;
+	struct hypmem_error *err;
+
+	if (r < SMALL_KEYS)
+		w->refs->c[r] += n;
+	else if ((err = hypmem_histogram_add(&w->sum->refcount, r, n)))
+		return err;
+	if (o < SMALL_KEYS)
+		w->orders->c[o] += n;
+	else if ((err = hypmem_histogram_add(&w->sum->order, o, n)))
+		return err;
+	if (fl->host_state.present) {
+		/* 4-bit (at most 8-bit) fields: always below SMALL_KEYS. */
+		w->host_states->c[((word >> fl->host_state.shift) & fl->host_state.mask) %
+				  SMALL_KEYS] += n;
+		if (fl->hyp_state.present)
+			w->hyp_states->c[(((word >> fl->hyp_state.shift) & fl->hyp_state.mask) ^
+					  w->mask) %
+					 SMALL_KEYS] += n;
+	}
+	return NULL;
+}
+
+/*
+ * Summary only, through the fast layout.  Most of a vmemmap is runs of
+ * identical entries (untouched RAM, the tails of big blocks), so equal
+ * words are counted as a run and decoded once.  Inlined once per word size
+ * so that the loop has no size test.
+ */
+static inline __attribute__((always_inline)) struct hypmem_error *
+fast_entries_w(struct walk_state *w, const uint8_t *e, uint64_t nr, const uint32_t wsize)
+{
+	uint64_t esz = w->l->size, prev = 0, run = 0;
+	struct hypmem_error *err;
+
+	for (uint64_t i = 0; i < nr; i++, e += esz) {
+		uint64_t v;
+
+		if (wsize == 8) {
+			memcpy(&v, e, 8);
+		} else {
+			uint32_t x;
+
+			memcpy(&x, e, 4);
+			v = x;
+		}
+		if (v == prev) {
+			run++;
+			continue;
+		}
+		if (run && (err = fast_count(w, prev, run)))
+			return err;
+		prev = v;
+		run = 1;
+	}
+	return run ? fast_count(w, prev, run) : NULL;
+}
+
+static struct hypmem_error *fast_entries(struct walk_state *w, const uint8_t *buf, uint64_t nr)
+{
+	w->sum->nr_entries += nr;
+	if (w->fast.wsize == 8)
+		return fast_entries_w(w, buf + w->fast.base, nr, 8);
+	return fast_entries_w(w, buf + w->fast.base, nr, 4);
+}
 
 static struct hypmem_error *visit_entries(struct walk_state *w, const uint8_t *buf, uint64_t pfn,
 					  uint64_t nr)
@@ -206,6 +336,8 @@ static struct hypmem_error *visit_entries(struct walk_state *w, const uint8_t *b
 	struct hypmem_error *err;
 	struct hypmem_page p;
 
+	if (!w->fn && w->sum && w->fast.ok)
+		return fast_entries(w, buf, nr);
 	for (uint64_t i = 0; i < nr; i++) {
 		decode_entry(w->l, w->mask, buf + i * w->l->size, pfn + i, &p);
 		if (w->sum) {
@@ -214,10 +346,10 @@ static struct hypmem_error *visit_entries(struct walk_state *w, const uint8_t *b
 			    (err = count(w->orders, &w->sum->order, p.order)))
 				return err;
 			if (p.has_state) {
-				if ((err = hypmem_histogram_add(&w->sum->host_state, p.host_state, 1)))
+				if ((err = count(w->host_states, &w->sum->host_state, p.host_state)))
 					return err;
 				if (w->l->hyp_state_comp.present &&
-				    (err = hypmem_histogram_add(&w->sum->hyp_state, p.hyp_state, 1)))
+				    (err = count(w->hyp_states, &w->sum->hyp_state, p.hyp_state)))
 					return err;
 			}
 		}
@@ -314,13 +446,18 @@ struct hypmem_error *hypmem_vmemmap_for_each(struct hypmem_target *t, uint64_t f
 	if (err)
 		return err;
 	w.mask = hyp_state_mask(t);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	fast_layout_init(&l, &w.fast);
+#endif
 	if (summary) {
 		summary->base = info->vmemmap_base;
 		summary->entry_size = l.size;
 		summary->no_order = l.no_order;
 		w.refs = calloc(1, sizeof(*w.refs));
 		w.orders = calloc(1, sizeof(*w.orders));
-		if (!w.refs || !w.orders) {
+		w.host_states = calloc(1, sizeof(*w.host_states));
+		w.hyp_states = calloc(1, sizeof(*w.hyp_states));
+		if (!w.refs || !w.orders || !w.host_states || !w.hyp_states) {
 			err = &hypmem_enomem;
 			goto out;
 		}
@@ -350,11 +487,15 @@ struct hypmem_error *hypmem_vmemmap_for_each(struct hypmem_target *t, uint64_t f
 			goto out;
 	}
 	if (summary && ((err = small_flush(w.refs, &summary->refcount)) ||
-			(err = small_flush(w.orders, &summary->order))))
+			(err = small_flush(w.orders, &summary->order)) ||
+			(err = small_flush(w.host_states, &summary->host_state)) ||
+			(err = small_flush(w.hyp_states, &summary->hyp_state))))
 		goto out;
 out:
 	free(w.refs);
 	free(w.orders);
+	free(w.host_states);
+	free(w.hyp_states);
 	return err;
 }
 

@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	double best_raw = 1e9, best_dec = 1e9;
 	struct rusage ru;
 	uint64_t bytes = 0;
-	int runs = 3;
+	int runs = 10;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s IMAGE DUMP\n", argv[0]);

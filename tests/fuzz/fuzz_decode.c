@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libFuzzer harness for the decoders (target.c, vmemmap.c, buddy.c,
+ * report.c): structure-aware, one binary per hyp_page layout.
+ *
+ * Random bytes would rarely get past the target's first consistency check,
+ * so the harness starts from a real, consistent state and lets the fuzzer
+ * corrupt it.  At start-up the EL2 core builds its state natively, as
+ * tests/unit/el2_decode.c does: a host buffer plays RAM at PA 0x40000000,
+ * with a vmemmap mapped through the hyp stage-1 (kvm_pgtable_hyp_map) and
+ * two pools churned by the workload; this binary is the "vmlinux", its
+ * DWARF describes the EL2 core's structs and its symbols locate hpool and
+ * friends.  Pristine copies are kept of RAM and of the binary's data pages
+ * (where hpool, host_s2_pool, pkvm_pgtable, __hyp_vmemmap and
+ * hyp_physvirt_offset live).
+ *
+ * An input is a list of patches, records of
+ *   u8 where	0 RAM, 1 hpool, 2 host_s2_pool, 3 pkvm_pgtable,
+ *		4 the 16 bytes of __hyp_vmemmap then hyp_physvirt_offset
+ *   u32 offset	little-endian, modulo the region's size
+ *   u8 len	1 + len % 16 bytes follow
+ * Each is applied, a target is opened over the patched memory through a
+ * memory source, the report is collected and rendered (JSON and text), a
+ * vmemmap range is dumped, everything is destroyed, and the patched bytes
+ * are restored from the pristine copies.
+ *
+ * The source reads the binary's data pages from a copy, not in place:
+ * under ASan the live pages hold poisoned redzones between globals, which
+ * a corrupted pointer would make the decoder read, and those reads are
+ * legitimate reads of "dump" memory, not bugs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "el2/gfp.h"
+#include "el2/mm.h"
+#include "el2/setup.h"
+#include "el2/workload.h"
+#include "hypmem/report.h"
+
+#define RAM_PA	    0x40000000ULL
+#define RAM_SIZE    (32ULL << 20)
+#define RAM_PAGES   (RAM_SIZE >> PAGE_SHIFT)
+#define MAX_PATCHES 64
+#define DUMP_PAGES  256 /* vmemmap entries dumped per input */
+
+enum where { WHERE_RAM, WHERE_HPOOL, WHERE_S2POOL, WHERE_PGTABLE, WHERE_VARS, WHERE_NR };
+
+struct patch {
+	enum where where;
+	u32 off;
+	u32 len;
+	const u8 *bytes;
+};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+extern char __data_start[], _end[];
+
+static u8 *ram, *ram_pristine;
+static u8 *image, *image_pristine; /* the binary's data pages */
+static u64 image_va, image_size;
+static struct workload wl;
+static u64 pool1_pfn;
+static char vmcoreinfo[256];
+static FILE *devnull;
+
+/* Lay out RAM as tests/unit/el2_decode.c does, and run the workload. */
+static void build_el2_state(u64 seed)
+{
+	u64 vmemmap_bytes = RAM_PAGES * sizeof(struct hyp_page);
+	u64 vmemmap_pages = PAGE_ALIGN(vmemmap_bytes) >> PAGE_SHIFT;
+	unsigned int pool1_pages = 1500, pool2_pages = 1030;
+	u64 s1_first_pfn, pool2_pfn;
+
+	if (posix_memalign((void **)&ram, 2 << 20, RAM_SIZE))
+		abort();
+	memset(ram, 0, RAM_SIZE);
+	hyp_physvirt_offset = (s64)(RAM_PA - (u64)ram);
+	hyp_memory[0].base = RAM_PA;
+	hyp_memory[0].size = RAM_SIZE;
+	hyp_memblock_nr = 1;
+
+	__hyp_vmemmap = (u64)ram - (RAM_PA >> PAGE_SHIFT) * sizeof(struct hyp_page);
+	s1_first_pfn = (RAM_PA >> PAGE_SHIFT) + vmemmap_pages;
+	hyp_early_alloc_init(ram + (vmemmap_pages << PAGE_SHIFT), 64 * PAGE_SIZE);
+	memset(&pkvm_pgtable, 0, sizeof(pkvm_pgtable));
+	if (kvm_pgtable_hyp_init(&pkvm_pgtable, 48, &hyp_early_alloc_mm_ops))
+		abort();
+	hyp_spin_lock_init(&pkvm_pgd_lock);
+	if (kvm_pgtable_hyp_map(&pkvm_pgtable, (u64)ram, PAGE_ALIGN(vmemmap_bytes), RAM_PA,
+				PAGE_HYP))
+		abort();
+
+	pool1_pfn = s1_first_pfn + 64;
+	pool2_pfn = pool1_pfn + pool1_pages + 3;
+	memset(&hpool, 0, sizeof(hpool));
+	memset(&host_s2_pool, 0, sizeof(host_s2_pool));
+	if (hyp_pool_init(&hpool, pool1_pfn, pool1_pages, 5) ||
+	    hyp_pool_init(&host_s2_pool, pool2_pfn, pool2_pages, 0))
+		abort();
+	workload_init(&wl, seed, 8000);
+	workload_add_pool(&wl, "hpool", &hpool);
+	workload_add_pool(&wl, "host_s2_pool", &host_s2_pool);
+	workload_run(&wl);
+	if (workload_verify(&wl))
+		abort();
+}
+
+/*
+ * Copy memory that may hold ASan redzones (the data pages between
+ * globals): not instrumented, and volatile so that it does not become a
+ * call to the intercepted memcpy().
+ */
+__attribute__((no_sanitize("address"))) static void raw_copy(u8 *dst, const u8 *src, u64 n)
+{
+	const volatile u8 *s = src;
+	volatile u8 *d = dst;
+
+	for (u64 i = 0; i < n; i++)
+		d[i] = s[i];
+}
+
+static u64 image_off(const void *var)
+{
+	return (u64)var - image_va;
+}
+
+/* The byte @off of region @where in RAM/image (@pristine: in the copies). */
+static u8 *locate(enum where where, u64 off, bool pristine)
+{
+	u8 *r = pristine ? ram_pristine : ram, *img = pristine ? image_pristine : image;
+
+	switch (where) {
+	case WHERE_RAM:
+		return r + off % RAM_SIZE;
+	case WHERE_HPOOL:
+		return img + image_off(&hpool) + off % sizeof(hpool);
+	case WHERE_S2POOL:
+		return img + image_off(&host_s2_pool) + off % sizeof(host_s2_pool);
+	case WHERE_PGTABLE:
+		return img + image_off(&pkvm_pgtable) + off % sizeof(pkvm_pgtable);
+	default:
+		off %= 16;
+		if (off < 8)
+			return img + image_off(&__hyp_vmemmap) + off;
+		return img + image_off(&hyp_physvirt_offset) + off - 8;
+	}
+}
+
+static size_t parse_patches(const u8 *data, size_t size, struct patch *p)
+{
+	size_t n = 0;
+
+	while (size >= 6 && n < MAX_PATCHES) {
+		u32 len = 1 + data[5] % 16;
+
+		p[n].where = (enum where)(data[0] % WHERE_NR);
+		p[n].off = (u32)data[1] | (u32)data[2] << 8 | (u32)data[3] << 16 |
+			   (u32)data[4] << 24;
+		data += 6;
+		size -= 6;
+		if (len > size)
+			len = (u32)size;
+		if (!len)
+			break;
+		p[n].len = len;
+		p[n].bytes = data;
+		data += len;
+		size -= len;
+		n++;
+	}
+	return n;
+}
+
+static void apply(const struct patch *p, size_t n, bool restore)
+{
+	for (size_t i = 0; i < n; i++)
+		for (u32 j = 0; j < p[i].len; j++)
+			*locate(p[i].where, (u64)p[i].off + j, false) =
+				restore ? *locate(p[i].where, (u64)p[i].off + j, true) :
+					  p[i].bytes[j];
+}
+
+static struct hypmem_target *open_target(struct hypmem_error **err_ret)
+{
+	struct hypmem_target_config cfg = { .vmlinux = "/proc/self/exe" };
+	struct hypmem_segment segs[2];
+	const void *data[2];
+	struct hypmem_source *src;
+	struct hypmem_target *t = NULL;
+
+	segs[0] = (struct hypmem_segment){ .phys_start = RAM_PA, .size = RAM_SIZE };
+	data[0] = ram;
+	segs[1] = (struct hypmem_segment){ .phys_start = image_va + (u64)hyp_physvirt_offset,
+					   .size = image_size };
+	data[1] = image;
+	*err_ret = hypmem_source_create_memory(segs, data, 2, vmcoreinfo, &src);
+	if (*err_ret)
+		return NULL;
+	*err_ret = hypmem_target_open_source(&cfg, src, &t);
+	return *err_ret ? NULL : t;
+}
+
+static struct hypmem_error *dump_page(const struct hypmem_page *p, void *arg)
+{
+	(void)arg;
+	hypmem_text_page(devnull, p);
+	json_object_put(hypmem_json_page(p));
+	return NULL;
+}
+
+/* What hypmem-stat and hypmem-dump do with a target. */
+static void decode(struct hypmem_target *t)
+{
+	struct hypmem_vmemmap_summary sum;
+	struct hypmem_page pages[16];
+	struct hypmem_report r;
+	struct hypmem_error *err;
+
+	err = hypmem_report_collect(t, &r);
+	if (!err) {
+		json_object_put(hypmem_json_report(t, &r));
+		hypmem_text_summary(devnull, t, &r);
+		hypmem_text_pools(devnull, r.pools, r.nr_pools);
+	}
+	hypmem_error_destroy(err);
+	hypmem_report_deinit(&r);
+
+	hypmem_text_page_header(devnull);
+	err = hypmem_vmemmap_for_each(t, pool1_pfn - 8, pool1_pfn + DUMP_PAGES, dump_page, NULL,
+				      &sum);
+	if (!err)
+		json_object_put(hypmem_json_vmemmap(&sum));
+	hypmem_error_destroy(err);
+	hypmem_vmemmap_summary_deinit(&sum);
+
+	hypmem_error_destroy(hypmem_vmemmap_read(t, pool1_pfn, 16, pages));
+	json_object_put(hypmem_json_findings(hypmem_target_findings(t)));
+	hypmem_text_findings(devnull, hypmem_target_findings(t), 32);
+}
+
+/* The unpatched state must decode to the EL2 core's own statistics. */
+static void self_check(void)
+{
+	struct hyp_pool *pools[] = { &hpool, &host_s2_pool };
+	struct hypmem_error *err;
+	struct hypmem_target *t = open_target(&err);
+	struct hypmem_report r;
+	size_t matched = 0;
+
+	if (!t || (err = hypmem_report_collect(t, &r))) {
+		fprintf(stderr, "fuzz_decode: pristine state does not decode: %s\n",
+			err ? err->message : "?");
+		abort();
+	}
+	for (size_t i = 0; i < r.nr_pools; i++) {
+		for (size_t j = 0; j < 2; j++) {
+			struct pool_free_stats st;
+
+			pool_free_stats(pools[j], &st);
+			if (r.pools[i].range_start == pools[j]->range_start &&
+			    r.pools[i].free_pages == st.free_pages)
+				matched++;
+		}
+	}
+	if (r.nr_pools != 2 || matched != 2 || hypmem_target_findings(t)->total) {
+		fprintf(stderr, "fuzz_decode: pristine state decodes wrong: %zu pools, %zu match, "
+				"%zu findings\n",
+			r.nr_pools, matched, hypmem_target_findings(t)->total);
+		abort();
+	}
+	hypmem_report_deinit(&r);
+	hypmem_target_destroy(t);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct hypmem_dwarf *dw;
+	struct hypmem_error *err;
+	uint64_t hpool_elf;
+
+	(void)argc;
+	(void)argv;
+	devnull = fopen("/dev/null", "w");
+	if (!devnull)
+		abort();
+	build_el2_state(3);
+
+	image_va = (u64)__data_start & PAGE_MASK;
+	image_size = PAGE_ALIGN((u64)_end) - image_va;
+	if (image_off(&hpool) >= image_size || image_off(&hyp_physvirt_offset) >= image_size ||
+	    image_off(&__hyp_vmemmap) >= image_size || image_off(&pkvm_pgtable) >= image_size ||
+	    image_off(&host_s2_pool) >= image_size) {
+		fprintf(stderr, "fuzz_decode: EL2 globals outside [__data_start, _end)\n");
+		abort();
+	}
+	image = malloc(image_size);
+	image_pristine = malloc(image_size);
+	ram_pristine = malloc(RAM_SIZE);
+	if (!image || !image_pristine || !ram_pristine)
+		abort();
+	raw_copy(image, (const u8 *)image_va, image_size);
+	memcpy(image_pristine, image, image_size);
+	memcpy(ram_pristine, ram, RAM_SIZE);
+
+	err = hypmem_dwarf_open("/proc/self/exe", &dw);
+	if (!err)
+		err = hypmem_dwarf_find_symbol(dw, "hpool", &hpool_elf, NULL);
+	if (err) {
+		fprintf(stderr, "fuzz_decode: %s\n", err->message);
+		abort();
+	}
+	hypmem_dwarf_destroy(dw);
+	snprintf(vmcoreinfo, sizeof(vmcoreinfo),
+		 "OSRELEASE=fuzz-L%d\nPAGESIZE=4096\nNUMBER(kimage_voffset)=0x%llx\n"
+		 "KERNELOFFSET=%llx\n",
+		 HYP_PAGE_LAYOUT, (unsigned long long)-(u64)hyp_physvirt_offset,
+		 (unsigned long long)((u64)&hpool - hpool_elf));
+	self_check();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct patch p[MAX_PATCHES];
+	size_t n = parse_patches(data, size, p);
+	struct hypmem_error *err;
+	struct hypmem_target *t;
+
+	apply(p, n, false);
+	t = open_target(&err);
+	if (t)
+		decode(t);
+	hypmem_error_destroy(err);
+	hypmem_target_destroy(t);
+	apply(p, n, true);
+	return 0;
+}

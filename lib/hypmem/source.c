@@ -258,7 +258,7 @@ struct hypmem_error *hypmem_source_create_memory(const struct hypmem_segment *se
 						 const void *const *data, size_t nr,
 						 const char *vmcoreinfo, struct hypmem_source **ret)
 {
-	struct hypmem_source *src;
+	struct hypmem_source *src = NULL;
 	struct flat_priv *p;
 	struct hypmem_error *err;
 	size_t *order;
@@ -328,7 +328,7 @@ struct hypmem_error *hypmem_source_parse_raw_spec(const char *spec, char **path_
 struct hypmem_error *hypmem_source_open_raw(const char *path, uint64_t base,
 					    struct hypmem_source **ret)
 {
-	struct hypmem_source *src;
+	struct hypmem_source *src = NULL;
 	struct hypmem_error *err;
 	struct flat_priv *p;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -189,7 +189,7 @@ static struct hypmem_error *elf_parse(struct hypmem_source *src, const char *pat
 
 struct hypmem_error *hypmem_source_open_elf(const char *path, int fd, struct hypmem_source **ret)
 {
-	struct hypmem_source *src;
+	struct hypmem_source *src = NULL;
 	struct hypmem_error *err;
 	struct elf_priv *p;
 	Elf *elf;

@@ -27,7 +27,10 @@
  *    mmap is turned off, and the header, bitmaps, page descriptors and the
  *    data they point to are checked against the file size at open, so a
  *    truncated file is a FORMAT error rather than pages of zeroes;
- *  - its "memory.pagemap" leaks: the bitmaps are read here instead.
+ *  - its "memory.pagemap" leaks: the bitmaps are read here instead;
+ *  - a failed diskdump open leaves a page-size override pointing into
+ *    freed memory, which kdump_free() then reads: a header whose geometry
+ *    its probe would refuse is a FORMAT error before libkdumpfile sees it.
  *
  * Segments are the RAM runs of the dump's first bitmap; pages excluded from
  * the dump (filtered by makedumpfile) stay inside the segments and read as
@@ -69,7 +72,7 @@
 #define DISKDUMP_MAX_BLOCK	  (1U << 18)
 
 #define KDUMP_MAX_SEGMENTS (1U << 20)
-#define COPY_CHUNK	   (1U << 20) /* bytes per pread() when copying or scanning */
+#define COPY_CHUNK	   (256U << 10) /* bytes per pread() when copying or scanning */
 #define DESC_SIZE	   24 /* page_desc: s64 offset, u32 size, u32 flags, u64 page_flags */
 #define DESC_SCAN_MAX	   (16U << 20)
 
@@ -160,7 +163,7 @@ static struct hypmem_error *flat_replay(const char *path, int fd, uint64_t size,
 {
 	uint64_t pos = FLAT_HEADER_SIZE, budget = 0;
 	struct hypmem_error *err = NULL;
-	uint8_t *buf = malloc(COPY_CHUNK);
+	uint8_t *buf = malloc(size < COPY_CHUNK ? (size_t)size : COPY_CHUNK);
 
 	if (!buf)
 		return &hypmem_enomem;
@@ -304,6 +307,33 @@ static bool diskdump_header(int fd, struct diskdump_hdr *h)
 	return false;
 }
 
+/*
+ * Whether libkdumpfile's diskdump probe accepts the header's geometry in
+ * either layout and byte order (its try_header(): block size within
+ * [4 KiB, 256 KiB], bitmap blocks covering max_mapnr).
+ */
+static bool diskdump_geometry_ok(int fd)
+{
+	static const unsigned int offs[] = {DISKDUMP_BLOCK_SIZE_OFF64, DISKDUMP_BLOCK_SIZE_OFF32};
+	uint8_t hdr[DISKDUMP_BLOCK_SIZE_OFF64 + 16];
+
+	if (!pread_full(fd, hdr, sizeof(hdr), 0))
+		return false;
+	for (size_t i = 0; i < 2 * sizeof(offs) / sizeof(offs[0]); i++) {
+		uint32_t f[4];
+		int32_t block;
+
+		memcpy(f, hdr + offs[i / 2], sizeof(f));
+		for (size_t k = 0; k < 4; k++)
+			f[k] = i % 2 ? be32toh(f[k]) : le32toh(f[k]);
+		block = (int32_t)f[0];
+		if (block >= DISKDUMP_MIN_BLOCK && block <= (int32_t)DISKDUMP_MAX_BLOCK &&
+		    (uint64_t)8 * f[2] * (uint32_t)block >= f[3])
+			return true;
+	}
+	return false;
+}
+
 /* File offset of the bitmaps, and of the page descriptors after them. */
 static uint64_t diskdump_bitmap_off(const struct diskdump_hdr *h)
 {
@@ -325,7 +355,7 @@ static struct hypmem_error *file_bitmap_runs(struct kdump_priv *p, uint64_t off,
 	uint64_t nbytes = (nbits + 7) / 8, start = 0;
 	struct hypmem_error *err = NULL;
 	bool in = false;
-	uint8_t *buf = malloc(COPY_CHUNK);
+	uint8_t *buf = malloc(nbytes && nbytes < COPY_CHUNK ? (size_t)nbytes : COPY_CHUNK);
 
 	if (!buf)
 		return &hypmem_enomem;
@@ -430,6 +460,10 @@ static struct hypmem_error *diskdump_check_data(struct kdump_priv *p, const stru
 	table_end = table + nr_pages * DESC_SIZE;
 	pos = table_end - table > DESC_SCAN_MAX ? table_end - DESC_SCAN_MAX / DESC_SIZE * DESC_SIZE
 						: table;
+	if (table_end - pos < chunk)
+		chunk = (size_t)(table_end - pos);
+	if (!chunk)
+		return NULL;
 	buf = malloc(chunk);
 	if (!buf)
 		return &hypmem_enomem;
@@ -645,6 +679,11 @@ static struct hypmem_error *kdump_setup(struct hypmem_source *src)
 		if (err)
 			return err;
 	}
+	if (!has_hdr && !diskdump_geometry_ok(p->fd))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: not a diskdump (bad block size or bitmap size in "
+					   "the header)",
+					   p->path);
 	p->ctx = kdump_new();
 	if (!p->ctx)
 		return &hypmem_enomem;

@@ -637,17 +637,35 @@ static void format_die(struct hypmem_dwarf *dw, Dwarf_Die *die, char *buf, size_
 		append(buf, len, " *");
 		return;
 	case DW_TAG_array_type: {
-		struct hypmem_type t;
-		struct hypmem_error *err = make_type(dw, die, &t);
+		/* One [N] per subrange: int grid[3][4] is one DIE with two. */
+		Dwarf_Attribute attr;
+		Dwarf_Die sub;
+		bool any = false;
+		int r = dwarf_child(die, &sub);
 
 		format_die(dw, die_type(die, &next) ? &next : NULL, buf, len, depth + 1);
-		if (err || !t.nr_elements) {
-			hypmem_error_destroy(err);
-			append(buf, len, "[]");
-		} else {
-			snprintf(tmp, sizeof(tmp), "[%" PRIu64 "]", t.nr_elements);
+		for (int n = 0; r == 0 && n < 8; n++, r = dwarf_siblingof(&sub, &sub)) {
+			Dwarf_Word count = 0, ub;
+
+			if (dwarf_tag(&sub) != DW_TAG_subrange_type)
+				continue;
+			any = true;
+			if (!dwarf_attr(&sub, DW_AT_count, &attr) ||
+			    dwarf_formudata(&attr, &count)) {
+				count = 0;
+				if (dwarf_attr(&sub, DW_AT_upper_bound, &attr) &&
+				    !dwarf_formudata(&attr, &ub) && ub < UINT32_MAX)
+					count = ub + 1;
+			}
+			if (!count) {
+				append(buf, len, "[]");
+				continue;
+			}
+			snprintf(tmp, sizeof(tmp), "[%" PRIu64 "]", (uint64_t)count);
 			append(buf, len, tmp);
 		}
+		if (!any)
+			append(buf, len, "[]");
 		return;
 	}
 	case DW_TAG_subroutine_type:

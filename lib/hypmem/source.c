@@ -8,6 +8,7 @@
  * lookup is a binary search with a one-entry hint, since decoders read small
  * fields one after another from the same region.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -306,16 +307,23 @@ struct hypmem_error *hypmem_source_create_memory(const struct hypmem_segment *se
 struct hypmem_error *hypmem_source_parse_raw_spec(const char *spec, char **path_ret,
 						  uint64_t *base_ret)
 {
-	const char *at = strrchr(spec, '@');
+	const char *at = strrchr(spec, '@'), *num;
 	char *end;
 	unsigned long long v;
+	int base = 10;
 
 	if (!at || at == spec || !at[1])
 		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
 					   "raw image '%s': expected FILE@PHYS", spec);
+	/* Decimal or 0x-hex only: no octal, and no sign or space strtoull() would skip. */
+	num = at + 1;
+	if (num[0] == '0' && (num[1] == 'x' || num[1] == 'X')) {
+		num += 2;
+		base = 16;
+	}
 	errno = 0;
-	v = strtoull(at + 1, &end, 0);
-	if (errno || *end || at[1] == '-')
+	v = strtoull(num, &end, base);
+	if (errno || *end || !isalnum((unsigned char)*num))
 		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
 					   "raw image '%s': bad physical address '%s'", spec, at + 1);
 	*path_ret = strndup(spec, (size_t)(at - spec));

@@ -126,6 +126,12 @@ static struct hypmem_error *elf_parse(struct hypmem_source *src, const char *pat
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
 					   "%s: ELF file is not a core dump (e_type %u)", path,
 					   ehdr.e_type);
+	if (ehdr.e_phnum != PN_XNUM &&
+	    (ehdr.e_phoff > p->size || (p->size - ehdr.e_phoff) / sizeof(Elf64_Phdr) < ehdr.e_phnum))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: truncated: %u program headers at offset 0x%" PRIx64
+					   " run past the end of the file (0x%" PRIx64 ")",
+					   path, ehdr.e_phnum, (uint64_t)ehdr.e_phoff, p->size);
 	if (elf_getphdrnum(elf, &phnum))
 		return hypmem_error_libelf(path);
 	src->segments = realloc(src->segments, (phnum ? phnum : 1) * sizeof(*src->segments));

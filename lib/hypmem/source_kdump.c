@@ -334,6 +334,69 @@ static bool diskdump_geometry_ok(int fd)
 	return false;
 }
 
+/*
+ * libkdumpfile 0.5.1 frees its diskdump state on some failed opens and then
+ * reads it again in kdump_free() (fixed upstream later: "diskdump: Delay
+ * private data initialization").  The failures that reach that path are a
+ * header version it does not know and sub-header offsets (VMCOREINFO,
+ * notes, erase info) past the end of the file, so check those first and
+ * never hand such a file to the library.  Little-endian 64-bit layout (the
+ * only one an arm64 dump has): header_version is the s32 after the
+ * signature; the sub-header starts at the second block, with
+ * {offset, size} pairs at 32 (version 3 and later), 48 (4+) and 64 (5+).
+ */
+#define DISKDUMP_MAX_VERSION 6
+
+static struct hypmem_error *diskdump_subheader_ok(struct kdump_priv *p, uint64_t file_size)
+{
+	static const struct {
+		unsigned int off;
+		int32_t since;
+		const char *what;
+	} ranges[] = {
+		{ 32, 3, "VMCOREINFO" },
+		{ 48, 4, "ELF notes" },
+		{ 64, 5, "erase info" },
+	};
+	uint8_t hdr[DISKDUMP_BLOCK_SIZE_OFF64 + 4], sub[80];
+	uint32_t block;
+	int32_t version;
+
+	if (!pread_full(p->fd, hdr, sizeof(hdr), 0))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "%s: truncated kdump header",
+					   p->path);
+	memcpy(&version, hdr + 8, 4);
+	version = (int32_t)le32toh((uint32_t)version);
+	if (version < 1 || version > DISKDUMP_MAX_VERSION)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: unsupported kdump header version %" PRId32
+					   " (only little-endian versions 1-%d are read)",
+					   p->path, version, DISKDUMP_MAX_VERSION);
+	memcpy(&block, hdr + DISKDUMP_BLOCK_SIZE_OFF64, 4);
+	block = le32toh(block);
+	if (version < 3 || block < DISKDUMP_MIN_BLOCK || block > DISKDUMP_MAX_BLOCK)
+		return NULL;
+	if (!pread_full(p->fd, sub, sizeof(sub), block))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "%s: truncated kdump sub-header",
+					   p->path);
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		uint64_t off, size;
+
+		if (version < ranges[i].since)
+			continue;
+		memcpy(&off, sub + ranges[i].off, 8);
+		memcpy(&size, sub + ranges[i].off + 8, 8);
+		off = le64toh(off);
+		size = le64toh(size);
+		if (size && (off > file_size || file_size - off < size))
+			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						   "%s: truncated or corrupt: %s at offset 0x%" PRIx64
+						   " (+%" PRIu64 ") past the end of the file",
+						   p->path, ranges[i].what, off, size);
+	}
+	return NULL;
+}
+
 /* File offset of the bitmaps, and of the page descriptors after them. */
 static uint64_t diskdump_bitmap_off(const struct diskdump_hdr *h)
 {
@@ -679,6 +742,9 @@ static struct hypmem_error *kdump_setup(struct hypmem_source *src)
 		if (err)
 			return err;
 	}
+	err = diskdump_subheader_ok(p, (uint64_t)sb.st_size);
+	if (err)
+		return err;
 	if (!has_hdr && !diskdump_geometry_ok(p->fd))
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
 					   "%s: not a diskdump (bad block size or bitmap size in "

@@ -118,6 +118,23 @@ def expect_finding(d, name, patches, kind):
         shutil.rmtree(os.path.dirname(core), ignore_errors=True)
 
 
+def unflatten(data):
+    """makedumpfile's flattened format (what QEMU writes) to a plain file:
+    a 4 KiB header, then records {be64 offset, be64 size, bytes}."""
+    assert data[:12] == b"makedumpfile"
+    pos, out = 4096, bytearray()
+    while len(data) - pos >= 16:
+        off, size = struct.unpack_from(">qq", data, pos)
+        pos += 16
+        if off < 0:
+            break
+        if len(out) < off + size:
+            out.extend(bytes(off + size - len(out)))
+        out[off:off + size] = data[pos:pos + size]
+        pos += size
+    return bytes(out)
+
+
 def field_bytes(d, struct_name, member, value):
     m = d.member(struct_name, member)
     return m["offset"], value.to_bytes(m["size"], "little")
@@ -221,6 +238,25 @@ def main():
             p, _ = run_stat(d.image, cut)
             t.ok(p.returncode == 2 and no_crash(p) and len(p.stderr.strip().splitlines()) == 1,
                  "truncated %s: exit 2, one-line error" % src,
+                 "exit %d\n%s" % (p.returncode, p.stderr[-2000:]))
+        # kdump headers that libkdumpfile 0.5.1 mishandles on a failed open
+        # (it reads freed state): a bad version, notes past the end.
+        flat = open(os.path.join(out, "vmcore.kdump"), "rb").read()
+        whole = unflatten(flat)
+        block = struct.unpack_from("<I", whole, 428)[0]
+        for name, patch in (("version 99", [(8, struct.pack("<i", 99))]),
+                            ("notes past the end",
+                             [(block + 48, struct.pack("<QQ", len(whole) + 4096, 100))]),
+                            ("VMCOREINFO past the end",
+                             [(block + 32, struct.pack("<QQ", len(whole) - 10, 100))])):
+            bad = bytearray(whole)
+            for off, data in patch:
+                bad[off:off + len(data)] = data
+            path = os.path.join(tmpdir, "bad.kdump")
+            with open(path, "wb") as f:
+                f.write(bad)
+            p, _ = run_stat(d.image, path)
+            t.ok(p.returncode == 2 and no_crash(p), "kdump with %s: exit 2, no crash" % name,
                  "exit %d\n%s" % (p.returncode, p.stderr[-2000:]))
         # An image without DWARF.
         stripped = os.path.join(tmpdir, "el2-stripped.elf")

@@ -5,6 +5,7 @@
 #
 #   make            build the host library, the commands and the EL2 images
 #   make demo       install missing packages, boot the EL2 image, dump, decode
+#   make demo-live  the EL2 workload running forever, watched by hypmem-top
 #   make check      install missing packages, build, run every test, then the
 #                   unit tests again under ASan+UBSan
 #   make bench      speed and memory measurements (ratios, not assertions)
@@ -27,8 +28,22 @@ OPS      ?= 20000
 
 CC       := $(CROSS)gcc
 AR       := $(CROSS)ar
+# Cross builds (make CROSS=aarch64-linux-gnu- host) read the target's .pc
+# files: $(CROSS)pkg-config if installed, else pkg-config limited to the
+# Debian multiarch directory of the triplet (dpkg --add-architecture arm64;
+# apt-get install libdw-dev:arm64 ...: see tests/install-deps.sh).
+ifneq ($(CROSS),)
+CROSS_TRIPLET := $(patsubst %-,%,$(notdir $(CROSS)))
+PKG_CONFIG ?= $(or $(shell command -v $(CROSS)pkg-config 2>/dev/null),\
+	PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config)
+endif
 PKG_CONFIG ?= pkg-config
 HOST_PKGS := libdw libelf json-c libkdumpfile ncursesw
+# STATIC=1: Debian ships no static libkdumpfile, so a static build reads
+# kdump-compressed dumps not at all (ELF cores, raw images, tracefs: yes).
+ifneq ($(STATIC),)
+HOST_PKGS := libdw libelf json-c ncursesw
+endif
 
 CPPFLAGS := -Iinclude -D_GNU_SOURCE
 CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
@@ -69,6 +84,15 @@ demo-run: all
 	@echo
 	@echo '$$ hypmem-stat $(DEMO_DIR)/el2.elf $(DEMO_DIR)/vmcore'
 	@$(BUILD)/hypmem-stat $(DEMO_DIR)/el2.elf $(DEMO_DIR)/vmcore
+
+# The live demo: the EL2 workload runs forever in shared RAM, hypmem-top
+# watches it (tests/qemu/demo-live.sh; q quits and stops QEMU).
+.PHONY: demo-live demo-live-run
+demo-live: deps
+	$(MAKE) demo-live-run
+
+demo-live-run: all
+	tests/qemu/demo-live.sh $(BUILD) $(LAYOUT) $(SEED) $(MEM)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \

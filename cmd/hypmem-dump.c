@@ -5,7 +5,11 @@
  *   vmemmap  one line per hyp_page (all RAM, or --pfn / --range)
  *   pools    every hyp_pool with its free lists, per order
  *   layout   the structs the decoders use, as DWARF describes them
+ *   stage2   the host stage-2 as runs of leaves (stage1: the hyp stage-1)
+ *   heap     every hyp heap (struct hyp_allocator): chunks and holes
+ *   trace    the hypervisor's trace events, merged across CPUs
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +20,9 @@
 
 #include "hypmem/cli.h"
 #include "hypmem/report.h"
+#include "hypmem/stage2.h"
+#include "hypmem/trace.h"
+#include "hypmem/tracedat.h"
 
 static const char usage[] =
 	"Usage: hypmem-dump COMMAND [OPTIONS] VMLINUX [VMCORE]\n"
@@ -25,6 +32,11 @@ static const char usage[] =
 	"  vmemmap   one line per struct hyp_page (PFN, refcount, order, states)\n"
 	"  pools     every struct hyp_pool: range, max order, free blocks per order\n"
 	"  layout    the structs hypmem decodes, pahole-style (needs only VMLINUX)\n"
+	"  stage2    the host stage-2: runs of leaves (block size, owner, state, prot)\n"
+	"  stage1    the hyp stage-1 (pkvm_pgtable), with the same walker\n"
+	"  heap      every hyp heap (struct hyp_allocator): one line per chunk, holes\n"
+	"  trace     hypervisor trace events, like trace-cmd report (a dump, live RAM\n"
+	"            with --raw, or a tracefs directory with --tracefs)\n"
 	"\n"
 	"Options:\n"
 	"  -s, --symbols FILE       vmlinux (or hypmem EL2 image) with DWARF\n"
@@ -35,16 +47,25 @@ static const char usage[] =
 	"      --pfn N              vmemmap: only this PFN\n"
 	"      --range A-B          vmemmap: PFNs A to B inclusive\n"
 	"      --json               JSON output (schema: man 5 hypmem-json)\n"
+	"      --svg FILE           stage2: also write a memory map of RAM to FILE\n"
+	"      --tracefs DIR        trace: read DIR (remotes/hypervisor/ or hyp/ inside)\n"
+	"  -o, --output FILE        trace: also write FILE in trace-cmd's trace.dat format\n"
+	"      --export-tracefs DIR trace: write the pages as a tracefs tree under DIR\n"
+	"      --stats              trace: per-CPU counters after the events\n"
 	"  -h, --help               this help\n"
 	"      --version            version\n"
 	"\n"
 	"Exit status: 0 clean, 1 findings reported, 2 usage error or unreadable input.\n";
 
-enum { OPT_PFN = HYPMEM_OPT_FIRST_PRIVATE, OPT_RANGE };
+enum { OPT_PFN = HYPMEM_OPT_FIRST_PRIVATE, OPT_RANGE, OPT_TRACEFS, OPT_EXPORT, OPT_STATS };
+enum { OPT_SVG = HYPMEM_OPT_FIRST_PRIVATE + 0x40 };
 
 struct dump_args {
 	bool json;
 	uint64_t first, end; /* PFN range, end exclusive */
+	const char *tracefs, *output, *export_dir;
+	bool stats;
+	const char *svg;
 };
 
 struct vmemmap_print {
@@ -128,6 +149,33 @@ static int cmd_vmemmap(struct hypmem_target *t, const struct dump_args *a)
 	return finish(t, a->json, o);
 }
 
+static int cmd_heap(struct hypmem_target *t, const struct dump_args *a)
+{
+	struct hypmem_heap *heaps;
+	struct json_object *o = NULL;
+	struct hypmem_error *err;
+	size_t nr;
+
+	err = hypmem_heaps_decode(t, true, &heaps, &nr);
+	if (err)
+		return hypmem_cli_error("hypmem-dump", err);
+	if (a->json) {
+		o = json_envelope(t);
+		if (o) {
+			json_object_object_add(o, "heap", hypmem_json_heaps(heaps, nr));
+			json_object_object_add(o, "findings",
+					       hypmem_json_findings(hypmem_target_findings(t)));
+		}
+	} else {
+		for (size_t i = 0; i < nr; i++) {
+			hypmem_text_heap(stdout, &heaps[i]);
+			printf("\n");
+		}
+	}
+	hypmem_heaps_free(heaps, nr);
+	return finish(t, a->json, o);
+}
+
 static int cmd_pools(struct hypmem_target *t, const struct dump_args *a)
 {
 	struct hypmem_pool *pools;
@@ -171,7 +219,8 @@ static int cmd_layout(const char *vmlinux, bool json)
 {
 	static const char *const types[] = { "struct hyp_page", "struct hyp_pool",
 					     "struct list_head", "struct kvm_pgtable",
-					     "struct memblock_region" };
+					     "struct memblock_region", "struct hyp_allocator",
+					     "struct chunk_hdr", "struct kvm_hyp_memcache" };
 	struct hypmem_dwarf *dw;
 	struct hypmem_error *err;
 	struct json_object *arr = NULL;
@@ -212,6 +261,195 @@ static int cmd_layout(const char *vmlinux, bool json)
 	return HYPMEM_EXIT_OK;
 }
 
+struct trace_print {
+	const struct dump_args *a;
+	const struct hypmem_event_formats *formats;
+	struct json_object *events;
+	struct hypmem_tracedat *td;
+	struct hypmem_error *err;
+};
+
+static bool print_trace_rec(const struct hypmem_trace_rec *rec, void *arg)
+{
+	struct trace_print *tp = arg;
+
+	if (tp->td && (tp->err = hypmem_tracedat_add(tp->td, rec)))
+		return false;
+	if (tp->a->json) {
+		struct json_object *o = hypmem_json_trace_rec(tp->formats, rec);
+
+		if (!o || json_object_array_add(tp->events, o)) {
+			tp->err = &hypmem_enomem;
+			return false;
+		}
+	} else if (!tp->a->stats || !tp->a->output) {
+		hypmem_trace_text(stdout, tp->formats, rec);
+	}
+	return true;
+}
+
+static struct json_object *trace_stats_json(struct hypmem_trace *tr)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (unsigned int cpu = 0; arr && cpu < hypmem_trace_nr_cpus(tr); cpu++) {
+		const struct hypmem_trace_cpu_stats *st = hypmem_trace_stats(tr, cpu);
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "cpu", json_object_new_int64(cpu));
+		if (st->has_meta) {
+			json_object_object_add(o, "entries", json_object_new_uint64(st->entries));
+			json_object_object_add(o, "overrun", json_object_new_uint64(st->overrun));
+			json_object_object_add(o, "pages_lost", json_object_new_uint64(st->pages_lost));
+			json_object_object_add(o, "pages_touched",
+					       json_object_new_uint64(st->pages_touched));
+			json_object_object_add(o, "nr_pages", json_object_new_uint64(st->nr_pages));
+		}
+		json_object_object_add(o, "read", json_object_new_uint64(st->read));
+		json_object_object_add(o, "lost", json_object_new_uint64(st->lost));
+		json_object_object_add(o, "pages_read", json_object_new_uint64(st->pages_read));
+		json_object_object_add(o, "pages_bad", json_object_new_uint64(st->pages_bad));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/*
+ * In a dump nobody consumed events, so every event the meta page counts is
+ * either in the pages or was overwritten: lost must equal overrun.
+ */
+static struct hypmem_error *check_trace_accounting(struct hypmem_trace *tr)
+{
+	for (unsigned int cpu = 0; cpu < hypmem_trace_nr_cpus(tr); cpu++) {
+		const struct hypmem_trace_cpu_stats *st = hypmem_trace_stats(tr, cpu);
+		struct hypmem_error *err;
+
+		if (!st->has_meta || st->lost == st->overrun)
+			continue;
+		err = hypmem_findings_add(hypmem_trace_findings(tr), HYPMEM_FINDING_TRACE_LOST_MISMATCH,
+					  cpu,
+					  "cpu %u: %" PRIu64 " events committed, %" PRIu64
+					  " read, %" PRIu64 " overwritten: %" PRId64 " unaccounted",
+					  cpu, st->entries, st->read, st->overrun,
+					  (int64_t)(st->lost - st->overrun));
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
+{
+	struct trace_print tp = { .a = a };
+	struct hypmem_trace *tr;
+	struct hypmem_error *err;
+	struct hypmem_findings *f;
+	int ret = HYPMEM_EXIT_OK;
+
+	err = t ? hypmem_trace_open_target(t, &tr) : hypmem_trace_open_tracefs(a->tracefs, &tr);
+	if (err)
+		return hypmem_cli_error("hypmem-dump", err);
+	tp.formats = hypmem_trace_formats(tr);
+	if (a->export_dir)
+		hypmem_trace_keep_pages(tr, true);
+	if (a->output)
+		err = hypmem_tracedat_create(hypmem_trace_nr_cpus(tr), &tp.td);
+	if (!err && a->json && !(tp.events = json_object_new_array()))
+		err = &hypmem_enomem;
+	if (!err && !a->json && !(a->stats && a->output))
+		printf("cpus=%u\n", hypmem_trace_nr_cpus(tr));
+	if (!err)
+		err = hypmem_trace_poll(tr, print_trace_rec, &tp);
+	if (!err)
+		err = tp.err;
+	if (!err && t)
+		err = check_trace_accounting(tr);
+	if (!err && a->output)
+		err = hypmem_tracedat_write(tp.td, tp.formats, a->output);
+	if (!err && a->export_dir)
+		err = hypmem_trace_export_tracefs(tr, a->export_dir);
+	if (err) {
+		json_object_put(tp.events);
+		hypmem_tracedat_destroy(tp.td);
+		hypmem_trace_destroy(tr);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
+	f = hypmem_trace_findings(tr);
+	if (a->json) {
+		struct json_object *o = json_object_new_object(), *trace = json_object_new_object();
+
+		json_object_object_add(o, "schema", json_object_new_int(HYPMEM_JSON_SCHEMA));
+		json_object_object_add(trace, "cpus", trace_stats_json(tr));
+		json_object_object_add(trace, "events", tp.events);
+		json_object_object_add(o, "trace", trace);
+		json_object_object_add(o, "findings", hypmem_json_findings(f));
+		if (hypmem_json_print(stdout, o))
+			ret = HYPMEM_EXIT_USAGE;
+	} else {
+		if (a->stats) {
+			for (unsigned int cpu = 0; cpu < hypmem_trace_nr_cpus(tr); cpu++) {
+				const struct hypmem_trace_cpu_stats *st = hypmem_trace_stats(tr, cpu);
+
+				printf("cpu %u: read %" PRIu64 " lost %" PRIu64, cpu, st->read,
+				       st->lost);
+				if (st->has_meta)
+					printf(" entries %" PRIu64 " overrun %" PRIu64
+					       " pages_lost %" PRIu64 " pages_touched %" PRIu64,
+					       st->entries, st->overrun, st->pages_lost,
+					       st->pages_touched);
+				printf(" pages_read %" PRIu64 " pages_bad %" PRIu64 "\n",
+				       st->pages_read, st->pages_bad);
+			}
+		}
+		if (f->total) {
+			printf("\n");
+			hypmem_text_findings(stdout, f, SIZE_MAX);
+		}
+	}
+	if (ret == HYPMEM_EXIT_OK && f->total)
+		ret = HYPMEM_EXIT_FINDINGS;
+	hypmem_tracedat_destroy(tp.td);
+	hypmem_trace_destroy(tr);
+	return ret;
+}
+
+static int cmd_stage2(struct hypmem_target *t, const struct dump_args *a, bool stage1)
+{
+	struct hypmem_stage2 s;
+	struct json_object *o = NULL;
+	struct hypmem_error *err;
+	FILE *svg;
+
+	err = hypmem_stage2_decode(t, HYPMEM_S2_KEEP_RUNS | (stage1 ? HYPMEM_S2_HYP_STAGE1 : 0),
+				   &s);
+	if (!err && a->svg) {
+		svg = fopen(a->svg, "w");
+		if (!svg)
+			err = hypmem_error_os(errno, "%s", a->svg);
+		else if (!(err = hypmem_svg_stage2(svg, &s, hypmem_target_info(t))) && fclose(svg))
+			err = hypmem_error_os(errno, "%s", a->svg);
+		else if (err)
+			fclose(svg);
+	}
+	if (err) {
+		hypmem_stage2_deinit(&s);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
+	if (a->json) {
+		o = json_envelope(t);
+		if (o) {
+			json_object_object_add(o, stage1 ? "hyp_stage1" : "stage2",
+					       hypmem_json_stage2(&s));
+			json_object_object_add(o, "findings",
+					       hypmem_json_findings(hypmem_target_findings(t)));
+		}
+	} else {
+		hypmem_text_stage2(stdout, &s);
+	}
+	hypmem_stage2_deinit(&s);
+	return finish(t, a->json, o);
+}
+
 static bool parse_range(const char *s, uint64_t *first, uint64_t *end)
 {
 	const char *dash = strchr(s, '-');
@@ -235,6 +473,11 @@ int main(int argc, char **argv)
 		HYPMEM_CLI_TARGET_OPTIONS,
 		{ "pfn", required_argument, NULL, OPT_PFN },
 		{ "range", required_argument, NULL, OPT_RANGE },
+		{ "tracefs", required_argument, NULL, OPT_TRACEFS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "export-tracefs", required_argument, NULL, OPT_EXPORT },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "svg", required_argument, NULL, OPT_SVG },
 		{ 0 },
 	};
 	struct hypmem_target_config cfg = { 0 };
@@ -259,7 +502,7 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	argv++;
 	argc--;
-	while ((opt = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:ho:", opts, NULL)) != -1) {
 		int handled = hypmem_cli_target_option("hypmem-dump", &cfg, opt, optarg, &a.json);
 
 		if (handled < 0)
@@ -276,6 +519,21 @@ int main(int argc, char **argv)
 				return HYPMEM_EXIT_USAGE;
 			}
 			a.end = a.first + 1;
+			break;
+		case OPT_TRACEFS:
+			a.tracefs = optarg;
+			break;
+		case 'o':
+			a.output = optarg;
+			break;
+		case OPT_EXPORT:
+			a.export_dir = optarg;
+			break;
+		case OPT_STATS:
+			a.stats = true;
+			break;
+		case OPT_SVG:
+			a.svg = optarg;
 			break;
 		case OPT_RANGE:
 			if (!parse_range(optarg, &a.first, &a.end)) {
@@ -294,7 +552,15 @@ int main(int argc, char **argv)
 			return HYPMEM_EXIT_USAGE;
 		return cmd_layout(cfg.vmlinux, a.json);
 	}
-	if (strcmp(cmd, "vmemmap") && strcmp(cmd, "pools")) {
+	if (!strcmp(cmd, "trace") && a.tracefs) {
+		if (optind < argc) {
+			fprintf(stderr, "hypmem-dump: --tracefs takes no VMLINUX/VMCORE\n");
+			return HYPMEM_EXIT_USAGE;
+		}
+		return cmd_trace(NULL, &a);
+	}
+	if (strcmp(cmd, "vmemmap") && strcmp(cmd, "pools") && strcmp(cmd, "trace") &&
+	    strcmp(cmd, "heap") && strcmp(cmd, "stage2") && strcmp(cmd, "stage1")) {
 		fprintf(stderr, "hypmem-dump: unknown command '%s' (try --help)\n", cmd);
 		return HYPMEM_EXIT_USAGE;
 	}
@@ -303,8 +569,14 @@ int main(int argc, char **argv)
 	err = hypmem_target_open(&cfg, &t);
 	if (err)
 		return hypmem_cli_error("hypmem-dump", err);
-	if (!strcmp(cmd, "vmemmap"))
+	if (!strcmp(cmd, "trace"))
+		ret = cmd_trace(t, &a);
+	else if (!strcmp(cmd, "vmemmap"))
 		ret = cmd_vmemmap(t, &a);
+	else if (!strcmp(cmd, "heap"))
+		ret = cmd_heap(t, &a);
+	else if (!strcmp(cmd, "stage2") || !strcmp(cmd, "stage1"))
+		ret = cmd_stage2(t, &a, !strcmp(cmd, "stage1"));
 	else
 		ret = cmd_pools(t, &a);
 	hypmem_target_destroy(t);

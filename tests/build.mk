@@ -33,6 +33,7 @@ $(foreach l,$(LAYOUTS),$(eval $(call el2_unit_rule,$(l))))
 -include $(sort $(wildcard tests/unit/*.mk))
 -include $(sort $(wildcard tests/integration/*.mk))
 -include tests/bench/bench.mk
+-include tests/fuzz/fuzz.mk
 
 # check: install what is missing first, then re-run make so that pkg-config
 # sees the freshly installed libraries.

@@ -4,9 +4,21 @@
 # Only missing packages are installed; nothing happens when all are present.
 set -e
 PKGS="make gcc pkg-config python3 libdw-dev libelf-dev libjson-c-dev libncurses-dev
+libtraceevent-dev trace-cmd qemu-user
 libkdumpfile-dev gcc-aarch64-linux-gnu qemu-system-arm clang libclang-rt-14-dev file
 binutils libxml2-utils tmux"
 [ -n "$HYPMEM_EXTRA_PKGS" ] && PKGS="$PKGS $HYPMEM_EXTRA_PKGS"
+# HYPMEM_CROSS=1: the arm64 libraries for make CROSS=aarch64-linux-gnu- [STATIC=1]
+# (tests/integration/cross.py).  Debian multiarch; about a minute, so opt-in.
+if [ "${HYPMEM_CROSS:-}" = 1 ]; then
+	PKGS="$PKGS libdw-dev:arm64 libelf-dev:arm64 libjson-c-dev:arm64 libncurses-dev:arm64
+libkdumpfile-dev:arm64 libbz2-dev:arm64"
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		s=""
+		[ "$(id -u)" -ne 0 ] && s=sudo
+		$s dpkg --add-architecture arm64
+	fi
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -40,6 +40,9 @@ int __pkvm_create_private_mapping(phys_addr_t phys, size_t size, enum kvm_pgtabl
 				  unsigned long *haddr);
 int pkvm_map_private_va_range(unsigned long va, phys_addr_t phys, size_t size);
 phys_addr_t pkvm_private_va_range_pa(unsigned long va);
+void pkvm_remove_mappings(void *from, void *to);
+/* Start the private VA range at @io_map_base, the vmemmap at @vmemmap. */
+void pkvm_private_va_init(u64 io_map_base, u64 vmemmap);
 
 /* Sizing of the carve-out (asm/kvm_pkvm.h in the kernel). */
 unsigned long __hyp_pgtable_max_pages(unsigned long nr_pages);

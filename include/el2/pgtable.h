@@ -42,6 +42,19 @@ typedef u64 kvm_pte_t;
 #define KVM_PTE_LEAF_ATTR_HI_SW		 GENMASK(58, 55)
 #define KVM_PTE_LEAF_ATTR_HI_S1_XN	 BIT(54)
 
+/* Stage-2 leaf attributes (v6.1 era: one XN bit) and invalid-entry owners. */
+#define KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR	 GENMASK(5, 2)
+#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R	 BIT(6)
+#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W	 BIT(7)
+#define KVM_PTE_LEAF_ATTR_LO_S2_SH	 GENMASK(9, 8)
+#define KVM_PTE_LEAF_ATTR_LO_S2_SH_IS	 3UL
+#define KVM_PTE_LEAF_ATTR_LO_S2_AF	 BIT(10)
+#define KVM_PTE_LEAF_ATTR_HI_S2_XN	 BIT(54)
+#define KVM_INVALID_PTE_OWNER_MASK	 GENMASK(9, 2)
+#define KVM_MAX_OWNER_ID		 0xff
+#define MT_S2_NORMAL			 0xfUL
+#define MT_S2_DEVICE_nGnRE		 0x1UL
+
 /* MAIR_EL2 indices, as the image programs them. */
 #define MT_NORMAL	0
 #define MT_DEVICE_nGnRE 1
@@ -64,11 +77,33 @@ enum kvm_pgtable_prot {
 
 struct kvm_pgtable_mm_ops {
 	void *(*zalloc_page)(void *arg);
+	void *(*zalloc_pages_exact)(size_t size);
 	void (*get_page)(void *addr);
 	void (*put_page)(void *addr);
 	int (*page_count)(void *addr);
 	void *(*phys_to_virt)(phys_addr_t phys);
 	phys_addr_t (*virt_to_phys)(void *addr);
+};
+
+struct kvm_s2_mmu;
+
+/*
+ * Stage-2 callbacks (Android's struct kvm_pgtable_pte_ops, seed 002): which
+ * mappings must use pages, and which descriptors take a reference on the
+ * table page holding them.  NULL pte_ops: upstream rules (valid entries and
+ * owner annotations are counted, nothing is forced to pages).
+ */
+typedef bool (*kvm_pgtable_force_pte_cb_t)(u64 addr, u64 end, enum kvm_pgtable_prot prot);
+typedef bool (*kvm_pgtable_pte_is_counted_cb_t)(kvm_pte_t pte, s8 level);
+
+struct kvm_pgtable_pte_ops {
+	kvm_pgtable_force_pte_cb_t force_pte_cb;
+	kvm_pgtable_pte_is_counted_cb_t pte_is_counted_cb;
+};
+
+enum kvm_pgtable_stage2_flags {
+	KVM_PGTABLE_S2_NOFWB = BIT(0),
+	KVM_PGTABLE_S2_IDMAP = BIT(1),
 };
 
 /*
@@ -85,9 +120,10 @@ struct kvm_pgtable {
 	kvm_pte_t *pgd;
 	struct kvm_pgtable_mm_ops *mm_ops;
 	/* Stage-2 only */
-	void *mmu;
+	struct kvm_s2_mmu *mmu;
 	u32 flags;
-	void *force_pte_cb;
+	/* Android's pte_ops (seed 002): force_pte_cb and pte_is_counted_cb. */
+	struct kvm_pgtable_pte_ops *pte_ops;
 };
 
 enum kvm_pgtable_walk_flags {
@@ -151,10 +187,41 @@ int kvm_pgtable_walk(struct kvm_pgtable *pgt, u64 addr, u64 size,
 		     struct kvm_pgtable_walker *walker);
 int kvm_pgtable_get_leaf(struct kvm_pgtable *pgt, u64 addr, kvm_pte_t *ptep, s8 *level);
 
+/* Descriptor constructors, shared by the stage-1 and stage-2 code. */
+static inline kvm_pte_t *kvm_pte_follow(kvm_pte_t pte, struct kvm_pgtable_mm_ops *mm_ops)
+{
+	return mm_ops->phys_to_virt(kvm_pte_to_phys(pte));
+}
+
+static inline kvm_pte_t kvm_init_table_pte(kvm_pte_t *childp, struct kvm_pgtable_mm_ops *mm_ops)
+{
+	return (mm_ops->virt_to_phys(childp) & KVM_PTE_ADDR_MASK) |
+	       ((kvm_pte_t)KVM_PTE_TYPE_TABLE << 1) | KVM_PTE_VALID;
+}
+
+static inline kvm_pte_t kvm_init_valid_leaf_pte(u64 pa, kvm_pte_t attr, s8 level)
+{
+	kvm_pte_t type = level == KVM_PGTABLE_LAST_LEVEL ? KVM_PTE_TYPE_PAGE : KVM_PTE_TYPE_BLOCK;
+
+	return (pa & KVM_PTE_ADDR_MASK) | (attr & (KVM_PTE_LEAF_ATTR_LO | KVM_PTE_LEAF_ATTR_HI)) |
+	       (type << 1) | KVM_PTE_VALID;
+}
+
 int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits,
 			 struct kvm_pgtable_mm_ops *mm_ops);
 int kvm_pgtable_hyp_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys,
 			enum kvm_pgtable_prot prot);
 u64 kvm_pgtable_hyp_unmap(struct kvm_pgtable *pgt, u64 addr, u64 size);
+
+/* Stage-2 (pgtable_stage2.c). */
+size_t kvm_pgtable_stage2_pgd_size(u64 vtcr);
+int kvm_pgtable_stage2_init(struct kvm_pgtable *pgt, struct kvm_s2_mmu *mmu,
+			    struct kvm_pgtable_mm_ops *mm_ops, enum kvm_pgtable_stage2_flags flags,
+			    struct kvm_pgtable_pte_ops *pte_ops);
+int kvm_pgtable_stage2_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys,
+			   enum kvm_pgtable_prot prot, void *mc);
+int kvm_pgtable_stage2_set_owner(struct kvm_pgtable *pgt, u64 addr, u64 size, void *mc,
+				 u8 owner_id);
+u64 kvm_get_vtcr(u64 mmfr0, u32 phys_shift);
 
 #endif /* EL2_PGTABLE_H */

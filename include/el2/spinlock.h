@@ -4,12 +4,24 @@
  * {owner, next} u16 halves, little-endian).  Built from compiler atomics so
  * the same code runs at EL2 (LDAXR/STLXR loops, -mno-outline-atomics) and
  * natively in the unit tests.
+ *
+ * A waiter spins on owner with load-acquires.  At EL2 each round is a YIELD
+ * hint; natively it is sched_yield(): a ticket lock hands over in strict
+ * order, so with more threads than host CPUs the next owner is often not
+ * running, and spinning through its time slice would stall every waiter.
  */
 #ifndef EL2_SPINLOCK_H
 #define EL2_SPINLOCK_H
 
 #include "el2/bug.h"
 #include "el2/types.h"
+
+#if __STDC_HOSTED__
+#include <sched.h>
+#define hyp_spin_relax() sched_yield()
+#else
+#define hyp_spin_relax() __asm__ volatile("yield" ::: "memory")
+#endif
 
 typedef union hyp_spinlock {
 	u32 __val;
@@ -30,7 +42,7 @@ static inline void hyp_spin_lock(hyp_spinlock_t *lock)
 	u16 ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_ACQUIRE);
 
 	while (__atomic_load_n(&lock->owner, __ATOMIC_ACQUIRE) != ticket)
-		;
+		hyp_spin_relax();
 }
 
 static inline void hyp_spin_unlock(hyp_spinlock_t *lock)

@@ -63,6 +63,7 @@ typedef u64 phys_addr_t;
 #define ERANGE	34
 #define ENOSPC	28
 #define EIO	5
+#define EAGAIN	11
 
 /* get_order(size): smallest order such that (PAGE_SIZE << order) >= size. */
 static inline unsigned int get_order(u64 size)

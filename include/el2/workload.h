@@ -54,11 +54,13 @@ struct pool_free_stats {
 };
 int pool_free_stats(struct hyp_pool *pool, struct pool_free_stats *st);
 
+struct heap_workload;
 struct truth_target {
 	const char *release;
 	u64 ram_start, ram_end;
 	u64 kimage_voffset;
 	u64 carveout_base, carveout_size;
+	const struct heap_workload *heap; /* NULL: no heap section */
 };
 void truth_print(struct workload *wl, const struct truth_target *tgt);
 

@@ -54,7 +54,8 @@ struct hypmem_vmemmap_summary {
 	uint64_t base;		/* __hyp_vmemmap */
 	uint64_t entry_size;
 	uint64_t nr_entries;	/* entries describing hyp_memory[] pages */
-	uint64_t nr_unreadable; /* entries whose backing is not mapped/dumped */
+	uint64_t nr_unreadable; /* entries whose backing is mapped but not dumped */
+	uint64_t nr_unbacked;	/* entries the hyp stage-1 does not map at all */
 	uint64_t backing_bytes; /* vmemmap bytes backed for those entries */
 	uint64_t no_order;
 	struct hypmem_histogram refcount;

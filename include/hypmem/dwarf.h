@@ -17,7 +17,9 @@
  * "<name>", then a DWARF variable DIE named <name> with a DW_OP_addr location
  * (static variables that the symbol table lacks).  Compile units whose name
  * contains "/nvhe/" or "/el2/" are searched first, so a full vmlinux is not
- * scanned for hyp names.
+ * scanned for hyp names.  Types, enumerators and variables without an ELF
+ * symbol are looked up in those units only (indexing the rest of a distro
+ * vmlinux takes seconds); an image with no such unit is indexed whole.
  *
  * What it leaves to others: addresses it returns are link-time virtual
  * addresses as the ELF file states them.  Relocating them (KASLR) and

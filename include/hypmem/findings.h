@@ -34,7 +34,22 @@
 	X(BAD_ORDER, "bad_order")                                              \
 	X(TRANSLATION, "translation")                                          \
 	X(TABLE_LOOP, "table_loop")                                            \
-	X(RESERVED_ENCODING, "reserved_encoding")
+	X(RESERVED_ENCODING, "reserved_encoding")                              \
+	X(TABLE_OUTSIDE_POOL, "table_outside_pool")                            \
+	X(TABLE_UNREADABLE, "table_unreadable")                                \
+	X(TABLE_REFCOUNT, "table_refcount")                                    \
+	X(BAD_OWNER, "bad_owner")                                              \
+	X(NOT_IDENTITY, "not_identity")                                        \
+	X(HEAP_INVALID, "heap_invalid")                                        \
+	X(HEAP_HASH_MISMATCH, "heap_hash_mismatch")                            \
+	X(HEAP_OFFSET_OUT_OF_RANGE, "heap_offset_out_of_range")                \
+	X(HEAP_CHUNK_IN_HOLE, "heap_chunk_in_hole")                            \
+	X(HEAP_SIZE_INCONSISTENT, "heap_size_inconsistent")                    \
+	X(HEAP_ORPHAN_MAPPING, "heap_orphan_mapping")                          \
+	X(HEAP_LOOP, "heap_loop")                                              \
+	X(HEAP_MEMCACHE_BROKEN, "heap_memcache_broken")                        \
+	X(TRACE_PAGE_INVALID, "trace_page_invalid")                            \
+	X(TRACE_LOST_MISMATCH, "trace_lost_mismatch")
 
 enum hypmem_finding_kind {
 #define X(name, key) HYPMEM_FINDING_##name,

@@ -13,6 +13,8 @@
 #include <stdio.h>
 
 #include "hypmem/decode.h"
+#include "hypmem/heap.h"
+#include "hypmem/stage2.h"
 
 #define HYPMEM_JSON_SCHEMA 1
 
@@ -23,6 +25,9 @@ struct hypmem_report {
 	struct hypmem_pool *pools;
 	size_t nr_pools;
 	struct hypmem_vmemmap_summary vmemmap;
+	struct hypmem_heap *heaps; /* totals only (no chunk lists); none without a heap */
+	size_t nr_heaps;
+	struct hypmem_stage2 *stage2; /* totals only (no runs); owned */
 };
 
 /**

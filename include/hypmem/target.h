@@ -128,6 +128,20 @@ struct hypmem_error *hypmem_target_kva_to_pa(struct hypmem_target *t, uint64_t k
 struct hypmem_error *hypmem_target_hyp_to_pa(struct hypmem_target *t, uint64_t hva,
 					     uint64_t *pa_ret, uint64_t *mapped_ret);
 
+/**
+ * hypmem_target_hyp_unmapped() - Whether the hyp stage-1 leaves @hva unmapped.
+ * @t: the target.
+ * @hva: hyp VA.
+ *
+ * Tells "not mapped" (the walk reached an invalid descriptor in a table
+ * that is in the dump: the kernel never mapped it, or unmapped it) from "not
+ * readable" (a table or the page itself missing from the dump).
+ *
+ * Return: true if @hva is known to be unmapped; false if it is mapped or if
+ * the walk could not tell (a table page is not in the dump).
+ */
+bool hypmem_target_hyp_unmapped(struct hypmem_target *t, uint64_t hva);
+
 /** hypmem_target_read() - Read physical memory. */
 struct hypmem_error *hypmem_target_read(struct hypmem_target *t, void *buf, uint64_t pa,
 					size_t n);

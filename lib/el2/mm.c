@@ -6,6 +6,7 @@
 #include "el2/gfp.h"
 #include "el2/mm.h"
 #include "el2/string.h"
+#include "el2_arch.h"
 
 struct kvm_pgtable pkvm_pgtable;
 hyp_spinlock_t pkvm_pgd_lock;
@@ -90,7 +91,29 @@ int pkvm_map_private_va_range(unsigned long va, phys_addr_t phys, size_t size)
 	hyp_spin_lock(&pkvm_pgd_lock);
 	ret = kvm_pgtable_hyp_map(&pkvm_pgtable, va, size, phys, PAGE_HYP);
 	hyp_spin_unlock(&pkvm_pgd_lock);
+	if (!ret)
+		ret = arch_private_va_alias(va, phys, size);
 	return ret;
+}
+
+/*
+ * Unmap [from, to), page-rounded.  Only for page-granular mappings: a block
+ * in the way is left alone and warned about.
+ */
+void pkvm_remove_mappings(void *from, void *to)
+{
+	unsigned long start = ALIGN_DOWN((unsigned long)from, PAGE_SIZE);
+	unsigned long end = PAGE_ALIGN((unsigned long)to);
+	u64 unmapped;
+
+	if (end <= start)
+		return;
+	hyp_spin_lock(&pkvm_pgd_lock);
+	unmapped = kvm_pgtable_hyp_unmap(&pkvm_pgtable, start, end - start);
+	hyp_spin_unlock(&pkvm_pgd_lock);
+	WARN_ON(unmapped != end - start);
+	if (start >= __io_map_base && end <= __io_map_next)
+		arch_private_va_unalias(start, end - start);
 }
 
 /* The PA behind a private VA, or 0 when it is not mapped. */
@@ -147,6 +170,7 @@ int hyp_back_vmemmap(phys_addr_t back)
  */
 int hyp_create_idmap(u32 hyp_va_bits, phys_addr_t idmap_start, phys_addr_t idmap_end)
 {
+	u64 io_map_base;
 	int ret;
 
 	hyp_spin_lock(&pkvm_pgd_lock);
@@ -156,10 +180,16 @@ int hyp_create_idmap(u32 hyp_va_bits, phys_addr_t idmap_start, phys_addr_t idmap
 	if (ret)
 		return ret;
 
-	__io_map_base = (idmap_start & BIT(hyp_va_bits - 2)) ^ BIT(hyp_va_bits - 2);
-	__io_map_next = __io_map_base;
-	__hyp_vmemmap = __io_map_base | BIT(hyp_va_bits - 3);
+	io_map_base = (idmap_start & BIT(hyp_va_bits - 2)) ^ BIT(hyp_va_bits - 2);
+	pkvm_private_va_init(io_map_base, io_map_base | BIT(hyp_va_bits - 3));
 	return 0;
+}
+
+void pkvm_private_va_init(u64 io_map_base, u64 vmemmap)
+{
+	__io_map_base = io_map_base;
+	__io_map_next = io_map_base;
+	__hyp_vmemmap = vmemmap;
 }
 
 /* Worst case: every page of @nr_pages mapped with 4K pages. */

@@ -23,6 +23,7 @@
  */
 #include "el2/gfp.h"
 #include "el2/string.h"
+#include "el2/trace.h"
 
 u64 __hyp_vmemmap;
 
@@ -147,8 +148,10 @@ static struct hyp_page *__hyp_extract_page(struct hyp_pool *pool, struct hyp_pag
 static void __hyp_put_page(struct hyp_pool *pool, struct hyp_page *p)
 {
 	hyp_assert_lock_held(&pool->lock);
-	if (hyp_page_ref_dec_and_test(p))
+	if (hyp_page_ref_dec_and_test(p)) {
+		trace_hyp_page_free((u64)pool, hyp_page_to_pfn(p), p->order);
 		__hyp_attach_page(pool, p);
+	}
 }
 
 /*
@@ -214,6 +217,7 @@ void *hyp_alloc_pages(struct hyp_pool *pool, unsigned short order)
 	p = __hyp_extract_page(pool, p, order);
 
 	hyp_set_page_refcounted(p);
+	trace_hyp_page_alloc((u64)pool, hyp_page_to_pfn(p), order);
 	hyp_spin_unlock(&pool->lock);
 
 	return hyp_page_to_virt(p);

@@ -41,25 +41,6 @@ static u32 kvm_pgtable_idx(struct kvm_pgtable_walk_data *data, s8 level)
 	return (data->addr >> shift) & (PTRS_PER_PTE - 1);
 }
 
-static kvm_pte_t *kvm_pte_follow(kvm_pte_t pte, struct kvm_pgtable_mm_ops *mm_ops)
-{
-	return mm_ops->phys_to_virt(kvm_pte_to_phys(pte));
-}
-
-static kvm_pte_t kvm_init_table_pte(kvm_pte_t *childp, struct kvm_pgtable_mm_ops *mm_ops)
-{
-	return (mm_ops->virt_to_phys(childp) & KVM_PTE_ADDR_MASK) |
-	       ((kvm_pte_t)KVM_PTE_TYPE_TABLE << 1) | KVM_PTE_VALID;
-}
-
-static kvm_pte_t kvm_init_valid_leaf_pte(u64 pa, kvm_pte_t attr, s8 level)
-{
-	kvm_pte_t type = level == KVM_PGTABLE_LAST_LEVEL ? KVM_PTE_TYPE_PAGE : KVM_PTE_TYPE_BLOCK;
-
-	return (pa & KVM_PTE_ADDR_MASK) | (attr & (KVM_PTE_LEAF_ATTR_LO | KVM_PTE_LEAF_ATTR_HI)) |
-	       (type << 1) | KVM_PTE_VALID;
-}
-
 static int __kvm_pgtable_walk(struct kvm_pgtable_walk_data *data,
 			      struct kvm_pgtable_mm_ops *mm_ops, kvm_pte_t *pgtable, s8 level);
 
@@ -375,6 +356,6 @@ int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits,
 	pgt->start_level = start_level;
 	pgt->mm_ops = mm_ops;
 	pgt->mmu = NULL;
-	pgt->force_pte_cb = NULL;
+	pgt->pte_ops = NULL;
 	return 0;
 }

@@ -6,6 +6,8 @@
  * hyp stage-1 is built from the first pages of the hpool range with a bump
  * allocator; hpool then takes that range over with those pages reserved.
  */
+#include "el2/alloc.h"
+#include "el2/mem_protect.h"
 #include "el2/setup.h"
 #include "el2/string.h"
 
@@ -100,7 +102,12 @@ int __pkvm_init(phys_addr_t phys, unsigned long size, unsigned long nr_cpus, u32
 		return ret;
 
 	hyp_spin_lock_init(&pkvm_pgd_lock);
-	return recreate_hyp_mappings(phys, size, hyp_va_bits, img);
+	ret = recreate_hyp_mappings(phys, size, hyp_va_bits, img);
+	if (ret)
+		return ret;
+
+	/* Arbitrary size: nothing is mapped until the heap is used, it costs only VA. */
+	return hyp_alloc_init(HYP_HEAP_VA_SIZE);
 }
 
 static void *hyp_zalloc_hyp_page(void *arg __maybe_unused)
@@ -169,5 +176,11 @@ int __pkvm_init_finalise(void)
 	if (ret)
 		return ret;
 
-	return prepare_s2_pool(host_s2_pgt_base);
+	ret = prepare_s2_pool(host_s2_pgt_base);
+	if (ret)
+		return ret;
+	ret = kvm_host_prepare_stage2();
+	if (ret)
+		return ret;
+	return fix_host_ownership();
 }

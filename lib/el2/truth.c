@@ -5,9 +5,13 @@
  * lists and the vmemmap.  The launcher saves it as truth.json and the
  * integration tests compare the decoder's --json output with it.
  */
+#include "el2/heap_workload.h"
+#include "el2/stage2_truth.h"
 #include "el2/mm.h"
 #include "el2/printk.h"
+#include "el2/smp_workload.h"
 #include "el2/string.h"
+#include "el2/trace.h"
 #include "el2/workload.h"
 
 #define HIST_DIRECT 1024
@@ -155,7 +159,12 @@ void truth_print(struct workload *wl, const struct truth_target *tgt)
 	hist_print("refcount_histogram", &refcount_hist, false);
 	hyp_printf(",\n");
 	hist_print("order_histogram", &order_hist, true);
-	hyp_printf("\n  },\n  \"findings\": [],\n");
+	hyp_printf("\n  },\n");
+	if (tgt->heap)
+		heap_truth_print(tgt->heap);
+	stage2_truth_print();
+	smp_truth_print();
+	hyp_printf("  \"findings\": [],\n");
 
 	hyp_printf("  \"workload\": {\"seed\": %llu, \"ops\": %llu, \"held_blocks\": %u, \"pools\": [",
 		   (unsigned long long)wl->seed, (unsigned long long)wl->ops, wl->nr_blocks);
@@ -169,5 +178,7 @@ void truth_print(struct workload *wl, const struct truth_target *tgt)
 			   (unsigned long long)wp->frees, (unsigned long long)wp->gets,
 			   (unsigned long long)wp->splits);
 	}
-	hyp_printf("]}\n}\nHYPMEM-TRUTH-END\n");
+	hyp_printf("]},\n  ");
+	hyp_trace_truth_print();
+	hyp_printf("\n}\nHYPMEM-TRUTH-END\n");
 }

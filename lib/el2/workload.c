@@ -10,6 +10,7 @@
  */
 #include "el2/printk.h"
 #include "el2/string.h"
+#include "el2/trace.h"
 #include "el2/workload.h"
 
 static u64 wl_rand(struct workload *wl)
@@ -169,12 +170,15 @@ void workload_run(struct workload *wl)
 		 */
 		unsigned int alloc_pct = wp->held_pages * 10 < wp->baseline_free * 6 ? 50 : 25;
 
+		/* Each operation plays one host call into the hypervisor. */
+		trace_hyp_enter();
 		if (r < alloc_pct || !wl->nr_blocks)
 			do_alloc(wl, pi);
 		else if (r < 85)
 			do_put(wl);
 		else
 			do_get(wl);
+		trace_hyp_exit();
 	}
 }
 

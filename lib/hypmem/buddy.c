@@ -315,6 +315,17 @@ static struct hypmem_error *unlisted_head(const struct hypmem_page *p, void *arg
 				   w->pool->name, p->pfn << 12, p->order);
 }
 
+/* Whether [start, end) lies inside one hyp_memory[] region. */
+static bool range_in_ram(struct hypmem_target *t, uint64_t start, uint64_t end)
+{
+	const struct hypmem_target_info *info = hypmem_target_info(t);
+
+	for (size_t i = 0; i < info->nr_ram; i++)
+		if (start >= info->ram[i].start && end <= info->ram[i].end)
+			return true;
+	return false;
+}
+
 static struct hypmem_error *decode_pool(struct hypmem_target *t, const struct pool_layout *l,
 					const struct hypmem_hyp_page_layout *hp, const char *name,
 					uint64_t pa, struct hypmem_pool *pool)
@@ -322,6 +333,7 @@ static struct hypmem_error *decode_pool(struct hypmem_target *t, const struct po
 	struct hypmem_findings *f = hypmem_target_findings(t);
 	size_t before = f->total;
 	struct pool_walk w = { .t = t, .f = f, .hp = hp, .pool = pool };
+	struct hypmem_vmemmap_summary sum = { 0 };
 	struct hypmem_error *err;
 	uint8_t *buf;
 
@@ -344,6 +356,18 @@ static struct hypmem_error *decode_pool(struct hypmem_target *t, const struct po
 		hypmem_findings_add(f, HYPMEM_FINDING_POOL_INVALID, pa,
 				    "%s: implausible range [0x%" PRIx64 ", 0x%" PRIx64 ")", name,
 				    pool->range_start, pool->range_end);
+		goto out;
+	}
+	if (!range_in_ram(t, pool->range_start, pool->range_end)) {
+		/*
+		 * A pool's pages come from the hyp carve-out, which is RAM.  A
+		 * range outside hyp_memory[] is corrupt, and must not size the
+		 * per-page work below (a fuzzer found 16 TiB "pools").
+		 */
+		hypmem_findings_add(f, HYPMEM_FINDING_POOL_INVALID, pa,
+				    "%s: range [0x%" PRIx64 ", 0x%" PRIx64
+				    ") is not inside one hyp_memory region",
+				    name, pool->range_start, pool->range_end);
 		goto out;
 	}
 	pool->nr_pages = (pool->range_end - pool->range_start) >> 12;
@@ -382,12 +406,102 @@ static struct hypmem_error *decode_pool(struct hypmem_target *t, const struct po
 	err = check_buddies(&w);
 	if (!err)
 		err = hypmem_vmemmap_for_each(t, w.first_pfn, w.first_pfn + pool->nr_pages,
-					      unlisted_head, &w, NULL);
+					      unlisted_head, &w, &sum);
+	/* The vmemmap may be unbacked elsewhere, never under a pool. */
+	if (!err && sum.nr_unbacked)
+		err = hypmem_findings_add(f, HYPMEM_FINDING_VMEMMAP_UNMAPPED, pa,
+					  "%s: %" PRIu64 " of its %" PRIu64
+					  " pages have no vmemmap entry (hyp VA not mapped)",
+					  name, sum.nr_unbacked, pool->nr_pages);
+	hypmem_vmemmap_summary_deinit(&sum);
 out:
 	pool->findings = f->total - before;
 	free(w.is_head);
 	free(buf);
 	return err;
+}
+
+/*
+ * Per-VM pools.  Kernels with hyp-side VM state (Debian's 6.12; not 6.1)
+ * keep a static vm_table: a pointer to a page of struct pkvm_hyp_vm
+ * pointers (hyp linear VAs, NULL for free slots; the kernel allocates
+ * KVM_MAX_PVMS slots, at most a page), and each VM has its own hyp_pool for
+ * its stage-2 tables.  They are found from DWARF alone: a hyp type struct
+ * pkvm_hyp_vm with a "pool" member, and vm_table typed as a pointer to
+ * pointers to it (our EL2 image has an array of structs: not this).
+ * Appends to *@pools (realloc()ed), one pool named "vm_table[N].pool" per VM.
+ */
+static struct hypmem_error *vm_pools(struct hypmem_target *t, const struct pool_layout *l,
+				     const struct hypmem_hyp_page_layout *hp,
+				     struct hypmem_pool **pools, size_t *nr)
+{
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
+	struct hypmem_type vm, type, ptr, elem;
+	struct hypmem_member pool;
+	struct hypmem_error *err;
+	uint64_t pa, table;
+	uint8_t buf[8], slots[4096];
+
+	err = hypmem_dwarf_find_type(dw, "struct pkvm_hyp_vm", &vm);
+	if (err)
+		return hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP) ? NULL : err;
+	if (!hypmem_dwarf_has_member(dw, &vm, "pool", &pool) ||
+	    pool.type.kind != HYPMEM_TYPE_STRUCT || !pool.type.name ||
+	    strcmp(pool.type.name, "hyp_pool"))
+		return NULL;
+	err = hypmem_target_symbol_pa(t, "vm_table", &pa, &type);
+	if (err || type.kind != HYPMEM_TYPE_POINTER ||
+	    hypmem_dwarf_element_type(dw, &type, &ptr) || ptr.kind != HYPMEM_TYPE_POINTER ||
+	    hypmem_dwarf_element_type(dw, &ptr, &elem) || elem.kind != HYPMEM_TYPE_STRUCT ||
+	    !elem.name || strcmp(elem.name, "pkvm_hyp_vm")) {
+		hypmem_error_destroy(err);
+		return NULL;
+	}
+	err = hypmem_target_read(t, buf, pa, sizeof(buf));
+	if (err)
+		return err;
+	table = hypmem_load_le(buf, 8);
+	if (!table)
+		return NULL;
+	err = hypmem_target_read(t, slots, hypmem_target_hyp_linear_to_pa(t, table), sizeof(slots));
+	if (err) {
+		struct hypmem_error *ferr = hypmem_findings_add(
+		    hypmem_target_findings(t), HYPMEM_FINDING_POOL_INVALID, pa,
+		    "vm_table 0x%" PRIx64 " is not readable: %s", table, err->message);
+
+		hypmem_error_destroy(err);
+		return ferr;
+	}
+	for (size_t i = 0; i < sizeof(slots) / 8; i++) {
+		uint64_t vm_va = hypmem_load_le(slots + i * 8, 8);
+		struct hypmem_pool *grown;
+		char name[64];
+
+		if (!vm_va)
+			continue;
+		grown = realloc(*pools, (*nr + 1) * sizeof(**pools));
+		if (!grown)
+			return &hypmem_enomem;
+		*pools = grown;
+		snprintf(name, sizeof(name), "vm_table[%zu].pool", i);
+		err = decode_pool(t, l, hp, name, hypmem_target_hyp_linear_to_pa(t, vm_va) + pool.offset,
+				  &grown[*nr]);
+		if (err && err->code == HYPMEM_ERROR_FAULT) {
+			/* A VM struct outside the dump: say so, go on with the others. */
+			struct hypmem_error *ferr = hypmem_findings_add(
+			    hypmem_target_findings(t), HYPMEM_FINDING_POOL_INVALID, vm_va,
+			    "%s: VM 0x%" PRIx64 " is not readable: %s", name, vm_va, err->message);
+
+			hypmem_error_destroy(err);
+			if (ferr)
+				return ferr;
+			continue;
+		}
+		if (err)
+			return err;
+		(*nr)++;
+	}
+	return NULL;
 }
 
 struct hypmem_error *hypmem_pools_decode(struct hypmem_target *t, struct hypmem_pool **pools_ret,
@@ -424,6 +538,9 @@ struct hypmem_error *hypmem_pools_decode(struct hypmem_target *t, struct hypmem_
 			goto out;
 		nr++;
 	}
+	err = vm_pools(t, &l, &hp, &pools, &nr);
+	if (err)
+		goto out;
 	*pools_ret = pools;
 	*nr_ret = nr;
 	pools = NULL;

@@ -1,6 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The host library: every lib/hypmem/*.c goes into $(BUILD)/libhypmem.a.
 HYPMEM_SRCS := $(sort $(wildcard lib/hypmem/*.c))
+ifneq ($(STATIC),)
+# No static libkdumpfile (see the top Makefile): a stub says so.
+HYPMEM_SRCS := $(filter-out lib/hypmem/source_kdump.c,$(HYPMEM_SRCS)) \
+	       lib/hypmem/static/source_kdump_none.c
+endif
 HYPMEM_OBJS := $(HYPMEM_SRCS:%.c=$(BUILD)/%.o)
 HYPMEM_LIB  := $(BUILD)/libhypmem.a
 

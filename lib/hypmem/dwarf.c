@@ -77,6 +77,7 @@ struct hypmem_dwarf {
 	Dwarf *dbg;
 	struct symbol *syms;
 	size_t nr_syms;
+	bool syms_read; /* sorted on first use: 200k names in a distro vmlinux */
 	struct tier tiers[2]; /* 0: hyp units, 1: the rest (built on demand) */
 	bool rest_indexed;
 	struct member_cache *mcache;
@@ -142,9 +143,16 @@ struct hypmem_error *hypmem_dwarf_find_symbol(struct hypmem_dwarf *dw, const cha
 					      uint64_t *value_ret, uint64_t *size_ret)
 {
 	struct symbol key = {.name = name};
-	const struct symbol *s =
-	    bsearch(&key, dw->syms, dw->nr_syms, sizeof(*dw->syms), symbol_cmp);
+	const struct symbol *s;
 
+	if (!dw->syms_read) {
+		struct hypmem_error *err = read_symbols(dw);
+
+		if (err)
+			return err;
+		dw->syms_read = true;
+	}
+	s = bsearch(&key, dw->syms, dw->nr_syms, sizeof(*dw->syms), symbol_cmp);
 	if (!s)
 		return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: no symbol '%s'", dw->path,
 					   name);
@@ -331,14 +339,17 @@ static const struct entry *tier_first(const struct tier *t, const char *name)
 /*
  * The best entry named @name whose kind is in @kinds (a bit mask): a
  * definition over a declaration, the hyp tier over the rest, which is
- * indexed only if the hyp tier has no definition.
+ * indexed only if the hyp tier has no definition and @hyp_only is false.
+ * Indexing the rest of a distribution vmlinux takes seconds (millions of
+ * DIEs), so names that are the hyp's own or nothing (types, enumerators,
+ * variables without a symbol) never ask for it.
  */
 static struct hypmem_error *lookup(struct hypmem_dwarf *dw, const char *name, unsigned int kinds,
-				   const struct entry **ret)
+				   bool hyp_only, const struct entry **ret)
 {
 	const struct entry *decl = NULL;
 
-	for (int tier = 0; tier < 2; tier++) {
+	for (int tier = 0; tier < (hyp_only ? 1 : 2); tier++) {
 		const struct tier *t = &dw->tiers[tier];
 		const struct entry *e;
 
@@ -537,7 +548,7 @@ struct hypmem_error *hypmem_dwarf_find_type(struct hypmem_dwarf *dw, const char 
 			break;
 		}
 	}
-	err = lookup(dw, plain, kinds, &e);
+	err = lookup(dw, plain, kinds, true, &e);
 	if (err)
 		return err;
 	if (!e)
@@ -929,7 +940,7 @@ struct hypmem_error *hypmem_dwarf_find_variable(struct hypmem_dwarf *dw, const c
 	char prefixed[256];
 	bool have_addr = false;
 
-	err = lookup(dw, name, 1u << ENTRY_VARIABLE, &e);
+	err = lookup(dw, name, 1u << ENTRY_VARIABLE, true, &e);
 	if (err)
 		return err;
 	if (e && !offdie(dw, e->off, &die))
@@ -948,6 +959,14 @@ struct hypmem_error *hypmem_dwarf_find_variable(struct hypmem_dwarf *dw, const c
 						   "DWARF location)",
 						   dw->path, name, prefixed);
 		}
+		/* A symbol exists: its description may be outside the hyp units. */
+		if (type_ret && (!e || e->decl || !e->has_location)) {
+			err = lookup(dw, name, 1u << ENTRY_VARIABLE, false, &e);
+			if (err)
+				return err;
+			if (e && !offdie(dw, e->off, &die))
+				return hypmem_error_libdw(dw->path);
+		}
 	}
 	if (!type_ret)
 		return NULL;
@@ -962,7 +981,7 @@ struct hypmem_error *hypmem_dwarf_enumerator(struct hypmem_dwarf *dw, const char
 					     int64_t *value_ret)
 {
 	const struct entry *e;
-	struct hypmem_error *err = lookup(dw, name, 1u << ENTRY_ENUMERATOR, &e);
+	struct hypmem_error *err = lookup(dw, name, 1u << ENTRY_ENUMERATOR, true, &e);
 
 	if (err)
 		return err;
@@ -1120,9 +1139,6 @@ struct hypmem_error *hypmem_dwarf_open(const char *path, struct hypmem_dwarf **r
 		err = hypmem_error_create(HYPMEM_ERROR_ELF, "%s: not an ELF file", path);
 		goto fail;
 	}
-	err = read_symbols(dw);
-	if (err)
-		goto fail;
 	dw->dbg = dwarf_begin_elf(dw->elf, DWARF_C_READ, NULL);
 	if (!dw->dbg) {
 		err = hypmem_error_create(

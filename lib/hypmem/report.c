@@ -26,13 +26,35 @@ struct hypmem_error *hypmem_report_collect(struct hypmem_target *t, struct hypme
 	err = hypmem_pools_decode(t, &ret->pools, &ret->nr_pools);
 	if (err)
 		return err;
-	return hypmem_vmemmap_for_each(t, 0, UINT64_MAX, NULL, NULL, &ret->vmemmap);
+	err = hypmem_vmemmap_for_each(t, 0, UINT64_MAX, NULL, NULL, &ret->vmemmap);
+	if (err)
+		return err;
+	/* A kernel without the heap (or with a design not decoded) has no heap section. */
+	err = hypmem_heaps_decode(t, false, &ret->heaps, &ret->nr_heaps);
+	if (err && (hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP) ||
+		    hypmem_error_catch(&err, HYPMEM_ERROR_FORMAT)))
+		err = NULL;
+	if (err)
+		return err;
+	/* Without a host stage-2 in DWARF the section says why, found = false. */
+	ret->stage2 = calloc(1, sizeof(*ret->stage2));
+	if (!ret->stage2)
+		return &hypmem_enomem;
+	err = hypmem_stage2_decode(t, 0, ret->stage2);
+	if (err && (hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP) ||
+		    hypmem_error_catch(&err, HYPMEM_ERROR_FORMAT)))
+		err = NULL;
+	return err;
 }
 
 void hypmem_report_deinit(struct hypmem_report *r)
 {
 	free(r->pools);
 	hypmem_vmemmap_summary_deinit(&r->vmemmap);
+	hypmem_heaps_free(r->heaps, r->nr_heaps);
+	if (r->stage2)
+		hypmem_stage2_deinit(r->stage2);
+	free(r->stage2);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -169,6 +191,7 @@ struct json_object *hypmem_json_vmemmap(const struct hypmem_vmemmap_summary *s)
 	if (!jadd(o, "base", jhex(s->base)) || !jadd(o, "entry_size", ju64(s->entry_size)) ||
 	    !jadd(o, "nr_entries", ju64(s->nr_entries)) ||
 	    !jadd(o, "nr_unreadable", ju64(s->nr_unreadable)) ||
+	    !jadd(o, "nr_unbacked", ju64(s->nr_unbacked)) ||
 	    !jadd(o, "backing_bytes", ju64(s->backing_bytes)) ||
 	    !jadd(o, "refcount_histogram", jhistogram(&s->refcount, false, 0)) ||
 	    !jadd(o, "order_histogram", jhistogram(&s->order, true, s->no_order))) {
@@ -228,6 +251,8 @@ struct json_object *hypmem_json_report(struct hypmem_target *t, const struct hyp
 	    !jadd(o, "target", hypmem_json_target(t)) || !jadd(o, "hyp", hypmem_json_hyp(t)) ||
 	    !jadd(o, "pools", hypmem_json_pools(r->pools, r->nr_pools)) ||
 	    !jadd(o, "vmemmap", hypmem_json_vmemmap(&r->vmemmap)) ||
+	    !jadd(o, "heap", hypmem_json_heaps(r->heaps, r->nr_heaps)) ||
+	    (r->stage2 && !jadd(o, "stage2", hypmem_json_stage2(r->stage2))) ||
 	    !jadd(o, "findings", hypmem_json_findings(f)) ||
 	    !jadd(o, "findings_total", ju64(f->total))) {
 		json_object_put(o);
@@ -358,9 +383,15 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 			fprintf(out, " %" PRIu64 ":%" PRIu64, v->order.keys[i], v->order.counts[i]);
 	}
 	fprintf(out, "\n");
+	if (v->nr_unbacked)
+		fprintf(out, "  %" PRIu64 " entries of hyp_memory pages not backed (hyp VA not mapped)\n",
+			v->nr_unbacked);
 	if (v->nr_unreadable)
-		fprintf(out, "  %" PRIu64 " entries unreadable (not mapped or not in the dump)\n",
+		fprintf(out, "  %" PRIu64 " entries unreadable (mapped but not in the dump)\n",
 			v->nr_unreadable);
+	hypmem_text_heap_summary(out, r->heaps, r->nr_heaps);
+	if (r->stage2)
+		hypmem_text_stage2_line(out, r->stage2);
 	hypmem_text_findings(out, hypmem_target_findings(t), 10);
 }
 

@@ -20,6 +20,20 @@
 #define PTE_VALID     0x1ULL
 #define PTE_TYPE      0x2ULL
 #define PTE_ADDR_MASK 0x0000fffffffff000ULL
+/* FEAT_LPA2 (4K granule): OA[49:12] in place, OA[51:50] in bits 9:8. */
+#define PTE_ADDR_MASK_LPA2 0x0003fffffffff000ULL
+
+/*
+ * The output address of a descriptor.  With 4K pages a VA space wider than
+ * 48 bits exists only with LPA2 (Debian's 6.12 on -cpu max: a 52-bit hyp
+ * stage-1 from level -1), so the VA width says which format the tables use.
+ */
+static uint64_t pte_to_phys(uint64_t pte, uint32_t ia_bits)
+{
+	if (ia_bits <= 48)
+		return pte & PTE_ADDR_MASK;
+	return (pte & PTE_ADDR_MASK_LPA2) | ((pte >> 8) & 3) << 50;
+}
 
 struct tlb_entry {
 	uint64_t va, pa, size; /* size 0: empty */
@@ -173,8 +187,13 @@ static unsigned int granule_shift(int level)
 	return (unsigned int)(9 * (4 - level) + 3);
 }
 
+/*
+ * @invalid_ret (may be NULL) is set when the walk ends at an invalid
+ * descriptor of a table that is in the dump: @hva is then known to be
+ * unmapped, not merely unreadable.
+ */
 static struct hypmem_error *hyp_walk(struct hypmem_target *t, uint64_t hva, uint64_t *pa_ret,
-				     uint64_t *size_ret)
+				     uint64_t *size_ret, bool *invalid_ret)
 {
 	uint32_t ia_bits = t->info.hyp_ia_bits;
 	int level = t->info.hyp_start_level;
@@ -200,9 +219,12 @@ static struct hypmem_error *hyp_walk(struct hypmem_target *t, uint64_t hva, uint
 						  ": level %d table at PA 0x%" PRIx64 " is not in the dump",
 						  hva, level, table);
 		}
-		if (!(pte & PTE_VALID))
+		if (!(pte & PTE_VALID)) {
+			if (invalid_ret)
+				*invalid_ret = true;
 			return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 " is not mapped (level %d)",
 						  hva, level);
+		}
 		if (level == 3 || !(pte & PTE_TYPE)) {
 			uint64_t size = 1ULL << shift;
 
@@ -212,11 +234,11 @@ static struct hypmem_error *hyp_walk(struct hypmem_target *t, uint64_t hva, uint
 							  ": reserved descriptor 0x%" PRIx64
 							  " at level %d",
 							  hva, pte, level);
-			*pa_ret = (pte & PTE_ADDR_MASK & ~(size - 1)) | (hva & (size - 1));
+			*pa_ret = (pte_to_phys(pte, ia_bits) & ~(size - 1)) | (hva & (size - 1));
 			*size_ret = size;
 			return NULL;
 		}
-		table = pte & PTE_ADDR_MASK;
+		table = pte_to_phys(pte, ia_bits);
 	}
 	return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 ": walk did not end", hva);
 }
@@ -237,7 +259,7 @@ struct hypmem_error *hypmem_target_hyp_to_pa(struct hypmem_target *t, uint64_t h
 			return NULL;
 		}
 	}
-	err = hyp_walk(t, hva, &pa, &size);
+	err = hyp_walk(t, hva, &pa, &size, NULL);
 	if (err)
 		return err;
 	t->tlb[t->tlb_next] = (struct tlb_entry){ hva & ~(size - 1), pa & ~(size - 1), size };
@@ -246,6 +268,18 @@ struct hypmem_error *hypmem_target_hyp_to_pa(struct hypmem_target *t, uint64_t h
 	if (mapped_ret)
 		*mapped_ret = size - (hva & (size - 1));
 	return NULL;
+}
+
+bool hypmem_target_hyp_unmapped(struct hypmem_target *t, uint64_t hva)
+{
+	struct hypmem_error *err;
+	uint64_t pa, size;
+	bool invalid = false;
+
+	/* @invalid is only ever set on the way to an error. */
+	err = hyp_walk(t, hva, &pa, &size, &invalid);
+	hypmem_error_destroy(err);
+	return invalid;
 }
 
 struct hypmem_error *hypmem_target_read_hyp(struct hypmem_target *t, void *buf, uint64_t hva,
@@ -390,6 +424,28 @@ static struct hypmem_error *read_hyp_pgtable(struct hypmem_target *t)
 	return NULL;
 }
 
+/* The hyp's translation parameters, read through the kernel image mapping. */
+static struct hypmem_error *read_hyp_state(struct hypmem_target *t)
+{
+	struct hypmem_error *err;
+	uint64_t v;
+
+	err = read_int_var(t, "hyp_physvirt_offset", &v);
+	if (err)
+		return err;
+	t->info.hyp_physvirt_offset = (int64_t)v;
+	err = read_int_var(t, "__hyp_vmemmap", &t->info.vmemmap_base);
+	if (err)
+		return err;
+	err = read_int_var(t, "__io_map_base", &t->info.io_map_base);
+	if (err && !hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP))
+		return err;
+	err = read_hyp_pgtable(t);
+	if (err)
+		return err;
+	return read_hyp_memory(t);
+}
+
 static struct hypmem_error *target_setup(struct hypmem_target *t,
 					 const struct hypmem_target_config *cfg)
 {
@@ -447,21 +503,19 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	err = find_kimage_voffset(t, cfg);
 	if (err)
 		return err;
+	err = read_hyp_state(t);
+	if (err && err != &hypmem_enomem && !t->vmci && !cfg->kaslr_offset_set) {
+		/* A raw ramdump: every symbol moved by an unknown KASLR offset. */
+		struct hypmem_error *hint = hypmem_error_create(
+		    err->code,
+		    "%s (the dump has no VMCOREINFO, so no KASLR offset was applied: if the "
+		    "kernel ran with KASLR, give --kaslr-offset)",
+		    err->message);
 
-	err = read_int_var(t, "hyp_physvirt_offset", &v);
-	if (err)
-		return err;
-	t->info.hyp_physvirt_offset = (int64_t)v;
-	err = read_int_var(t, "__hyp_vmemmap", &t->info.vmemmap_base);
-	if (err)
-		return err;
-	err = read_int_var(t, "__io_map_base", &t->info.io_map_base);
-	if (err && !hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP))
-		return err;
-	err = read_hyp_pgtable(t);
-	if (err)
-		return err;
-	return read_hyp_memory(t);
+		hypmem_error_destroy(err);
+		err = hint;
+	}
+	return err;
 }
 
 struct hypmem_error *hypmem_target_open(const struct hypmem_target_config *cfg,

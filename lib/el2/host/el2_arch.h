@@ -26,4 +26,21 @@ static inline void arch_tlbi_vae2is(unsigned long va)
 	(void)va;
 }
 
+static inline void arch_tlbi_s2_all(void)
+{
+}
+
+/*
+ * No MMU walks pkvm_pgtable natively, so a private hyp VA (the heap range)
+ * would not reach the page the table points it at.  When a test declares
+ * its "RAM" to be a shared memory file (host_alias_ram(), alias.c), these
+ * mirror every private mapping with a host mapping of the same file pages,
+ * so the heap VA and the linear map alias the same memory, as at EL2.
+ * Without a declared RAM they do nothing.
+ */
+int arch_private_va_alias(unsigned long va, unsigned long phys, unsigned long size);
+void arch_private_va_unalias(unsigned long va, unsigned long size);
+/* @fd backs @ram, which plays physical [@phys, @phys + @size); fd < 0: none. */
+void host_alias_ram(int fd, void *ram, unsigned long phys, unsigned long size);
+
 #endif /* EL2_ARCH_HOST_H */

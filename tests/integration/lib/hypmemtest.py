@@ -45,11 +45,14 @@ def file_hash(path):
     return h.hexdigest()[:16]
 
 
-def make_dumps(layout, seed, mem, ops):
+def make_dumps(layout, seed, mem, ops, args=""):
     """Boot the EL2 image and dump it, or reuse the cached dumps.
+    args: extra key=value arguments for the EL2 core (hypmem-qemu --args).
     Returns (directory, None) or (None, error text)."""
     image = os.path.join(BUILD, "el2", "L%d" % layout, "el2.elf")
     key = "L%d-s%d-m%d-o%d-%s" % (layout, seed, mem, ops, file_hash(image))
+    if args:
+        key += "-" + args.replace(" ", "_").replace("=", "")
     out = os.path.join(BUILD, "dumps", key)
     if all(os.path.exists(os.path.join(out, f))
            for f in ("truth.json", "vmcore", "vmcore.kdump", "el2.elf")):
@@ -57,6 +60,8 @@ def make_dumps(layout, seed, mem, ops):
     shutil.rmtree(out, ignore_errors=True)
     cmd = ["tests/qemu/hypmem-qemu", "--image", image, "--out", out, "--mem", str(mem),
            "--seed", str(seed), "--ops", str(ops)]
+    if args:
+        cmd += ["--args", args]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if p.returncode:
         return None, "%s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr)

@@ -14,11 +14,16 @@
 #include "el2/printk.h"
 #include "el2/setup.h"
 #include "el2/string.h"
+#include "el2/heap_workload.h"
+#include "el2/mem_protect.h"
 #include "el2/workload.h"
 #include "el2_arch.h"
+#include "trace_boot.h"
 #include "fdt.h"
 #include "fw_cfg.h"
+#include "host_boot.h"
 #include "pl011.h"
+#include "smp.h"
 #include "vmcoreinfo.h"
 
 #define HYPMEM_VERSION "0.1"
@@ -27,10 +32,12 @@ extern char __hyp_text_start[], __hyp_text_end[];
 extern char __hyp_rodata_start[], __hyp_rodata_end[];
 extern char __hyp_data_start[], __hyp_data_end[];
 extern char __hyp_idmap_text_start[], __hyp_idmap_text_end[];
+extern char __host_payload_end[];
 
 /* Workload parameters, from fw_cfg "opt/hypmem/args" ("seed=N ops=N"). */
 static u64 boot_seed = 1;
 static u64 boot_ops = 20000;
+static u64 boot_rounds = 16; /* guest lifetimes the EL1 host plays */
 static u64 ram_base, ram_size;
 static unsigned long nr_cpus = 1;
 
@@ -39,6 +46,10 @@ static kvm_pte_t boot_pgd[PTRS_PER_PTE] __aligned(PAGE_SIZE);
 static kvm_pte_t boot_pud[PTRS_PER_PTE] __aligned(PAGE_SIZE);
 
 static struct workload wl;
+/* The host's pages for the heap workload: 4 MiB from 64 MiB into RAM. */
+#define HEAP_HOST_OFFSET (64UL << 20)
+#define HEAP_HOST_PAGES	 1024
+static struct heap_workload heap_wl;
 
 static u64 early_va_to_pa(const void *va)
 {
@@ -70,6 +81,12 @@ static void parse_args(const char *s)
 			s = end;
 		} else if (!strncmp(s, "ops=", 4)) {
 			boot_ops = parse_u64(s + 4, &end);
+			s = end;
+		} else if (!strncmp(s, "rounds=", 7)) {
+			boot_rounds = parse_u64(s + 7, &end);
+			s = end;
+		} else if (!strncmp(s, "ipa=", 4)) {
+			hyp_host_ipa_bits = (u32)parse_u64(s + 4, &end);
 			s = end;
 		} else {
 			s++;
@@ -207,6 +224,7 @@ void __noreturn hyp_main(void)
 	pl011_init((void *)uart_va);
 	fw_cfg_init((void *)fw_cfg_va, hyp_va_to_pa);
 
+	id_aa64mmfr0_el1_sys_val = read_sysreg(id_aa64mmfr0_el1);
 	ret = __pkvm_init_finalise();
 	if (ret)
 		hyp_panic_str("__pkvm_init_finalise failed");
@@ -215,13 +233,35 @@ void __noreturn hyp_main(void)
 		   (unsigned long long)size, (unsigned long long)__hyp_vmemmap);
 
 	publish_vmcoreinfo(release);
+	hyp_trace_boot(base);
+	hyp_smp_boot();
 
 	workload_init(&wl, boot_seed, boot_ops);
 	workload_add_pool(&wl, "hpool", &hpool);
 	workload_add_pool(&wl, "host_s2_pool", &host_s2_pool);
 	workload_run(&wl);
+	hyp_trace_mark("workload");
 	if (workload_verify(&wl))
 		hyp_panic_str("workload record and pool lists disagree");
+	heap_workload_boot(&heap_wl, boot_seed, boot_ops, ram_base + HEAP_HOST_OFFSET,
+			   HEAP_HOST_PAGES);
+
+	/* The EL1 host, behind its stage-2, up to the trace buffers or the carve-out. */
+	ret = pkvm_host_run(&(struct host_boot_args){
+		.ram_base = ram_base,
+		.ram_size = ram_size,
+		.free_start = ALIGN(__hyp_pa(__host_payload_end), SZ_2M),
+		.free_end = hyp_trace_area_bytes ? hyp_trace_area_pa : base,
+		.reserved_start = ram_base + HEAP_HOST_OFFSET,
+		.reserved_end = ram_base + HEAP_HOST_OFFSET + HEAP_HOST_PAGES * PAGE_SIZE,
+		.shared_start = hyp_trace_area_pa,
+		.shared_end = hyp_trace_area_pa + hyp_trace_area_bytes,
+		.seed = boot_seed,
+		.rounds = boot_rounds,
+	});
+	if (ret)
+		hyp_printf("hypmem: the EL1 host ended with %d\n", ret);
+	hyp_smp_run();
 
 	tgt = (struct truth_target){
 		.release = release,
@@ -230,11 +270,11 @@ void __noreturn hyp_main(void)
 		.kimage_voffset = KIMAGE_VADDR - __hyp_pa(__hyp_text_start),
 		.carveout_base = base,
 		.carveout_size = size,
+		.heap = &heap_wl,
 	};
 	truth_print(&wl, &tgt);
 	hyp_printf("HYPMEM-READY\n");
-	for (;;)
-		__asm__ volatile("wfi");
+	hyp_trace_idle(&wl);
 }
 
 void __noreturn hyp_bad_exception(u64 type, u64 esr, u64 elr, u64 far)

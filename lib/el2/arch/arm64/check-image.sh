@@ -15,6 +15,21 @@ if [ -n "$bad" ]; then
 	echo "$bad" >&2
 	exit 1
 fi
+# The EL1 host (section .host.payload) may reach nothing outside its own
+# section: EL2's pages are not the host's, so a call into them would fault.
+# Addresses are 16 hex digits, so string order is numeric order.
+pstart=$("${cross}nm" "$img" | awk '$3 == "__kvm_nvhe___host_payload_start" { print $1 }')
+pend=$("${cross}nm" "$img" | awk '$3 == "__kvm_nvhe___host_payload_end" { print $1 }')
+if [ -n "$pstart" ]; then
+	out=$("${cross}readelf" -rW "$img" | awk -v s="$pstart" -v e="$pend" '
+		/^Relocation section/ { sec = $3; gsub(/\047/, "", sec); next }
+		sec == ".rela.host.payload" && $4 ~ /^[0-9a-f]+$/ && ($4 < s || $4 >= e) { print }')
+	if [ -n "$out" ]; then
+		echo "check-image: the EL1 host payload references outside its section:" >&2
+		echo "$out" >&2
+		exit 1
+	fi
+fi
 for sym in __kvm_nvhe_hpool __kvm_nvhe_host_s2_pool __kvm_nvhe___hyp_vmemmap \
 	__kvm_nvhe_hyp_physvirt_offset __kvm_nvhe_pkvm_pgtable __kvm_nvhe_hyp_memory; do
 	if ! "${cross}nm" "$img" | grep -q " $sym\$"; then

@@ -39,6 +39,30 @@ static inline void arch_tlbi_vae2is(unsigned long va)
 			 : "memory");
 }
 
+/* Every stage-1 and stage-2 entry of the current VMID (the host's). */
+static inline void arch_tlbi_s2_all(void)
+{
+	__asm__ volatile("dsb ishst\n\ttlbi vmalls12e1is\n\tdsb ish\n\tisb" ::: "memory");
+}
+
+/*
+ * Private hyp VAs need nothing beyond the stage-1 entry here: the MMU
+ * follows it.  (The native build mirrors them with host mappings.)
+ */
+static inline int arch_private_va_alias(unsigned long va, unsigned long phys, unsigned long size)
+{
+	(void)va;
+	(void)phys;
+	(void)size;
+	return 0;
+}
+
+static inline void arch_private_va_unalias(unsigned long va, unsigned long size)
+{
+	(void)va;
+	(void)size;
+}
+
 #define read_sysreg(r)                                                         \
 	({                                                                     \
 		unsigned long __v;                                             \

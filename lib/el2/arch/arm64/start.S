@@ -43,6 +43,7 @@ _start:
 	b	9b
 
 1:	msr	daifset, #0xf
+	msr	tpidr_el2, xzr			/* CPU 0 (el2/percpu.h) */
 	ldr	x0, =SCTLR_EL2_RES1
 	msr	sctlr_el2, x0
 	isb

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The model behind hypmem-top: event counts and rates per event type and
+ * CPU, lost events, and pool snapshots, refreshed one interval at a time.
+ * No curses here (cmd/hypmem-top.c renders it), and no global state: the
+ * model is the context.
+ *
+ * Pools come from snapshots of the target's memory when it can be read (a
+ * dump, live shared RAM); on a device, where only the trace crosses over,
+ * the pool pane is reconstructed from hyp_page_alloc/hyp_page_free events
+ * (pages taken minus pages returned since the view started, per pool).
+ */
+#ifndef HYPMEM_TOP_H
+#define HYPMEM_TOP_H
+
+#include <stdio.h>
+
+#include "hypmem/decode.h"
+#include "hypmem/trace.h"
+
+#define HYPMEM_TOP_MAX_POOLS 16
+
+struct hypmem_top_row {
+	uint32_t id;
+	const char *name;  /* borrowed from the formats */
+	uint64_t total;	   /* since start */
+	uint64_t interval; /* in the last interval */
+	double rate;	   /* per second over the last interval */
+	uint64_t *per_cpu; /* interval counts, nr_cpus entries (owned by the model) */
+};
+
+/* A pool as events describe it (device view). */
+struct hypmem_top_event_pool {
+	uint64_t key;	   /* the event's pool field (hyp VA) */
+	char name[64];	   /* symbol name when the target resolves it */
+	int64_t net_pages; /* allocated minus freed since start */
+	uint64_t allocs, frees;
+	uint64_t by_order[HYPMEM_MAX_ORDERS]; /* allocations per order */
+};
+
+struct hypmem_top_model {
+	struct hypmem_trace *tr; /* borrowed */
+	struct hypmem_target *t; /* borrowed, may be NULL */
+	unsigned int nr_cpus;
+	struct hypmem_top_row *rows; /* one per known event id, owned */
+	size_t nr_rows;
+	uint64_t events_total, events_interval;
+	uint64_t lost_total, lost_interval;
+	uint64_t first_ts, last_ts; /* trace clock, ns */
+	double elapsed;		    /* seconds covered by the last interval */
+	uint64_t updates;
+	struct hypmem_pool *pools; /* snapshot, owned; NULL without memory access */
+	size_t nr_pools;
+	struct hypmem_top_event_pool event_pools[HYPMEM_TOP_MAX_POOLS];
+	size_t nr_event_pools;
+	size_t findings; /* findings in the last snapshot */
+};
+
+/**
+ * hypmem_top_model_init() - Set up over a trace reader and, optionally, the
+ * target whose memory can be snapshotted.
+ * Return: NULL or &hypmem_enomem.
+ */
+struct hypmem_error *hypmem_top_model_init(struct hypmem_top_model *m, struct hypmem_trace *tr,
+					   struct hypmem_target *t);
+void hypmem_top_model_deinit(struct hypmem_top_model *m);
+
+/**
+ * hypmem_top_model_update() - Read what is new and refresh rates over
+ * @elapsed wall-clock seconds (0: use the trace clock's span).
+ * Return: NULL, or the error that stopped reading.
+ */
+struct hypmem_error *hypmem_top_model_update(struct hypmem_top_model *m, double elapsed);
+
+/** hypmem_top_text() - One batch-mode screen, like top -b. */
+void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *target, bool per_cpu);
+
+/** hypmem_top_json_line() - One JSON object on one line (batch --json). */
+void hypmem_top_json_line(FILE *out, const struct hypmem_top_model *m, const char *target);
+
+#endif /* HYPMEM_TOP_H */

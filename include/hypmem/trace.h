@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Trace readers: the hypervisor's per-CPU ring buffers, from wherever they
+ * can be read, as one stream of records merged across CPUs by timestamp.
+ *
+ * Sources:
+ *  - a target (hypmem_trace_open_target): a crash dump, or live RAM (a raw
+ *    source over QEMU's memory-backend-file).  The buffers are found through
+ *    DWARF and symbols: trace_buffer.simple_rbs[cpu].{meta, nr_pages,
+ *    bpages[].{page, id}}, and the event formats in hyp_trace_formats[].
+ *    Reading never writes to the target: each poll copies every page,
+ *    re-checks its header after the copy (a page the writer recycled meanwhile
+ *    is dropped), and remembers per page how far it read, so that repeated
+ *    polls of live memory deliver each event once;
+ *  - a tracefs directory (hypmem_trace_open_tracefs): remotes/hypervisor/ or
+ *    hyp/ (or the directory itself) with per_cpu/cpuN/trace_pipe_raw and
+ *    events/<system>/<event>/format.
+ *
+ * Lost events: for a target, meta->entries counts every event committed, so
+ * after a poll every event is either delivered or counted lost (entries -
+ * delivered); a LOST record marks where in the stream the gap is.  For
+ * tracefs pages, the missed-events flags and stored counts of each page.
+ * Malformed pages become findings (hypmem_trace_findings()) and reading
+ * goes on.
+ *
+ * Not thread-safe; one reader per thread.  All state is in the reader.
+ */
+#ifndef HYPMEM_TRACE_H
+#define HYPMEM_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hypmem/events.h"
+#include "hypmem/findings.h"
+#include "hypmem/target.h"
+
+#define HYPMEM_TRACE_MAX_CPUS	  64
+#define HYPMEM_TRACE_LOST_UNKNOWN UINT64_MAX
+
+enum hypmem_trace_rec_kind {
+	HYPMEM_TRACE_EVENT,
+	HYPMEM_TRACE_LOST,
+};
+
+struct hypmem_trace_rec {
+	enum hypmem_trace_rec_kind kind;
+	uint32_t cpu;
+	uint64_t ts;		/* ns; for LOST, the next event's time */
+	uint32_t id;		/* EVENT: common_type */
+	const uint8_t *payload; /* EVENT: borrowed until the callback returns */
+	uint32_t len;
+	uint64_t lost; /* LOST: count, or HYPMEM_TRACE_LOST_UNKNOWN */
+};
+
+/* Per-CPU counters. */
+struct hypmem_trace_cpu_stats {
+	bool has_meta; /* the fields below from the meta page are valid */
+	uint64_t entries, overrun, pages_lost, pages_touched, nr_pages;
+	uint64_t read;	       /* events delivered */
+	uint64_t lost;	       /* events counted lost */
+	uint64_t lost_unknown; /* pages flagged "missed events" with no count */
+	uint64_t pages_read, pages_bad, pages_raced;
+};
+
+struct hypmem_trace;
+
+/** Return true to go on, false to stop the poll early. */
+typedef bool (*hypmem_trace_fn)(const struct hypmem_trace_rec *rec, void *arg);
+
+/**
+ * hypmem_trace_open_target() - A reader over the buffers of @t.
+ * @t: the target (borrowed; must outlive the reader).
+ * @ret: the reader.
+ *
+ * Return: NULL; HYPMEM_ERROR_LOOKUP if the image has no hypervisor tracing
+ * (no trace_buffer), HYPMEM_ERROR_FORMAT for a descriptor that makes no
+ * sense (too many CPUs or pages), or a read error.
+ */
+struct hypmem_error *hypmem_trace_open_target(struct hypmem_target *t, struct hypmem_trace **ret);
+
+/**
+ * hypmem_trace_open_tracefs() - A reader over a tracefs-shaped directory.
+ * @dir: the tracing root, remotes/hypervisor, or hyp.
+ * @ret: the reader.
+ *
+ * Return: NULL; HYPMEM_ERROR_OS/LOOKUP if no per_cpu/cpuN/trace_pipe_raw is
+ * found; format text errors.
+ */
+struct hypmem_error *hypmem_trace_open_tracefs(const char *dir, struct hypmem_trace **ret);
+
+/** hypmem_trace_destroy() - @tr may be NULL. */
+void hypmem_trace_destroy(struct hypmem_trace *tr);
+
+/**
+ * hypmem_trace_poll() - Deliver what is new since the last poll, merged.
+ * @tr: the reader.
+ * @fn: called per record, in timestamp order.
+ * @arg: for @fn.
+ *
+ * Return: NULL, or an error that stopped reading (source unreadable).
+ */
+struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn fn, void *arg);
+
+unsigned int hypmem_trace_nr_cpus(const struct hypmem_trace *tr);
+const struct hypmem_trace_cpu_stats *hypmem_trace_stats(const struct hypmem_trace *tr,
+							unsigned int cpu);
+const struct hypmem_event_formats *hypmem_trace_formats(const struct hypmem_trace *tr);
+struct hypmem_findings *hypmem_trace_findings(struct hypmem_trace *tr);
+
+/**
+ * hypmem_trace_keep_pages() - Keep a copy of every page decoded from now on,
+ * for hypmem_trace_export_tracefs().
+ */
+void hypmem_trace_keep_pages(struct hypmem_trace *tr, bool keep);
+
+/**
+ * hypmem_trace_export_tracefs() - Write the kept pages as a tracefs tree.
+ * @tr: the reader.
+ * @dir: created if needed; DIR/remotes/hypervisor/{per_cpu/cpuN/trace_pipe_raw,
+ *       events/header_page, events/header_event, events/hypervisor/E/{format,id},
+ *       trace_clock}.  The first page of a CPU that lost events carries
+ *       RB_MISSED_EVENTS and the stored count, as a consuming kernel reader
+ *       hands it out.
+ *
+ * Return: NULL or HYPMEM_ERROR_OS.
+ */
+struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir);
+
+/* --- writing pages (trace.dat, tests) --- */
+
+/* An encoder of kernel-format pages: 4-byte aligned events, short form. */
+struct hypmem_rb_writer {
+	uint8_t *page; /* caller's buffer of page_len bytes */
+	uint32_t page_len;
+	uint32_t write; /* data bytes used */
+	uint64_t last_ts;
+	uint32_t nr_events;
+};
+
+/** hypmem_rb_writer_start() - Begin a page whose time_stamp is @ts. */
+void hypmem_rb_writer_start(struct hypmem_rb_writer *w, uint8_t *page, uint32_t page_len,
+			    uint64_t ts);
+
+/**
+ * hypmem_rb_writer_add() - Append an event (timestamp >= the previous one).
+ * Return: false if it does not fit (finish the page and start another).
+ */
+bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t *payload,
+			  uint32_t len);
+
+/** hypmem_rb_writer_finish() - Store commit (+ missed-events count if @lost). */
+void hypmem_rb_writer_finish(struct hypmem_rb_writer *w, uint64_t lost);
+
+#endif /* HYPMEM_TRACE_H */

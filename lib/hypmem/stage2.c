@@ -1,0 +1,1031 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The page-table walker and the stage-2 / hyp stage-1 decoders (see
+ * include/hypmem/stage2.h).
+ *
+ * Walking: each table page is read once, zero-copy when the source can
+ * hand out a view; table pointers are checked before they are followed
+ * (allowed ranges, present in the dump, not seen before); leaves are
+ * batched per table so that the common case, long runs of identical
+ * leaves, is one load and one compare per entry.
+ *
+ * Decoding: a visitor per question, as in the kernel's pgtable.c.  The
+ * stage-2 visitor classifies each batch (owner, state, permissions),
+ * counts the descriptors that hold a reference on their table page, merges
+ * batches into runs, and at TABLE_POST compares the count with the table
+ * page's hyp_page refcount.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypmem/decode.h"
+#include "hypmem/stage2.h"
+
+#define PTE_VALID     0x1ULL
+#define PTE_TYPE      0x2ULL
+#define PTE_ADDR_MASK 0x0000fffffffff000ULL
+#define PTE_ADDR_LPA2 0x0003fffffffff000ULL /* OA[49:12]; OA[51:50] in bits 9:8 */
+#define PTES_PER_PAGE 512
+#define PAGE_SHIFT    12
+#define PAGE_SZ	      4096ULL
+
+/* Stage-2 leaf attributes (arch/arm64/include/asm/kvm_pgtable.h). */
+#define S2_MEMATTR(pte) (((pte) >> 2) & 0xf)
+#define S2_AP_R		(1ULL << 6)
+#define S2_AP_W		(1ULL << 7)
+#define S2_XN		(1ULL << 54)
+#define S2_MT_NORMAL	0xfULL
+#define S2_DEFAULT_MASK (0xfffc000000000000ULL | 0xffcULL) /* ATTR_HI | ATTR_LO */
+#define S2_DEFAULT_MEM	((S2_MT_NORMAL << 2) | S2_AP_R | S2_AP_W | (3ULL << 8) | (1ULL << 10))
+#define S2_DEFAULT_MMIO (S2_DEFAULT_MEM | S2_XN)
+#define S2_SH_MASK	(3ULL << 8)
+/* Stage-1 leaf attributes. */
+#define S1_ATTRIDX(pte) (((pte) >> 2) & 0x7)
+#define S1_AP_RO	(1ULL << 7)
+#define S1_XN		(1ULL << 54)
+/* Invalid entries: the owner id (v6.1 era through about v6.13). */
+#define INVALID_PTE_OWNER_MASK 0x3fcULL
+
+static unsigned int granule_shift(int level)
+{
+	return (unsigned int)(PAGE_SHIFT + 9 * (3 - level));
+}
+
+/* The output address of a table or leaf descriptor. */
+static uint64_t pte_oa(uint64_t pte, bool lpa2)
+{
+	if (!lpa2)
+		return pte & PTE_ADDR_MASK;
+	return (pte & PTE_ADDR_LPA2) | ((pte >> 8) & 3) << 50;
+}
+
+struct hypmem_error *hypmem_pgtable_geometry_init(struct hypmem_pgtable_geometry *g,
+						  uint32_t ia_bits, int start_level,
+						  uint64_t pgd_pa, bool stage2)
+{
+	unsigned int covered;
+
+	memset(g, 0, sizeof(*g));
+	if (ia_bits < 25 || ia_bits > 52 || start_level < 0 || start_level > 3)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "page table of %u input bits from level %d", ia_bits,
+					   start_level);
+	covered = granule_shift(start_level) + 9;
+	g->pgd_pages = 1;
+	if (ia_bits > covered) {
+		if (!stage2 || ia_bits - covered > 4)
+			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						   "%u input bits need %u root pages at level %d",
+						   ia_bits, 1U << (ia_bits - covered), start_level);
+		g->pgd_pages = 1U << (ia_bits - covered);
+	}
+	if (pgd_pa & (PAGE_SZ * g->pgd_pages - 1))
+		return hypmem_error_create(
+		    HYPMEM_ERROR_FORMAT, "root table 0x%" PRIx64 " is not aligned to its %u pages",
+		    pgd_pa, g->pgd_pages);
+	g->ia_bits = ia_bits;
+	g->start_level = start_level;
+	g->pgd_pa = pgd_pa;
+	g->lpa2 = ia_bits > 48;
+	return NULL;
+}
+
+/* --- the walker --- */
+
+/* Table pages seen: open addressing over their physical addresses. */
+struct pa_set {
+	uint64_t *slots; /* PA | 1; 0 = empty */
+	size_t cap, nr;
+};
+
+static size_t pa_hash(uint64_t pa, size_t cap)
+{
+	return (size_t)(((pa >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ULL) >> 20) & (cap - 1);
+}
+
+static struct hypmem_error *pa_set_grow(struct pa_set *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 1024;
+	uint64_t *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return &hypmem_enomem;
+	for (size_t i = 0; i < s->cap; i++) {
+		size_t j;
+
+		if (!s->slots[i])
+			continue;
+		for (j = pa_hash(s->slots[i], cap); slots[j]; j = (j + 1) & (cap - 1))
+			;
+		slots[j] = s->slots[i];
+	}
+	free(s->slots);
+	s->slots = slots;
+	s->cap = cap;
+	return NULL;
+}
+
+/* Add @pa; *added is false when it was there already. */
+static struct hypmem_error *pa_set_add(struct pa_set *s, uint64_t pa, bool *added)
+{
+	struct hypmem_error *err;
+	size_t j;
+
+	if ((s->nr + 1) * 2 > s->cap) {
+		err = pa_set_grow(s);
+		if (err)
+			return err;
+	}
+	/* Tables are page aligned: bit 0 marks a used slot, even for PA 0. */
+	for (j = pa_hash(pa, s->cap); s->slots[j]; j = (j + 1) & (s->cap - 1)) {
+		if (s->slots[j] == (pa | 1)) {
+			*added = false;
+			return NULL;
+		}
+	}
+	s->slots[j] = pa | 1;
+	s->nr++;
+	*added = true;
+	return NULL;
+}
+
+struct walk {
+	struct hypmem_source *src;
+	const struct hypmem_pgtable_geometry *g;
+	const struct hypmem_pgtable_walker *w;
+	struct hypmem_findings *f;
+	uint64_t start, end;
+	uint64_t max_tables, nr_tables;
+	/* Tables seen: a bit per page of the first allowed range, a set elsewhere. */
+	uint64_t *bitmap, bitmap_start, bitmap_pages;
+	struct pa_set seen;
+	uint64_t buf[HYPMEM_PGTABLE_LEVELS][PTES_PER_PAGE]; /* when no view */
+};
+
+static struct hypmem_error *mark_seen(struct walk *wk, uint64_t pa, bool *added)
+{
+	uint64_t page = (pa - wk->bitmap_start) >> PAGE_SHIFT;
+
+	if (wk->bitmap && pa >= wk->bitmap_start && page < wk->bitmap_pages) {
+		uint64_t bit = 1ULL << (page & 63);
+
+		*added = !(wk->bitmap[page / 64] & bit);
+		wk->bitmap[page / 64] |= bit;
+		return NULL;
+	}
+	return pa_set_add(&wk->seen, pa, added);
+}
+
+/* The 512 entries of the table page at @pa, or NULL after a finding. */
+static struct hypmem_error *read_table(struct walk *wk, uint64_t pa, int level,
+				       const uint64_t **ret)
+{
+	struct hypmem_error *err;
+	const void *view;
+
+	*ret = NULL;
+	err = hypmem_source_view(wk->src, pa, PAGE_SZ, &view);
+	if (!err && !((uintptr_t)view & 7)) {
+		*ret = view;
+		return NULL;
+	}
+	if (err && err->code == HYPMEM_ERROR_NO_MEMORY)
+		return err;
+	hypmem_error_destroy(err);
+	err = hypmem_source_read(wk->src, wk->buf[level], pa, PAGE_SZ);
+	if (!err) {
+		*ret = wk->buf[level];
+		return NULL;
+	}
+	if (err->code == HYPMEM_ERROR_NO_MEMORY)
+		return err;
+	hypmem_error_destroy(err);
+	return hypmem_findings_add(wk->f, HYPMEM_FINDING_TABLE_UNREADABLE, pa,
+				   "level %d table page 0x%" PRIx64 " is not (wholly) in the dump",
+				   level, pa);
+}
+
+static bool in_ranges(const struct hypmem_pgtable_geometry *g, uint64_t pa)
+{
+	if (!g->table_ranges)
+		return true;
+	for (size_t i = 0; i < g->nr_table_ranges; i++)
+		if (pa >= g->table_ranges[i].start && pa < g->table_ranges[i].end)
+			return true;
+	return false;
+}
+
+/* May the table page at @pa be walked?  *ok false after a finding. */
+static struct hypmem_error *check_table(struct walk *wk, uint64_t ptep, uint64_t pa, int level,
+					bool *ok)
+{
+	struct hypmem_error *err;
+	bool added;
+
+	*ok = false;
+	if (!in_ranges(wk->g, pa)) {
+		err = hypmem_findings_add(wk->f, HYPMEM_FINDING_TABLE_OUTSIDE_POOL, ptep,
+					  "table descriptor at 0x%" PRIx64 " points at 0x%" PRIx64
+					  ", outside the tables' pool",
+					  ptep, pa);
+		if (err)
+			return err;
+		/* Still worth reading: report what it maps, if it is in the dump. */
+	}
+	if (wk->nr_tables >= wk->max_tables)
+		return hypmem_findings_add(wk->f, HYPMEM_FINDING_TABLE_LOOP, ptep,
+					   "more than %" PRIu64 " table pages: walk stopped here",
+					   wk->max_tables);
+	err = mark_seen(wk, pa, &added);
+	if (err)
+		return err;
+	wk->nr_tables += added;
+	if (!added)
+		return hypmem_findings_add(wk->f, HYPMEM_FINDING_TABLE_LOOP, ptep,
+					   "level %d table descriptor at 0x%" PRIx64
+					   " points at table page 0x%" PRIx64
+					   ", already reached (a loop or a shared table)",
+					   level, ptep, pa);
+	*ok = true;
+	return NULL;
+}
+
+/* A reserved encoding, or NULL for a leaf the visitor may see. */
+static const char *reserved_leaf(uint64_t pte, int level, bool lpa2)
+{
+	if (!(pte & PTE_VALID))
+		return NULL;
+	if (level == 3 && !(pte & PTE_TYPE))
+		return "block descriptor at level 3";
+	if (level == 0)
+		return "block descriptor at level 0";
+	if (pte_oa(pte, lpa2) & ((1ULL << granule_shift(level)) - 1))
+		return "block output address not aligned to the block";
+	return NULL;
+}
+
+static struct hypmem_error *walk_table(struct walk *wk, const uint64_t *table, uint64_t table_pa,
+				       int level, uint64_t base, uint64_t start);
+
+static struct hypmem_error *walk_child(struct walk *wk, struct hypmem_pgtable_visit_ctx *ctx)
+{
+	const struct hypmem_pgtable_walker *w = wk->w;
+	uint64_t child_pa = pte_oa(ctx->old, wk->g->lpa2);
+	struct hypmem_error *err;
+	const uint64_t *child;
+	bool ok;
+
+	err = check_table(wk, ctx->ptep, child_pa, ctx->level + 1, &ok);
+	if (err || !ok)
+		return err;
+	err = read_table(wk, child_pa, ctx->level + 1, &child);
+	if (err || !child)
+		return err;
+	ctx->child_pa = child_pa;
+	if (w->flags & HYPMEM_WALK_TABLE_PRE) {
+		err = w->cb(ctx, HYPMEM_WALK_TABLE_PRE);
+		if (err)
+			return err;
+	}
+	err = walk_table(wk, child, child_pa, ctx->level + 1, ctx->addr,
+			 wk->start > ctx->addr ? wk->start : ctx->addr);
+	if (err)
+		return err;
+	if (!(w->flags & HYPMEM_WALK_TABLE_POST))
+		return NULL;
+	/* The child was read into a per-level buffer, still intact here. */
+	ctx->child = child;
+	return w->cb(ctx, HYPMEM_WALK_TABLE_POST);
+}
+
+static struct hypmem_error *walk_table(struct walk *wk, const uint64_t *table, uint64_t table_pa,
+				       int level, uint64_t base, uint64_t start)
+{
+	unsigned int shift = granule_shift(level);
+	uint64_t granule = 1ULL << shift;
+	struct hypmem_pgtable_visit_ctx ctx = {
+	    .end = wk->end, .level = level, .table_pa = table_pa, .arg = wk->w->arg};
+	struct hypmem_error *err;
+	size_t idx = start > base ? (size_t)((start - base) >> shift) : 0, last;
+
+	if (wk->end <= base)
+		return NULL;
+	last = (wk->end - base + granule - 1) >> shift;
+	if (last > PTES_PER_PAGE)
+		last = PTES_PER_PAGE;
+
+	while (idx < last) {
+		uint64_t pte = table[idx], step, next;
+		const char *why;
+		size_t j;
+
+		if (!pte) {
+			idx++;
+			continue;
+		}
+		ctx.addr = base + (idx << shift);
+		ctx.old = pte;
+		ctx.ptep = table_pa + idx * 8;
+		ctx.nr = 1;
+		ctx.child = NULL;
+		ctx.child_pa = 0;
+		if (level < 3 && (pte & (PTE_VALID | PTE_TYPE)) == (PTE_VALID | PTE_TYPE)) {
+			err = walk_child(wk, &ctx);
+			if (err)
+				return err;
+			idx++;
+			continue;
+		}
+		why = reserved_leaf(pte, level, wk->g->lpa2);
+		if (why) {
+			err = hypmem_findings_add(wk->f, HYPMEM_FINDING_RESERVED_ENCODING, ctx.ptep,
+						  "level %d entry 0x%016" PRIx64 " at 0x%" PRIx64
+						  " (IA 0x%" PRIx64 "): %s",
+						  level, pte, ctx.ptep, ctx.addr, why);
+			if (err)
+				return err;
+			idx++;
+			continue;
+		}
+		/* A batch: the same leaf, moved on by a granule (or repeated). */
+		step = (pte & PTE_VALID) ? granule : 0;
+		next = pte + step;
+		for (j = idx + 1; j < last && table[j] == next; j++)
+			next += step;
+		ctx.nr = j - idx;
+		if (wk->w->flags & HYPMEM_WALK_LEAF) {
+			err = wk->w->cb(&ctx, HYPMEM_WALK_LEAF);
+			if (err)
+				return err;
+		}
+		idx = j;
+	}
+	return NULL;
+}
+
+struct hypmem_error *hypmem_pgtable_walk(struct hypmem_source *src,
+					 const struct hypmem_pgtable_geometry *g, uint64_t start,
+					 uint64_t end, const struct hypmem_pgtable_walker *w,
+					 struct hypmem_findings *findings)
+{
+	uint64_t limit = 1ULL << g->ia_bits, root_span;
+	struct hypmem_error *err = NULL;
+	struct walk *wk;
+
+	if (g->pgd_pages < 1 || g->pgd_pages > HYPMEM_PGTABLE_MAX_PGD_PAGES || g->start_level < 0 ||
+	    g->start_level > 3 || g->ia_bits > 52)
+		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
+					   "page-table geometry not initialised");
+	start &= ~(PAGE_SZ - 1);
+	if (end > limit)
+		end = limit;
+	if (start >= end)
+		return NULL;
+	wk = calloc(1, sizeof(*wk));
+	if (!wk)
+		return &hypmem_enomem;
+	*wk = (struct walk){.src = src,
+			    .g = g,
+			    .w = w,
+			    .f = findings,
+			    .start = start,
+			    .end = end,
+			    .max_tables = g->max_tables ? g->max_tables : 1ULL << 22};
+	if (g->nr_table_ranges && g->table_ranges[0].end > g->table_ranges[0].start &&
+	    (g->table_ranges[0].end - g->table_ranges[0].start) >> PAGE_SHIFT < (1ULL << 32)) {
+		wk->bitmap_start = g->table_ranges[0].start & ~(PAGE_SZ - 1);
+		wk->bitmap_pages =
+		    (g->table_ranges[0].end - wk->bitmap_start + PAGE_SZ - 1) >> PAGE_SHIFT;
+		wk->bitmap = calloc((wk->bitmap_pages + 63) / 64, sizeof(uint64_t));
+		if (!wk->bitmap) {
+			free(wk);
+			return &hypmem_enomem;
+		}
+	}
+	root_span = 1ULL << (granule_shift(g->start_level) + 9);
+	for (unsigned int p = 0; p < g->pgd_pages && !err; p++) {
+		uint64_t base = (uint64_t)p * root_span, pa = g->pgd_pa + p * PAGE_SZ;
+		const uint64_t *root;
+		bool added;
+
+		if (base + root_span <= start || base >= end)
+			continue;
+		err = mark_seen(wk, pa, &added);
+		if (err)
+			break;
+		wk->nr_tables++;
+		err = read_table(wk, pa, g->start_level, &root);
+		if (!err && root)
+			err = walk_table(wk, root, pa, g->start_level, base, start);
+	}
+	free(wk->seen.slots);
+	free(wk->bitmap);
+	free(wk);
+	return err;
+}
+
+/* --- names --- */
+
+static const char *const state_names[HYPMEM_S2_NR_STATES] = {
+    "owned", "shared_owned", "shared_borrowed", "nopage", "reserved",
+};
+
+const char *hypmem_s2_state_name(enum hypmem_s2_state state)
+{
+	return state < HYPMEM_S2_NR_STATES ? state_names[state] : "reserved";
+}
+
+const char *hypmem_s2_prot_name(unsigned int prot)
+{
+	static const char *const names[8] = {"---", "r--", "-w-", "rw-",
+					     "--x", "r-x", "-wx", "rwx"};
+
+	return names[prot & 7];
+}
+
+const char *hypmem_s2_memattr_name(unsigned int memattr, char *buf, size_t len)
+{
+	static const char *const names[4] = {"none", "normal", "device", "other"};
+
+	if (memattr < 4)
+		return names[memattr];
+	snprintf(buf, len, "attr%u", memattr - 16);
+	return buf;
+}
+
+const char *hypmem_s2_size_name(int level)
+{
+	static const char *const names[4] = {"512G", "1G", "2M", "4K"};
+
+	return level >= 0 && level < 4 ? names[level] : "?";
+}
+
+const char *hypmem_s2_owner_name(const struct hypmem_stage2 *s, unsigned int owner, char *buf)
+{
+	if (owner < HYPMEM_S2_MAX_OWNERS && s->cfg.owner_names[owner][0])
+		return s->cfg.owner_names[owner];
+	snprintf(buf, 16, "owner%u", owner);
+	return buf;
+}
+
+/* --- the stage-2 (and stage-1) decoder --- */
+
+struct decode {
+	struct hypmem_stage2 *s;
+	struct hypmem_findings *f;
+	uint64_t counted[HYPMEM_PGTABLE_LEVELS]; /* in the table being walked, per level */
+	bool have_run;
+	struct hypmem_s2_run run;
+};
+
+static bool is_memory(const struct hypmem_s2_config *cfg, uint64_t pa)
+{
+	for (size_t i = 0; i < cfg->nr_ram; i++)
+		if (pa >= cfg->ram[i].start && pa < cfg->ram[i].end)
+			return true;
+	return false;
+}
+
+/*
+ * Does this leaf hold a reference on its table page?  With LPA2 the
+ * shareability field is gone from descriptors (bits 9:8 carry OA[51:50]),
+ * and so from the default mappings.
+ */
+static bool leaf_counted(const struct hypmem_stage2 *s, uint64_t pte)
+{
+	const struct hypmem_s2_config *cfg = &s->cfg;
+	uint64_t mask = S2_DEFAULT_MASK, mem = S2_DEFAULT_MEM, mmio = S2_DEFAULT_MMIO;
+
+	if (!(pte & PTE_VALID) || !cfg->seed002_counts || cfg->stage1)
+		return true;
+	if (s->geom.lpa2) {
+		mask &= ~S2_SH_MASK;
+		mem &= ~S2_SH_MASK;
+		mmio &= ~S2_SH_MASK;
+	}
+	return (pte & mask) != (is_memory(cfg, pte_oa(pte, s->geom.lpa2)) ? mem : mmio);
+}
+
+static enum hypmem_s2_state leaf_state(const struct hypmem_s2_config *cfg, uint64_t pte)
+{
+	int8_t st = cfg->state_of_raw[(pte >> cfg->state_shift) & 3];
+
+	return st < 0 ? HYPMEM_S2_RESERVED : (enum hypmem_s2_state)st;
+}
+
+static struct hypmem_error *classify(struct decode *d, const struct hypmem_pgtable_visit_ctx *ctx,
+				     struct hypmem_s2_run *r)
+{
+	const struct hypmem_s2_config *cfg = &d->s->cfg;
+	uint64_t pte = ctx->old, granule = 1ULL << granule_shift(ctx->level);
+
+	memset(r, 0, sizeof(*r));
+	r->start = ctx->addr;
+	r->end = ctx->addr + ctx->nr * granule;
+	r->level = ctx->level;
+	r->valid = pte & PTE_VALID;
+	if (!r->valid) {
+		r->state = HYPMEM_S2_NOPAGE;
+		r->owner = (unsigned int)((pte & INVALID_PTE_OWNER_MASK) >> 2);
+		if ((pte & ~INVALID_PTE_OWNER_MASK) || !r->owner)
+			return hypmem_findings_add(d->f, HYPMEM_FINDING_RESERVED_ENCODING,
+						   ctx->ptep,
+						   "invalid level %d entry 0x%016" PRIx64
+						   " at 0x%" PRIx64 " is not an owner annotation",
+						   ctx->level, pte, ctx->ptep);
+		if ((cfg->owner_max >= 0 && (int)r->owner > cfg->owner_max) ||
+		    (cfg->owner_max < 0 && !cfg->owner_names[r->owner][0]))
+			return hypmem_findings_add(d->f, HYPMEM_FINDING_BAD_OWNER, ctx->ptep,
+						   "entry at 0x%" PRIx64 " (IA 0x%" PRIx64
+						   ") names owner %u, which does not exist",
+						   ctx->ptep, ctx->addr, r->owner);
+		return NULL;
+	}
+	r->phys = pte_oa(pte, d->s->geom.lpa2);
+	r->state = leaf_state(cfg, pte);
+	if (cfg->stage1) {
+		r->prot = HYPMEM_PROT_R | (pte & S1_AP_RO ? 0 : HYPMEM_PROT_W) |
+			  (pte & S1_XN ? 0 : HYPMEM_PROT_X);
+		r->memattr = 16 + (unsigned int)S1_ATTRIDX(pte);
+	} else {
+		uint64_t mt = S2_MEMATTR(pte);
+
+		r->prot = (pte & S2_AP_R ? HYPMEM_PROT_R : 0) |
+			  (pte & S2_AP_W ? HYPMEM_PROT_W : 0) | (pte & S2_XN ? 0 : HYPMEM_PROT_X);
+		r->memattr = mt == S2_MT_NORMAL ? HYPMEM_MEMATTR_NORMAL
+			     : mt <= 3		? HYPMEM_MEMATTR_DEVICE
+						: HYPMEM_MEMATTR_OTHER;
+	}
+	if (r->state == HYPMEM_S2_RESERVED)
+		return hypmem_findings_add(d->f, HYPMEM_FINDING_RESERVED_ENCODING, ctx->ptep,
+					   "leaf 0x%016" PRIx64 " at 0x%" PRIx64
+					   " has a reserved page state",
+					   pte, ctx->ptep);
+	if (cfg->check_identity && r->phys != r->start)
+		return hypmem_findings_add(d->f, HYPMEM_FINDING_NOT_IDENTITY, ctx->ptep,
+					   "leaf at 0x%" PRIx64 " maps IA 0x%" PRIx64
+					   " to PA 0x%" PRIx64 " in an identity map",
+					   ctx->ptep, r->start, r->phys);
+	return NULL;
+}
+
+static struct hypmem_error *flush_run(struct decode *d)
+{
+	struct hypmem_stage2 *s = d->s;
+
+	if (!d->have_run)
+		return NULL;
+	d->have_run = false;
+	s->nr_runs_total++;
+	if (!s->cfg.keep_runs)
+		return NULL;
+	if (s->nr_runs == s->cap_runs) {
+		size_t cap = s->cap_runs ? s->cap_runs * 2 : 256;
+		struct hypmem_s2_run *runs = realloc(s->runs, cap * sizeof(*runs));
+
+		if (!runs)
+			return &hypmem_enomem;
+		s->runs = runs;
+		s->cap_runs = cap;
+	}
+	s->runs[s->nr_runs++] = d->run;
+	return NULL;
+}
+
+static bool same_run(const struct hypmem_s2_run *a, const struct hypmem_s2_run *b)
+{
+	return a->end == b->start && a->level == b->level && a->valid == b->valid &&
+	       a->owner == b->owner && a->state == b->state && a->prot == b->prot &&
+	       a->memattr == b->memattr && (!a->valid || a->phys + (a->end - a->start) == b->phys);
+}
+
+static struct hypmem_error *decode_leaf(struct decode *d,
+					const struct hypmem_pgtable_visit_ctx *ctx)
+{
+	struct hypmem_stage2 *s = d->s;
+	uint64_t bytes = ctx->nr << granule_shift(ctx->level);
+	struct hypmem_s2_run r;
+	struct hypmem_error *err;
+
+	/*
+	 * An invalid but non-zero hyp stage-1 entry is a fixmap slot (v6.x
+	 * clears only the valid bit): a hole, not a mapping, not corruption.
+	 */
+	if (s->cfg.stage1 && !(ctx->old & PTE_VALID))
+		return NULL;
+	err = classify(d, ctx, &r);
+	if (err)
+		return err;
+	if (leaf_counted(s, ctx->old))
+		d->counted[ctx->level] += ctx->nr;
+	s->by_level[ctx->level].count += ctx->nr;
+	s->by_level[ctx->level].bytes += bytes;
+	if (r.valid) {
+		s->mapped_by_level[ctx->level].count += ctx->nr;
+		s->mapped_by_level[ctx->level].bytes += bytes;
+	}
+	s->by_owner[r.owner % HYPMEM_S2_MAX_OWNERS].count += ctx->nr;
+	s->by_owner[r.owner % HYPMEM_S2_MAX_OWNERS].bytes += bytes;
+	s->by_state[r.state].count += ctx->nr;
+	s->by_state[r.state].bytes += bytes;
+	if (d->have_run && same_run(&d->run, &r)) {
+		d->run.end = r.end;
+		return NULL;
+	}
+	err = flush_run(d);
+	d->run = r;
+	d->have_run = true;
+	return err;
+}
+
+/* A table page holds one reference for itself and one per counted entry. */
+static struct hypmem_error *check_refcount(struct decode *d, uint64_t pa, uint64_t counted)
+{
+	const struct hypmem_s2_config *cfg = &d->s->cfg;
+	struct hypmem_error *err;
+	uint64_t rc;
+
+	if (!cfg->refcount)
+		return NULL;
+	err = cfg->refcount(cfg->refcount_arg, pa, &rc);
+	if (err) {
+		if (err->code == HYPMEM_ERROR_NO_MEMORY)
+			return err;
+		hypmem_error_destroy(err);
+		return NULL; /* the vmemmap decoder reports unreadable entries */
+	}
+	if (rc == counted + 1)
+		return NULL;
+	return hypmem_findings_add(d->f, HYPMEM_FINDING_TABLE_REFCOUNT, pa,
+				   "table page 0x%" PRIx64 " has refcount %" PRIu64
+				   " but holds %" PRIu64 " counted entries (expected %" PRIu64 ")",
+				   pa, rc, counted, counted + 1);
+}
+
+/* A 2M range the host owns wholly but maps with pages. */
+static struct hypmem_error *add_candidate(struct hypmem_stage2 *s, uint64_t addr)
+{
+	s->candidates++;
+	if (!s->cfg.keep_runs)
+		return NULL;
+	if (s->nr_candidate_addrs == s->cap_candidate_addrs) {
+		size_t cap = s->cap_candidate_addrs ? s->cap_candidate_addrs * 2 : 64;
+		uint64_t *a = realloc(s->candidate_addrs, cap * sizeof(*a));
+
+		if (!a)
+			return &hypmem_enomem;
+		s->candidate_addrs = a;
+		s->cap_candidate_addrs = cap;
+	}
+	s->candidate_addrs[s->nr_candidate_addrs++] = addr;
+	return NULL;
+}
+
+static struct hypmem_error *decode_visitor(const struct hypmem_pgtable_visit_ctx *ctx,
+					   enum hypmem_walk_flags visit)
+{
+	struct decode *d = ctx->arg;
+	struct hypmem_stage2 *s = d->s;
+	int child = ctx->level + 1;
+
+	switch (visit) {
+	case HYPMEM_WALK_TABLE_PRE:
+		s->tables++;
+		s->tables_by_level[child]++;
+		d->counted[ctx->level]++;
+		d->counted[child] = 0;
+		return NULL;
+	case HYPMEM_WALK_TABLE_POST:
+		if (child == 3 && !s->cfg.stage1 && !d->counted[child]) {
+			struct hypmem_error *err = add_candidate(s, ctx->addr);
+
+			if (err)
+				return err;
+		}
+		return check_refcount(d, ctx->child_pa, d->counted[child]);
+	default:
+		return decode_leaf(d, ctx);
+	}
+}
+
+/* The root pages: counted once the walk is over, from a second read. */
+static struct hypmem_error *check_roots(struct decode *d, struct hypmem_source *src)
+{
+	const struct hypmem_stage2 *s = d->s;
+	uint64_t entries[PTES_PER_PAGE];
+
+	if (!s->cfg.refcount)
+		return NULL;
+	for (unsigned int p = 0; p < s->geom.pgd_pages; p++) {
+		uint64_t pa = s->geom.pgd_pa + p * PAGE_SZ, counted = 0;
+		struct hypmem_error *err = hypmem_source_read(src, entries, pa, PAGE_SZ);
+
+		if (err) {
+			hypmem_error_destroy(err);
+			continue; /* reported by the walk */
+		}
+		for (unsigned int i = 0; i < PTES_PER_PAGE; i++) {
+			uint64_t pte = entries[i];
+			bool table = (pte & 3) == 3 && s->geom.start_level < 3;
+
+			counted += pte && (table || leaf_counted(s, pte));
+		}
+		err = check_refcount(d, pa, counted);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+struct hypmem_error *hypmem_stage2_decode_raw(struct hypmem_source *src,
+					      struct hypmem_findings *findings,
+					      struct hypmem_stage2 *s)
+{
+	struct decode d = {.s = s, .f = findings};
+	struct hypmem_pgtable_walker walker = {
+	    .cb = decode_visitor,
+	    .arg = &d,
+	    .flags = HYPMEM_WALK_LEAF | HYPMEM_WALK_TABLE_PRE | HYPMEM_WALK_TABLE_POST,
+	};
+	struct hypmem_error *err;
+
+	s->nr_runs = 0; /* a buffer the caller kept (cap_runs) is reused */
+	s->tables = s->geom.pgd_pages;
+	s->tables_by_level[s->geom.start_level] = s->geom.pgd_pages;
+	err = hypmem_pgtable_walk(src, &s->geom, 0, 1ULL << s->geom.ia_bits, &walker, findings);
+	if (!err)
+		err = flush_run(&d);
+	if (!err)
+		err = check_roots(&d, src);
+	return err;
+}
+
+void hypmem_stage2_deinit(struct hypmem_stage2 *s)
+{
+	free(s->runs);
+	free(s->candidate_addrs);
+	memset(s, 0, sizeof(*s));
+}
+
+/* --- learning the table from DWARF --- */
+
+static struct hypmem_error *read_struct_field(struct hypmem_target *t,
+					      const struct hypmem_type *type, const uint8_t *buf,
+					      const char *path, bool required, uint64_t *ret,
+					      bool *present)
+{
+	struct hypmem_field f;
+	struct hypmem_error *err = hypmem_field_lookup(t, type, path, required, &f);
+
+	if (err)
+		return err;
+	if (present)
+		*present = f.present;
+	hypmem_field_get(&f, buf, type->size, ret);
+	return NULL;
+}
+
+static bool enumerator(struct hypmem_target *t, const char *name, int64_t *ret)
+{
+	struct hypmem_error *err = hypmem_dwarf_enumerator(hypmem_target_dwarf(t), name, ret);
+
+	if (!err)
+		return true;
+	hypmem_error_destroy(err);
+	return false;
+}
+
+/* Owner names from enum pkvm_component_id, whichever members this kernel has. */
+static void learn_owners(struct hypmem_target *t, struct hypmem_s2_config *cfg)
+{
+	static const char *const ids[] = {"PKVM_ID_HOST", "PKVM_ID_HYP", "PKVM_ID_GUEST",
+					  "PKVM_ID_FFA", "PKVM_ID_PROTECTED"};
+	int64_t v;
+
+	cfg->owner_max = -1;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		if (!enumerator(t, ids[i], &v) || v < 0 || v >= HYPMEM_S2_MAX_OWNERS)
+			continue;
+		snprintf(cfg->owner_names[v], sizeof(cfg->owner_names[v]), "%s", ids[i] + 8);
+		for (char *c = cfg->owner_names[v]; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		if (v > cfg->owner_max)
+			cfg->owner_max = (int)v;
+	}
+	if (enumerator(t, "PKVM_ID_MAX", &v) && v >= 0 && v < HYPMEM_S2_MAX_OWNERS)
+		cfg->owner_max = (int)v;
+}
+
+/*
+ * Page states: in the v6.1 era the enum values are the software-bit masks
+ * themselves (SHARED_OWNED = SW0 = bit 55); later they are small integers
+ * placed in the same two bits.  Which one, DWARF says.
+ */
+static void learn_states(struct hypmem_target *t, struct hypmem_s2_config *cfg)
+{
+	static const struct {
+		const char *name;
+		enum hypmem_s2_state state;
+	} states[] = {
+	    {"PKVM_PAGE_OWNED", HYPMEM_S2_OWNED},
+	    {"PKVM_PAGE_SHARED_OWNED", HYPMEM_S2_SHARED_OWNED},
+	    {"PKVM_PAGE_SHARED_BORROWED", HYPMEM_S2_SHARED_BORROWED},
+	};
+	int64_t sw0 = 1LL << 55, v;
+	bool masks;
+
+	if (enumerator(t, "KVM_PGTABLE_PROT_SW0", &v) && v > 0)
+		sw0 = v;
+	cfg->state_shift = (unsigned int)__builtin_ctzll((uint64_t)sw0);
+	masks = enumerator(t, "PKVM_PAGE_SHARED_OWNED", &v) && v >= sw0;
+	memset(cfg->state_of_raw, -1, sizeof(cfg->state_of_raw));
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		uint64_t raw = i; /* upstream's values, when DWARF lacks the enum */
+
+		if (enumerator(t, states[i].name, &v))
+			raw = masks ? (uint64_t)v >> cfg->state_shift : (uint64_t)v;
+		if (raw < 4)
+			cfg->state_of_raw[raw] = (int8_t)states[i].state;
+	}
+}
+
+struct refcount_arg {
+	struct hypmem_target *t;
+};
+
+static struct hypmem_error *vmemmap_refcount(void *arg, uint64_t pa, uint64_t *ret)
+{
+	struct refcount_arg *a = arg;
+	struct hypmem_page page;
+	struct hypmem_error *err = hypmem_vmemmap_read(a->t, pa >> PAGE_SHIFT, 1, &page);
+
+	if (!err)
+		*ret = page.refcount;
+	return err;
+}
+
+/* A pool's [range_start, range_end), or {0, 0} if DWARF or the dump lack it. */
+static void pool_range(struct hypmem_target *t, const char *name, struct hypmem_ram_range *ret)
+{
+	struct hypmem_type type;
+	struct hypmem_error *err;
+	uint8_t buf[512];
+	uint64_t pa;
+
+	ret->start = ret->end = 0;
+	err = hypmem_target_symbol_pa(t, name, &pa, &type);
+	if (!err && (type.size == 0 || type.size > sizeof(buf)))
+		return;
+	if (!err)
+		err = hypmem_target_read(t, buf, pa, type.size);
+	if (!err)
+		err = read_struct_field(t, &type, buf, "range_start", true, &ret->start, NULL);
+	if (!err)
+		err = read_struct_field(t, &type, buf, "range_end", true, &ret->end, NULL);
+	if (err || ret->end <= ret->start)
+		ret->start = ret->end = 0;
+	hypmem_error_destroy(err);
+}
+
+/* host_mmu (v6.2+) or host_kvm: its pgt, and what else DWARF tells. */
+static struct hypmem_error *find_host_table(struct hypmem_target *t, struct hypmem_stage2 *s,
+					    uint64_t *ia_bits, int64_t *start_level)
+{
+	static const char *const names[] = {"host_mmu", "host_kvm"};
+	struct hypmem_type type, pgt;
+	struct hypmem_member m;
+	struct hypmem_error *err = NULL;
+	uint64_t pa = 0, v, pgd_phys;
+	uint8_t buf[4096]; /* struct host_mmu is 1256 bytes in Debian's 6.12 */
+	bool have_phys;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		err = hypmem_target_symbol_pa(t, names[i], &pa, &type);
+		if (!err)
+			break;
+		if (!hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP))
+			return err;
+	}
+	if (i == 2) {
+		snprintf(s->missing, sizeof(s->missing),
+			 "no host_mmu or host_kvm in the image's DWARF or symbols");
+		return NULL;
+	}
+	snprintf(s->table, sizeof(s->table), "%s", names[i]);
+	if (type.kind != HYPMEM_TYPE_STRUCT || type.size > sizeof(buf))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "%s is not a struct host_mmu",
+					   names[i]);
+	err = hypmem_target_read(t, buf, pa, type.size);
+	if (err)
+		return err;
+	if ((err = read_struct_field(t, &type, buf, "pgt.ia_bits", true, ia_bits, NULL)) ||
+	    (err = read_struct_field(t, &type, buf, "pgt.start_level", true, &v, NULL)) ||
+	    (err = read_struct_field(t, &type, buf, "pgt.pgd", true, &s->pgd, NULL)) ||
+	    (err = read_struct_field(t, &type, buf, "arch.mmu.pgd_phys", false, &pgd_phys,
+				     &have_phys)))
+		return err;
+	*start_level = (int64_t)v;
+	/* All zero: a kernel that never set the host stage-2 up (pKVM not enabled). */
+	if (!s->pgd) {
+		snprintf(s->missing, sizeof(s->missing),
+			 "%s.pgt.pgd is NULL: the host stage-2 was never set up", names[i]);
+		return NULL;
+	}
+	/* Android's pte_ops (seed 002) changed which descriptors are counted. */
+	err = hypmem_dwarf_member(hypmem_target_dwarf(t), &type, "pgt", &m);
+	if (err)
+		return err;
+	pgt = m.type;
+	s->cfg.seed002_counts =
+	    hypmem_dwarf_has_member(hypmem_target_dwarf(t), &pgt, "pte_ops", NULL);
+	s->found = true;
+	if (have_phys && pgd_phys != hypmem_target_hyp_linear_to_pa(t, s->pgd))
+		return hypmem_findings_add(
+		    hypmem_target_findings(t), HYPMEM_FINDING_TRANSLATION, pa,
+		    "%s.pgt.pgd 0x%" PRIx64 " is PA 0x%" PRIx64
+		    " but arch.mmu.pgd_phys says 0x%" PRIx64,
+		    names[i], s->pgd, hypmem_target_hyp_linear_to_pa(t, s->pgd), pgd_phys);
+	return NULL;
+}
+
+struct hypmem_error *hypmem_stage2_decode(struct hypmem_target *t, unsigned int flags,
+					  struct hypmem_stage2 *s)
+{
+	const struct hypmem_target_info *info = hypmem_target_info(t);
+	struct refcount_arg rarg = {.t = t};
+	struct hypmem_hyp_page_layout layout;
+	struct hypmem_error *err;
+	uint64_t ia_bits = 0;
+	int64_t start_level = -1;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg.keep_runs = flags & HYPMEM_S2_KEEP_RUNS;
+	s->cfg.stage1 = flags & HYPMEM_S2_HYP_STAGE1;
+	if (s->cfg.stage1) {
+		snprintf(s->table, sizeof(s->table), "pkvm_pgtable");
+		s->pgd = info->hyp_pgd;
+		ia_bits = info->hyp_ia_bits;
+		start_level = info->hyp_start_level;
+		s->found = true;
+		pool_range(t, "hpool", &s->pool);
+	} else {
+		err = find_host_table(t, s, &ia_bits, &start_level);
+		if (err || !s->found)
+			return err;
+		pool_range(t, "host_s2_pool", &s->pool);
+		s->cfg.check_identity = true;
+		learn_owners(t, &s->cfg);
+	}
+	learn_states(t, &s->cfg);
+	s->cfg.ram = info->ram;
+	s->cfg.nr_ram = info->nr_ram;
+	/*
+	 * Refcounts of table pages are checked on the host stage-2 only: the
+	 * hyp stage-1's first tables come from the early allocator, and real
+	 * kernels (v6.1, v6.12) leave some of them uncounted.
+	 */
+	if (!s->cfg.stage1) {
+		err = hypmem_hyp_page_layout(t, &layout);
+		if (!err) {
+			s->cfg.refcount = vmemmap_refcount;
+			s->cfg.refcount_arg = &rarg;
+		} else if (!hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP)) {
+			return err;
+		}
+	}
+
+	/*
+	 * LPA2 with 4K pages also allows a start level of -1 (five levels), as
+	 * a 52-bit hyp stage-1 uses; the walker stops at four.  A valid layout
+	 * it does not decode: say so, no finding.
+	 */
+	if (start_level == -1 && ia_bits > 48 && ia_bits <= 52) {
+		snprintf(s->missing, sizeof(s->missing),
+			 "%s: %u-bit tables from level -1 (5 levels) are not decoded yet", s->table,
+			 (unsigned int)ia_bits);
+		s->found = false;
+		return NULL;
+	}
+	err =
+	    hypmem_pgtable_geometry_init(&s->geom, (uint32_t)ia_bits, (int)start_level,
+					 hypmem_target_hyp_linear_to_pa(t, s->pgd), !s->cfg.stage1);
+	if (err) {
+		struct hypmem_error *ferr =
+		    hypmem_findings_add(hypmem_target_findings(t), HYPMEM_FINDING_TABLE_UNREADABLE,
+					s->pgd, "%s: %s", s->table, err->message);
+
+		hypmem_error_destroy(err);
+		return ferr;
+	}
+	if (s->pool.end) {
+		s->geom.table_ranges = &s->pool;
+		s->geom.nr_table_ranges = 1;
+	}
+	err = hypmem_stage2_decode_raw(hypmem_target_source(t), hypmem_target_findings(t), s);
+	s->cfg.refcount = NULL;
+	s->cfg.refcount_arg = NULL;
+	s->geom.table_ranges = s->pool.end ? &s->pool : NULL;
+	return err;
+}

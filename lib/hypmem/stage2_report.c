@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The decoded stage-2 as JSON (man 5 hypmem-json, "stage2"), as text, and
+ * as an SVG memory map.
+ *
+ * The map draws each RAM range as rows of equal spans of address space,
+ * one rectangle per run: colour by owner, opacity by block size (1G solid,
+ * 2M lighter, 4K lightest), shared pages hatched, grey where nothing is
+ * mapped yet, and a dashed outline around each coalescing candidate.  Runs
+ * outside RAM (MMIO) are listed under the map.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <json-c/printbuf.h>
+
+#include "hypmem/report.h"
+#include "hypmem/stage2.h"
+
+/* --- JSON --- */
+
+static bool jadd(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!o || !v) {
+		json_object_put(v);
+		return false;
+	}
+	return json_object_object_add(o, key, v) == 0;
+}
+
+static struct json_object *jhex(uint64_t v)
+{
+	char buf[32];
+
+	return json_object_new_string(hypmem_hex(buf, v));
+}
+
+static struct json_object *jbucket(const struct hypmem_s2_bucket *b)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!jadd(o, "count", json_object_new_uint64(b->count)) ||
+	    !jadd(o, "bytes", json_object_new_uint64(b->bytes))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * The runs array prints itself: json-c costs microseconds per object, so
+ * 65536 runs as objects of eleven members took 1.7 s; written straight into
+ * the print buffer they take a few milliseconds.  The array owns a copy of
+ * the runs and the owner names, and holds no json-c elements.
+ */
+struct runs_blob {
+	bool stage1;
+	char owner_names[HYPMEM_S2_MAX_OWNERS][16];
+	size_t nr;
+	struct hypmem_s2_run runs[];
+};
+
+static void indent(struct printbuf *pb, int level, int flags)
+{
+	static const char spaces[] = "                                ";
+
+	if (!(flags & JSON_C_TO_STRING_PRETTY))
+		return;
+	if (flags & JSON_C_TO_STRING_PRETTY_TAB) {
+		for (int i = 0; i < level; i++)
+			printbuf_memappend(pb, "\t", 1);
+		return;
+	}
+	for (level *= 2; level > 0; level -= 32)
+		printbuf_memappend(pb, spaces, level < 32 ? level : 32);
+}
+
+static int runs_to_json(struct json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	const struct runs_blob *b = json_object_get_userdata(jso);
+	const char *sp = (flags & JSON_C_TO_STRING_SPACED) ? " " : "";
+	const char *nl = (flags & JSON_C_TO_STRING_PRETTY) ? "\n" : "";
+	char attr[16], line[512];
+
+	printbuf_memappend(pb, "[", 1);
+	for (size_t i = 0; i < b->nr; i++) {
+		const struct hypmem_s2_run *r = &b->runs[i];
+		uint64_t entries = (r->end - r->start) >> (12 + 9 * (3 - r->level));
+		int n = 0;
+
+		printbuf_memappend(pb, i ? "," : "", i ? 1 : 0);
+		printbuf_memappend(pb, nl, (int)strlen(nl));
+		indent(pb, level + 1, flags);
+		n += snprintf(line + n, sizeof(line) - n,
+			      "{%s\"start\":%s\"0x%" PRIx64 "\",%s\"end\":%s\"0x%" PRIx64
+			      "\",%s\"level\":%s%d,%s\"size\":%s\"%s\",%s\"entries\":%s%" PRIu64
+			      ",%s\"valid\":%s%s,",
+			      sp, sp, r->start, sp, sp, r->end, sp, sp, r->level, sp, sp,
+			      hypmem_s2_size_name(r->level), sp, sp, entries, sp, sp,
+			      r->valid ? "true" : "false");
+		if (b->stage1)
+			n += snprintf(line + n, sizeof(line) - n, "%s\"phys\":%s\"0x%" PRIx64 "\",",
+				      sp, sp, r->phys);
+		else if (b->owner_names[r->owner % HYPMEM_S2_MAX_OWNERS][0] &&
+			 r->owner < HYPMEM_S2_MAX_OWNERS)
+			n += snprintf(line + n, sizeof(line) - n,
+				      "%s\"owner\":%s\"%s\",%s\"owner_id\":%s%u,", sp, sp,
+				      b->owner_names[r->owner], sp, sp, r->owner);
+		else
+			n += snprintf(line + n, sizeof(line) - n,
+				      "%s\"owner\":%s\"owner%u\",%s\"owner_id\":%s%u,", sp, sp,
+				      r->owner, sp, sp, r->owner);
+		n += snprintf(line + n, sizeof(line) - n,
+			      "%s\"state\":%s\"%s\",%s\"prot\":%s\"%s\",%s\"memattr\":%s\"%s\"%s}",
+			      sp, sp, hypmem_s2_state_name(r->state), sp, sp,
+			      hypmem_s2_prot_name(r->prot), sp, sp,
+			      hypmem_s2_memattr_name(r->memattr, attr, sizeof(attr)), sp);
+		printbuf_memappend(pb, line, n < (int)sizeof(line) ? n : (int)sizeof(line) - 1);
+	}
+	if (b->nr) {
+		printbuf_memappend(pb, nl, (int)strlen(nl));
+		indent(pb, level, flags);
+	}
+	printbuf_memappend(pb, "]", 1);
+	return 0;
+}
+
+static void runs_free(struct json_object *jso, void *userdata)
+{
+	(void)jso;
+	free(userdata);
+}
+
+static struct json_object *jruns(const struct hypmem_stage2 *s)
+{
+	struct json_object *a = json_object_new_array();
+	struct runs_blob *b = malloc(sizeof(*b) + s->nr_runs * sizeof(b->runs[0]));
+
+	if (!a || !b) {
+		json_object_put(a);
+		free(b);
+		return NULL;
+	}
+	b->stage1 = s->cfg.stage1;
+	memcpy(b->owner_names, s->cfg.owner_names, sizeof(b->owner_names));
+	b->nr = s->nr_runs;
+	if (s->nr_runs)
+		memcpy(b->runs, s->runs, s->nr_runs * sizeof(b->runs[0]));
+	json_object_set_serializer(a, runs_to_json, b, runs_free);
+	return a;
+}
+
+static struct json_object *jhistogram(const struct hypmem_stage2 *s)
+{
+	struct json_object *h = json_object_new_object(), *size = json_object_new_object(),
+			   *owner = json_object_new_object(), *state = json_object_new_object();
+	char buf[32];
+	bool ok = h && size && owner && state;
+
+	for (int l = 3; ok && l >= 0; l--)
+		if (s->by_level[l].count)
+			ok = jadd(size, hypmem_s2_size_name(l), jbucket(&s->by_level[l]));
+	for (unsigned int i = 0; ok && !s->cfg.stage1 && i < HYPMEM_S2_MAX_OWNERS; i++)
+		if (s->by_owner[i].count)
+			ok = jadd(owner, hypmem_s2_owner_name(s, i, buf), jbucket(&s->by_owner[i]));
+	for (unsigned int i = 0; ok && i < HYPMEM_S2_NR_STATES; i++)
+		if (s->by_state[i].count)
+			ok = jadd(state, hypmem_s2_state_name(i), jbucket(&s->by_state[i]));
+	if (ok && jadd(h, "by_size", size) && (s->cfg.stage1 || jadd(h, "by_owner", owner)) &&
+	    jadd(h, "by_state", state)) {
+		if (s->cfg.stage1)
+			json_object_put(owner);
+		return h;
+	}
+	json_object_put(h);
+	return NULL;
+}
+
+static struct json_object *jlevels(const uint64_t *v)
+{
+	struct json_object *o = json_object_new_object();
+	char key[4];
+
+	for (int l = 0; o && l < HYPMEM_PGTABLE_LEVELS; l++) {
+		if (!v[l])
+			continue;
+		snprintf(key, sizeof(key), "%d", l);
+		if (!jadd(o, key, json_object_new_uint64(v[l]))) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+struct json_object *hypmem_json_stage2(const struct hypmem_stage2 *s)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	if (!s->found) {
+		if (!jadd(o, "missing", json_object_new_string(s->missing))) {
+			json_object_put(o);
+			return NULL;
+		}
+		return o;
+	}
+	ok = jadd(o, "table", json_object_new_string(s->table)) &&
+	     jadd(o, "ia_bits", json_object_new_uint64(s->geom.ia_bits)) &&
+	     jadd(o, "start_level", json_object_new_int(s->geom.start_level)) &&
+	     jadd(o, "pgd", jhex(s->pgd)) &&
+	     jadd(o, "pgd_pages", json_object_new_uint64(s->geom.pgd_pages)) &&
+	     jadd(o, "seed002_refcounts", json_object_new_boolean(s->cfg.seed002_counts));
+	if (ok && s->pool.end)
+		ok = jadd(o, "pool_start", jhex(s->pool.start)) &&
+		     jadd(o, "pool_end", jhex(s->pool.end));
+	if (ok && s->cfg.keep_runs)
+		ok = jadd(o, "runs", jruns(s));
+	ok = ok && jadd(o, "histogram", jhistogram(s)) &&
+	     jadd(o, "tables", json_object_new_uint64(s->tables)) &&
+	     jadd(o, "tables_by_level", jlevels(s->tables_by_level)) &&
+	     jadd(o, "nr_runs", json_object_new_uint64(s->nr_runs_total));
+	if (ok && !s->cfg.stage1)
+		ok = jadd(o, "coalescing_candidates", json_object_new_uint64(s->candidates));
+	if (!ok) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* --- text --- */
+
+static void human(char *buf, size_t len, uint64_t bytes)
+{
+	static const char units[] = "BKMGTP";
+	unsigned int u = 0;
+	double v = (double)bytes;
+
+	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%" PRIu64 "B", bytes);
+	else
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+}
+
+void hypmem_text_stage2_line(FILE *out, const struct hypmem_stage2 *s)
+{
+	char b[32], name[16];
+	const char *sep = "";
+
+	if (!s->found) {
+		fprintf(out, "Stage-2: not found (%s)\n", s->missing);
+		return;
+	}
+	fprintf(out, "Stage-2: %s, %u-bit IPA from level %d; mapped", s->table, s->geom.ia_bits,
+		s->geom.start_level);
+	for (int l = 1; l <= 3; l++) {
+		human(b, sizeof(b), s->mapped_by_level[l].bytes);
+		fprintf(out, "%s %s %s", sep, hypmem_s2_size_name(l), b);
+		sep = ",";
+	}
+	fprintf(out, "; owners");
+	sep = "";
+	for (unsigned int i = 0; i < HYPMEM_S2_MAX_OWNERS; i++) {
+		if (!s->by_owner[i].count)
+			continue;
+		human(b, sizeof(b), s->by_owner[i].bytes);
+		fprintf(out, "%s %s %s", sep, hypmem_s2_owner_name(s, i, name), b);
+		sep = ",";
+	}
+	fprintf(out, "; %" PRIu64 " tables, %" PRIu64 " coalescing candidates\n", s->tables,
+		s->candidates);
+}
+
+void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
+{
+	char name[16], attr[16], b[32];
+
+	if (!s->found) {
+		fprintf(out, "%s: not found (%s)\n", s->table[0] ? s->table : "stage-2",
+			s->missing);
+		return;
+	}
+	fprintf(out, "%-18s %-18s %-4s %8s %-10s %-15s %-4s %s\n", "START", "END", "SIZE",
+		"ENTRIES", s->cfg.stage1 ? "PHYS" : "OWNER", "STATE", "PROT", "MEMATTR");
+	for (size_t i = 0; i < s->nr_runs; i++) {
+		const struct hypmem_s2_run *r = &s->runs[i];
+		uint64_t entries = (r->end - r->start) >> (12 + 9 * (3 - r->level));
+
+		fprintf(out, "0x%016" PRIx64 " 0x%016" PRIx64 " %-4s %8" PRIu64 " ", r->start,
+			r->end, hypmem_s2_size_name(r->level), entries);
+		if (s->cfg.stage1) {
+			snprintf(b, sizeof(b), "0x%" PRIx64, r->phys);
+			fprintf(out, "%-10s ", b);
+		} else {
+			fprintf(out, "%-10s ", hypmem_s2_owner_name(s, r->owner, name));
+		}
+		fprintf(out, "%-15s %-4s %s\n", hypmem_s2_state_name(r->state),
+			hypmem_s2_prot_name(r->prot),
+			hypmem_s2_memattr_name(r->memattr, attr, sizeof(attr)));
+	}
+	fprintf(out,
+		"\n%s: %u-bit input addresses from level %d, %u root page(s) at 0x%" PRIx64
+		", %" PRIu64 " table pages, %" PRIu64 " runs\n",
+		s->table, s->geom.ia_bits, s->geom.start_level, s->geom.pgd_pages, s->geom.pgd_pa,
+		s->tables, s->nr_runs_total);
+	fprintf(out, "  by block size:");
+	for (int l = 3; l >= 0; l--) {
+		if (!s->by_level[l].count)
+			continue;
+		human(b, sizeof(b), s->by_level[l].bytes);
+		fprintf(out, " %s %" PRIu64 " (%s)", hypmem_s2_size_name(l), s->by_level[l].count,
+			b);
+	}
+	if (!s->cfg.stage1) {
+		fprintf(out, "\n  by owner:     ");
+		for (unsigned int i = 0; i < HYPMEM_S2_MAX_OWNERS; i++) {
+			if (!s->by_owner[i].count)
+				continue;
+			human(b, sizeof(b), s->by_owner[i].bytes);
+			fprintf(out, " %s %s", hypmem_s2_owner_name(s, i, name), b);
+		}
+	}
+	fprintf(out, "\n  by state:     ");
+	for (unsigned int i = 0; i < HYPMEM_S2_NR_STATES; i++) {
+		if (!s->by_state[i].count)
+			continue;
+		human(b, sizeof(b), s->by_state[i].bytes);
+		fprintf(out, " %s %s", hypmem_s2_state_name(i), b);
+	}
+	fprintf(out, "\n");
+	if (!s->cfg.stage1)
+		fprintf(out,
+			"  coalescing candidates: %" PRIu64
+			" (2M ranges the host owns wholly but maps with pages)\n",
+			s->candidates);
+}
+
+/* --- SVG --- */
+
+#define SVG_WIDTH   1200
+#define SVG_LEFT    150
+#define SVG_RIGHT   20
+#define SVG_ROW_H   18
+#define SVG_ROW_GAP 4
+#define SVG_MAP_W   (SVG_WIDTH - SVG_LEFT - SVG_RIGHT)
+
+static const char *owner_colour(unsigned int owner)
+{
+	static const char *const colours[] = {"#3a6ea5", "#d1495b", "#3f9e4d",
+					      "#8e5ea2", "#e0a030", "#7a6a5a"};
+
+	return colours[owner < 5 ? owner : 5];
+}
+
+static double level_opacity(int level)
+{
+	return level <= 1 ? 1.0 : level == 2 ? 0.7 : 0.45;
+}
+
+static void xml_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		default:
+			if ((unsigned char)*s >= 0x20)
+				fputc(*s, out);
+		}
+	}
+}
+
+struct svg_map {
+	FILE *out;
+	uint64_t row_bytes;
+	double y0; /* of the current RAM range's first row */
+	uint64_t base;
+};
+
+/* Draw [start, end) of a RAM range, split over rows. */
+static void svg_span(struct svg_map *m, uint64_t start, uint64_t end, const char *fill,
+		     double opacity, const char *extra)
+{
+	while (start < end) {
+		uint64_t row = (start - m->base) / m->row_bytes;
+		uint64_t row_end = m->base + (row + 1) * m->row_bytes;
+		uint64_t stop = end < row_end ? end : row_end;
+		double x = SVG_LEFT + (double)(start - m->base - row * m->row_bytes) * SVG_MAP_W /
+					  (double)m->row_bytes;
+		double w = (double)(stop - start) * SVG_MAP_W / (double)m->row_bytes;
+
+		if (w < 0.6)
+			w = 0.6;
+		fprintf(m->out,
+			"<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"%s\" "
+			"fill-opacity=\"%.2f\"%s/>\n",
+			x, m->y0 + (double)row * (SVG_ROW_H + SVG_ROW_GAP), w, SVG_ROW_H, fill,
+			opacity, extra);
+		start = stop;
+	}
+}
+
+static uint64_t pick_row_bytes(const struct hypmem_target_info *info)
+{
+	uint64_t total = 0, row = 2ULL << 20;
+
+	for (size_t i = 0; i < info->nr_ram; i++)
+		total += info->ram[i].end - info->ram[i].start;
+	while (total / row > 48)
+		row *= 2;
+	return row;
+}
+
+static void svg_legend(FILE *out, const struct hypmem_stage2 *s, double y)
+{
+	char name[16];
+	double x = SVG_LEFT;
+
+	fprintf(out, "<g font-size=\"12\">\n");
+	for (unsigned int i = 0; i < HYPMEM_S2_MAX_OWNERS; i++) {
+		if (!s->by_owner[i].count && i)
+			continue;
+		fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"/>",
+			x, y, owner_colour(i));
+		fprintf(out, "<text x=\"%.0f\" y=\"%.0f\">", x + 18, y + 11);
+		xml_text(out, hypmem_s2_owner_name(s, i, name));
+		fprintf(out, "</text>\n");
+		x += 90;
+	}
+	fprintf(out,
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"#e8e8e8\" "
+		"stroke=\"#bbb\"/><text x=\"%.0f\" y=\"%.0f\">not mapped yet (host)</text>\n",
+		x, y, x + 18, y + 11);
+	y += 22;
+	x = SVG_LEFT;
+	for (int l = 1; l <= 3; l++) {
+		fprintf(out,
+			"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\" "
+			"fill-opacity=\"%.2f\"/><text x=\"%.0f\" y=\"%.0f\">%s %s</text>\n",
+			x, y, owner_colour(0), level_opacity(l), x + 18, y + 11,
+			hypmem_s2_size_name(l), l == 3 ? "pages" : "blocks");
+		x += 110;
+	}
+	fprintf(out,
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"url(#shared)\"/>"
+		"<text x=\"%.0f\" y=\"%.0f\">shared with EL2</text>\n",
+		x, y, x + 18, y + 11);
+	x += 140;
+	fprintf(out,
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"none\" "
+		"stroke=\"#ff7f0e\" stroke-width=\"2\" stroke-dasharray=\"3,2\"/>"
+		"<text x=\"%.0f\" y=\"%.0f\">coalescing candidate (2M owned by the host, "
+		"mapped by pages)</text>\n</g>\n",
+		x, y, x + 18, y + 11);
+}
+
+struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
+				       const struct hypmem_target_info *info)
+{
+	struct svg_map m = {.out = out, .row_bytes = pick_row_bytes(info)};
+	uint64_t rows = 0, outside = 0;
+	double y, height;
+	char b1[32], b2[32];
+
+	for (size_t i = 0; i < info->nr_ram; i++)
+		rows += (info->ram[i].end - info->ram[i].start + m.row_bytes - 1) / m.row_bytes;
+	for (size_t i = 0; i < s->nr_runs; i++) {
+		bool in = false;
+
+		for (size_t j = 0; j < info->nr_ram && !in; j++)
+			in = s->runs[i].start < info->ram[j].end &&
+			     s->runs[i].end > info->ram[j].start;
+		outside += !in;
+	}
+	height = 110 + (double)rows * (SVG_ROW_H + SVG_ROW_GAP) + 30.0 * (double)info->nr_ram + 60 +
+		 16.0 * (double)(outside < 40 ? outside : 41) + 20;
+
+	fprintf(out,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
+		"viewBox=\"0 0 %d %.0f\" font-family=\"sans-serif\">\n",
+		SVG_WIDTH, height, SVG_WIDTH, height);
+	fprintf(out,
+		"<defs><pattern id=\"shared\" width=\"6\" height=\"6\" "
+		"patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+		"<rect width=\"6\" height=\"6\" fill=\"%s\"/>"
+		"<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#ffffff\" "
+		"stroke-width=\"3\"/></pattern></defs>\n"
+		"<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
+		owner_colour(0));
+	fprintf(out,
+		"<text x=\"20\" y=\"28\" font-size=\"18\" font-weight=\"bold\">Host stage-2 (");
+	xml_text(out, s->table);
+	fprintf(out,
+		"), %u-bit IPA, %" PRIu64 " table pages, %" PRIu64
+		" coalescing candidates</text>\n",
+		s->geom.ia_bits, s->tables, s->candidates);
+	human(b1, sizeof(b1), m.row_bytes);
+	fprintf(out,
+		"<text x=\"20\" y=\"48\" font-size=\"12\" fill=\"#555\">one row = %s of "
+		"physical address space (identity map)</text>\n",
+		b1);
+	svg_legend(out, s, 60);
+
+	y = 120;
+	for (size_t i = 0; i < info->nr_ram; i++) {
+		uint64_t start = info->ram[i].start, end = info->ram[i].end;
+		uint64_t nrows = (end - start + m.row_bytes - 1) / m.row_bytes;
+
+		human(b1, sizeof(b1), end - start);
+		fprintf(out,
+			"<text x=\"20\" y=\"%.0f\" font-size=\"13\" font-weight=\"bold\">RAM "
+			"0x%" PRIx64 "-0x%" PRIx64 " (%s)</text>\n",
+			y, start, end, b1);
+		y += 10;
+		m.y0 = y;
+		m.base = start;
+		for (uint64_t r = 0; r < nrows; r++) {
+			double ry = y + (double)r * (SVG_ROW_H + SVG_ROW_GAP);
+
+			fprintf(out,
+				"<text x=\"%d\" y=\"%.0f\" font-size=\"11\" "
+				"font-family=\"monospace\" text-anchor=\"end\">0x%" PRIx64
+				"</text>\n",
+				SVG_LEFT - 6, ry + 13, start + r * m.row_bytes);
+		}
+		svg_span(&m, start, end, "#e8e8e8", 1.0, "");
+		for (size_t k = 0; k < s->nr_runs; k++) {
+			const struct hypmem_s2_run *run = &s->runs[k];
+			uint64_t a = run->start > start ? run->start : start;
+			uint64_t z = run->end < end ? run->end : end;
+			bool shared = run->state == HYPMEM_S2_SHARED_OWNED ||
+				      run->state == HYPMEM_S2_SHARED_BORROWED;
+
+			if (a >= z)
+				continue;
+			svg_span(&m, a, z, shared ? "url(#shared)" : owner_colour(run->owner),
+				 level_opacity(run->level), "");
+		}
+		for (size_t k = 0; k < s->nr_candidate_addrs; k++) {
+			uint64_t a = s->candidate_addrs[k];
+
+			if (a >= start && a < end)
+				svg_span(&m, a, a + (2ULL << 20), "none", 1.0,
+					 " stroke=\"#ff7f0e\" stroke-width=\"2\" "
+					 "stroke-dasharray=\"3,2\"");
+		}
+		y += (double)nrows * (SVG_ROW_H + SVG_ROW_GAP) + 20;
+	}
+
+	fprintf(out,
+		"<text x=\"20\" y=\"%.0f\" font-size=\"13\" font-weight=\"bold\">Outside "
+		"RAM (%" PRIu64 " runs)</text>\n",
+		y + 10, outside);
+	y += 30;
+	for (size_t k = 0, shown = 0; k < s->nr_runs && shown < 40; k++) {
+		const struct hypmem_s2_run *run = &s->runs[k];
+		bool in = false;
+		char name[16];
+
+		for (size_t j = 0; j < info->nr_ram && !in; j++)
+			in = run->start < info->ram[j].end && run->end > info->ram[j].start;
+		if (in)
+			continue;
+		human(b2, sizeof(b2), run->end - run->start);
+		fprintf(out,
+			"<text x=\"40\" y=\"%.0f\" font-size=\"11\" font-family=\"monospace\">"
+			"0x%" PRIx64 "-0x%" PRIx64 " %s in %s %s, %s, %s</text>\n",
+			y, run->start, run->end, b2, hypmem_s2_size_name(run->level),
+			run->level == 3 ? "pages" : "blocks",
+			hypmem_s2_owner_name(s, run->owner, name), hypmem_s2_prot_name(run->prot));
+		y += 16;
+		shown++;
+	}
+	fprintf(out, "</svg>\n");
+	if (ferror(out))
+		return hypmem_error_os(0, "cannot write the SVG");
+	return NULL;
+}

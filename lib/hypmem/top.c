@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hypmem-top's model (see include/hypmem/top.h).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "hypmem/top.h"
+
+struct hypmem_error *hypmem_top_model_init(struct hypmem_top_model *m, struct hypmem_trace *tr,
+					   struct hypmem_target *t)
+{
+	const struct hypmem_event_formats *f = hypmem_trace_formats(tr);
+
+	memset(m, 0, sizeof(*m));
+	m->tr = tr;
+	m->t = t;
+	m->nr_cpus = hypmem_trace_nr_cpus(tr);
+	m->rows = calloc(f->nr ? f->nr : 1, sizeof(*m->rows));
+	if (!m->rows)
+		return &hypmem_enomem;
+	m->nr_rows = f->nr;
+	for (size_t i = 0; i < f->nr; i++) {
+		m->rows[i].id = f->events[i].id;
+		m->rows[i].name = f->events[i].name;
+		m->rows[i].per_cpu = calloc(m->nr_cpus ? m->nr_cpus : 1, sizeof(uint64_t));
+		if (!m->rows[i].per_cpu) {
+			hypmem_top_model_deinit(m);
+			return &hypmem_enomem;
+		}
+	}
+	return NULL;
+}
+
+void hypmem_top_model_deinit(struct hypmem_top_model *m)
+{
+	for (size_t i = 0; m->rows && i < m->nr_rows; i++)
+		free(m->rows[i].per_cpu);
+	free(m->rows);
+	free(m->pools);
+	memset(m, 0, sizeof(*m));
+}
+
+static struct hypmem_top_row *row_of(struct hypmem_top_model *m, uint32_t id)
+{
+	size_t lo = 0, hi = m->nr_rows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->rows[mid].id == id)
+			return &m->rows[mid];
+		if (m->rows[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void pool_event(struct hypmem_top_model *m, const struct hypmem_event_format *ev,
+		       const struct hypmem_trace_rec *rec, bool alloc)
+{
+	const struct hypmem_event_field *fp = hypmem_event_field_find(ev, "pool");
+	const struct hypmem_event_field *fo = hypmem_event_field_find(ev, "order");
+	uint64_t key, order;
+	size_t i;
+
+	if (!fp || !fo || !hypmem_event_field_get(fp, rec->payload, rec->len, &key) ||
+	    !hypmem_event_field_get(fo, rec->payload, rec->len, &order) || order >= 64)
+		return;
+	for (i = 0; i < m->nr_event_pools && m->event_pools[i].key != key; i++)
+		;
+	if (i == m->nr_event_pools) {
+		if (i == HYPMEM_TOP_MAX_POOLS)
+			return;
+		memset(&m->event_pools[i], 0, sizeof(m->event_pools[i]));
+		m->event_pools[i].key = key;
+		snprintf(m->event_pools[i].name, sizeof(m->event_pools[i].name), "0x%" PRIx64, key);
+		m->nr_event_pools++;
+	}
+	if (alloc) {
+		m->event_pools[i].allocs++;
+		m->event_pools[i].net_pages += (int64_t)1 << order;
+		if (order < HYPMEM_MAX_ORDERS)
+			m->event_pools[i].by_order[order]++;
+	} else {
+		m->event_pools[i].frees++;
+		m->event_pools[i].net_pages -= (int64_t)1 << order;
+	}
+}
+
+static bool count_rec(const struct hypmem_trace_rec *rec, void *arg)
+{
+	struct hypmem_top_model *m = arg;
+	const struct hypmem_event_format *ev;
+	struct hypmem_top_row *row;
+
+	if (rec->kind == HYPMEM_TRACE_LOST) {
+		if (rec->lost != HYPMEM_TRACE_LOST_UNKNOWN)
+			m->lost_interval += rec->lost;
+		return true;
+	}
+	if (!m->first_ts)
+		m->first_ts = rec->ts;
+	if (rec->ts > m->last_ts)
+		m->last_ts = rec->ts;
+	m->events_interval++;
+	row = row_of(m, rec->id);
+	if (row) {
+		row->interval++;
+		if (rec->cpu < m->nr_cpus)
+			row->per_cpu[rec->cpu]++;
+	}
+	ev = hypmem_event_formats_find(hypmem_trace_formats(m->tr), rec->id);
+	if (ev && !strcmp(ev->name, "hyp_page_alloc"))
+		pool_event(m, ev, rec, true);
+	else if (ev && !strcmp(ev->name, "hyp_page_free"))
+		pool_event(m, ev, rec, false);
+	return true;
+}
+
+/* Name event pools after the decoded pools whose struct lives at their VA. */
+static void name_event_pools(struct hypmem_top_model *m)
+{
+	for (size_t i = 0; m->t && i < m->nr_event_pools; i++)
+		for (size_t j = 0; j < m->nr_pools; j++)
+			if (hypmem_target_hyp_linear_to_pa(m->t, m->event_pools[i].key) ==
+			    m->pools[j].addr)
+				snprintf(m->event_pools[i].name, sizeof(m->event_pools[i].name),
+					 "%s", m->pools[j].name);
+}
+
+struct hypmem_error *hypmem_top_model_update(struct hypmem_top_model *m, double elapsed)
+{
+	uint64_t ts0 = m->last_ts;
+	struct hypmem_error *err;
+
+	m->events_interval = 0;
+	m->lost_interval = 0;
+	for (size_t i = 0; i < m->nr_rows; i++) {
+		m->rows[i].interval = 0;
+		memset(m->rows[i].per_cpu, 0, m->nr_cpus * sizeof(uint64_t));
+	}
+	err = hypmem_trace_poll(m->tr, count_rec, m);
+	if (err)
+		return err;
+	if (elapsed <= 0)
+		elapsed = (double)(m->last_ts - (ts0 ? ts0 : m->first_ts)) / 1e9;
+	m->elapsed = elapsed;
+	m->events_total += m->events_interval;
+	m->lost_total += m->lost_interval;
+	for (size_t i = 0; i < m->nr_rows; i++) {
+		m->rows[i].total += m->rows[i].interval;
+		m->rows[i].rate = elapsed > 0 ? (double)m->rows[i].interval / elapsed : 0;
+	}
+	if (m->t) {
+		struct hypmem_findings *f = hypmem_target_findings(m->t);
+
+		free(m->pools);
+		m->pools = NULL;
+		/* Live memory may be caught mid-update: findings are expected. */
+		err = hypmem_pools_decode(m->t, &m->pools, &m->nr_pools);
+		if (err) {
+			hypmem_error_destroy(err);
+			m->nr_pools = 0;
+		}
+		m->findings = f->total;
+		hypmem_findings_deinit(f);
+		hypmem_findings_init(f);
+		name_event_pools(m);
+	}
+	m->updates++;
+	return NULL;
+}
+
+static void bar(char *buf, size_t width, double frac)
+{
+	size_t n = frac <= 0 ? 0 : frac >= 1 ? width : (size_t)(frac * (double)width + 0.5);
+
+	memset(buf, '|', n);
+	memset(buf + n, ' ', width - n);
+	buf[width] = '\0';
+}
+
+void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *target, bool per_cpu)
+{
+	double span = m->last_ts > m->first_ts ? (double)(m->last_ts - m->first_ts) / 1e9 : 0;
+	char b[41];
+
+	fprintf(out, "hypmem-top - %s, up %.3f s (trace clock %.3f s), %u CPU(s)\n", target, span,
+		(double)m->last_ts / 1e9, m->nr_cpus);
+	fprintf(out,
+		"Events: %" PRIu64 " total, %.0f/s, %" PRIu64 " in %.2f s; lost: %" PRIu64
+		" total, %" PRIu64 " now\n",
+		m->events_total, m->elapsed > 0 ? (double)m->events_interval / m->elapsed : 0,
+		m->events_interval, m->elapsed, m->lost_total, m->lost_interval);
+	for (size_t i = 0; i < m->nr_pools; i++) {
+		const struct hypmem_pool *p = &m->pools[i];
+		double used = p->nr_pages ? 1.0 - (double)p->free_pages / (double)p->nr_pages : 0;
+
+		bar(b, 30, used);
+		fprintf(out, "Pool %-14s [%s] %5.1f%% used, %" PRIu64 "/%" PRIu64 " pages free\n",
+			p->name, b, used * 100, p->free_pages, p->nr_pages);
+	}
+	if (!m->nr_pools)
+		for (size_t i = 0; i < m->nr_event_pools; i++)
+			fprintf(out,
+				"Pool %-14s net %+" PRId64 " pages since start (%" PRIu64
+				" allocs, %" PRIu64 " frees, from events)\n",
+				m->event_pools[i].name, m->event_pools[i].net_pages,
+				m->event_pools[i].allocs, m->event_pools[i].frees);
+	fprintf(out, "\n%-20s %12s %10s %12s", "EVENT", "RATE/s", "INTERVAL", "TOTAL");
+	if (per_cpu)
+		for (unsigned int c = 0; c < m->nr_cpus; c++)
+			fprintf(out, " %8s%u", "CPU", c);
+	fprintf(out, "\n");
+	for (size_t i = 0; i < m->nr_rows; i++) {
+		const struct hypmem_top_row *r = &m->rows[i];
+
+		fprintf(out, "%-20s %12.0f %10" PRIu64 " %12" PRIu64, r->name, r->rate, r->interval,
+			r->total);
+		if (per_cpu)
+			for (unsigned int c = 0; c < m->nr_cpus; c++)
+				fprintf(out, " %9" PRIu64, r->per_cpu[c]);
+		fprintf(out, "\n");
+	}
+	for (size_t i = 0; i < m->nr_pools; i++) {
+		const struct hypmem_pool *p = &m->pools[i];
+
+		fprintf(out, "\nFree blocks %-12s", p->name);
+		for (unsigned int o = 0; o < p->nr_orders && o < HYPMEM_MAX_ORDERS; o++)
+			fprintf(out, " o%u:%" PRIu64, o, p->free_blocks_by_order[o]);
+	}
+	if (m->nr_pools)
+		fprintf(out, "\n");
+}
+
+void hypmem_top_json_line(FILE *out, const struct hypmem_top_model *m, const char *target)
+{
+	struct json_object *o = json_object_new_object(), *ev, *pools;
+
+	if (!o)
+		return;
+	json_object_object_add(o, "target", json_object_new_string(target));
+	json_object_object_add(o, "update", json_object_new_uint64(m->updates));
+	json_object_object_add(o, "ts", json_object_new_uint64(m->last_ts));
+	json_object_object_add(o, "interval_s", json_object_new_double(m->elapsed));
+	json_object_object_add(o, "events_total", json_object_new_uint64(m->events_total));
+	json_object_object_add(o, "events_interval", json_object_new_uint64(m->events_interval));
+	json_object_object_add(o, "lost_total", json_object_new_uint64(m->lost_total));
+	ev = json_object_new_object();
+	for (size_t i = 0; ev && i < m->nr_rows; i++) {
+		struct json_object *r = json_object_new_object(), *pc = json_object_new_array();
+
+		json_object_object_add(r, "total", json_object_new_uint64(m->rows[i].total));
+		json_object_object_add(r, "interval", json_object_new_uint64(m->rows[i].interval));
+		json_object_object_add(r, "rate", json_object_new_double(m->rows[i].rate));
+		for (unsigned int c = 0; pc && c < m->nr_cpus; c++)
+			json_object_array_add(pc, json_object_new_uint64(m->rows[i].per_cpu[c]));
+		json_object_object_add(r, "per_cpu", pc);
+		json_object_object_add(ev, m->rows[i].name, r);
+	}
+	json_object_object_add(o, "events", ev);
+	pools = json_object_new_array();
+	for (size_t i = 0; pools && i < m->nr_pools; i++) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "name", json_object_new_string(m->pools[i].name));
+		json_object_object_add(p, "nr_pages", json_object_new_uint64(m->pools[i].nr_pages));
+		json_object_object_add(p, "free_pages",
+				       json_object_new_uint64(m->pools[i].free_pages));
+		json_object_array_add(pools, p);
+	}
+	json_object_object_add(o, "pools", pools);
+	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}

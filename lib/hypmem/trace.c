@@ -1,0 +1,1081 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Trace readers over targets (dumps, live RAM) and tracefs directories, and
+ * the merge across CPUs.  See include/hypmem/trace.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hypmem/ringbuf.h"
+#include "hypmem/trace.h"
+
+#define DEFAULT_PAGE_SIZE 4096
+#define MAX_PAGE_SIZE	  (64 * 1024)
+#define MAX_RB_PAGES	  (1U << 20)
+#define META_SIZE	  80
+#define MAX_FORMAT_TEXT	  (1U << 20)
+
+enum source_kind { SRC_TARGET, SRC_TRACEFS };
+
+/* What this reader knows about one page id of a target buffer. */
+struct page_mem {
+	uint64_t ts;
+	uint32_t consumed; /* data bytes already delivered */
+};
+
+/* One record of a poll, before the merge; payload in the arena. */
+struct pending_rec {
+	uint64_t ts;
+	size_t off;
+	uint32_t len;
+	bool lost;
+	uint64_t count;
+};
+
+/* A page copied during a poll, decoded after sorting by time_stamp. */
+struct pending_page {
+	uint64_t ts;
+	uint32_t id;
+	uint32_t from;
+	size_t off; /* copy in the arena */
+};
+
+struct cpu_state {
+	/* target source */
+	uint64_t meta_pa;
+	uint32_t nr_pages;
+	uint64_t *page_pa;
+	struct page_mem *mem;
+	/* tracefs source */
+	int fd;
+	/* one poll's records */
+	struct pending_rec *recs;
+	size_t nr_recs, cap_recs, next;
+	uint64_t last_ts; /* of the last record delivered */
+	/* kept pages for export */
+	uint8_t *kept;
+	size_t nr_kept;
+	struct hypmem_trace_cpu_stats st;
+};
+
+struct hypmem_trace {
+	enum source_kind kind;
+	struct hypmem_target *t; /* borrowed */
+	unsigned int nr_cpus;
+	struct cpu_state *cpus;
+	uint32_t page_size;
+	unsigned int long_size;
+	bool keep;
+	struct hypmem_event_formats formats;
+	struct hypmem_findings findings;
+	uint8_t *arena;
+	size_t arena_len, arena_cap;
+};
+
+/* --- small helpers --- */
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Reserve @n bytes in the arena; returns the offset, or SIZE_MAX. */
+static size_t arena_alloc(struct hypmem_trace *tr, size_t n)
+{
+	size_t off = tr->arena_len;
+
+	if (tr->arena_cap - tr->arena_len < n) {
+		size_t cap = tr->arena_cap ? tr->arena_cap : 1 << 16;
+		uint8_t *a;
+
+		while (cap - tr->arena_len < n)
+			cap *= 2;
+		a = realloc(tr->arena, cap);
+		if (!a)
+			return SIZE_MAX;
+		tr->arena = a;
+		tr->arena_cap = cap;
+	}
+	tr->arena_len += n;
+	return off;
+}
+
+static struct hypmem_error *push_rec(struct cpu_state *c, const struct pending_rec *r)
+{
+	if (c->nr_recs == c->cap_recs) {
+		size_t cap = c->cap_recs ? 2 * c->cap_recs : 1024;
+		struct pending_rec *n = realloc(c->recs, cap * sizeof(*n));
+
+		if (!n)
+			return &hypmem_enomem;
+		c->recs = n;
+		c->cap_recs = cap;
+	}
+	c->recs[c->nr_recs++] = *r;
+	return NULL;
+}
+
+static struct hypmem_error *keep_page(struct hypmem_trace *tr, struct cpu_state *c,
+				      const uint8_t *page)
+{
+	uint8_t *n = realloc(c->kept, (c->nr_kept + 1) * tr->page_size);
+
+	if (!n)
+		return &hypmem_enomem;
+	c->kept = n;
+	memcpy(n + c->nr_kept * tr->page_size, page, tr->page_size);
+	c->nr_kept++;
+	return NULL;
+}
+
+/* --- decoding a page into the CPU's pending records --- */
+
+struct collect {
+	struct hypmem_trace *tr;
+	struct cpu_state *c;
+	struct hypmem_error *err;
+	uint64_t lost; /* a LOST record to emit before the next event */
+	bool have_lost;
+};
+
+static bool collect_event(const struct hypmem_rb_event *ev, void *arg)
+{
+	struct collect *co = arg;
+	struct pending_rec r = {.ts = ev->ts, .len = ev->len};
+
+	if (co->have_lost) {
+		struct pending_rec l = {.ts = ev->ts, .lost = true, .count = co->lost};
+
+		co->have_lost = false;
+		if ((co->err = push_rec(co->c, &l)))
+			return false;
+	}
+	r.off = arena_alloc(co->tr, ev->len);
+	if (r.off == SIZE_MAX) {
+		co->err = &hypmem_enomem;
+		return false;
+	}
+	memcpy(co->tr->arena + r.off, ev->payload, ev->len);
+	if ((co->err = push_rec(co->c, &r)))
+		return false;
+	co->c->st.read++;
+	return true;
+}
+
+/* Decode @page (in the arena at @off: it may move, so copy out first). */
+static struct hypmem_error *decode_page(struct hypmem_trace *tr, struct cpu_state *c,
+					unsigned int cpu, const uint8_t *page, uint32_t from,
+					uint64_t where, struct collect *co,
+					struct hypmem_rb_page_info *info)
+{
+	enum hypmem_rb_status st;
+
+	st = hypmem_rb_page_decode(page, tr->page_size, tr->long_size, from, collect_event, co,
+				   info);
+	if (co->err)
+		return co->err;
+	c->st.pages_read++;
+	if (st != HYPMEM_RB_OK) {
+		c->st.pages_bad++;
+		return hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
+					   where + info->data_offset + info->bad_offset,
+					   "cpu %u: trace page at 0x%" PRIx64
+					   ": %s at data offset %u",
+					   cpu, where, hypmem_rb_status_name(st), info->bad_offset);
+	}
+	return NULL;
+}
+
+/* --- target source --- */
+
+static struct hypmem_error *member(struct hypmem_target *t, const struct hypmem_type *type,
+				   const char *name, struct hypmem_member *ret)
+{
+	return hypmem_dwarf_member(hypmem_target_dwarf(t), type, name, ret);
+}
+
+static struct hypmem_error *read_formats_target(struct hypmem_trace *tr)
+{
+	struct hypmem_type type;
+	uint64_t pa;
+	char *text;
+	struct hypmem_error *err;
+
+	err = hypmem_target_symbol_pa(tr->t, "hyp_trace_formats", &pa, &type);
+	if (err)
+		return err;
+	if (!type.size || type.size > MAX_FORMAT_TEXT)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "hyp_trace_formats: odd size %" PRIu64, type.size);
+	text = malloc(type.size + 1);
+	if (!text)
+		return &hypmem_enomem;
+	err = hypmem_target_read(tr->t, text, pa, type.size);
+	if (!err) {
+		text[type.size] = '\0';
+		err = hypmem_event_formats_parse(&tr->formats, text, strlen(text), "hypervisor");
+	}
+	free(text);
+	return err;
+}
+
+static struct hypmem_error *read_u64_field(struct hypmem_target *t, const uint8_t *buf, size_t len,
+					   const struct hypmem_member *m, uint64_t *ret)
+{
+	if (m->offset > len || len - m->offset < m->type.size || !m->type.size || m->type.size > 8)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "member '%s' does not fit",
+					   m->name ? m->name : "?");
+	(void)t;
+	*ret = hypmem_load_le(buf + m->offset, (uint32_t)m->type.size);
+	return NULL;
+}
+
+/* Find every CPU's meta page and data pages through DWARF. */
+static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
+{
+	struct hypmem_target *t = tr->t;
+	struct hypmem_type tb_type, rb_type, bp_type;
+	struct hypmem_member m_nr, m_rbs, m_meta, m_nrp, m_bp, m_page, m_id;
+	uint64_t tb_pa, nr_cpus;
+	uint8_t small[16];
+	uint8_t *rb = NULL, *bp = NULL;
+	struct hypmem_error *err;
+
+	if ((err = hypmem_target_symbol_pa(t, "trace_buffer", &tb_pa, &tb_type)) ||
+	    (err = member(t, &tb_type, "nr_cpus", &m_nr)) ||
+	    (err = member(t, &tb_type, "simple_rbs", &m_rbs)) ||
+	    (err = hypmem_dwarf_element_type(hypmem_target_dwarf(t), &m_rbs.type, &rb_type)) ||
+	    (err = member(t, &rb_type, "meta", &m_meta)) ||
+	    (err = member(t, &rb_type, "nr_pages", &m_nrp)) ||
+	    (err = member(t, &rb_type, "bpages", &m_bp)) ||
+	    (err = hypmem_dwarf_element_type(hypmem_target_dwarf(t), &m_bp.type, &bp_type)) ||
+	    (err = member(t, &bp_type, "page", &m_page)) ||
+	    (err = member(t, &bp_type, "id", &m_id)))
+		return err;
+	if (m_nr.type.size > sizeof(small) || !rb_type.size || rb_type.size > 4096 ||
+	    !bp_type.size || bp_type.size > 4096)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "trace_buffer: odd struct sizes");
+	if ((err = hypmem_target_read(t, small, tb_pa + m_nr.offset, m_nr.type.size)))
+		return err;
+	nr_cpus = hypmem_load_le(small, (uint32_t)m_nr.type.size);
+	if (m_rbs.type.nr_elements && nr_cpus > m_rbs.type.nr_elements)
+		nr_cpus = m_rbs.type.nr_elements;
+	if (nr_cpus > HYPMEM_TRACE_MAX_CPUS)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "trace_buffer: %" PRIu64 " CPUs",
+					   nr_cpus);
+	tr->nr_cpus = (unsigned int)nr_cpus;
+	tr->cpus = calloc(nr_cpus ? nr_cpus : 1, sizeof(*tr->cpus));
+	rb = malloc(rb_type.size);
+	bp = malloc(bp_type.size);
+	if (!tr->cpus || !rb || !bp) {
+		err = &hypmem_enomem;
+		goto out;
+	}
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+		struct cpu_state *c = &tr->cpus[cpu];
+		uint64_t meta_va, nr_pages, bpages_va;
+
+		c->fd = -1;
+		err = hypmem_target_read(t, rb, tb_pa + m_rbs.offset + cpu * rb_type.size,
+					 rb_type.size);
+		if (err || (err = read_u64_field(t, rb, rb_type.size, &m_meta, &meta_va)) ||
+		    (err = read_u64_field(t, rb, rb_type.size, &m_nrp, &nr_pages)) ||
+		    (err = read_u64_field(t, rb, rb_type.size, &m_bp, &bpages_va)))
+			goto out;
+		if (nr_pages > MAX_RB_PAGES) {
+			err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						  "cpu %u: %" PRIu64 " trace pages", cpu, nr_pages);
+			goto out;
+		}
+		if (!nr_pages)
+			continue;
+		if ((err = hypmem_target_hyp_to_pa(t, meta_va, &c->meta_pa, NULL)))
+			goto out;
+		c->page_pa = calloc(nr_pages, sizeof(*c->page_pa));
+		c->mem = calloc(nr_pages, sizeof(*c->mem));
+		if (!c->page_pa || !c->mem) {
+			err = &hypmem_enomem;
+			goto out;
+		}
+		for (uint64_t i = 0; i < nr_pages; i++) {
+			uint64_t page_va, id;
+
+			if ((err = hypmem_target_read_hyp(t, bp, bpages_va + i * bp_type.size,
+							  bp_type.size)) ||
+			    (err = read_u64_field(t, bp, bp_type.size, &m_page, &page_va)) ||
+			    (err = read_u64_field(t, bp, bp_type.size, &m_id, &id)))
+				goto out;
+			if (id >= nr_pages) {
+				err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
+							  "cpu %u: page id %" PRIu64 " of %" PRIu64,
+							  cpu, id, nr_pages);
+				goto out;
+			}
+			if ((err = hypmem_target_hyp_to_pa(t, page_va, &c->page_pa[id], NULL)))
+				goto out;
+		}
+		c->nr_pages = (uint32_t)nr_pages;
+		c->st.nr_pages = nr_pages;
+	}
+out:
+	free(rb);
+	free(bp);
+	return err;
+}
+
+static struct hypmem_error *read_meta(struct hypmem_trace *tr, struct cpu_state *c)
+{
+	uint8_t meta[META_SIZE];
+	struct hypmem_error *err = hypmem_target_read(tr->t, meta, c->meta_pa, sizeof(meta));
+
+	if (err)
+		return err;
+	c->st.has_meta = true;
+	c->st.entries = le64(meta + 40);
+	c->st.overrun = le64(meta + 48);
+	c->st.pages_lost = le64(meta + 64);
+	c->st.pages_touched = le64(meta + 72);
+	return NULL;
+}
+
+static int cmp_pending_page(const void *a, const void *b)
+{
+	const struct pending_page *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static struct hypmem_error *collect_target_cpu(struct hypmem_trace *tr, unsigned int cpu)
+{
+	struct cpu_state *c = &tr->cpus[cpu];
+	struct pending_page *pp = NULL;
+	size_t nr_pp = 0;
+	struct collect co = {.tr = tr, .c = c};
+	struct hypmem_error *err;
+
+	if (!c->nr_pages)
+		return NULL;
+	if ((err = read_meta(tr, c)))
+		return err;
+	pp = calloc(c->nr_pages, sizeof(*pp));
+	if (!pp)
+		return &hypmem_enomem;
+	for (uint32_t id = 0; id < c->nr_pages; id++) {
+		uint8_t h1[16], h2[16];
+		uint64_t ts1, size1, size2;
+		size_t off;
+
+		if ((err = hypmem_target_read(tr->t, h1, c->page_pa[id], sizeof(h1))))
+			goto out;
+		ts1 = le64(h1);
+		size1 = le64(h1 + 8) & HYPMEM_RB_SIZE_MASK;
+		if (!size1 || (ts1 == c->mem[id].ts && size1 <= c->mem[id].consumed))
+			continue;
+		off = arena_alloc(tr, tr->page_size);
+		if (off == SIZE_MAX) {
+			err = &hypmem_enomem;
+			goto out;
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if ((err =
+			 hypmem_target_read(tr->t, tr->arena + off, c->page_pa[id], tr->page_size)))
+			goto out;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if ((err = hypmem_target_read(tr->t, h2, c->page_pa[id], sizeof(h2))))
+			goto out;
+		size2 = le64(h2 + 8) & HYPMEM_RB_SIZE_MASK;
+		if (le64(h2) != ts1 || size2 < size1) {
+			/* Recycled while we copied: its events count as lost. */
+			c->st.pages_raced++;
+			continue;
+		}
+		/* Decode exactly what was committed before the copy began. */
+		memcpy(tr->arena + off, h1, sizeof(h1));
+		pp[nr_pp++] = (struct pending_page){
+		    .ts = ts1,
+		    .id = id,
+		    .from = ts1 == c->mem[id].ts ? c->mem[id].consumed : 0,
+		    .off = off,
+		};
+	}
+	qsort(pp, nr_pp, sizeof(*pp), cmp_pending_page);
+
+	for (size_t i = 0; i < nr_pp; i++) {
+		struct hypmem_rb_page_info info;
+		uint8_t *copy = malloc(tr->page_size);
+
+		if (!copy) {
+			err = &hypmem_enomem;
+			goto out;
+		}
+		/* The arena may move while events are appended: decode a copy. */
+		memcpy(copy, tr->arena + pp[i].off, tr->page_size);
+		err = decode_page(tr, c, cpu, copy, pp[i].from, c->page_pa[pp[i].id], &co, &info);
+		if (!err && tr->keep && !pp[i].from)
+			err = keep_page(tr, c, copy);
+		free(copy);
+		if (err)
+			goto out;
+		c->mem[pp[i].id].ts = pp[i].ts;
+		c->mem[pp[i].id].consumed = info.end;
+	}
+	/*
+	 * Everything committed before this poll (meta->entries, read first) is
+	 * now read or lost; the gap goes before this poll's first event.
+	 */
+	if (c->st.entries > c->st.read + c->st.lost) {
+		struct pending_rec l = {.lost = true};
+
+		l.count = c->st.entries - c->st.read - c->st.lost;
+		l.ts = c->nr_recs ? c->recs[0].ts : c->last_ts;
+		c->st.lost += l.count;
+		if ((err = push_rec(c, &l)))
+			goto out;
+		memmove(c->recs + 1, c->recs, (c->nr_recs - 1) * sizeof(*c->recs));
+		c->recs[0] = l;
+	}
+	if (c->nr_recs)
+		c->last_ts = c->recs[c->nr_recs - 1].ts;
+out:
+	free(pp);
+	return err;
+}
+
+struct hypmem_error *hypmem_trace_open_target(struct hypmem_target *t, struct hypmem_trace **ret)
+{
+	struct hypmem_trace *tr = calloc(1, sizeof(*tr));
+	struct hypmem_error *err;
+
+	if (!tr)
+		return &hypmem_enomem;
+	tr->kind = SRC_TARGET;
+	tr->t = t;
+	tr->page_size = DEFAULT_PAGE_SIZE;
+	tr->long_size = 8;
+	hypmem_event_formats_init(&tr->formats);
+	hypmem_findings_init(&tr->findings);
+	err = open_target_buffers(tr);
+	if (!err)
+		err = read_formats_target(tr);
+	if (err) {
+		hypmem_trace_destroy(tr);
+		return err;
+	}
+	*ret = tr;
+	return NULL;
+}
+
+/* --- tracefs source --- */
+
+static char *path_join(const char *a, const char *b)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", a, b) < 0)
+		return NULL;
+	return p;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static struct hypmem_error *read_small_file(const char *path, char **ret, size_t *len_ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (fd < 0)
+		return hypmem_error_os(errno, "open(%s)", path);
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *nb;
+
+			if (cap >= MAX_FORMAT_TEXT) {
+				close(fd);
+				free(buf);
+				return hypmem_error_create(HYPMEM_ERROR_FORMAT, "%s: too large",
+							   path);
+			}
+			nb = realloc(buf, cap + 8192 + 1);
+			if (!nb) {
+				close(fd);
+				free(buf);
+				return &hypmem_enomem;
+			}
+			buf = nb;
+			cap += 8192;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			free(buf);
+			return hypmem_error_os(e, "read(%s)", path);
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*ret = buf;
+	*len_ret = len;
+	return NULL;
+}
+
+/* events/<system>/<event>/format for every system and event. */
+static struct hypmem_error *read_formats_tracefs(struct hypmem_trace *tr, const char *root)
+{
+	char *events = path_join(root, "events");
+	struct hypmem_error *err = NULL;
+	DIR *sys_dir;
+	struct dirent *sys;
+
+	if (!events)
+		return &hypmem_enomem;
+	sys_dir = opendir(events);
+	if (!sys_dir) {
+		err = hypmem_error_os(errno, "opendir(%s)", events);
+		free(events);
+		return err;
+	}
+	while (!err && (sys = readdir(sys_dir))) {
+		char *sys_path;
+		DIR *ev_dir;
+		struct dirent *ev;
+
+		if (sys->d_name[0] == '.')
+			continue;
+		sys_path = path_join(events, sys->d_name);
+		if (!sys_path) {
+			err = &hypmem_enomem;
+			break;
+		}
+		ev_dir = is_dir(sys_path) ? opendir(sys_path) : NULL;
+		while (ev_dir && !err && (ev = readdir(ev_dir))) {
+			char *fmt_path, *text;
+			size_t len;
+
+			if (ev->d_name[0] == '.')
+				continue;
+			if (asprintf(&fmt_path, "%s/%s/format", sys_path, ev->d_name) < 0) {
+				err = &hypmem_enomem;
+				break;
+			}
+			if (!access(fmt_path, R_OK)) {
+				err = read_small_file(fmt_path, &text, &len);
+				if (!err) {
+					err = hypmem_event_formats_parse(&tr->formats, text, len,
+									 sys->d_name);
+					free(text);
+				}
+			}
+			free(fmt_path);
+		}
+		if (ev_dir)
+			closedir(ev_dir);
+		free(sys_path);
+	}
+	closedir(sys_dir);
+	free(events);
+	return err;
+}
+
+/* The sub-buffer size and long size from events/header_page, if present. */
+static void read_header_page(struct hypmem_trace *tr, const char *root)
+{
+	char *path = path_join(root, "events/header_page"), *text, *p;
+	size_t len;
+	unsigned int off, size;
+
+	if (!path)
+		return;
+	if (read_small_file(path, &text, &len)) {
+		free(path);
+		return;
+	}
+	p = strstr(text, "commit;");
+	if (p && sscanf(p, "commit;%*[ \t]offset:%u;%*[ \t]size:%u;", &off, &size) == 2 &&
+	    (size == 4 || size == 8))
+		tr->long_size = size;
+	p = strstr(text, "data;");
+	if (p && sscanf(p, "data;%*[ \t]offset:%u;%*[ \t]size:%u;", &off, &size) == 2 &&
+	    off + size >= 256 && off + size <= MAX_PAGE_SIZE)
+		tr->page_size = off + size;
+	free(text);
+	free(path);
+}
+
+struct hypmem_error *hypmem_trace_open_tracefs(const char *dir, struct hypmem_trace **ret)
+{
+	static const char *const subdirs[] = {"remotes/hypervisor", "hyp", "."};
+	struct hypmem_trace *tr = calloc(1, sizeof(*tr));
+	struct hypmem_error *err = NULL;
+	char *root = NULL;
+
+	if (!tr)
+		return &hypmem_enomem;
+	tr->kind = SRC_TRACEFS;
+	tr->page_size = DEFAULT_PAGE_SIZE;
+	tr->long_size = 8;
+	hypmem_event_formats_init(&tr->formats);
+	hypmem_findings_init(&tr->findings);
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]) && !root; i++) {
+		char *r = path_join(dir, subdirs[i]), *pc;
+
+		if (!r) {
+			err = &hypmem_enomem;
+			goto fail;
+		}
+		pc = path_join(r, "per_cpu/cpu0/trace_pipe_raw");
+		if (pc && !access(pc, R_OK))
+			root = r;
+		else
+			free(r);
+		free(pc);
+	}
+	if (!root) {
+		err = hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					  "%s: no per_cpu/cpu0/trace_pipe_raw under "
+					  "remotes/hypervisor/, hyp/ or the directory itself",
+					  dir);
+		goto fail;
+	}
+	read_header_page(tr, root);
+	if ((err = read_formats_tracefs(tr, root)))
+		goto fail;
+	tr->cpus = calloc(HYPMEM_TRACE_MAX_CPUS, sizeof(*tr->cpus));
+	if (!tr->cpus) {
+		err = &hypmem_enomem;
+		goto fail;
+	}
+	for (unsigned int cpu = 0; cpu < HYPMEM_TRACE_MAX_CPUS; cpu++) {
+		char *p;
+
+		if (asprintf(&p, "%s/per_cpu/cpu%u/trace_pipe_raw", root, cpu) < 0) {
+			err = &hypmem_enomem;
+			goto fail;
+		}
+		tr->cpus[cpu].fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		free(p);
+		if (tr->cpus[cpu].fd < 0)
+			break;
+		tr->nr_cpus = cpu + 1;
+	}
+	free(root);
+	*ret = tr;
+	return NULL;
+fail:
+	free(root);
+	hypmem_trace_destroy(tr);
+	return err;
+}
+
+/* Read whole pages until EOF or EAGAIN; a trailing partial page is a finding. */
+static struct hypmem_error *collect_tracefs_cpu(struct hypmem_trace *tr, unsigned int cpu)
+{
+	struct cpu_state *c = &tr->cpus[cpu];
+	uint8_t *page = malloc(tr->page_size);
+	struct hypmem_error *err = NULL;
+	uint64_t page_no = 0;
+
+	if (!page)
+		return &hypmem_enomem;
+	while (c->fd >= 0) {
+		struct collect co = {.tr = tr, .c = c};
+		struct hypmem_rb_page_info info;
+		size_t got = 0;
+
+		while (got < tr->page_size) {
+			ssize_t n = read(c->fd, page + got, tr->page_size - got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		if (got < tr->page_size) {
+			if (got)
+				err = hypmem_findings_add(
+				    &tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, page_no,
+				    "cpu %u: trace_pipe_raw ends with a partial "
+				    "page (%zu bytes)",
+				    cpu, got);
+			break;
+		}
+		if (le64(page + 8) & HYPMEM_RB_MISSED_EVENTS) {
+			bool stored = le64(page + 8) & HYPMEM_RB_MISSED_STORED;
+			struct hypmem_rb_page_info hi;
+
+			hypmem_rb_page_decode(page, tr->page_size, tr->long_size, 0, NULL, NULL,
+					      &hi);
+			co.have_lost = true;
+			co.lost = stored ? hi.missed : HYPMEM_TRACE_LOST_UNKNOWN;
+			if (stored)
+				c->st.lost += hi.missed;
+			else
+				c->st.lost_unknown++;
+		}
+		if ((err = decode_page(tr, c, cpu, page, 0, page_no * tr->page_size, &co, &info)))
+			break;
+		if (co.have_lost) {
+			struct pending_rec l = {.ts = info.last_ts, .lost = true, .count = co.lost};
+
+			if ((err = push_rec(c, &l)))
+				break;
+		}
+		if (tr->keep && (err = keep_page(tr, c, page)))
+			break;
+		page_no++;
+	}
+	free(page);
+	return err;
+}
+
+/* --- the merge --- */
+
+struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn fn, void *arg)
+{
+	struct hypmem_error *err = NULL;
+
+	tr->arena_len = 0;
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+		tr->cpus[cpu].nr_recs = 0;
+		tr->cpus[cpu].next = 0;
+	}
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus && !err; cpu++)
+		err = tr->kind == SRC_TARGET ? collect_target_cpu(tr, cpu)
+					     : collect_tracefs_cpu(tr, cpu);
+	if (err)
+		return err;
+	/* k-way merge: CPUs are few, a linear scan for the minimum is enough. */
+	for (;;) {
+		struct hypmem_trace_rec rec = {0};
+		unsigned int best = UINT32_MAX;
+		uint64_t best_ts = UINT64_MAX;
+		struct pending_rec *r;
+
+		for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+			struct cpu_state *c = &tr->cpus[cpu];
+
+			if (c->next < c->nr_recs &&
+			    (best == UINT32_MAX || c->recs[c->next].ts < best_ts)) {
+				best = cpu;
+				best_ts = c->recs[c->next].ts;
+			}
+		}
+		if (best == UINT32_MAX)
+			break;
+		r = &tr->cpus[best].recs[tr->cpus[best].next++];
+		rec.cpu = best;
+		rec.ts = r->ts;
+		if (r->lost) {
+			rec.kind = HYPMEM_TRACE_LOST;
+			rec.lost = r->count;
+		} else {
+			rec.kind = HYPMEM_TRACE_EVENT;
+			rec.payload = tr->arena + r->off;
+			rec.len = r->len;
+			rec.id = hypmem_event_id(rec.payload);
+		}
+		if (fn && !fn(&rec, arg))
+			break;
+	}
+	return NULL;
+}
+
+void hypmem_trace_destroy(struct hypmem_trace *tr)
+{
+	if (!tr)
+		return;
+	for (unsigned int cpu = 0;
+	     tr->cpus && cpu < (tr->kind == SRC_TRACEFS ? HYPMEM_TRACE_MAX_CPUS : tr->nr_cpus);
+	     cpu++) {
+		struct cpu_state *c = &tr->cpus[cpu];
+
+		if (tr->kind == SRC_TRACEFS && c->fd > 0)
+			close(c->fd);
+		free(c->page_pa);
+		free(c->mem);
+		free(c->recs);
+		free(c->kept);
+	}
+	free(tr->cpus);
+	free(tr->arena);
+	hypmem_event_formats_deinit(&tr->formats);
+	hypmem_findings_deinit(&tr->findings);
+	free(tr);
+}
+
+unsigned int hypmem_trace_nr_cpus(const struct hypmem_trace *tr)
+{
+	return tr->nr_cpus;
+}
+
+const struct hypmem_trace_cpu_stats *hypmem_trace_stats(const struct hypmem_trace *tr,
+							unsigned int cpu)
+{
+	return cpu < tr->nr_cpus ? &tr->cpus[cpu].st : NULL;
+}
+
+const struct hypmem_event_formats *hypmem_trace_formats(const struct hypmem_trace *tr)
+{
+	return &tr->formats;
+}
+
+struct hypmem_findings *hypmem_trace_findings(struct hypmem_trace *tr)
+{
+	return &tr->findings;
+}
+
+void hypmem_trace_keep_pages(struct hypmem_trace *tr, bool keep)
+{
+	tr->keep = keep;
+}
+
+/* --- export --- */
+
+static struct hypmem_error *mkdir_p(const char *path)
+{
+	char *p = strdup(path);
+
+	if (!p)
+		return &hypmem_enomem;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			struct hypmem_error *err = hypmem_error_os(errno, "mkdir(%s)", p);
+
+			free(p);
+			return err;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, 0755) && errno != EEXIST) {
+		struct hypmem_error *err = hypmem_error_os(errno, "mkdir(%s)", p);
+
+		free(p);
+		return err;
+	}
+	free(p);
+	return NULL;
+}
+
+static struct hypmem_error *write_file(const char *dir, const char *name, const void *data,
+				       size_t len)
+{
+	char *path = path_join(dir, name);
+	FILE *f;
+	struct hypmem_error *err = NULL;
+
+	if (!path)
+		return &hypmem_enomem;
+	f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len)
+		err = hypmem_error_os(errno, "write(%s)", path);
+	if (f && fclose(f) && !err)
+		err = hypmem_error_os(errno, "close(%s)", path);
+	free(path);
+	return err;
+}
+
+struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir)
+{
+	char *root = path_join(dir, "remotes/hypervisor"), *p = NULL, *text = NULL;
+	struct hypmem_error *err;
+	char buf[1024];
+	int n;
+
+	if (!root)
+		return &hypmem_enomem;
+	if ((err = mkdir_p(root)) || (err = write_file(root, "trace_clock", "[boot]\n", 7)))
+		goto out;
+	if (asprintf(&p, "%s/events", root) < 0) {
+		err = &hypmem_enomem;
+		goto out;
+	}
+	if ((err = mkdir_p(p)))
+		goto out;
+	n = snprintf(buf, sizeof(buf),
+		     "\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
+		     "\tfield: local_t commit;\toffset:8;\tsize:%u;\tsigned:1;\n"
+		     "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
+		     "\tfield: char data;\toffset:%u;\tsize:%u;\tsigned:0;\n",
+		     tr->long_size, 8 + tr->long_size, tr->page_size - 8 - tr->long_size);
+	if ((err = write_file(p, "header_page", buf, (size_t)n)))
+		goto out;
+	n = snprintf(buf, sizeof(buf),
+		     "# compressed entry header\n\ttype_len    :    5 bits\n"
+		     "\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n"
+		     "\tpadding     : type == 29\n\ttime_extend : type == 30\n"
+		     "\ttime_stamp : type == 31\n\tdata max type_len  == 28\n");
+	if ((err = write_file(p, "header_event", buf, (size_t)n)))
+		goto out;
+	for (size_t i = 0; i < tr->formats.nr; i++) {
+		const struct hypmem_event_format *ev = &tr->formats.events[i];
+		char *evdir;
+		int len = hypmem_event_format_text(ev, NULL, 0);
+
+		if (asprintf(&evdir, "%s/%s/%s", p, ev->system[0] ? ev->system : "hypervisor",
+			     ev->name) < 0) {
+			err = &hypmem_enomem;
+			goto out;
+		}
+		text = malloc((size_t)len + 1);
+		if (!text || (err = mkdir_p(evdir))) {
+			free(evdir);
+			err = err ? err : &hypmem_enomem;
+			goto out;
+		}
+		hypmem_event_format_text(ev, text, (size_t)len + 1);
+		err = write_file(evdir, "format", text, (size_t)len);
+		n = snprintf(buf, sizeof(buf), "%u\n", ev->id);
+		if (!err)
+			err = write_file(evdir, "id", buf, (size_t)n);
+		free(text);
+		text = NULL;
+		free(evdir);
+		if (err)
+			goto out;
+	}
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+		struct cpu_state *c = &tr->cpus[cpu];
+		char *cpudir;
+
+		if (asprintf(&cpudir, "%s/per_cpu/cpu%u", root, cpu) < 0) {
+			err = &hypmem_enomem;
+			goto out;
+		}
+		if (!(err = mkdir_p(cpudir)) && c->nr_kept && c->st.lost) {
+			/* Flag the first page as a consuming reader would. */
+			uint8_t *first = c->kept;
+			uint64_t commit = le64(first + 8);
+			uint64_t size = commit & HYPMEM_RB_SIZE_MASK;
+			uint32_t hdr = 8 + tr->long_size;
+
+			commit |= HYPMEM_RB_MISSED_EVENTS;
+			if (tr->page_size - hdr - size >= tr->long_size) {
+				commit |= HYPMEM_RB_MISSED_STORED;
+				if (tr->long_size == 8)
+					put_le64(first + hdr + size, c->st.lost);
+				else
+					put_le32(first + hdr + size, (uint32_t)c->st.lost);
+			}
+			if (tr->long_size == 8)
+				put_le64(first + 8, commit);
+			else
+				put_le32(first + 8, (uint32_t)commit);
+		}
+		if (!err)
+			err = write_file(cpudir, "trace_pipe_raw", c->kept,
+					 c->nr_kept * tr->page_size);
+		free(cpudir);
+		if (err)
+			goto out;
+	}
+out:
+	free(text);
+	free(p);
+	free(root);
+	return err;
+}
+
+/* --- the page encoder --- */
+
+void hypmem_rb_writer_start(struct hypmem_rb_writer *w, uint8_t *page, uint32_t page_len,
+			    uint64_t ts)
+{
+	memset(page, 0, page_len);
+	put_le64(page, ts);
+	w->page = page;
+	w->page_len = page_len;
+	w->write = 0;
+	w->last_ts = ts;
+	w->nr_events = 0;
+}
+
+bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t *payload,
+			  uint32_t len)
+{
+	uint32_t len4 = (len + 3) & ~3U, size, ext;
+	uint64_t delta = ts >= w->last_ts ? ts - w->last_ts : 0;
+	uint8_t *p;
+
+	if (len > 1 << 20)
+		return false;
+	size = len4 <= 112 ? 4 + len4 : 8 + len4;
+	ext = delta >> 27 ? 8 : 0;
+	if ((uint64_t)w->write + ext + size > w->page_len - 16)
+		return false;
+	p = w->page + 16 + w->write;
+	if (ext) {
+		put_le32(p, 30 | (uint32_t)((delta & ((1U << 27) - 1)) << 5));
+		put_le32(p + 4, (uint32_t)(delta >> 27));
+		p += 8;
+		delta = 0;
+	}
+	if (len4 <= 112) {
+		put_le32(p, len4 / 4 | (uint32_t)(delta << 5));
+		memcpy(p + 4, payload, len);
+	} else {
+		put_le32(p, (uint32_t)(delta << 5));
+		put_le32(p + 4, len4 + 4);
+		memcpy(p + 8, payload, len);
+	}
+	w->write += ext + size;
+	w->last_ts = ts;
+	w->nr_events++;
+	return true;
+}
+
+void hypmem_rb_writer_finish(struct hypmem_rb_writer *w, uint64_t lost)
+{
+	uint64_t commit = w->write;
+
+	if (lost) {
+		commit |= HYPMEM_RB_MISSED_EVENTS;
+		if (w->page_len - 16 - w->write >= 8 && lost != HYPMEM_TRACE_LOST_UNKNOWN) {
+			commit |= HYPMEM_RB_MISSED_STORED;
+			put_le64(w->page + 16 + w->write, lost);
+		}
+	}
+	put_le64(w->page + 8, commit);
+}

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Integration: real Debian arm64 kernels in pKVM protected mode.
+
+tests/qemu/real/real-dumps downloads Debian's 6.1 and 6.12 cloud-arm64
+kernels (with their -dbg vmlinux), boots each configuration under QEMU with
+kvm-arm.mode=protected and two small VMs running, and dumps it (ELF and
+kdump-zlib).  For each dump, hypmem decodes it with the same code as our EL2
+image, and an independent drgn walk (tests/qemu/real/oracle.py) of the same
+vmlinux + dump must give the same figures, number by number.  Invariants
+that need no oracle: pool pages = free + allocated, every free head on
+exactly one list, hpool and host_s2_pool inside the carve-out the kernel
+reported.  Per-VM pools (6.12's vm_table) are compared too.  One
+dump is also converted to a raw image of RAM and decoded through --raw.
+
+Runs when $HYPMEM_REAL=1 (make check-real) or when the cache already exists
+($HYPMEM_REAL_CACHE, default ~/.cache/hypmem-real); otherwise prints one
+skip line.  Packages that cannot be downloaded skip, they do not fail.
+$HYPMEM_REAL_CONFIGS (comma-separated) picks configurations.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from hypmemtest import BUILD, ElfCore, Tap  # noqa: E402
+
+REAL = os.path.join("tests", "qemu", "real")
+DRGN_PYTHON = "/usr/bin/python3"  # Debian's python3-drgn lives there
+EXTRA_PKGS = "libc6-dev-arm64-cross python3-drgn"
+RAW_CONFIG = "6.1-kaslr"  # KASLR on, so --raw needs both offsets
+t = Tap()
+
+
+def cache_dir():
+    return os.path.abspath(os.path.expanduser(
+        os.environ.get("HYPMEM_REAL_CACHE") or "~/.cache/hypmem-real"))
+
+
+def stat_json(args):
+    p = subprocess.run([os.path.join(BUILD, "hypmem-stat"), "--json"] + args,
+                       capture_output=True, text=True)
+    try:
+        return p.returncode, json.loads(p.stdout), p.stderr
+    except json.JSONDecodeError:
+        return p.returncode, None, p.stdout[-1000:] + p.stderr
+
+
+def padded(a, n):
+    return list(a) + [0] * (n - len(a))
+
+
+def compare_oracle(got, want):
+    """Differences between hypmem-stat --json and the drgn walk."""
+    diffs = []
+
+    def eq(what, a, b):
+        if a != b:
+            diffs.append("%s: hypmem %r, drgn %r" % (what, a, b))
+
+    eq("hyp_physvirt_offset", got["hyp"]["hyp_physvirt_offset"], want["hyp_physvirt_offset"])
+    eq("stage-1 start level", got["hyp"]["start_level"], want["pgtable"]["start_level"])
+    eq("stage-1 VA bits", got["hyp"]["va_bits"], want["pgtable"]["ia_bits"])
+    eq("hyp_memory", [[r["start"], r["end"]] for r in got["target"]["ram_ranges"]],
+       want["hyp_memory"])
+    gv, wv = got["vmemmap"], want["vmemmap"]
+    for k in ("entry_size", "nr_entries", "nr_unbacked", "refcount_histogram",
+              "order_histogram"):
+        eq("vmemmap." + k, gv.get(k), wv[k])
+    eq("vmemmap.nr_unreadable", gv.get("nr_unreadable"), 0)
+    pools = {p["name"]: p for p in got["pools"]}
+    eq("pool names", sorted(pools), sorted(p["name"] for p in want["pools"]))
+    for w in want["pools"]:
+        g = pools.get(w["name"])
+        if not g:
+            continue
+        for k in ("range_start", "range_end", "max_order", "nr_pages", "free_pages"):
+            eq("%s.%s" % (w["name"], k), g[k], w[k])
+        for k in ("free_pages_by_order", "free_blocks_by_order"):
+            n = max(len(g[k]), len(w[k]))
+            eq("%s.%s" % (w["name"], k), padded(g[k], n), padded(w[k], n))
+    return diffs
+
+
+def invariants(want, meta):
+    """Checks on the oracle's own figures and the kernel's console."""
+    bad = []
+    for p in want["pools"]:
+        if p["free_pages"] + p["allocated_pages"] != p["nr_pages"]:
+            bad.append("%s: %d free + %d allocated != %d pages" % (
+                p["name"], p["free_pages"], p["allocated_pages"], p["nr_pages"]))
+        if p["unlisted_free_heads"]:
+            bad.append("%s: %d free heads on no list" % (p["name"], p["unlisted_free_heads"]))
+        bad += ["%s: %s" % (p["name"], x) for x in p["problems"]]
+        # VM pools live in memory the host donated, not in the carve-out.
+        if meta.get("reserved_at") is not None and not p["name"].startswith("vm_table["):
+            lo, hi = meta["reserved_at"], meta["reserved_at"] + (meta["reserved_mib"] << 20)
+            if not lo <= int(p["range_start"], 16) < int(p["range_end"], 16) <= hi:
+                bad.append("%s [%s, %s) is outside the carve-out 'Reserved %d MiB at 0x%x'"
+                           % (p["name"], p["range_start"], p["range_end"],
+                              meta["reserved_mib"], lo))
+    return bad
+
+
+def without(d, *paths):
+    """A copy of D without the dotted PATHS."""
+    d = json.loads(json.dumps(d))
+    for path in paths:
+        parts = path.split(".")
+        cur = d
+        for k in parts[:-1]:
+            cur = cur.get(k, {})
+        cur.pop(parts[-1], None)
+    return d
+
+
+def make_raw(out):
+    """RAM as one raw file (gaps zero-filled); returns (path, base PA)."""
+    core = ElfCore(os.path.join(out, "vmcore"))
+    base = min(pa for pa, _, _ in core.loads)
+    raw = os.path.join(out, "ram.raw")
+    if os.path.exists(raw):
+        return raw, base
+    zero = bytes(1 << 20)
+    with open(os.path.join(out, "vmcore"), "rb") as src, open(raw + ".tmp", "wb") as dst:
+        for pa, size, off in sorted(core.loads):
+            dst.seek(pa - base)
+            src.seek(off)
+            left = size
+            while left:
+                chunk = src.read(min(left, len(zero)))
+                if not chunk:
+                    raise OSError("vmcore is truncated")
+                if chunk == zero[:len(chunk)]:
+                    dst.seek(len(chunk), os.SEEK_CUR)  # sparse: RAM is mostly zero
+                else:
+                    dst.write(chunk)
+                left -= len(chunk)
+        dst.truncate(max(pa + size for pa, size, _ in core.loads) - base)
+    os.replace(raw + ".tmp", raw)
+    return raw, base
+
+
+def check_config(name, out, have_drgn):
+    vmlinux, elf, kdump = (os.path.join(out, f) for f in ("vmlinux", "vmcore", "vmcore.kdump"))
+    with open(os.path.join(out, "meta.json")) as f:
+        meta = json.load(f)
+    con = open(os.path.join(out, "console.log"), errors="replace").read()
+    t.ok("Protected %s mode" % meta["mode"] in con,
+         "%s: the kernel reports 'Protected %s mode'" % (name, meta["mode"]))
+
+    t0 = time.monotonic()
+    rc, got, err = stat_json([vmlinux, elf])
+    secs = time.monotonic() - t0
+    t.ok(rc == 0 and got is not None, "%s: hypmem-stat decodes the ELF dump, no findings"
+         " (%.1f s)" % (name, secs), "exit %d\n%s\n%s" % (
+             rc, err, json.dumps((got or {}).get("findings", ""))[:2000]))
+    if got is None:
+        return
+    t.ok(got["target"]["release"] == meta["abi"],
+         "%s: VMCOREINFO names the kernel (%s)" % (name, got["target"]["release"]),
+         got["target"]["release"])
+    t.ok((got["hyp"]["kaslr_offset"] != "0x0") == meta["kaslr"],
+         "%s: KASLR offset %s from VMCOREINFO" % (name, got["hyp"]["kaslr_offset"]))
+
+    if meta["abi"].startswith("6.12"):
+        vms = [p["name"] for p in got["pools"] if p["name"].startswith("vm_table[")]
+        t.ok(len(vms) == 2, "%s: kvm-user's two VMs have their hyp pools (%s)" % (
+            name, ", ".join(vms)))
+
+    rc, gotk, err = stat_json([vmlinux, kdump])
+    t.ok(rc == 0 and gotk is not None and
+         without(gotk, "target.source") == without(got, "target.source"),
+         "%s: the kdump-compressed dump decodes to the same JSON" % name,
+         "exit %d\n%s" % (rc, err))
+
+    for cmd in ("pools", "vmemmap", "layout", "stage2"):
+        p = subprocess.run([os.path.join(BUILD, "hypmem-dump"), cmd, vmlinux, elf],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        t.ok(p.returncode in (0, 1), "%s: hypmem-dump %s runs (exit %d)" % (
+            name, cmd, p.returncode), p.stderr[-1000:])
+
+    if not have_drgn:
+        t.skip("%s: drgn oracle" % name, "python3-drgn not installed")
+    else:
+        t0 = time.monotonic()
+        p = subprocess.run([DRGN_PYTHON, os.path.join(REAL, "oracle.py"), vmlinux, elf],
+                           capture_output=True, text=True, timeout=900)
+        secs = time.monotonic() - t0
+        want = json.loads(p.stdout) if p.returncode == 0 else None
+        if t.ok(want is not None, "%s: the drgn oracle walks the dump (%.1f s)" % (name, secs),
+                p.stderr[-2000:]):
+            t.ok(not compare_oracle(got, want),
+                 "%s: hypmem-stat and the drgn walk agree number by number" % name,
+                 "\n".join(compare_oracle(got, want)))
+            t.ok(not invariants(want, meta),
+                 "%s: pool pages = free + allocated; free heads on one list each; "
+                 "pools inside the carve-out" % name, "\n".join(invariants(want, meta)))
+
+    if name == RAW_CONFIG:
+        raw, base = make_raw(out)
+        spec = "%s@0x%x" % (raw, base)
+        args = ["--kimage-voffset", got["hyp"]["kimage_voffset"]]
+        rc, gotr, err = stat_json(["-s", vmlinux, "--raw", spec] + args +
+                                  ["--kaslr-offset", got["hyp"]["kaslr_offset"]])
+        same = gotr is not None and without(gotr, "target.source", "target.release") == \
+            without(got, "target.source", "target.release")
+        t.ok(rc == 0 and same, "%s: --raw %s gives the same JSON" % (
+            name, os.path.basename(spec)), "exit %d\n%s" % (rc, err))
+        rc, _, err = stat_json(["-s", vmlinux, "--raw", spec] + args)
+        t.ok(rc == 2 and "--kaslr-offset" in err,
+             "%s: --raw without --kaslr-offset fails, naming --kaslr-offset" % name,
+             "exit %d\n%s" % (rc, err))
+
+
+def main():
+    cache = cache_dir()
+    enabled = os.environ.get("HYPMEM_REAL") == "1"
+    if os.environ.get("HYPMEM_REAL") == "0":
+        t.skip("real kernels", "HYPMEM_REAL=0")
+        return t.done()
+    if not (enabled or os.path.isdir(cache)):
+        t.skip("real kernels", "no cache at %s; run make check-real or set HYPMEM_REAL=1 "
+               "(downloads ~650 MB of Debian packages)" % cache)
+        return t.done()
+    if enabled:
+        env = dict(os.environ, HYPMEM_EXTRA_PKGS=EXTRA_PKGS)
+        p = subprocess.run(["tests/install-deps.sh"], env=env, capture_output=True, text=True)
+        if p.returncode:
+            t.skip("real kernels", "cannot install %s: %s" % (EXTRA_PKGS, p.stderr[-300:]))
+            return t.done()
+    have_drgn = subprocess.run([DRGN_PYTHON, "-c", "import drgn"],
+                               capture_output=True).returncode == 0
+    configs = [c for c in os.environ.get("HYPMEM_REAL_CONFIGS", "").split(",") if c]
+    t0 = time.monotonic()
+    p = subprocess.run([os.path.join(REAL, "real-dumps"), "--cache", cache] + configs,
+                       capture_output=True, text=True, timeout=3600)
+    secs = time.monotonic() - t0
+    for line in p.stderr.splitlines():
+        print("# " + line)
+    if p.returncode == 3:
+        t.skip("real kernels", "packages unavailable: %s" % p.stderr.strip()[-300:])
+        return t.done()
+    dumps = [line.split(" ", 1) for line in p.stdout.splitlines() if " " in line]
+    t.ok(p.returncode == 0, "real-dumps: %d configuration(s) booted and dumped (%.0f s)" % (
+        len(dumps), secs), p.stderr[-3000:])
+    if not shutil.which("qemu-system-aarch64") and not dumps:
+        return t.done()
+    for name, out in dumps:
+        check_config(name, out, have_drgn)
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

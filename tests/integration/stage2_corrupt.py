@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Corruption of the host stage-2 in a real QEMU dump: each patch must give
+its finding and exit status 1 from `hypmem-dump stage2`, never a crash (the
+ASan+UBSan build of the tool is used when it exists).
+
+Where to patch is found independently of the decoder: the root's address
+from the EL2 core's truth.json, the table pages read straight from the ELF
+core through its program headers, descriptors decoded here with a few lines
+of Python.  Cases: a table pointer outside host_s2_pool, a table pointing
+at itself, an owner id that does not exist, a reserved leaf encoding, a
+table page cut in half (a raw image that ends inside it), and random
+garbage over the table pages.
+"""
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from hypmemtest import BUILD, ElfCore, Tap, make_dumps  # noqa: E402
+
+M64 = (1 << 64) - 1
+ADDR = 0x0000FFFFFFFFF000
+t = Tap()
+
+
+def tool(name):
+    asan = os.path.join(BUILD, "asan", name)
+    return asan if os.path.exists(asan) else os.path.join(BUILD, name)
+
+
+def no_crash(p):
+    return 0 <= p.returncode <= 2 and "Sanitizer" not in p.stderr and \
+        "runtime error" not in p.stderr
+
+
+class Dump:
+    def __init__(self, out):
+        self.image = os.path.join(out, "el2.elf")
+        self.core = os.path.join(out, "vmcore")
+        with open(os.path.join(out, "truth.json")) as f:
+            self.truth = json.load(f)
+        self.elf = ElfCore(self.core)
+        self.f = open(self.core, "rb")
+        s2 = self.truth["stage2"]
+        self.hpo = int(self.truth["hyp"]["hyp_physvirt_offset"], 16)
+        self.pgd = (int(s2["pgd"], 16) + self.hpo) & M64
+        self.start_level = s2["start_level"]
+        self.ram = [(int(r["start"], 16), int(r["end"], 16))
+                    for r in self.truth["target"]["ram_ranges"]]
+
+    def read64(self, pa):
+        self.f.seek(self.elf.offset(pa))
+        return struct.unpack("<Q", self.f.read(8))[0]
+
+    def table(self, pa):
+        self.f.seek(self.elf.offset(pa))
+        return struct.unpack("<512Q", self.f.read(4096))
+
+    def tables(self):
+        """(level, table PA) of every table page, depth first."""
+        out, stack = [], [(self.start_level, self.pgd)]
+        while stack:
+            level, pa = stack.pop()
+            out.append((level, pa))
+            if level == 3:
+                continue
+            for pte in self.table(pa):
+                if pte & 3 == 3:
+                    stack.append((level + 1, pte & ADDR))
+        return out
+
+    def find(self, level, pred):
+        """PA of the first entry at @level for which pred(pte) holds."""
+        for lvl, pa in self.tables():
+            if lvl != level:
+                continue
+            for i, pte in enumerate(self.table(pa)):
+                if pred(pte):
+                    return pa + 8 * i, pte
+        return None, None
+
+
+def patched(d, tmp, name, patches):
+    core = os.path.join(tmp, name)
+    subprocess.run(["cp", "--sparse=always", d.core, core], check=True)
+    with open(core, "r+b") as f:
+        for pa, data in patches.items():
+            f.seek(d.elf.offset(pa))
+            f.write(data)
+    return core
+
+
+def dump_stage2(image, *source):
+    p = subprocess.run([tool("hypmem-dump"), "stage2", "--json", "-s", image] + list(source),
+                       capture_output=True, text=True, timeout=300)
+    out = json.loads(p.stdout) if p.stdout.startswith("{") else None
+    return p, out
+
+
+def expect(d, tmp, name, patches, kind):
+    core = patched(d, tmp, name, patches)
+    p, out = dump_stage2(d.image, "-c", core)
+    kinds = sorted({f["kind"] for f in out["findings"]}) if out else []
+    t.ok(no_crash(p) and p.returncode == 1 and kind in kinds,
+         "%s: finding %s, exit 1" % (name, kind),
+         "exit %d, kinds %s\n%s" % (p.returncode, kinds, p.stderr[-2000:]))
+    os.unlink(core)
+
+
+def main():
+    if not shutil.which("qemu-system-aarch64"):
+        t.skip("stage-2 corruption", "qemu-system-aarch64 not installed")
+        return t.done()
+    out, err = make_dumps(8, 7, 512, 5000)
+    if not t.ok(out is not None, "dump for stage-2 corruption tests", err):
+        return t.done()
+    d = Dump(out)
+    p, base = dump_stage2(d.image, "-c", d.core)
+    t.ok(p.returncode == 0 and base and not base["findings"], "unpatched stage-2 is clean",
+         p.stderr)
+    tmp = tempfile.mkdtemp(prefix="hypmem-s2c-")
+    try:
+        # An L3 table pointer moved into host RAM, far from host_s2_pool.
+        ptep, pte = d.find(2, lambda x: x & 3 == 3)
+        outside = d.ram[0][0] + 0x100000
+        expect(d, tmp, "table-outside-pool",
+               {ptep: struct.pack("<Q", (pte & ~ADDR) | outside)}, "table_outside_pool")
+
+        # A free slot of an L2 table made to point at that table itself.
+        slot, _ = d.find(2, lambda x: x == 0)
+        expect(d, tmp, "self-referencing-table",
+               {slot: struct.pack("<Q", (slot & ~0xFFF) | 3)}, "table_loop")
+
+        # An owner id no kernel defines.
+        ann, pte = d.find(3, lambda x: x and not x & 1)
+        expect(d, tmp, "bad-owner", {ann: struct.pack("<Q", 200 << 2)}, "bad_owner")
+
+        # A page descriptor with the type bit cleared: a block at level 3.
+        leaf, pte = d.find(3, lambda x: x & 3 == 3)
+        expect(d, tmp, "reserved-encoding", {leaf: struct.pack("<Q", pte & ~2)},
+               "reserved_encoding")
+
+        # A raw image of RAM that ends in the middle of the last table page.
+        last = max(pa for _, pa in d.tables())
+        raw = os.path.join(tmp, "ram.bin")
+        start = d.ram[0][0]
+        with open(raw, "wb") as f:
+            f.seek(0)
+            d.f.seek(d.elf.offset(start))
+            left = last + 2048 - start
+            while left:
+                chunk = d.f.read(min(left, 1 << 20))
+                f.write(chunk)
+                left -= len(chunk)
+        kvo = d.truth["hyp"]["kimage_voffset"]
+        p, got = dump_stage2(d.image, "--raw", "%s@0x%x" % (raw, start), "--kimage-voffset",
+                             kvo, "--kaslr-offset", "0")
+        kinds = sorted({f["kind"] for f in got["findings"]}) if got else []
+        t.ok(no_crash(p) and p.returncode == 1 and "table_unreadable" in kinds,
+             "truncated table page: finding table_unreadable, exit 1",
+             "exit %d, kinds %s\n%s" % (p.returncode, kinds, p.stderr[-2000:]))
+        os.unlink(raw)
+
+        # Garbage over the table pages: findings or a clean error, never a crash.
+        rng = random.Random(5)
+        pages = [pa for _, pa in d.tables()]
+        for i in range(6):
+            patches = {}
+            for _ in range(40):
+                pa = rng.choice(pages) + 8 * rng.randrange(512)
+                patches[pa] = struct.pack("<Q", rng.getrandbits(64) if i % 2 else
+                                          d.read64(pa) ^ (1 << rng.randrange(64)))
+            core = patched(d, tmp, "garbage%d" % i, patches)
+            p, _ = dump_stage2(d.image, "-c", core)
+            t.ok(no_crash(p), "garbage in table pages #%d: no crash (exit %d)" % (i, p.returncode),
+                 p.stderr[-2000:])
+            os.unlink(core)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

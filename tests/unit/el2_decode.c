@@ -26,12 +26,11 @@
 #include "el2/workload.h"
 #include "hypmem/report.h"
 #include "test.h"
+#include "native_target.h"
 
 #define RAM_PA	  0x40000000ULL
 #define RAM_SIZE  (32ULL << 20)
 #define RAM_PAGES (RAM_SIZE >> PAGE_SHIFT)
-
-extern char __data_start[], _end[];
 
 static uint8_t *ram;
 static struct workload wl;
@@ -81,39 +80,7 @@ static void build_el2_state(u64 seed)
 
 static struct hypmem_target *open_target(void)
 {
-	struct hypmem_target_config cfg = {.vmlinux = "/proc/self/exe"};
-	struct hypmem_segment segs[2];
-	const void *data[2];
-	struct hypmem_dwarf *dw;
-	struct hypmem_source *src;
-	struct hypmem_target *t = NULL;
-	uint64_t hpool_elf;
-	char vmcoreinfo[256];
-	u64 data_va = (u64)__data_start & PAGE_MASK;
-
-	if (!CHECK_NO_ERR(hypmem_dwarf_open("/proc/self/exe", &dw)))
-		return NULL;
-	if (!CHECK_NO_ERR(hypmem_dwarf_find_symbol(dw, "hpool", &hpool_elf, NULL))) {
-		hypmem_dwarf_destroy(dw);
-		return NULL;
-	}
-	hypmem_dwarf_destroy(dw);
-
-	segs[0] = (struct hypmem_segment){.phys_start = RAM_PA, .size = RAM_SIZE};
-	data[0] = ram;
-	segs[1] = (struct hypmem_segment){.phys_start = data_va + (u64)hyp_physvirt_offset,
-					  .size = PAGE_ALIGN((u64)_end) - data_va};
-	data[1] = (void *)data_va;
-	snprintf(vmcoreinfo, sizeof(vmcoreinfo),
-		 "OSRELEASE=native-L%d\nPAGESIZE=4096\nNUMBER(kimage_voffset)=0x%llx\n"
-		 "KERNELOFFSET=%llx\n",
-		 HYP_PAGE_LAYOUT, (unsigned long long)-(u64)hyp_physvirt_offset,
-		 (unsigned long long)((u64)&hpool - hpool_elf));
-	if (!CHECK_NO_ERR(hypmem_source_create_memory(segs, data, 2, vmcoreinfo, &src)))
-		return NULL;
-	if (!CHECK_NO_ERR(hypmem_target_open_source(&cfg, src, &t)))
-		return NULL;
-	return t;
+	return native_target_open(ram, RAM_PA, RAM_SIZE, "hpool", &hpool, 0, 0);
 }
 
 static const struct hypmem_pool *find_pool(const struct hypmem_report *r, const char *name)

@@ -19,10 +19,9 @@
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"
 #include "test.h"
+#include "native_target.h"
 
 #define PTE_ADDR 0x0000fffffffff000ULL
-
-extern char __data_start[], _end[];
 
 static struct s2env env;
 static struct stage2_run truth[8192];
@@ -110,49 +109,8 @@ static void build(u64 seed, u32 ipa_bits)
 /* A target over RAM (segments may cut a hole) and this binary's data. */
 static struct hypmem_target *open_target_cut(u64 hole_start, u64 hole_end)
 {
-	struct hypmem_target_config cfg = {.vmlinux = "/proc/self/exe"};
-	struct hypmem_segment segs[3];
-	const void *data[3];
-	struct hypmem_dwarf *dw;
-	struct hypmem_source *src;
-	struct hypmem_target *t = NULL;
-	uint64_t hpool_elf;
-	char vmcoreinfo[256];
-	u64 data_va = (u64)__data_start & PAGE_MASK;
-	size_t n = 0;
-
-	if (!CHECK_NO_ERR(hypmem_dwarf_open("/proc/self/exe", &dw)))
-		return NULL;
-	if (!CHECK_NO_ERR(hypmem_dwarf_find_symbol(dw, "hpool", &hpool_elf, NULL))) {
-		hypmem_dwarf_destroy(dw);
-		return NULL;
-	}
-	hypmem_dwarf_destroy(dw);
-	if (hole_end > hole_start) {
-		segs[n] = (struct hypmem_segment){.phys_start = S2ENV_RAM_PA,
-						  .size = hole_start - S2ENV_RAM_PA};
-		data[n++] = env.ram;
-		segs[n] = (struct hypmem_segment){.phys_start = hole_end,
-						  .size = S2ENV_RAM_PA + S2ENV_RAM_SIZE - hole_end};
-		data[n++] = env.ram + (hole_end - S2ENV_RAM_PA);
-	} else {
-		segs[n] =
-		    (struct hypmem_segment){.phys_start = S2ENV_RAM_PA, .size = S2ENV_RAM_SIZE};
-		data[n++] = env.ram;
-	}
-	segs[n] = (struct hypmem_segment){.phys_start = data_va + (u64)hyp_physvirt_offset,
-					  .size = PAGE_ALIGN((u64)_end) - data_va};
-	data[n++] = (void *)data_va;
-	snprintf(vmcoreinfo, sizeof(vmcoreinfo),
-		 "OSRELEASE=native-L%d\nPAGESIZE=4096\nNUMBER(kimage_voffset)=0x%llx\n"
-		 "KERNELOFFSET=%llx\n",
-		 HYP_PAGE_LAYOUT, (unsigned long long)-(u64)hyp_physvirt_offset,
-		 (unsigned long long)((u64)&hpool - hpool_elf));
-	if (!CHECK_NO_ERR(hypmem_source_create_memory(segs, data, n, vmcoreinfo, &src)))
-		return NULL;
-	if (!CHECK_NO_ERR(hypmem_target_open_source(&cfg, src, &t)))
-		return NULL;
-	return t;
+	return native_target_open(env.ram, S2ENV_RAM_PA, S2ENV_RAM_SIZE, "hpool", &hpool,
+				  hole_start, hole_end);
 }
 
 static struct hypmem_target *open_target(void)

@@ -7,10 +7,14 @@ kernels (with their -dbg vmlinux), boots each configuration under QEMU with
 kvm-arm.mode=protected and two small VMs running, and dumps it (ELF and
 kdump-zlib).  For each dump, hypmem decodes it with the same code as our EL2
 image, and an independent drgn walk (tests/qemu/real/oracle.py) of the same
-vmlinux + dump must give the same figures, number by number.  Invariants
-that need no oracle: pool pages = free + allocated, every free head on
-exactly one list, hpool and host_s2_pool inside the carve-out the kernel
-reported.  Per-VM pools (6.12's vm_table) are compared too.  One
+vmlinux + dump must give the same figures, number by number: pools,
+vmemmap histograms, and the host stage-2 (geometry, leaves and bytes per
+block size, owner and page state, table pages per level, runs).
+Invariants that need no oracle: pool pages = free + allocated, every free
+head on exactly one list, hpool and host_s2_pool inside the carve-out the
+kernel reported, host SHARED_OWNED pages (host stage-2) = hyp
+SHARED_BORROWED pages (hyp stage-1) page for page, and the reverse pair.
+Per-VM pools (6.12's vm_table) are compared too.  One
 dump is also converted to a raw image of RAM and decoded through --raw.
 
 Runs when $HYPMEM_REAL=1 (make check-real) or when the cache already exists
@@ -82,6 +86,18 @@ def compare_oracle(got, want):
         for k in ("free_pages_by_order", "free_blocks_by_order"):
             n = max(len(g[k]), len(w[k]))
             eq("%s.%s" % (w["name"], k), padded(g[k], n), padded(w[k], n))
+    gs, ws = got.get("stage2") or {}, want.get("stage2")
+    if ws is None:
+        eq("stage2", gs.get("missing", "present"), "no host_mmu/host_kvm")
+    else:
+        eq("stage2", gs.get("missing"), None)
+        for k in ("table", "ia_bits", "start_level", "pgd", "pgd_pages", "tables",
+                  "tables_by_level", "nr_runs"):
+            eq("stage2." + k, gs.get(k), ws[k])
+        for k in ("by_size", "by_owner", "by_state"):
+            g, w = gs.get("histogram", {}).get(k, {}), ws["histogram"][k]
+            for bucket in sorted(set(g) | set(w)):
+                eq("stage2.%s.%s" % (k, bucket), g.get(bucket), w.get(bucket))
     return diffs
 
 
@@ -95,6 +111,11 @@ def invariants(want, meta):
         if p["unlisted_free_heads"]:
             bad.append("%s: %d free heads on no list" % (p["name"], p["unlisted_free_heads"]))
         bad += ["%s: %s" % (p["name"], x) for x in p["problems"]]
+    s2 = want.get("stage2") or {}
+    bad += ["stage2: %s" % x for x in s2.get("problems", [])]
+    if s2.get("vtcr_ia_bits") not in (None, s2["ia_bits"]):
+        bad.append("stage2: VTCR_EL2.T0SZ gives %d IPA bits, pgt.ia_bits %d"
+                   % (s2["vtcr_ia_bits"], s2["ia_bits"]))
         # VM pools live in memory the host donated, not in the carve-out.
         if meta.get("reserved_at") is not None and not p["name"].startswith("vm_table["):
             lo, hi = meta["reserved_at"], meta["reserved_at"] + (meta["reserved_mib"] << 20)
@@ -102,6 +123,17 @@ def invariants(want, meta):
                 bad.append("%s [%s, %s) is outside the carve-out 'Reserved %d MiB at 0x%x'"
                            % (p["name"], p["range_start"], p["range_end"],
                               meta["reserved_mib"], lo))
+    return bad
+
+
+def share_mismatches(want):
+    """Host stage-2 shares vs the hyp stage-1's borrows, page for page."""
+    bad = []
+    for what, c in sorted((want.get("shares") or {}).items()):
+        if c["nr_host_only"] or c["nr_hyp_only"]:
+            bad.append("%s: %d host pages, %d hyp pages; host only %d %s, hyp only %d %s"
+                       % (what, c["host_pages"], c["hyp_pages"], c["nr_host_only"],
+                          " ".join(c["host_only"]), c["nr_hyp_only"], " ".join(c["hyp_only"])))
     return bad
 
 
@@ -199,6 +231,17 @@ def check_config(name, out, have_drgn):
             t.ok(not invariants(want, meta),
                  "%s: pool pages = free + allocated; free heads on one list each; "
                  "pools inside the carve-out" % name, "\n".join(invariants(want, meta)))
+            sh = want.get("shares")
+            if not sh:
+                t.skip("%s: host shares = hyp borrows" % name, "the oracle found no host stage-2")
+            else:
+                c = sh["host_shared_owned_vs_hyp_shared_borrowed"]
+                r = sh["host_shared_borrowed_vs_hyp_shared_owned"]
+                t.ok(not share_mismatches(want),
+                     "%s: host SHARED_OWNED = hyp SHARED_BORROWED page for page (%d), and "
+                     "host SHARED_BORROWED = hyp SHARED_OWNED (%d)" % (
+                         name, c["host_pages"], r["host_pages"]),
+                     "\n".join(share_mismatches(want)))
 
     if name == RAW_CONFIG:
         raw, base = make_raw(out)

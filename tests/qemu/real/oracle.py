@@ -21,9 +21,19 @@ the static ones) and typed by DWARF, so a kernel variable of the same plain
 name (6.1 has a sysctl table called vm_table) cannot be picked by mistake.
 
 Prints JSON: the pools (free pages and blocks per order), the vmemmap
-histograms (refcount, order) over hyp_memory, and invariants that need no
-other tool (pool pages = free + allocated; every free head on exactly one
-list).  Nothing here shares code with hypmem.
+histograms (refcount, order) over hyp_memory, the host stage-2 (host_kvm
+in 6.1, host_mmu later: leaves per block size, per owner and per page
+state, table pages per level, runs), and invariants that need no other
+tool (pool pages = free + allocated; every free head on exactly one list;
+pages the host shares with the hyp, SHARED_OWNED in the host stage-2, are
+the hyp's SHARED_BORROWED pages in its stage-1, page for page, and the
+reverse pair).  Nothing here shares code with hypmem.
+
+Descriptors (Arm ARM, 4K granule): bits 1:0 = 3 below level 3 is a table;
+a valid leaf's output address is bits 47:12, or with LPA2 (FEAT_LPA2,
+TCR/VTCR.DS = 1) bits 49:12 with OA[51:50] in bits 9:8.  An invalid
+non-zero stage-2 entry carries an owner id in bits 9:2; a valid leaf's
+page state is in software bits 56:55, encoded as enum pkvm_page_state says.
 """
 import json
 import struct
@@ -279,6 +289,175 @@ def pool_walk(hyp, name, pages, pool=None):
             "problems": problems[:20]}
 
 
+def pgtable_leaves(hyp, pgd_pa, ia_bits, start_level, lpa2, tables):
+    """Yield (IA, level, descriptor) of each non-zero leaf of the table at
+    PGD_PA, in address order; count table pages per level in TABLES."""
+    shift = PAGE_SHIFT + 9 * (3 - start_level)
+    nr_root = 1 << max(ia_bits - shift, 0)
+    root_pages = (nr_root + 511) // 512
+    if lpa2:
+        oa_mask = ((1 << 50) - 1) & ~(PAGE - 1)
+    else:
+        oa_mask = ((1 << 48) - 1) & ~(PAGE - 1)
+
+    def oa(pte):
+        return (pte & oa_mask) | ((((pte >> 8) & 3) << 50) if lpa2 else 0)
+
+    def table(pa, level, base, n):
+        tables[level] = tables.get(level, 0) + (n + 511) // 512
+        data = hyp.prog.read(pa, 8 * n, True)
+        sh = PAGE_SHIFT + 9 * (3 - level)
+        for i, pte in enumerate(struct.unpack("<%dQ" % n, data)):
+            if not pte:
+                continue
+            ia = base + (i << sh)
+            if level < 3 and pte & 3 == 3:
+                yield from table(oa(pte), level + 1, ia, 512)
+            else:
+                yield ia, level, pte, oa(pte)
+
+    yield from table(pgd_pa, start_level, 0, nr_root)
+    tables["root_pages"] = root_pages
+
+
+def enum_values(prog, name):
+    try:
+        return {e.name: e.value for e in prog.type("enum " + name).enumerators}
+    except LookupError:
+        return {}
+
+
+def state_decoder(prog):
+    """Page state name of a leaf, from its software bits 56:55 as DWARF's
+    enum pkvm_page_state encodes them (masks in v6.1, small integers later)."""
+    sw0 = enum_values(prog, "kvm_pgtable_prot").get("KVM_PGTABLE_PROT_SW0", 1 << 55)
+    shift = sw0.bit_length() - 1
+    names = {}
+    for name, v in enum_values(prog, "pkvm_page_state").items():
+        key = {"PKVM_PAGE_OWNED": "owned", "PKVM_PAGE_SHARED_OWNED": "shared_owned",
+               "PKVM_PAGE_SHARED_BORROWED": "shared_borrowed"}.get(name)
+        if key:
+            names[v >> shift if v >= sw0 else v] = key
+    return lambda pte: names.get((pte >> shift) & 3, "reserved")
+
+
+SIZE_NAMES = {1: "1G", 2: "2M", 3: "4K"}
+
+
+def stage2_walk(hyp):
+    """The host stage-2 as hypmem's JSON 'stage2' object describes it, and
+    the PAs of its SHARED_OWNED and SHARED_BORROWED pages."""
+    prog = hyp.prog
+    for name in ("host_mmu", "host_kvm"):
+        try:
+            host = hyp.var(name)
+            break
+        except LookupError:
+            continue
+    else:
+        return None, None
+    pgt = host.pgt
+    ia_bits = pgt.ia_bits.value_()
+    start_level = pgt.start_level.value_()
+    if start_level > 3:
+        start_level -= 1 << (8 * pgt.start_level.type_.size)
+    pgd = pgt.pgd.value_()
+    vtcr = None
+    for path in ("arch.vtcr", "arch.mmu.vtcr"):
+        try:
+            obj = host
+            for k in path.split("."):
+                obj = obj.member_(k)
+            vtcr = obj.value_()
+            break
+        except LookupError:
+            continue
+    # LPA2 descriptors when VTCR_EL2.DS (bit 32) is set; else when the IPA
+    # space is wider than 48 bits (only LPA2 gives that with 4K pages).
+    lpa2 = bool(vtcr >> 32 & 1) if vtcr is not None else ia_bits > 48
+    state_of = state_decoder(prog)
+    owner_names = {v: n[len("PKVM_ID_"):].lower()
+                   for n, v in enum_values(prog, "pkvm_component_id").items()
+                   if n != "PKVM_ID_MAX"}
+    by_size, by_owner, by_state = {}, {}, {}
+    tables = {}
+    nr_runs, run, problems = 0, None, []
+    shared = {"shared_owned": set(), "shared_borrowed": set()}
+
+    def add(h, key, nbytes):
+        c = h.setdefault(key, {"count": 0, "bytes": 0})
+        c["count"] += 1
+        c["bytes"] += nbytes
+
+    for ia, level, pte, oa in pgtable_leaves(hyp, pgd + hyp.hpo, ia_bits, start_level,
+                                             lpa2, tables):
+        size = 1 << (PAGE_SHIFT + 9 * (3 - level))
+        if pte & 1:
+            # A level 0 block exists only with LPA2 (4K granule, DS = 1).
+            if (level == 3 and not pte & 2) or (level == 0 and not lpa2):
+                problems.append("reserved leaf 0x%x at IA 0x%x level %d" % (pte, ia, level))
+            owner, state = 0, state_of(pte)
+            prot = (pte >> 6 & 1, pte >> 7 & 1, not pte >> 54 & 1)
+            mt = pte >> 2 & 0xf
+            attr = "normal" if mt == 0xf else "device" if mt <= 3 else "other"
+            if state in shared:
+                shared[state].update(range(oa, oa + size, PAGE))
+        else:
+            owner, state, prot, attr, oa = (pte >> 2) & 0xff, "nopage", None, None, None
+            if pte & ~0x3fc or not owner:
+                problems.append("invalid entry 0x%x at IA 0x%x is no owner" % (pte, ia))
+        add(by_size, SIZE_NAMES.get(level, "L%d" % level), size)
+        add(by_owner, owner_names.get(owner, "owner%d" % owner), size)
+        add(by_state, state, size)
+        key = (level, bool(pte & 1), owner, state, prot, attr)
+        if run and run[0] == key and run[1] == ia and (oa is None or run[2] == oa):
+            run = (key, ia + size, oa + size if oa is not None else None)
+        else:
+            nr_runs += 1
+            run = (key, ia + size, oa + size if oa is not None else None)
+    root_pages = tables.pop("root_pages")
+    out = {"table": name, "ia_bits": ia_bits, "start_level": start_level,
+           "pgd": hex(pgd), "pgd_pages": root_pages, "lpa2": lpa2,
+           "vtcr": hex(vtcr) if vtcr is not None else None,
+           "vtcr_ia_bits": 64 - (vtcr & 0x3f) if vtcr is not None else None,
+           "histogram": {"by_size": by_size, "by_owner": by_owner, "by_state": by_state},
+           "tables": sum(tables.values()),
+           "tables_by_level": {str(k): v for k, v in sorted(tables.items())},
+           "nr_runs": nr_runs, "problems": problems[:20]}
+    return out, shared
+
+
+def hyp_stage1_states(hyp):
+    """PAs of the pages the hyp stage-1 maps SHARED_BORROWED / SHARED_OWNED
+    (state in the leaves' software bits, as in the host stage-2)."""
+    state_of = state_decoder(hyp.prog)
+    shared = {"shared_owned": set(), "shared_borrowed": set()}
+    tables = {}
+    for ia, level, pte, oa in pgtable_leaves(hyp, hyp.pgd_pa, hyp.ia_bits, hyp.start_level,
+                                             hyp.ia_bits > 48, tables):
+        if not pte & 1:
+            continue  # fixmap slots and the like: not mappings
+        state = state_of(pte)
+        if state in shared:
+            size = 1 << (PAGE_SHIFT + 9 * (3 - level))
+            shared[state].update(range(oa, oa + size, PAGE))
+    return shared
+
+
+def share_invariant(host, hyp_s1):
+    """Host SHARED_OWNED == hyp SHARED_BORROWED and host SHARED_BORROWED ==
+    hyp SHARED_OWNED, page for page."""
+    out = {}
+    for a, b in (("shared_owned", "shared_borrowed"), ("shared_borrowed", "shared_owned")):
+        h, y = host[a], hyp_s1[b]
+        out["host_%s_vs_hyp_%s" % (a, b)] = {
+            "host_pages": len(h), "hyp_pages": len(y),
+            "host_only": [hex(x) for x in sorted(h - y)[:10]],
+            "hyp_only": [hex(x) for x in sorted(y - h)[:10]],
+            "nr_host_only": len(h - y), "nr_hyp_only": len(y - h)}
+    return out
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -289,12 +468,15 @@ def main():
     vmemmap, pages = vmemmap_walk(hyp)
     pools = [pool_walk(hyp, n, pages) for n in ("host_s2_pool", "hpool")]
     pools += [pool_walk(hyp, n, pages, p) for n, p in hyp.vm_pools()]
+    stage2, host_shared = stage2_walk(hyp)
+    shares = share_invariant(host_shared, hyp_stage1_states(hyp)) if stage2 else None
     t2 = time.monotonic()
     json.dump({"release": hyp.vmcoreinfo.get("OSRELEASE"),
                "hyp_physvirt_offset": hex(hyp.hpo & (2**64 - 1)),
                "hyp_memory": [[hex(s), hex(e)] for s, e in hyp.memory],
                "pgtable": {"ia_bits": hyp.ia_bits, "start_level": hyp.start_level},
                "vmemmap": vmemmap, "pools": pools,
+               "stage2": stage2, "shares": shares,
                "seconds": {"load": round(hyp.t_load, 2), "setup": round(t1 - t0, 2),
                            "walk": round(t2 - t1, 2)}}, sys.stdout, indent=1)
     print()

@@ -77,9 +77,14 @@ struct hypmem_dwarf {
 	Dwarf *dbg;
 	struct symbol *syms;
 	size_t nr_syms;
+	uint32_t *sym_slots; /* open addressing: index + 1 into syms, 0 empty */
+	size_t sym_mask;
 	bool syms_read; /* sorted on first use: 200k names in a distro vmlinux */
 	struct tier tiers[2]; /* 0: hyp units, 1: the rest (built on demand) */
 	bool rest_indexed;
+	/* Hyp units found through .debug_aranges: sorted unit DIE offsets. */
+	Dwarf_Off *hyp_units;
+	size_t nr_hyp_units;
 	struct member_cache *mcache;
 	size_t nr_mcache;
 	char **strings; /* owned type names handed out in members */
@@ -93,11 +98,42 @@ const char *hypmem_dwarf_path(const struct hypmem_dwarf *dw)
 
 /* --- ELF symbols --- */
 
-static int symbol_cmp(const void *a, const void *b)
+/*
+ * Symbol names are hashed into an open-addressing table rather than sorted:
+ * a distribution vmlinux has ~200 000 symbols and a decode looks up a
+ * dozen, so sorting (n log n string compares) cost more than everything
+ * else a decode does.
+ */
+static uint64_t name_hash(const char *name)
 {
-	const struct symbol *x = a, *y = b;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
 
-	return strcmp(x->name, y->name);
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 0x100000001b3ULL;
+	return h;
+}
+
+static struct hypmem_error *hash_symbols(struct hypmem_dwarf *dw)
+{
+	size_t size = 16;
+
+	while (size < 2 * dw->nr_syms)
+		size *= 2;
+	dw->sym_slots = calloc(size, sizeof(*dw->sym_slots));
+	if (!dw->sym_slots)
+		return &hypmem_enomem;
+	dw->sym_mask = size - 1;
+	for (size_t i = 0; i < dw->nr_syms; i++) {
+		size_t slot = name_hash(dw->syms[i].name) & dw->sym_mask;
+
+		/* The first of equal names wins, as in the symbol table. */
+		while (dw->sym_slots[slot] &&
+		       strcmp(dw->syms[dw->sym_slots[slot] - 1].name, dw->syms[i].name))
+			slot = (slot + 1) & dw->sym_mask;
+		if (!dw->sym_slots[slot])
+			dw->sym_slots[slot] = (uint32_t)i + 1;
+	}
+	return NULL;
 }
 
 static struct hypmem_error *read_symbols(struct hypmem_dwarf *dw)
@@ -132,9 +168,9 @@ static struct hypmem_error *read_symbols(struct hypmem_dwarf *dw)
 				continue;
 			dw->syms[dw->nr_syms++] = (struct symbol){name, sym.st_value, sym.st_size};
 		}
-		if (dw->nr_syms)
-			qsort(dw->syms, dw->nr_syms, sizeof(*dw->syms), symbol_cmp);
-		return NULL;
+		if (n > UINT32_MAX - 1)
+			return hypmem_error_create(HYPMEM_ERROR_ELF, "%s: %zu symbols", dw->path, n);
+		return hash_symbols(dw);
 	}
 	return NULL; /* no symbol table: DWARF locations must do */
 }
@@ -142,8 +178,7 @@ static struct hypmem_error *read_symbols(struct hypmem_dwarf *dw)
 struct hypmem_error *hypmem_dwarf_find_symbol(struct hypmem_dwarf *dw, const char *name,
 					      uint64_t *value_ret, uint64_t *size_ret)
 {
-	struct symbol key = {.name = name};
-	const struct symbol *s;
+	const struct symbol *s = NULL;
 
 	if (!dw->syms_read) {
 		struct hypmem_error *err = read_symbols(dw);
@@ -152,7 +187,15 @@ struct hypmem_error *hypmem_dwarf_find_symbol(struct hypmem_dwarf *dw, const cha
 			return err;
 		dw->syms_read = true;
 	}
-	s = bsearch(&key, dw->syms, dw->nr_syms, sizeof(*dw->syms), symbol_cmp);
+	if (dw->sym_slots) {
+		for (size_t slot = name_hash(name) & dw->sym_mask; dw->sym_slots[slot];
+		     slot = (slot + 1) & dw->sym_mask) {
+			if (!strcmp(dw->syms[dw->sym_slots[slot] - 1].name, name)) {
+				s = &dw->syms[dw->sym_slots[slot] - 1];
+				break;
+			}
+		}
+	}
 	if (!s)
 		return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: no symbol '%s'", dw->path,
 					   name);
@@ -289,6 +332,67 @@ static bool is_hyp_unit(const char *name)
 	return name && (strstr(name, "/nvhe/") || strstr(name, "/hyp/") || strstr(name, "el2/"));
 }
 
+static int off_cmp(const void *a, const void *b)
+{
+	Dwarf_Off x = *(const Dwarf_Off *)a, y = *(const Dwarf_Off *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The hyp units are those whose code lies between the image's
+ * __hyp_text_start and __hyp_text_end (nVHE objects are linked there, and
+ * the symbols carry the __kvm_nvhe_ prefix).  .debug_aranges answers that
+ * without parsing a single unit DIE, where testing unit names means
+ * opening every unit of a vmlinux (thousands).  False when the image has
+ * no such symbols or no aranges: names must do.
+ */
+static bool hyp_units_from_aranges(struct hypmem_dwarf *dw)
+{
+	uint64_t start, end;
+	struct hypmem_error *err;
+	Dwarf_Aranges *ar;
+	size_t n, nr = 0;
+
+	err = hypmem_dwarf_find_symbol(dw, NVHE_PREFIX "__hyp_text_start", &start, NULL);
+	if (!err)
+		err = hypmem_dwarf_find_symbol(dw, NVHE_PREFIX "__hyp_text_end", &end, NULL);
+	if (err) {
+		hypmem_error_destroy(err);
+		return false;
+	}
+	if (end <= start || dwarf_getaranges(dw->dbg, &ar, &n) || !n)
+		return false;
+	dw->hyp_units = calloc(n, sizeof(*dw->hyp_units));
+	if (!dw->hyp_units)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Arange *a = dwarf_onearange(ar, i);
+		Dwarf_Addr addr;
+		Dwarf_Word len;
+		Dwarf_Off off;
+
+		if (a && !dwarf_getarangeinfo(a, &addr, &len, &off) && addr < end &&
+		    addr + len > start)
+			dw->hyp_units[nr++] = off;
+	}
+	qsort(dw->hyp_units, nr, sizeof(*dw->hyp_units), off_cmp);
+	dw->nr_hyp_units = 0;
+	for (size_t i = 0; i < nr; i++)
+		if (!i || dw->hyp_units[i] != dw->hyp_units[i - 1])
+			dw->hyp_units[dw->nr_hyp_units++] = dw->hyp_units[i];
+	return dw->nr_hyp_units > 0;
+}
+
+static bool is_hyp_unit_die(const struct hypmem_dwarf *dw, Dwarf_Die *cudie)
+{
+	Dwarf_Off off = dwarf_dieoffset(cudie);
+
+	if (dw->nr_hyp_units)
+		return bsearch(&off, dw->hyp_units, dw->nr_hyp_units, sizeof(off), off_cmp);
+	return is_hyp_unit(dwarf_diename(cudie));
+}
+
 /* Index the hyp units (@rest false) or all the others (@rest true). */
 static struct hypmem_error *build_tier(struct hypmem_dwarf *dw, bool rest)
 {
@@ -298,13 +402,27 @@ static struct hypmem_error *build_tier(struct hypmem_dwarf *dw, bool rest)
 	uint8_t unit_type;
 	size_t seen = 0;
 
+	if (!rest && hyp_units_from_aranges(dw)) {
+		for (size_t i = 0; i < dw->nr_hyp_units; i++) {
+			struct hypmem_error *err;
+
+			if (!dwarf_offdie(dw->dbg, dw->hyp_units[i], &cudie))
+				continue;
+			err = index_unit(t, &cudie);
+			if (err)
+				return err;
+		}
+		if (t->nr)
+			qsort(t->entries, t->nr, sizeof(*t->entries), entry_cmp);
+		return NULL;
+	}
 	while (dwarf_get_units(dw->dbg, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
 		struct hypmem_error *err;
 
 		if (unit_type != DW_UT_compile && unit_type != DW_UT_partial)
 			continue;
 		seen++;
-		if (is_hyp_unit(dwarf_diename(&cudie)) == rest)
+		if (is_hyp_unit_die(dw, &cudie) == rest)
 			continue;
 		err = index_unit(t, &cudie);
 		if (err)
@@ -1180,7 +1298,9 @@ void hypmem_dwarf_destroy(struct hypmem_dwarf *dw)
 	free(dw->strings);
 	free(dw->tiers[0].entries);
 	free(dw->tiers[1].entries);
+	free(dw->hyp_units);
 	free(dw->syms);
+	free(dw->sym_slots);
 	if (dw->dbg)
 		dwarf_end(dw->dbg);
 	if (dw->elf)

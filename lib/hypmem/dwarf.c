@@ -24,8 +24,11 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hypmem/dwarf.h"
@@ -85,6 +88,9 @@ struct hypmem_dwarf {
 	/* Hyp units found through .debug_aranges: sorted unit DIE offsets. */
 	Dwarf_Off *hyp_units;
 	size_t nr_hyp_units;
+	struct stat st;	   /* of the image, keys the index cache */
+	void *cache_map;   /* a loaded index cache: entry names point into it */
+	size_t cache_size;
 	struct member_cache *mcache;
 	size_t nr_mcache;
 	char **strings; /* owned type names handed out in members */
@@ -393,6 +399,233 @@ static bool is_hyp_unit_die(const struct hypmem_dwarf *dw, Dwarf_Die *cudie)
 	return is_hyp_unit(dwarf_diename(cudie));
 }
 
+/*
+ * The index of the hyp units, kept on disk between runs.  Opening a
+ * distribution vmlinux is most of what a decode costs (its hyp units alone
+ * are tens of MiB of DWARF to walk), and the answer never changes for one
+ * file, so images of at least CACHE_MIN_SIZE keep their hyp-unit index in
+ * $HYPMEM_CACHE_DIR, else $XDG_CACHE_HOME/hypmem, else ~/.cache/hypmem
+ * (HYPMEM_NO_CACHE=1 turns it off).  The file is keyed by the image's
+ * device, inode, size and mtime, and is untrusted input like any other:
+ * every count, offset and name is checked and the entries must be sorted,
+ * else it is ignored and rewritten; a checksum catches the corruption
+ * those checks cannot.  Layout: header, unit offsets (u64), entries, then
+ * the NUL-terminated names.
+ */
+#define CACHE_MIN_SIZE (64ULL << 20)
+#define CACHE_MAGIC    "HYPMIDX1"
+
+struct cache_header {
+	char magic[8];
+	uint64_t dev, ino, size, mtime_sec, mtime_nsec;
+	uint64_t nr_units, nr_entries, names_size;
+	uint64_t sum; /* FNV-1a of everything after the header */
+};
+
+static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+struct cache_entry {
+	uint64_t off;
+	int64_t value;
+	uint32_t name; /* offset in the names */
+	uint8_t kind, decl, has_location, pad;
+};
+
+static bool cache_path(const struct hypmem_dwarf *dw, char *buf, size_t len, bool create)
+{
+	const char *dir = getenv("HYPMEM_CACHE_DIR"), *base;
+	uint64_t key = 0xcbf29ce484222325ULL;
+	uint64_t parts[] = { (uint64_t)dw->st.st_dev, (uint64_t)dw->st.st_ino,
+			     (uint64_t)dw->st.st_size, (uint64_t)dw->st.st_mtim.tv_sec,
+			     (uint64_t)dw->st.st_mtim.tv_nsec };
+	char d[PATH_MAX];
+
+	if (getenv("HYPMEM_NO_CACHE") || (uint64_t)dw->st.st_size < CACHE_MIN_SIZE)
+		return false;
+	if (dir && *dir) {
+		snprintf(d, sizeof(d), "%s", dir);
+	} else if ((base = getenv("XDG_CACHE_HOME")) && *base) {
+		snprintf(d, sizeof(d), "%s/hypmem", base);
+	} else if ((base = getenv("HOME")) && *base) {
+		snprintf(d, sizeof(d), "%s/.cache", base);
+		if (create)
+			mkdir(d, 0755);
+		snprintf(d, sizeof(d), "%s/.cache/hypmem", base);
+	} else {
+		return false;
+	}
+	if (create)
+		mkdir(d, 0755);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		for (int b = 0; b < 8; b++)
+			key = (key ^ ((parts[i] >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
+	return (size_t)snprintf(buf, len, "%s/%016" PRIx64 ".idx", d, key) < len;
+}
+
+static bool cache_header_matches(const struct hypmem_dwarf *dw, const struct cache_header *h)
+{
+	return !memcmp(h->magic, CACHE_MAGIC, 8) && h->dev == (uint64_t)dw->st.st_dev &&
+	       h->ino == (uint64_t)dw->st.st_ino && h->size == (uint64_t)dw->st.st_size &&
+	       h->mtime_sec == (uint64_t)dw->st.st_mtim.tv_sec &&
+	       h->mtime_nsec == (uint64_t)dw->st.st_mtim.tv_nsec;
+}
+
+/* Fill tier 0 and the hyp units from the cache; false (nothing changed) if unusable. */
+static bool cache_load(struct hypmem_dwarf *dw)
+{
+	struct tier *t = &dw->tiers[0];
+	struct cache_header h;
+	const uint8_t *map, *units, *ents;
+	const char *names;
+	struct stat cst;
+	struct entry *e = NULL;
+	Dwarf_Off *u = NULL;
+	char path[PATH_MAX];
+	uint64_t left;
+	int fd;
+
+	if (!cache_path(dw, path, sizeof(path), false))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &cst) || (uint64_t)cst.st_size < sizeof(h) ||
+	    (map = mmap(NULL, (size_t)cst.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	memcpy(&h, map, sizeof(h));
+	left = (uint64_t)cst.st_size - sizeof(h);
+	if (!cache_header_matches(dw, &h) || h.nr_units > left / 8)
+		goto bad;
+	left -= h.nr_units * 8;
+	if (h.nr_entries > left / sizeof(struct cache_entry) || h.nr_entries > UINT32_MAX)
+		goto bad;
+	left -= h.nr_entries * sizeof(struct cache_entry);
+	if (left != h.names_size || !h.names_size ||
+	    fnv_bytes(0xcbf29ce484222325ULL, map + sizeof(h), (size_t)cst.st_size - sizeof(h)) !=
+		    h.sum)
+		goto bad;
+	units = map + sizeof(h);
+	ents = units + h.nr_units * 8;
+	names = (const char *)ents + h.nr_entries * sizeof(struct cache_entry);
+	if (names[h.names_size - 1])
+		goto bad;
+	u = calloc(h.nr_units ? h.nr_units : 1, sizeof(*u));
+	e = calloc(h.nr_entries ? h.nr_entries : 1, sizeof(*e));
+	if (!u || !e)
+		goto bad;
+	memcpy(u, units, h.nr_units * 8);
+	for (uint64_t i = 0; i < h.nr_entries; i++) {
+		struct cache_entry ce;
+
+		memcpy(&ce, ents + i * sizeof(ce), sizeof(ce));
+		if (ce.name >= h.names_size || ce.kind > ENTRY_ENUMERATOR || ce.decl > 1 ||
+		    ce.has_location > 1)
+			goto bad;
+		e[i] = (struct entry){ .name = names + ce.name, .kind = ce.kind, .decl = ce.decl,
+				       .has_location = ce.has_location, .off = ce.off,
+				       .value = ce.value };
+		if (i && entry_cmp(&e[i - 1], &e[i]) > 0)
+			goto bad;
+	}
+	for (uint64_t i = 1; i < h.nr_units; i++)
+		if (u[i - 1] >= u[i])
+			goto bad;
+	t->entries = e;
+	t->nr = t->cap = h.nr_entries;
+	dw->hyp_units = u;
+	dw->nr_hyp_units = h.nr_units;
+	dw->cache_map = (void *)map;
+	dw->cache_size = (size_t)cst.st_size;
+	return true;
+bad:
+	free(u);
+	free(e);
+	munmap((void *)map, (size_t)cst.st_size);
+	return false;
+}
+
+/* Write tier 0 and the hyp units for the next run; failures only cost speed. */
+static void cache_save(const struct hypmem_dwarf *dw)
+{
+	const struct tier *t = &dw->tiers[0];
+	struct cache_header h = { .nr_units = dw->nr_hyp_units, .nr_entries = t->nr };
+	char path[PATH_MAX], tmp[PATH_MAX + 32];
+	uint32_t name_off = 0;
+	const char *last = NULL;
+	uint8_t *body, *pos;
+	size_t body_size;
+	bool ok;
+	FILE *f;
+
+	if (!t->nr || !cache_path(dw, path, sizeof(path), true))
+		return;
+	memcpy(h.magic, CACHE_MAGIC, 8);
+	h.dev = (uint64_t)dw->st.st_dev;
+	h.ino = (uint64_t)dw->st.st_ino;
+	h.size = (uint64_t)dw->st.st_size;
+	h.mtime_sec = (uint64_t)dw->st.st_mtim.tv_sec;
+	h.mtime_nsec = (uint64_t)dw->st.st_mtim.tv_nsec;
+	/* Entries are sorted by name: equal names share one copy. */
+	for (size_t i = 0; i < t->nr; i++) {
+		if (last && !strcmp(last, t->entries[i].name))
+			continue;
+		last = t->entries[i].name;
+		h.names_size += strlen(last) + 1;
+	}
+	if (h.names_size > UINT32_MAX)
+		return;
+	body_size = h.nr_units * 8 + h.nr_entries * sizeof(struct cache_entry) + h.names_size;
+	body = malloc(body_size ? body_size : 1);
+	if (!body)
+		return;
+	pos = body;
+	if (h.nr_units)
+		memcpy(pos, dw->hyp_units, h.nr_units * 8);
+	pos += h.nr_units * 8;
+	last = NULL;
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct entry *e = &t->entries[i];
+		struct cache_entry ce = { .off = e->off, .value = e->value, .kind = e->kind,
+					  .decl = e->decl, .has_location = e->has_location };
+
+		if (last && strcmp(last, e->name))
+			name_off += (uint32_t)strlen(last) + 1;
+		last = e->name;
+		ce.name = name_off;
+		memcpy(pos, &ce, sizeof(ce));
+		pos += sizeof(ce);
+	}
+	last = NULL;
+	for (size_t i = 0; i < t->nr; i++) {
+		if (last && !strcmp(last, t->entries[i].name))
+			continue;
+		last = t->entries[i].name;
+		memcpy(pos, last, strlen(last) + 1);
+		pos += strlen(last) + 1;
+	}
+	h.sum = fnv_bytes(0xcbf29ce484222325ULL, body, body_size);
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	f = fopen(tmp, "wb");
+	if (!f) {
+		free(body);
+		return;
+	}
+	ok = fwrite(&h, sizeof(h), 1, f) == 1 && fwrite(body, 1, body_size, f) == body_size;
+	free(body);
+	if (fclose(f) || !ok || rename(tmp, path))
+		unlink(tmp);
+}
+
 /* Index the hyp units (@rest false) or all the others (@rest true). */
 static struct hypmem_error *build_tier(struct hypmem_dwarf *dw, bool rest)
 {
@@ -402,6 +635,8 @@ static struct hypmem_error *build_tier(struct hypmem_dwarf *dw, bool rest)
 	uint8_t unit_type;
 	size_t seen = 0;
 
+	if (!rest && cache_load(dw))
+		return NULL;
 	if (!rest && hyp_units_from_aranges(dw)) {
 		for (size_t i = 0; i < dw->nr_hyp_units; i++) {
 			struct hypmem_error *err;
@@ -414,6 +649,7 @@ static struct hypmem_error *build_tier(struct hypmem_dwarf *dw, bool rest)
 		}
 		if (t->nr)
 			qsort(t->entries, t->nr, sizeof(*t->entries), entry_cmp);
+		cache_save(dw);
 		return NULL;
 	}
 	while (dwarf_get_units(dw->dbg, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
@@ -435,6 +671,8 @@ static struct hypmem_error *build_tier(struct hypmem_dwarf *dw, bool rest)
 		qsort(t->entries, t->nr, sizeof(*t->entries), entry_cmp);
 	if (rest)
 		dw->rest_indexed = true;
+	else
+		cache_save(dw);
 	return NULL;
 }
 
@@ -1248,7 +1486,7 @@ struct hypmem_error *hypmem_dwarf_open(const char *path, struct hypmem_dwarf **r
 	}
 	elf_version(EV_CURRENT);
 	dw->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (dw->fd < 0) {
+	if (dw->fd < 0 || fstat(dw->fd, &dw->st)) {
 		err = hypmem_error_os(errno, "%s", path);
 		goto fail;
 	}
@@ -1299,6 +1537,8 @@ void hypmem_dwarf_destroy(struct hypmem_dwarf *dw)
 	free(dw->tiers[0].entries);
 	free(dw->tiers[1].entries);
 	free(dw->hyp_units);
+	if (dw->cache_map)
+		munmap(dw->cache_map, dw->cache_size);
 	free(dw->syms);
 	free(dw->sym_slots);
 	if (dw->dbg)

@@ -24,9 +24,11 @@ $HYPMEM_REAL_CONFIGS (comma-separated) picks configurations.
 """
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -259,6 +261,50 @@ def check_config(name, out, have_drgn):
              "exit %d\n%s" % (rc, err))
 
 
+def check_index_cache(name, out):
+    """The DWARF index cache (lib/hypmem/dwarf.c) changes speed, never answers,
+    and a corrupt cache file is ignored and rewritten."""
+    vmlinux, core = os.path.join(out, "vmlinux"), os.path.join(out, "vmcore")
+    tmp = tempfile.mkdtemp(prefix="hypmem-idx-")
+    try:
+        env = dict(os.environ, HYPMEM_CACHE_DIR=tmp)
+        nocache = dict(os.environ, HYPMEM_NO_CACHE="1")
+
+        def run(e):
+            p = subprocess.run([os.path.join(BUILD, "hypmem-stat"), "--json", vmlinux, core],
+                               capture_output=True, text=True, env=e)
+            return p.returncode, p.stdout, p.stderr
+
+        ref = run(nocache)
+        first = run(env)
+        files = [f for f in os.listdir(tmp) if f.endswith(".idx")]
+        t0 = time.monotonic()
+        second = run(env)
+        warm = time.monotonic() - t0
+        t.ok(len(files) == 1 and first[:2] == ref[:2] and second[:2] == ref[:2],
+             "%s: the DWARF index cache is written and gives the same JSON (warm run %.2f s)"
+             % (name, warm), "files %s\n%s%s" % (files, first[2], second[2]))
+        if len(files) != 1:
+            return
+        path = os.path.join(tmp, files[0])
+        good = open(path, "rb").read()
+        rng = random.Random(5)
+        ok = True
+        for i in range(8):
+            bad = bytearray(good)
+            if i % 2:
+                bad = bad[:rng.randrange(len(bad))]
+            else:
+                bad[rng.randrange(len(bad))] ^= 1 << rng.randrange(8)
+            with open(path, "wb") as f:
+                f.write(bad)
+            got = run(env)
+            ok = ok and got[:2] == ref[:2] and open(path, "rb").read() == good
+        t.ok(ok, "%s: corrupt or truncated index caches are ignored and rewritten" % name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     cache = cache_dir()
     enabled = os.environ.get("HYPMEM_REAL") == "1"
@@ -294,6 +340,8 @@ def main():
         return t.done()
     for name, out in dumps:
         check_config(name, out, have_drgn)
+    if dumps:
+        check_index_cache(*dumps[-1])
     return t.done()
 
 

@@ -58,6 +58,13 @@ def make_dumps(layout, seed, mem, ops, args=""):
            for f in ("truth.json", "vmcore", "vmcore.kdump", "el2.elf")):
         return out, None
     shutil.rmtree(out, ignore_errors=True)
+    # Dumps of older builds of the same image are never used again.
+    digest = file_hash(image)
+    stale_prefix = "L%d-" % layout
+    dumps = os.path.join(BUILD, "dumps")
+    for old in os.listdir(dumps) if os.path.isdir(dumps) else []:
+        if old.startswith(stale_prefix) and digest not in old:
+            shutil.rmtree(os.path.join(dumps, old), ignore_errors=True)
     cmd = ["tests/qemu/hypmem-qemu", "--image", image, "--out", out, "--mem", str(mem),
            "--seed", str(seed), "--ops", str(ops)]
     if args:

@@ -266,6 +266,7 @@ struct trace_print {
 	const struct hypmem_event_formats *formats;
 	struct json_object *events;
 	struct hypmem_tracedat *td;
+	struct hypmem_trace_textbuf *tb;
 	struct hypmem_error *err;
 };
 
@@ -283,7 +284,7 @@ static bool print_trace_rec(const struct hypmem_trace_rec *rec, void *arg)
 			return false;
 		}
 	} else if (!tp->a->stats || !tp->a->output) {
-		hypmem_trace_text(stdout, tp->formats, rec);
+		hypmem_trace_textbuf_add(tp->tb, tp->formats, rec);
 	}
 	return true;
 }
@@ -358,8 +359,14 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		err = &hypmem_enomem;
 	if (!err && !a->json && !(a->stats && a->output))
 		printf("cpus=%u\n", hypmem_trace_nr_cpus(tr));
-	if (!err)
+	if (!err && !(tp.tb = malloc(sizeof(*tp.tb))))
+		err = &hypmem_enomem;
+	if (!err) {
+		hypmem_trace_textbuf_init(tp.tb, stdout);
 		err = hypmem_trace_poll(tr, print_trace_rec, &tp);
+		hypmem_trace_textbuf_flush(tp.tb);
+	}
+	free(tp.tb);
 	if (!err)
 		err = tp.err;
 	if (!err && t)

@@ -27,6 +27,8 @@ struct hypmem_top_row {
 	uint64_t interval; /* in the last interval */
 	double rate;	   /* per second over the last interval */
 	uint64_t *per_cpu; /* interval counts, nr_cpus entries (owned by the model) */
+	int pool_kind;	   /* 1: hyp_page_alloc, 2: hyp_page_free, else 0 */
+	const struct hypmem_event_field *f_pool, *f_order; /* of pool events */
 };
 
 /* A pool as events describe it (device view). */
@@ -36,6 +38,8 @@ struct hypmem_top_event_pool {
 	int64_t net_pages; /* allocated minus freed since start */
 	uint64_t allocs, frees;
 	uint64_t by_order[HYPMEM_MAX_ORDERS]; /* allocations per order */
+	uint64_t seen_ts;		      /* first event of a pool new in a poll */
+	unsigned int seen_cpu;
 };
 
 struct hypmem_top_model {
@@ -54,6 +58,11 @@ struct hypmem_top_model {
 	struct hypmem_top_event_pool event_pools[HYPMEM_TOP_MAX_POOLS];
 	size_t nr_event_pools;
 	size_t findings; /* findings in the last snapshot */
+	/* hypmem_trace_poll_counts() state (owned) */
+	uint64_t *counts; /* [cpu * nr_ids + id] */
+	bool *deliver;	  /* pool events, by id */
+	uint32_t nr_ids;  /* 0: ids too sparse, use hypmem_trace_poll() */
+	size_t nr_event_pools_old;
 };
 
 /**

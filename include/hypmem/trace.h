@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hypmem/events.h"
 #include "hypmem/findings.h"
@@ -102,6 +103,33 @@ void hypmem_trace_destroy(struct hypmem_trace *tr);
  */
 struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn fn, void *arg);
 
+/* What hypmem_trace_poll_counts() adds up (the caller zeroes it). */
+struct hypmem_trace_counts {
+	uint64_t *counts;    /* [cpu * nr_ids + id], caller's array, added to */
+	uint32_t nr_ids;     /* events with id >= nr_ids are counted in @events only */
+	const bool *deliver; /* NULL, or nr_ids flags: also pass these events to fn */
+	uint64_t events;     /* events read */
+	uint64_t lost;	     /* events known lost (unknown counts are in the stats) */
+	uint64_t first_ts;   /* the first event's (as the merge would deliver it), 0: none */
+	uint64_t last_ts;    /* the latest event's, 0: none */
+};
+
+/**
+ * hypmem_trace_poll_counts() - Read what is new like hypmem_trace_poll(),
+ * but only count events per CPU and id: no merge, no records.
+ * @tr: the reader.
+ * @k: the counts, added to.
+ * @fn: if not NULL, called for the events @k->deliver selects, in each
+ *      CPU's order, CPU after CPU (not merged); may stop the poll.
+ * @arg: for @fn.
+ *
+ * Stats, lost accounting and findings are as after hypmem_trace_poll().
+ * Return: NULL, or an error that stopped reading.
+ */
+struct hypmem_error *hypmem_trace_poll_counts(struct hypmem_trace *tr,
+					      struct hypmem_trace_counts *k, hypmem_trace_fn fn,
+					      void *arg);
+
 unsigned int hypmem_trace_nr_cpus(const struct hypmem_trace *tr);
 const struct hypmem_trace_cpu_stats *hypmem_trace_stats(const struct hypmem_trace *tr,
 							unsigned int cpu);
@@ -126,6 +154,36 @@ void hypmem_trace_keep_pages(struct hypmem_trace *tr, bool keep);
  * Return: NULL or HYPMEM_ERROR_OS.
  */
 struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir);
+
+/* --- text output --- */
+
+#define HYPMEM_TRACE_TEXTBUF_SIZE (64 * 1024)
+
+/*
+ * trace-cmd report-style text (the lines hypmem_trace_text() in tracedat.h
+ * prints, byte for byte) formatted by hand into one buffer and written with
+ * one fwrite() per buffer.
+ */
+struct hypmem_trace_textbuf {
+	FILE *out;
+	size_t len;
+	bool failed; /* an fwrite() came short */
+	char buf[HYPMEM_TRACE_TEXTBUF_SIZE];
+};
+
+/** hypmem_trace_textbuf_init() - Start buffering lines for @out. */
+void hypmem_trace_textbuf_init(struct hypmem_trace_textbuf *tb, FILE *out);
+
+/** hypmem_trace_textbuf_add() - Append the line(s) of @rec. */
+void hypmem_trace_textbuf_add(struct hypmem_trace_textbuf *tb,
+			      const struct hypmem_event_formats *formats,
+			      const struct hypmem_trace_rec *rec);
+
+/**
+ * hypmem_trace_textbuf_flush() - Write what is buffered to tb->out (not
+ * fflush()ed).  Return: false if a write ever failed.
+ */
+bool hypmem_trace_textbuf_flush(struct hypmem_trace_textbuf *tb);
 
 /* --- writing pages (trace.dat, tests) --- */
 

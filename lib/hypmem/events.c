@@ -461,6 +461,32 @@ static void out_add(struct out *o, const char *fmt, ...)
 		o->len += (size_t)n;
 }
 
+/* Append @n bytes (the fast path of out_add("%s")). */
+static void out_put(struct out *o, const char *s, size_t n)
+{
+	if (o->len < o->size) {
+		size_t room = o->size - o->len - 1, k = n < room ? n : room;
+
+		memcpy(o->buf + o->len, s, k);
+		o->buf[o->len + k] = '\0';
+	}
+	o->len += n;
+}
+
+/* Append @v in decimal or lower-case hex, as printf's %llu / %llx would. */
+static void out_num(struct out *o, uint64_t v, bool neg, unsigned int base)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		*--p = '-';
+	out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 static void print_string_field(struct out *o, const struct hypmem_event_field *fl,
 			       const uint8_t *payload, uint32_t len)
 {
@@ -482,7 +508,7 @@ static void print_seg(struct out *o, const struct hypmem_print_seg *seg,
 	size_t n = 0;
 	uint64_t v;
 
-	out_add(o, "%s", seg->text);
+	out_put(o, seg->text, strlen(seg->text));
 	if (conv == 's') {
 		print_string_field(o, fl, payload, len);
 		return;
@@ -495,6 +521,11 @@ static void print_seg(struct out *o, const struct hypmem_print_seg *seg,
 	for (const char *p = seg->spec; *p && n + 4 < sizeof(spec); p++)
 		if (!strchr("hlzjt", *p) && *p != conv)
 			spec[n++] = *p;
+	/* No flags, width or precision: format by hand. */
+	if (n == 1 && (conv == 'u' || conv == 'x')) {
+		out_num(o, v, false, conv == 'x' ? 16 : 10);
+		return;
+	}
 	if (conv == 'c' || conv == 'p') {
 		spec[n] = '\0';
 		if (conv == 'c')
@@ -512,7 +543,10 @@ static void print_seg(struct out *o, const struct hypmem_print_seg *seg,
 		if (!fl->is_signed && fl->size < 8 && (v >> (fl->size * 8 - 1)) && fl->size == 4 &&
 		    strstr(seg->spec, "ll") == NULL)
 			v = (uint64_t)(int64_t)(int32_t)v;
-		out_add(o, spec, (long long)v);
+		if (n == 1)
+			out_num(o, (int64_t)v < 0 ? -v : v, (int64_t)v < 0, 10);
+		else
+			out_add(o, spec, (long long)v);
 	} else {
 		out_add(o, spec, (unsigned long long)v);
 	}
@@ -532,7 +566,7 @@ int hypmem_event_print(const struct hypmem_event_format *ev, const uint8_t *payl
 	if (ev->segs) {
 		for (size_t i = 0; i < ev->nr_segs; i++) {
 			if (ev->segs[i].field < 0)
-				out_add(&o, "%s", ev->segs[i].text);
+				out_put(&o, ev->segs[i].text, strlen(ev->segs[i].text));
 			else
 				print_seg(&o, &ev->segs[i], ev, payload, len);
 		}

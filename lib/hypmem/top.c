@@ -10,6 +10,8 @@
 
 #include "hypmem/top.h"
 
+#define MAX_COUNTED_ID 4096
+
 struct hypmem_error *hypmem_top_model_init(struct hypmem_top_model *m, struct hypmem_trace *tr,
 					   struct hypmem_target *t)
 {
@@ -26,11 +28,32 @@ struct hypmem_error *hypmem_top_model_init(struct hypmem_top_model *m, struct hy
 	for (size_t i = 0; i < f->nr; i++) {
 		m->rows[i].id = f->events[i].id;
 		m->rows[i].name = f->events[i].name;
+		m->rows[i].pool_kind = !strcmp(f->events[i].name, "hyp_page_alloc")  ? 1
+				       : !strcmp(f->events[i].name, "hyp_page_free") ? 2
+										     : 0;
+		m->rows[i].f_pool = hypmem_event_field_find(&f->events[i], "pool");
+		m->rows[i].f_order = hypmem_event_field_find(&f->events[i], "order");
 		m->rows[i].per_cpu = calloc(m->nr_cpus ? m->nr_cpus : 1, sizeof(uint64_t));
 		if (!m->rows[i].per_cpu) {
 			hypmem_top_model_deinit(m);
 			return &hypmem_enomem;
 		}
+		if (m->rows[i].id + 1 > m->nr_ids)
+			m->nr_ids = m->rows[i].id + 1;
+	}
+	/* Count by id in a table, unless ids are too sparse for one. */
+	if (m->nr_ids > MAX_COUNTED_ID)
+		m->nr_ids = 0;
+	if (m->nr_ids) {
+		m->counts =
+		    calloc((size_t)m->nr_ids * (m->nr_cpus ? m->nr_cpus : 1), sizeof(*m->counts));
+		m->deliver = calloc(m->nr_ids, sizeof(*m->deliver));
+		if (!m->counts || !m->deliver) {
+			hypmem_top_model_deinit(m);
+			return &hypmem_enomem;
+		}
+		for (size_t i = 0; i < m->nr_rows; i++)
+			m->deliver[m->rows[i].id] = m->rows[i].pool_kind != 0;
 	}
 	return NULL;
 }
@@ -41,6 +64,8 @@ void hypmem_top_model_deinit(struct hypmem_top_model *m)
 		free(m->rows[i].per_cpu);
 	free(m->rows);
 	free(m->pools);
+	free(m->counts);
+	free(m->deliver);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -61,11 +86,10 @@ static struct hypmem_top_row *row_of(struct hypmem_top_model *m, uint32_t id)
 	return NULL;
 }
 
-static void pool_event(struct hypmem_top_model *m, const struct hypmem_event_format *ev,
+static void pool_event(struct hypmem_top_model *m, const struct hypmem_top_row *row,
 		       const struct hypmem_trace_rec *rec, bool alloc)
 {
-	const struct hypmem_event_field *fp = hypmem_event_field_find(ev, "pool");
-	const struct hypmem_event_field *fo = hypmem_event_field_find(ev, "order");
+	const struct hypmem_event_field *fp = row->f_pool, *fo = row->f_order;
 	uint64_t key, order;
 	size_t i;
 
@@ -79,8 +103,16 @@ static void pool_event(struct hypmem_top_model *m, const struct hypmem_event_for
 			return;
 		memset(&m->event_pools[i], 0, sizeof(m->event_pools[i]));
 		m->event_pools[i].key = key;
+		m->event_pools[i].seen_ts = rec->ts;
+		m->event_pools[i].seen_cpu = rec->cpu;
 		snprintf(m->event_pools[i].name, sizeof(m->event_pools[i].name), "0x%" PRIx64, key);
 		m->nr_event_pools++;
+	}
+	if (i >= m->nr_event_pools_old &&
+	    (rec->ts < m->event_pools[i].seen_ts ||
+	     (rec->ts == m->event_pools[i].seen_ts && rec->cpu < m->event_pools[i].seen_cpu))) {
+		m->event_pools[i].seen_ts = rec->ts;
+		m->event_pools[i].seen_cpu = rec->cpu;
 	}
 	if (alloc) {
 		m->event_pools[i].allocs++;
@@ -96,7 +128,6 @@ static void pool_event(struct hypmem_top_model *m, const struct hypmem_event_for
 static bool count_rec(const struct hypmem_trace_rec *rec, void *arg)
 {
 	struct hypmem_top_model *m = arg;
-	const struct hypmem_event_format *ev;
 	struct hypmem_top_row *row;
 
 	if (rec->kind == HYPMEM_TRACE_LOST) {
@@ -110,17 +141,74 @@ static bool count_rec(const struct hypmem_trace_rec *rec, void *arg)
 		m->last_ts = rec->ts;
 	m->events_interval++;
 	row = row_of(m, rec->id);
-	if (row) {
-		row->interval++;
-		if (rec->cpu < m->nr_cpus)
-			row->per_cpu[rec->cpu]++;
-	}
-	ev = hypmem_event_formats_find(hypmem_trace_formats(m->tr), rec->id);
-	if (ev && !strcmp(ev->name, "hyp_page_alloc"))
-		pool_event(m, ev, rec, true);
-	else if (ev && !strcmp(ev->name, "hyp_page_free"))
-		pool_event(m, ev, rec, false);
+	if (!row)
+		return true;
+	row->interval++;
+	if (rec->cpu < m->nr_cpus)
+		row->per_cpu[rec->cpu]++;
+	/* Rows are the formats, one per id: the fields are looked up once. */
+	if (row->pool_kind)
+		pool_event(m, row, rec, row->pool_kind == 1);
 	return true;
+}
+
+/* A pool event, from hypmem_trace_poll_counts(). */
+static bool pool_rec(const struct hypmem_trace_rec *rec, void *arg)
+{
+	struct hypmem_top_model *m = arg;
+	struct hypmem_top_row *row = row_of(m, rec->id);
+
+	if (row && row->pool_kind)
+		pool_event(m, row, rec, row->pool_kind == 1);
+	return true;
+}
+
+/*
+ * Count this poll's events without the merge.  Pools new in this poll are
+ * then put in the order of their first event, as the merged stream has them.
+ */
+static struct hypmem_error *count_poll(struct hypmem_top_model *m)
+{
+	struct hypmem_trace_counts k = {
+	    .counts = m->counts, .nr_ids = m->nr_ids, .deliver = m->deliver};
+	struct hypmem_error *err;
+	size_t old = m->nr_event_pools;
+
+	memset(m->counts, 0, (size_t)m->nr_ids * m->nr_cpus * sizeof(*m->counts));
+	m->nr_event_pools_old = old;
+	err = hypmem_trace_poll_counts(m->tr, &k, pool_rec, m);
+	if (err)
+		return err;
+	for (size_t i = old + 1; i < m->nr_event_pools; i++) {
+		struct hypmem_top_event_pool p = m->event_pools[i];
+		size_t j = i;
+
+		for (; j > old && (m->event_pools[j - 1].seen_ts > p.seen_ts ||
+				   (m->event_pools[j - 1].seen_ts == p.seen_ts &&
+				    m->event_pools[j - 1].seen_cpu > p.seen_cpu));
+		     j--)
+			m->event_pools[j] = m->event_pools[j - 1];
+		m->event_pools[j] = p;
+	}
+	if (k.events) {
+		if (!m->first_ts)
+			m->first_ts = k.first_ts;
+		if (k.last_ts > m->last_ts)
+			m->last_ts = k.last_ts;
+	}
+	m->events_interval += k.events;
+	m->lost_interval += k.lost;
+	for (size_t i = 0; i < m->nr_rows; i++) {
+		struct hypmem_top_row *row = &m->rows[i];
+
+		for (unsigned int cpu = 0; cpu < m->nr_cpus; cpu++) {
+			uint64_t n = m->counts[(size_t)cpu * m->nr_ids + row->id];
+
+			row->interval += n;
+			row->per_cpu[cpu] += n;
+		}
+	}
+	return NULL;
 }
 
 /* Name event pools after the decoded pools whose struct lives at their VA. */
@@ -145,7 +233,7 @@ struct hypmem_error *hypmem_top_model_update(struct hypmem_top_model *m, double 
 		m->rows[i].interval = 0;
 		memset(m->rows[i].per_cpu, 0, m->nr_cpus * sizeof(uint64_t));
 	}
-	err = hypmem_trace_poll(m->tr, count_rec, m);
+	err = m->nr_ids ? count_poll(m) : hypmem_trace_poll(m->tr, count_rec, m);
 	if (err)
 		return err;
 	if (elapsed <= 0)

@@ -21,6 +21,7 @@
 #define MAX_RB_PAGES	  (1U << 20)
 #define META_SIZE	  80
 #define MAX_FORMAT_TEXT	  (1U << 20)
+#define RBUF_BYTES	  (256 * 1024)
 
 enum source_kind { SRC_TARGET, SRC_TRACEFS };
 
@@ -30,7 +31,12 @@ struct page_mem {
 	uint32_t consumed; /* data bytes already delivered */
 };
 
-/* One record of a poll, before the merge; payload in the arena. */
+/*
+ * One record waiting for the merge.  The payload is not copied: @off is
+ * where it lies in the page copy it came from (the reader's arena for a
+ * target, the CPU's read buffer for tracefs), which stays put until the
+ * record is delivered.
+ */
 struct pending_rec {
 	uint64_t ts;
 	size_t off;
@@ -53,9 +59,14 @@ struct cpu_state {
 	uint32_t nr_pages;
 	uint64_t *page_pa;
 	struct page_mem *mem;
-	/* tracefs source */
+	/* tracefs source: pages are read in chunks and decoded one at a time */
 	int fd;
-	/* one poll's records */
+	uint8_t *rbuf; /* read buffer of RBUF_PAGES pages */
+	size_t rlen, rpos;
+	uint64_t page_no;
+	bool done;			 /* no more whole pages in this poll */
+	struct hypmem_findings findings; /* this poll's, added in CPU order */
+	/* records waiting for the merge: a target's whole poll, a tracefs page */
 	struct pending_rec *recs;
 	size_t nr_recs, cap_recs, next;
 	uint64_t last_ts; /* of the last record delivered */
@@ -123,9 +134,9 @@ static size_t arena_alloc(struct hypmem_trace *tr, size_t n)
 	return off;
 }
 
-static struct hypmem_error *push_rec(struct cpu_state *c, const struct pending_rec *r)
+static inline struct hypmem_error *push_rec(struct cpu_state *c, const struct pending_rec *r)
 {
-	if (c->nr_recs == c->cap_recs) {
+	if (__builtin_expect(c->nr_recs == c->cap_recs, 0)) {
 		size_t cap = c->cap_recs ? 2 * c->cap_recs : 1024;
 		struct pending_rec *n = realloc(c->recs, cap * sizeof(*n));
 
@@ -156,6 +167,7 @@ static struct hypmem_error *keep_page(struct hypmem_trace *tr, struct cpu_state 
 struct collect {
 	struct hypmem_trace *tr;
 	struct cpu_state *c;
+	const uint8_t *base; /* payload offsets are relative to this */
 	struct hypmem_error *err;
 	uint64_t lost; /* a LOST record to emit before the next event */
 	bool have_lost;
@@ -173,34 +185,33 @@ static bool collect_event(const struct hypmem_rb_event *ev, void *arg)
 		if ((co->err = push_rec(co->c, &l)))
 			return false;
 	}
-	r.off = arena_alloc(co->tr, ev->len);
-	if (r.off == SIZE_MAX) {
-		co->err = &hypmem_enomem;
-		return false;
-	}
-	memcpy(co->tr->arena + r.off, ev->payload, ev->len);
+	r.off = (size_t)(ev->payload - co->base);
 	if ((co->err = push_rec(co->c, &r)))
 		return false;
 	co->c->st.read++;
 	return true;
 }
 
-/* Decode @page (in the arena at @off: it may move, so copy out first). */
+/* Decode @page (which stays put until its records are delivered). */
 static struct hypmem_error *decode_page(struct hypmem_trace *tr, struct cpu_state *c,
 					unsigned int cpu, const uint8_t *page, uint32_t from,
-					uint64_t where, struct collect *co,
+					uint64_t where, hypmem_rb_event_fn fn, void *arg,
+					struct hypmem_error **cb_err,
+					struct hypmem_findings *findings,
 					struct hypmem_rb_page_info *info)
 {
 	enum hypmem_rb_status st;
 
-	st = hypmem_rb_page_decode(page, tr->page_size, tr->long_size, from, collect_event, co,
-				   info);
-	if (co->err)
-		return co->err;
+	st = hypmem_rb_page_decode(page, tr->page_size, tr->long_size, from, fn, arg, info);
+	if (*cb_err)
+		return *cb_err;
+	/* Only a callback stops a page early: the consumer had enough. */
+	if (st == HYPMEM_RB_STOPPED)
+		return NULL;
 	c->st.pages_read++;
 	if (st != HYPMEM_RB_OK) {
 		c->st.pages_bad++;
-		return hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
+		return hypmem_findings_add(findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
 					   where + info->data_offset + info->bad_offset,
 					   "cpu %u: trace page at 0x%" PRIx64
 					   ": %s at data offset %u",
@@ -425,20 +436,16 @@ static struct hypmem_error *collect_target_cpu(struct hypmem_trace *tr, unsigned
 	}
 	qsort(pp, nr_pp, sizeof(*pp), cmp_pending_page);
 
+	/* The arena no longer moves (until the next CPU's copies): decode in place. */
+	co.base = tr->arena;
 	for (size_t i = 0; i < nr_pp; i++) {
 		struct hypmem_rb_page_info info;
-		uint8_t *copy = malloc(tr->page_size);
+		const uint8_t *page = tr->arena + pp[i].off;
 
-		if (!copy) {
-			err = &hypmem_enomem;
-			goto out;
-		}
-		/* The arena may move while events are appended: decode a copy. */
-		memcpy(copy, tr->arena + pp[i].off, tr->page_size);
-		err = decode_page(tr, c, cpu, copy, pp[i].from, c->page_pa[pp[i].id], &co, &info);
+		err = decode_page(tr, c, cpu, page, pp[i].from, c->page_pa[pp[i].id], collect_event,
+				  &co, &co.err, &tr->findings, &info);
 		if (!err && tr->keep && !pp[i].from)
-			err = keep_page(tr, c, copy);
-		free(copy);
+			err = keep_page(tr, c, page);
 		if (err)
 			goto out;
 		c->mem[pp[i].id].ts = pp[i].ts;
@@ -622,10 +629,13 @@ static void read_header_page(struct hypmem_trace *tr, const char *root)
 	char *path = path_join(root, "events/header_page"), *text, *p;
 	size_t len;
 	unsigned int off, size;
+	struct hypmem_error *err;
 
 	if (!path)
 		return;
-	if (read_small_file(path, &text, &len)) {
+	/* Optional: without it, the defaults hold. */
+	if ((err = read_small_file(path, &text, &len))) {
+		hypmem_error_destroy(err);
 		free(path);
 		return;
 	}
@@ -706,103 +716,198 @@ fail:
 	return err;
 }
 
-/* Read whole pages until EOF or EAGAIN; a trailing partial page is a finding. */
-static struct hypmem_error *collect_tracefs_cpu(struct hypmem_trace *tr, unsigned int cpu)
+/*
+ * Refill @c's read buffer so that a whole page lies at rpos, reading until
+ * EOF or EAGAIN.  Return: true if there is one.
+ */
+static struct hypmem_error *fill_tracefs(struct hypmem_trace *tr, struct cpu_state *c,
+					 unsigned int cpu, bool *have)
+{
+	size_t cap = RBUF_BYTES / tr->page_size * tr->page_size;
+
+	*have = false;
+	if (c->rlen - c->rpos >= tr->page_size) {
+		*have = true;
+		return NULL;
+	}
+	if (!c->rbuf && !(c->rbuf = malloc(cap)))
+		return &hypmem_enomem;
+	memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+	c->rlen -= c->rpos;
+	c->rpos = 0;
+	while (c->fd >= 0 && c->rlen < cap) {
+		ssize_t n = read(c->fd, c->rbuf + c->rlen, cap - c->rlen);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		c->rlen += (size_t)n;
+	}
+	if (c->rlen >= tr->page_size) {
+		*have = true;
+		return NULL;
+	}
+	c->done = true;
+	if (c->rlen) {
+		size_t got = c->rlen;
+
+		c->rlen = 0;
+		return hypmem_findings_add(&c->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
+					   c->page_no,
+					   "cpu %u: trace_pipe_raw ends with a partial "
+					   "page (%zu bytes)",
+					   cpu, got);
+	}
+	return NULL;
+}
+
+/*
+ * A trace_pipe_raw page flagged "missed events": account them and return
+ * true with the count (or HYPMEM_TRACE_LOST_UNKNOWN) in *@lost.
+ */
+static bool page_missed(struct hypmem_trace *tr, struct cpu_state *c, const uint8_t *page,
+			uint64_t *lost)
+{
+	bool stored = le64(page + 8) & HYPMEM_RB_MISSED_STORED;
+	struct hypmem_rb_page_info hi;
+
+	if (!(le64(page + 8) & HYPMEM_RB_MISSED_EVENTS))
+		return false;
+	hypmem_rb_page_decode(page, tr->page_size, tr->long_size, 0, NULL, NULL, &hi);
+	*lost = stored ? hi.missed : HYPMEM_TRACE_LOST_UNKNOWN;
+	if (stored)
+		c->st.lost += hi.missed;
+	else
+		c->st.lost_unknown++;
+	return true;
+}
+
+/*
+ * Decode @c's next trace_pipe_raw page(s) into c->recs, until one yields a
+ * record or the file has no whole page left (c->done).
+ */
+static struct hypmem_error *next_tracefs_page(struct hypmem_trace *tr, unsigned int cpu)
 {
 	struct cpu_state *c = &tr->cpus[cpu];
-	uint8_t *page = malloc(tr->page_size);
-	struct hypmem_error *err = NULL;
-	uint64_t page_no = 0;
+	struct hypmem_error *err;
 
-	if (!page)
-		return &hypmem_enomem;
-	while (c->fd >= 0) {
+	c->nr_recs = 0;
+	c->next = 0;
+	while (!c->nr_recs && !c->done) {
 		struct collect co = {.tr = tr, .c = c};
 		struct hypmem_rb_page_info info;
-		size_t got = 0;
+		const uint8_t *page;
+		bool have;
 
-		while (got < tr->page_size) {
-			ssize_t n = read(c->fd, page + got, tr->page_size - got);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		if (got < tr->page_size) {
-			if (got)
-				err = hypmem_findings_add(
-				    &tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, page_no,
-				    "cpu %u: trace_pipe_raw ends with a partial "
-				    "page (%zu bytes)",
-				    cpu, got);
-			break;
-		}
-		if (le64(page + 8) & HYPMEM_RB_MISSED_EVENTS) {
-			bool stored = le64(page + 8) & HYPMEM_RB_MISSED_STORED;
-			struct hypmem_rb_page_info hi;
-
-			hypmem_rb_page_decode(page, tr->page_size, tr->long_size, 0, NULL, NULL,
-					      &hi);
-			co.have_lost = true;
-			co.lost = stored ? hi.missed : HYPMEM_TRACE_LOST_UNKNOWN;
-			if (stored)
-				c->st.lost += hi.missed;
-			else
-				c->st.lost_unknown++;
-		}
-		if ((err = decode_page(tr, c, cpu, page, 0, page_no * tr->page_size, &co, &info)))
-			break;
+		if ((err = fill_tracefs(tr, c, cpu, &have)) || !have)
+			return err;
+		page = c->rbuf + c->rpos;
+		co.base = c->rbuf;
+		co.have_lost = page_missed(tr, c, page, &co.lost);
+		if ((err = decode_page(tr, c, cpu, page, 0, c->page_no * tr->page_size,
+				       collect_event, &co, &co.err, &c->findings, &info)))
+			return err;
 		if (co.have_lost) {
 			struct pending_rec l = {.ts = info.last_ts, .lost = true, .count = co.lost};
 
 			if ((err = push_rec(c, &l)))
-				break;
+				return err;
 		}
 		if (tr->keep && (err = keep_page(tr, c, page)))
-			break;
-		page_no++;
+			return err;
+		/* The records point into the page: it is released on the next call. */
+		c->rpos += tr->page_size;
+		c->page_no++;
 	}
-	free(page);
+	return NULL;
+}
+
+/* Add a CPU's findings of this poll to the reader's, as if added there. */
+static struct hypmem_error *flush_findings(struct hypmem_trace *tr, struct cpu_state *c)
+{
+	struct hypmem_findings *f = &c->findings;
+	struct hypmem_error *err = NULL;
+	size_t kept[HYPMEM_FINDING_NR] = {0};
+
+	for (size_t i = 0; i < f->nr && !err; i++) {
+		kept[f->items[i].kind]++;
+		err = hypmem_findings_add(&tr->findings, f->items[i].kind, f->items[i].address,
+					  "%s", f->items[i].message);
+	}
+	if (!err) {
+		for (size_t k = 0; k < HYPMEM_FINDING_NR; k++)
+			tr->findings.by_kind[k] += f->by_kind[k] - kept[k];
+		tr->findings.total += f->total - f->nr;
+	}
+	hypmem_findings_deinit(f);
+	hypmem_findings_init(f);
 	return err;
 }
 
 /* --- the merge --- */
 
+/* The next record of @cpu, or NULL when it has none left in this poll. */
+static struct hypmem_error *peek(struct hypmem_trace *tr, unsigned int cpu,
+				 struct pending_rec **ret)
+{
+	struct cpu_state *c = &tr->cpus[cpu];
+	struct hypmem_error *err;
+
+	*ret = NULL;
+	if (c->next == c->nr_recs) {
+		if (tr->kind == SRC_TARGET || c->done)
+			return NULL;
+		if ((err = next_tracefs_page(tr, cpu)))
+			return err;
+		if (c->next == c->nr_recs)
+			return NULL;
+	}
+	*ret = &c->recs[c->next];
+	return NULL;
+}
+
 struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn fn, void *arg)
 {
 	struct hypmem_error *err = NULL;
+	struct pending_rec *head[HYPMEM_TRACE_MAX_CPUS];
+	unsigned int nr = tr->nr_cpus;
 
 	tr->arena_len = 0;
-	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+	for (unsigned int cpu = 0; cpu < nr; cpu++) {
 		tr->cpus[cpu].nr_recs = 0;
 		tr->cpus[cpu].next = 0;
+		tr->cpus[cpu].done = false;
 	}
-	for (unsigned int cpu = 0; cpu < tr->nr_cpus && !err; cpu++)
-		err = tr->kind == SRC_TARGET ? collect_target_cpu(tr, cpu)
-					     : collect_tracefs_cpu(tr, cpu);
-	if (err)
-		return err;
-	/* k-way merge: CPUs are few, a linear scan for the minimum is enough. */
-	for (;;) {
+	if (tr->kind == SRC_TARGET) {
+		for (unsigned int cpu = 0; cpu < nr && !err; cpu++)
+			err = collect_target_cpu(tr, cpu);
+		if (err)
+			return err;
+	}
+	for (unsigned int cpu = 0; cpu < nr && !err; cpu++)
+		err = peek(tr, cpu, &head[cpu]);
+	/*
+	 * k-way merge over the CPUs' cursors: CPUs are few, a linear scan for
+	 * the minimum is enough (ties go to the lower CPU).
+	 */
+	while (!err) {
 		struct hypmem_trace_rec rec = {0};
 		unsigned int best = UINT32_MAX;
 		uint64_t best_ts = UINT64_MAX;
 		struct pending_rec *r;
+		struct cpu_state *c;
 
-		for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
-			struct cpu_state *c = &tr->cpus[cpu];
-
-			if (c->next < c->nr_recs &&
-			    (best == UINT32_MAX || c->recs[c->next].ts < best_ts)) {
+		for (unsigned int cpu = 0; cpu < nr; cpu++) {
+			if (head[cpu] && (best == UINT32_MAX || head[cpu]->ts < best_ts)) {
 				best = cpu;
-				best_ts = c->recs[c->next].ts;
+				best_ts = head[cpu]->ts;
 			}
 		}
 		if (best == UINT32_MAX)
 			break;
-		r = &tr->cpus[best].recs[tr->cpus[best].next++];
+		c = &tr->cpus[best];
+		r = head[best];
 		rec.cpu = best;
 		rec.ts = r->ts;
 		if (r->lost) {
@@ -810,14 +915,148 @@ struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn 
 			rec.lost = r->count;
 		} else {
 			rec.kind = HYPMEM_TRACE_EVENT;
-			rec.payload = tr->arena + r->off;
+			rec.payload = (tr->kind == SRC_TARGET ? tr->arena : c->rbuf) + r->off;
 			rec.len = r->len;
 			rec.id = hypmem_event_id(rec.payload);
 		}
 		if (fn && !fn(&rec, arg))
 			break;
+		c->next++;
+		if (c->next < c->nr_recs)
+			head[best] = &c->recs[c->next];
+		else
+			err = peek(tr, best, &head[best]);
+	}
+	if (tr->kind == SRC_TRACEFS)
+		for (unsigned int cpu = 0; cpu < nr; cpu++) {
+			struct hypmem_error *e = flush_findings(tr, &tr->cpus[cpu]);
+
+			if (!err)
+				err = e;
+		}
+	return err;
+}
+
+/* --- counting without the merge --- */
+
+struct counter {
+	struct hypmem_trace_counts *k;
+	struct cpu_state *c;
+	unsigned int cpu;
+	bool first; /* no event of this CPU seen yet in this poll */
+	bool stop;
+	hypmem_trace_fn fn;
+	void *arg;
+};
+
+static bool count_one(struct counter *co, uint64_t ts, const uint8_t *payload, uint32_t len)
+{
+	struct hypmem_trace_counts *k = co->k;
+	uint32_t id = hypmem_event_id(payload);
+
+	k->events++;
+	if (ts > k->last_ts)
+		k->last_ts = ts;
+	if (co->first) {
+		co->first = false;
+		if (!k->first_ts || ts < k->first_ts)
+			k->first_ts = ts;
+	}
+	if (id >= k->nr_ids)
+		return true;
+	k->counts[(size_t)co->cpu * k->nr_ids + id]++;
+	if (k->deliver && k->deliver[id] && co->fn) {
+		struct hypmem_trace_rec rec = {
+		    .kind = HYPMEM_TRACE_EVENT,
+		    .cpu = co->cpu,
+		    .ts = ts,
+		    .id = id,
+		    .payload = payload,
+		    .len = len,
+		};
+
+		if (!co->fn(&rec, co->arg)) {
+			co->stop = true;
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool count_event(const struct hypmem_rb_event *ev, void *arg)
+{
+	struct counter *co = arg;
+
+	co->c->st.read++;
+	return count_one(co, ev->ts, ev->payload, ev->len);
+}
+
+static struct hypmem_error *count_tracefs_cpu(struct hypmem_trace *tr, struct counter *co)
+{
+	struct cpu_state *c = co->c;
+	struct hypmem_error *err, *none = NULL;
+
+	c->done = false;
+	while (!co->stop) {
+		struct hypmem_rb_page_info info;
+		const uint8_t *page;
+		uint64_t lost;
+		bool have;
+
+		if ((err = fill_tracefs(tr, c, co->cpu, &have)) || !have)
+			return err;
+		page = c->rbuf + c->rpos;
+		if (page_missed(tr, c, page, &lost) && lost != HYPMEM_TRACE_LOST_UNKNOWN)
+			co->k->lost += lost;
+		if ((err = decode_page(tr, c, co->cpu, page, 0, c->page_no * tr->page_size,
+				       count_event, co, &none, &c->findings, &info)))
+			return err;
+		if (tr->keep && (err = keep_page(tr, c, page)))
+			return err;
+		c->rpos += tr->page_size;
+		c->page_no++;
 	}
 	return NULL;
+}
+
+struct hypmem_error *hypmem_trace_poll_counts(struct hypmem_trace *tr,
+					      struct hypmem_trace_counts *k, hypmem_trace_fn fn,
+					      void *arg)
+{
+	struct hypmem_error *err = NULL;
+	bool stop = false;
+
+	tr->arena_len = 0;
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus && !err && !stop; cpu++) {
+		struct cpu_state *c = &tr->cpus[cpu];
+		struct counter co = {
+		    .k = k, .c = c, .cpu = cpu, .first = true, .fn = fn, .arg = arg};
+
+		c->nr_recs = 0;
+		c->next = 0;
+		if (tr->kind == SRC_TRACEFS) {
+			err = count_tracefs_cpu(tr, &co);
+		} else if (!(err = collect_target_cpu(tr, cpu))) {
+			/* A target's poll is bounded by its ring: walk the records. */
+			for (size_t i = 0; i < c->nr_recs && !co.stop; i++) {
+				const struct pending_rec *r = &c->recs[i];
+
+				if (!r->lost)
+					count_one(&co, r->ts, tr->arena + r->off, r->len);
+				else if (r->count != HYPMEM_TRACE_LOST_UNKNOWN)
+					k->lost += r->count;
+			}
+		}
+		stop = co.stop;
+	}
+	if (tr->kind == SRC_TRACEFS)
+		for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+			struct hypmem_error *e = flush_findings(tr, &tr->cpus[cpu]);
+
+			if (!err)
+				err = e;
+		}
+	return err;
 }
 
 void hypmem_trace_destroy(struct hypmem_trace *tr)
@@ -835,6 +1074,8 @@ void hypmem_trace_destroy(struct hypmem_trace *tr)
 		free(c->mem);
 		free(c->recs);
 		free(c->kept);
+		free(c->rbuf);
+		hypmem_findings_deinit(&c->findings);
 	}
 	free(tr->cpus);
 	free(tr->arena);
@@ -1016,6 +1257,99 @@ out:
 	free(p);
 	free(root);
 	return err;
+}
+
+/* --- text output --- */
+
+void hypmem_trace_textbuf_init(struct hypmem_trace_textbuf *tb, FILE *out)
+{
+	tb->out = out;
+	tb->len = 0;
+	tb->failed = false;
+}
+
+bool hypmem_trace_textbuf_flush(struct hypmem_trace_textbuf *tb)
+{
+	if (tb->len && fwrite(tb->buf, 1, tb->len, tb->out) != tb->len)
+		tb->failed = true;
+	tb->len = 0;
+	return !tb->failed;
+}
+
+static char *put_str(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* @v in decimal, at least @width digits (zero-padded) or @width wide (spaces). */
+static char *put_dec(char *p, uint64_t v, int width, char pad)
+{
+	char tmp[24], *q = tmp + sizeof(tmp);
+	size_t n;
+
+	do {
+		*--q = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	n = (size_t)(tmp + sizeof(tmp) - q);
+	for (; (size_t)width > n; width--)
+		*p++ = pad;
+	return put_str(p, q, n);
+}
+
+/* Worst case of one line: the header, an 80-byte name and 1023 bytes of text. */
+#define TEXT_LINE_MAX 1200
+
+void hypmem_trace_textbuf_add(struct hypmem_trace_textbuf *tb,
+			      const struct hypmem_event_formats *formats,
+			      const struct hypmem_trace_rec *rec)
+{
+	static const char head[] = "           <...>--1    [";
+	const struct hypmem_event_format *ev;
+	char *p;
+	size_t n;
+	uint64_t us;
+	int len;
+
+	if (sizeof(tb->buf) - tb->len < TEXT_LINE_MAX)
+		hypmem_trace_textbuf_flush(tb);
+	p = tb->buf + tb->len;
+	if (rec->kind == HYPMEM_TRACE_LOST) {
+		p = put_str(p, "CPU:", 4);
+		p = put_dec(p, rec->cpu, 0, ' ');
+		if (rec->lost == HYPMEM_TRACE_LOST_UNKNOWN) {
+			p = put_str(p, " [EVENTS DROPPED]\n", 18);
+		} else {
+			p = put_str(p, " [LOST ", 7);
+			p = put_dec(p, rec->lost, 0, ' ');
+			p = put_str(p, " EVENTS]\n", 9);
+		}
+		tb->len = (size_t)(p - tb->buf);
+		return;
+	}
+	ev = hypmem_event_formats_find(formats, rec->id);
+	/* trace-cmd rounds to the microsecond; remote events have no pid (-1). */
+	us = (rec->ts + 500) / 1000;
+	p = put_str(p, head, sizeof(head) - 1);
+	p = put_dec(p, rec->cpu, 3, '0');
+	p = put_str(p, "] ", 2);
+	p = put_dec(p, us / 1000000, 5, ' ');
+	*p++ = '.';
+	p = put_dec(p, us % 1000000, 6, '0');
+	p = put_str(p, ": ", 2);
+	/* "name:" in 80 bytes, left-justified in 22 columns. */
+	n = ev ? strlen(ev->name) : 7;
+	if (n > 78)
+		n = 78;
+	p = put_str(p, ev ? ev->name : "unknown", n);
+	*p++ = ':';
+	for (n++; n < 22; n++)
+		*p++ = ' ';
+	len = hypmem_event_print(ev, rec->payload, rec->len, p, 1024);
+	p += len < 0 ? 0 : len > 1023 ? 1023 : len;
+	*p++ = '\n';
+	tb->len = (size_t)(p - tb->buf);
 }
 
 /* --- the page encoder --- */

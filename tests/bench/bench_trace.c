@@ -258,6 +258,7 @@ struct sink {
 	u64 events;
 	u64 sum;
 	FILE *text;
+	struct hypmem_trace_textbuf *tb;
 	struct hypmem_tracedat *td;
 	const struct hypmem_event_formats *formats;
 };
@@ -276,7 +277,7 @@ static bool text_rec(const struct hypmem_trace_rec *rec, void *arg)
 	struct sink *s = arg;
 
 	s->events++;
-	hypmem_trace_text(s->text, s->formats, rec);
+	hypmem_trace_textbuf_add(s->tb, s->formats, rec);
 	return true;
 }
 
@@ -300,6 +301,26 @@ static double read_tree(const char *dir, hypmem_trace_fn fn, struct sink *s)
 	check(hypmem_trace_poll(tr, fn, s), "poll");
 	t0 = now() - t0;
 	hypmem_trace_destroy(tr);
+	return t0;
+}
+
+/* Decode only, counting per CPU and event id (hypmem-top's way): no merge. */
+static double count_tree(const char *dir, u64 *events)
+{
+	u64 *counts = calloc(NR_CPUS * 65536, sizeof(*counts));
+	struct hypmem_trace_counts k = {.counts = counts, .nr_ids = 65536};
+	struct hypmem_trace *tr;
+	double t0 = now();
+
+	if (!counts)
+		die("calloc");
+
+	check(hypmem_trace_open_tracefs(dir, &tr), dir);
+	check(hypmem_trace_poll_counts(tr, &k, NULL, NULL), "poll");
+	t0 = now() - t0;
+	hypmem_trace_destroy(tr);
+	free(counts);
+	*events = k.events;
 	return t0;
 }
 
@@ -456,12 +477,35 @@ int main(int argc, char **argv)
 	}
 	printf("decode + merge:        %7.3f s  %6.1f M events/s on one core (goal >= 50)\n",
 	       t_decode, (double)s.events / t_decode / 1e6);
+	{
+		double t_count = 1e9;
+		u64 n = 0;
+
+		for (int i = 0; i < 3; i++) {
+			double t = count_tree(tfs, &n);
+
+			t_count = t < t_count ? t : t_count;
+		}
+		printf("decode + count by id:  %7.3f s  %6.1f M events/s (no merge, no records)\n",
+		       t_count, (double)n / t_count / 1e6);
+	}
 
 	s.text = fopen("/dev/null", "w");
 	if (!s.text)
 		die("/dev/null");
-	setvbuf(s.text, NULL, _IOFBF, 1 << 20);
+	s.tb = malloc(sizeof(*s.tb));
+	if (!s.tb)
+		die("malloc");
+	hypmem_trace_textbuf_init(s.tb, s.text);
 	t_text = read_tree(tfs, text_rec, &s);
+	{
+		double t1 = now();
+
+		hypmem_trace_textbuf_flush(s.tb);
+		fflush(s.text);
+		t_text += now() - t1;
+	}
+	free(s.tb);
 	fclose(s.text);
 	s.text = NULL;
 	printf("decode + text:         %7.3f s  %6.1f M events/s\n", t_text,

@@ -11,22 +11,7 @@
 
 #include "hypmem/heap.h"
 #include "hypmem/report.h"
-
-static struct json_object *jhex(uint64_t v)
-{
-	char buf[32];
-
-	return json_object_new_string(hypmem_hex(buf, v));
-}
-
-static bool jadd(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!o || !v) {
-		json_object_put(v);
-		return false;
-	}
-	return json_object_object_add(o, key, v) == 0;
-}
+#include "report_priv.h"
 
 static struct json_object *json_chunk(const struct hypmem_heap_chunk *c)
 {
@@ -127,22 +112,6 @@ struct json_object *hypmem_json_heaps(const struct hypmem_heap *heaps, size_t nr
 		}
 	}
 	return a;
-}
-
-static void human(char *buf, size_t len, uint64_t bytes)
-{
-	static const char units[] = "BKMGT";
-	unsigned int u = 0;
-	double v = (double)bytes;
-
-	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%" PRIu64 "B", bytes);
-	else
-		snprintf(buf, len, "%.1f%c", v, units[u]);
 }
 
 void hypmem_text_heap_summary(FILE *out, const struct hypmem_heap *heaps, size_t nr)

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "hypmem/report.h"
+#include "report_priv.h"
 
 const char *hypmem_hex(char *buf, uint64_t v)
 {
@@ -59,25 +60,9 @@ void hypmem_report_deinit(struct hypmem_report *r)
 }
 
 /* json-c helpers: every add checks for allocation failure once, at the end. */
-static struct json_object *jhex(uint64_t v)
-{
-	char buf[32];
-
-	return json_object_new_string(hypmem_hex(buf, v));
-}
-
 static struct json_object *ju64(uint64_t v)
 {
 	return json_object_new_uint64(v);
-}
-
-static bool jadd(struct json_object *obj, const char *key, struct json_object *val)
-{
-	if (!obj || !val) {
-		json_object_put(val);
-		return false;
-	}
-	return json_object_object_add(obj, key, val) == 0;
 }
 
 static struct json_object *ju64_array(const uint64_t *v, size_t n)
@@ -278,22 +263,6 @@ int hypmem_json_print(FILE *out, struct json_object *obj)
 }
 
 /* --- text --- */
-
-static void human(char *buf, size_t len, uint64_t bytes)
-{
-	static const char units[] = "BKMGTP";
-	unsigned int u = 0;
-	double v = (double)bytes;
-
-	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%" PRIu64 "B", bytes);
-	else
-		snprintf(buf, len, "%.1f%c", v, units[u]);
-}
 
 void hypmem_text_pools(FILE *out, const struct hypmem_pool *pools, size_t nr)
 {

@@ -16,25 +16,10 @@
 #include <json-c/printbuf.h>
 
 #include "hypmem/report.h"
+#include "report_priv.h"
 #include "hypmem/stage2.h"
 
 /* --- JSON --- */
-
-static bool jadd(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!o || !v) {
-		json_object_put(v);
-		return false;
-	}
-	return json_object_object_add(o, key, v) == 0;
-}
-
-static struct json_object *jhex(uint64_t v)
-{
-	char buf[32];
-
-	return json_object_new_string(hypmem_hex(buf, v));
-}
 
 static struct json_object *jbucket(const struct hypmem_s2_bucket *b)
 {
@@ -231,22 +216,6 @@ struct json_object *hypmem_json_stage2(const struct hypmem_stage2 *s)
 }
 
 /* --- text --- */
-
-static void human(char *buf, size_t len, uint64_t bytes)
-{
-	static const char units[] = "BKMGTP";
-	unsigned int u = 0;
-	double v = (double)bytes;
-
-	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%" PRIu64 "B", bytes);
-	else
-		snprintf(buf, len, "%.1f%c", v, units[u]);
-}
 
 void hypmem_text_stage2_line(FILE *out, const struct hypmem_stage2 *s)
 {

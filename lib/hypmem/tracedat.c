@@ -275,24 +275,15 @@ struct hypmem_error *hypmem_tracedat_write(struct hypmem_tracedat *td,
 void hypmem_trace_text(FILE *out, const struct hypmem_event_formats *formats,
 		       const struct hypmem_trace_rec *rec)
 {
-	const struct hypmem_event_format *ev;
-	char buf[1024], name[80];
-	uint64_t us;
+	/* One formatter for all text: the buffered one (trace.c). */
+	struct hypmem_trace_textbuf *tb = malloc(sizeof(*tb));
 
-	if (rec->kind == HYPMEM_TRACE_LOST) {
-		if (rec->lost == HYPMEM_TRACE_LOST_UNKNOWN)
-			fprintf(out, "CPU:%u [EVENTS DROPPED]\n", rec->cpu);
-		else
-			fprintf(out, "CPU:%u [LOST %" PRIu64 " EVENTS]\n", rec->cpu, rec->lost);
+	if (!tb)
 		return;
-	}
-	ev = hypmem_event_formats_find(formats, rec->id);
-	hypmem_event_print(ev, rec->payload, rec->len, buf, sizeof(buf));
-	/* trace-cmd rounds to the microsecond; remote events have no pid (-1). */
-	us = (rec->ts + 500) / 1000;
-	snprintf(name, sizeof(name), "%s:", ev ? ev->name : "unknown");
-	fprintf(out, "%16s-%-5d [%03u] %5" PRIu64 ".%06" PRIu64 ": %-22s%s\n", "<...>", -1,
-		rec->cpu, us / 1000000, us % 1000000, name, buf);
+	hypmem_trace_textbuf_init(tb, out);
+	hypmem_trace_textbuf_add(tb, formats, rec);
+	hypmem_trace_textbuf_flush(tb);
+	free(tb);
 }
 
 struct json_object *hypmem_json_trace_rec(const struct hypmem_event_formats *formats,

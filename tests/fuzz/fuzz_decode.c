@@ -40,10 +40,8 @@
 #include "el2/setup.h"
 #include "el2/workload.h"
 #include "hypmem/report.h"
+#include "../unit/el2_pools_env.h"
 
-#define RAM_PA	    0x40000000ULL
-#define RAM_SIZE    (32ULL << 20)
-#define RAM_PAGES   (RAM_SIZE >> PAGE_SHIFT)
 #define MAX_PATCHES 64
 #define DUMP_PAGES  64 /* vmemmap entries dumped per input */
 
@@ -64,7 +62,7 @@ extern char __data_start[], _end[];
 static u8 *ram, *ram_pristine;
 static u8 *image, *image_pristine; /* the binary's data pages */
 static u64 image_va, image_size;
-static struct workload wl;
+static struct pools_env env;
 static u64 pool1_pfn;
 static char vmcoreinfo[256];
 static FILE *devnull;
@@ -72,43 +70,9 @@ static FILE *devnull;
 /* Lay out RAM as tests/unit/el2_decode.c does, and run the workload. */
 static void build_el2_state(u64 seed)
 {
-	u64 vmemmap_bytes = RAM_PAGES * sizeof(struct hyp_page);
-	u64 vmemmap_pages = PAGE_ALIGN(vmemmap_bytes) >> PAGE_SHIFT;
-	unsigned int pool1_pages = 1500, pool2_pages = 1030;
-	u64 s1_first_pfn, pool2_pfn;
-
-	if (posix_memalign((void **)&ram, 2 << 20, RAM_SIZE))
-		abort();
-	memset(ram, 0, RAM_SIZE);
-	hyp_physvirt_offset = (s64)(RAM_PA - (u64)ram);
-	hyp_memory[0].base = RAM_PA;
-	hyp_memory[0].size = RAM_SIZE;
-	hyp_memblock_nr = 1;
-
-	__hyp_vmemmap = (u64)ram - (RAM_PA >> PAGE_SHIFT) * sizeof(struct hyp_page);
-	s1_first_pfn = (RAM_PA >> PAGE_SHIFT) + vmemmap_pages;
-	hyp_early_alloc_init(ram + (vmemmap_pages << PAGE_SHIFT), 64 * PAGE_SIZE);
-	memset(&pkvm_pgtable, 0, sizeof(pkvm_pgtable));
-	if (kvm_pgtable_hyp_init(&pkvm_pgtable, 48, &hyp_early_alloc_mm_ops))
-		abort();
-	hyp_spin_lock_init(&pkvm_pgd_lock);
-	if (kvm_pgtable_hyp_map(&pkvm_pgtable, (u64)ram, PAGE_ALIGN(vmemmap_bytes), RAM_PA,
-				PAGE_HYP))
-		abort();
-
-	pool1_pfn = s1_first_pfn + 64;
-	pool2_pfn = pool1_pfn + pool1_pages + 3;
-	memset(&hpool, 0, sizeof(hpool));
-	memset(&host_s2_pool, 0, sizeof(host_s2_pool));
-	if (hyp_pool_init(&hpool, pool1_pfn, pool1_pages, 5) ||
-	    hyp_pool_init(&host_s2_pool, pool2_pfn, pool2_pages, 0))
-		abort();
-	workload_init(&wl, seed, 8000);
-	workload_add_pool(&wl, "hpool", &hpool);
-	workload_add_pool(&wl, "host_s2_pool", &host_s2_pool);
-	workload_run(&wl);
-	if (workload_verify(&wl))
-		abort();
+	pools_env_build(&env, seed);
+	ram = env.ram;
+	pool1_pfn = env.pool1_pfn;
 }
 
 /*

@@ -27,60 +27,18 @@
 #include "hypmem/report.h"
 #include "test.h"
 #include "native_target.h"
+#include "el2_pools_env.h"
 
-#define RAM_PA	  0x40000000ULL
-#define RAM_SIZE  (32ULL << 20)
-#define RAM_PAGES (RAM_SIZE >> PAGE_SHIFT)
+static struct pools_env env;
 
-static uint8_t *ram;
-static struct workload wl;
-static u64 s1_first_pfn, pool1_pfn, pool2_pfn;
-static unsigned int pool1_pages = 1500, pool2_pages = 1030;
-
-/* Lay out RAM: vmemmap backing, stage-1 pages, the two pools. */
 static void build_el2_state(u64 seed)
 {
-	u64 vmemmap_bytes = RAM_PAGES * sizeof(struct hyp_page);
-	u64 vmemmap_pages = PAGE_ALIGN(vmemmap_bytes) >> PAGE_SHIFT;
-
-	if (!ram && posix_memalign((void **)&ram, 2 << 20, RAM_SIZE))
-		abort();
-	memset(ram, 0, RAM_SIZE);
-	hyp_physvirt_offset = (s64)(RAM_PA - (u64)ram);
-	hyp_memory[0].base = RAM_PA;
-	hyp_memory[0].size = RAM_SIZE;
-	hyp_memblock_nr = 1;
-
-	/* The vmemmap lives at the start of RAM, reached through stage-1. */
-	__hyp_vmemmap = (u64)ram - (RAM_PA >> PAGE_SHIFT) * sizeof(struct hyp_page);
-	s1_first_pfn = (RAM_PA >> PAGE_SHIFT) + vmemmap_pages;
-	hyp_early_alloc_init(ram + (vmemmap_pages << PAGE_SHIFT), 64 * PAGE_SIZE);
-	memset(&pkvm_pgtable, 0, sizeof(pkvm_pgtable));
-	if (kvm_pgtable_hyp_init(&pkvm_pgtable, 48, &hyp_early_alloc_mm_ops))
-		abort();
-	hyp_spin_lock_init(&pkvm_pgd_lock);
-	if (kvm_pgtable_hyp_map(&pkvm_pgtable, (u64)ram, PAGE_ALIGN(vmemmap_bytes), RAM_PA,
-				PAGE_HYP))
-		abort();
-
-	pool1_pfn = s1_first_pfn + 64;
-	pool2_pfn = pool1_pfn + pool1_pages + 3;
-	memset(&hpool, 0, sizeof(hpool));
-	memset(&host_s2_pool, 0, sizeof(host_s2_pool));
-	if (hyp_pool_init(&hpool, pool1_pfn, pool1_pages, 5) ||
-	    hyp_pool_init(&host_s2_pool, pool2_pfn, pool2_pages, 0))
-		abort();
-	workload_init(&wl, seed, 8000);
-	workload_add_pool(&wl, "hpool", &hpool);
-	workload_add_pool(&wl, "host_s2_pool", &host_s2_pool);
-	workload_run(&wl);
-	if (workload_verify(&wl))
-		abort();
+	pools_env_build(&env, seed);
 }
 
 static struct hypmem_target *open_target(void)
 {
-	return native_target_open(ram, RAM_PA, RAM_SIZE, "hpool", &hpool, 0, 0);
+	return native_target_open(env.ram, RAM_PA, RAM_SIZE, "hpool", &hpool, 0, 0);
 }
 
 static const struct hypmem_pool *find_pool(const struct hypmem_report *r, const char *name)
@@ -225,9 +183,9 @@ static void corrupt_outside(void)
 	/* Point the head at (the node of) a page of the other pool. */
 	first_node(&hpool, &order, 1);
 #if HYP_FREE_NODE_IN_PAGE
-	hpool.free_area[order].next = __hyp_va(hyp_pfn_to_phys(pool2_pfn));
+	hpool.free_area[order].next = __hyp_va(hyp_pfn_to_phys(env.pool2_pfn));
 #else
-	hpool.free_area[order].next = &hyp_vmemmap[pool2_pfn].node;
+	hpool.free_area[order].next = &hyp_vmemmap[env.pool2_pfn].node;
 #endif
 }
 

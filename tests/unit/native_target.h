@@ -21,9 +21,8 @@
 extern char __data_start[], _end[];
 
 static inline struct hypmem_target *native_target_open(const void *ram, u64 ram_pa, u64 ram_size,
-							const char *anchor,
-							const void *anchor_addr,
-							u64 hole_start, u64 hole_end)
+						       const char *anchor, const void *anchor_addr,
+						       u64 hole_start, u64 hole_end)
 {
 	struct hypmem_target_config cfg = {.vmlinux = "/proc/self/exe"};
 	struct hypmem_segment segs[3];
@@ -44,7 +43,8 @@ static inline struct hypmem_target *native_target_open(const void *ram, u64 ram_
 	}
 	hypmem_dwarf_destroy(dw);
 	if (hole_end > hole_start) {
-		segs[n] = (struct hypmem_segment){.phys_start = ram_pa, .size = hole_start - ram_pa};
+		segs[n] =
+		    (struct hypmem_segment){.phys_start = ram_pa, .size = hole_start - ram_pa};
 		data[n++] = ram;
 		segs[n] = (struct hypmem_segment){.phys_start = hole_end,
 						  .size = ram_pa + ram_size - hole_end};

@@ -21,11 +21,8 @@
 
 #include "hypmem/decode.h"
 #include "hypmem/stage2.h"
+#include "pte.h"
 
-#define PTE_VALID     0x1ULL
-#define PTE_TYPE      0x2ULL
-#define PTE_ADDR_MASK 0x0000fffffffff000ULL
-#define PTE_ADDR_LPA2 0x0003fffffffff000ULL /* OA[49:12]; OA[51:50] in bits 9:8 */
 #define PTES_PER_PAGE 512
 #define PAGE_SHIFT    12
 #define PAGE_SZ	      4096ULL
@@ -46,19 +43,6 @@
 #define S1_XN		(1ULL << 54)
 /* Invalid entries: the owner id (v6.1 era through about v6.13). */
 #define INVALID_PTE_OWNER_MASK 0x3fcULL
-
-static unsigned int granule_shift(int level)
-{
-	return (unsigned int)(PAGE_SHIFT + 9 * (3 - level));
-}
-
-/* The output address of a table or leaf descriptor. */
-static uint64_t pte_oa(uint64_t pte, bool lpa2)
-{
-	if (!lpa2)
-		return pte & PTE_ADDR_MASK;
-	return (pte & PTE_ADDR_LPA2) | ((pte >> 8) & 3) << 50;
-}
 
 struct hypmem_error *hypmem_pgtable_geometry_init(struct hypmem_pgtable_geometry *g,
 						  uint32_t ia_bits, int start_level,

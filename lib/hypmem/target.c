@@ -13,15 +13,9 @@
 
 #include "hypmem/target.h"
 #include "hypmem/vmcoreinfo.h"
+#include "pte.h"
 
 #define TLB_SIZE 8
-
-/* Descriptor bits of arm64 page tables (4K granule, 48-bit OA). */
-#define PTE_VALID     0x1ULL
-#define PTE_TYPE      0x2ULL
-#define PTE_ADDR_MASK 0x0000fffffffff000ULL
-/* FEAT_LPA2 (4K granule): OA[49:12] in place, OA[51:50] in bits 9:8. */
-#define PTE_ADDR_MASK_LPA2 0x0003fffffffff000ULL
 
 /*
  * The output address of a descriptor.  With 4K pages a VA space wider than
@@ -30,9 +24,7 @@
  */
 static uint64_t pte_to_phys(uint64_t pte, uint32_t ia_bits)
 {
-	if (ia_bits <= 48)
-		return pte & PTE_ADDR_MASK;
-	return (pte & PTE_ADDR_MASK_LPA2) | ((pte >> 8) & 3) << 50;
+	return pte_oa(pte, ia_bits > 48);
 }
 
 struct tlb_entry {
@@ -181,11 +173,6 @@ struct hypmem_error *hypmem_field_lookup(struct hypmem_target *t, const struct h
 }
 
 /* --- hyp stage-1 translation --- */
-
-static unsigned int granule_shift(int level)
-{
-	return (unsigned int)(9 * (4 - level) + 3);
-}
 
 /*
  * @invalid_ret (may be NULL) is set when the walk ends at an invalid

@@ -19,15 +19,10 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, ElfCore, Tap, layout, make_dumps, nm  # noqa: E402
+from hypmemtest import BUILD, ElfCore, Tap, layout, make_dumps, nm, no_crash, patched_core, tool  # noqa: E402
 
 M64 = (1 << 64) - 1
 t = Tap()
-
-
-def tool(name):
-    asan = os.path.join(BUILD, "asan", name)
-    return asan if os.path.exists(asan) else os.path.join(BUILD, name)
 
 
 def run_stat(image, core):
@@ -37,10 +32,6 @@ def run_stat(image, core):
     if p.returncode in (0, 1) and p.stdout:
         out = json.loads(p.stdout)
     return p, out
-
-
-def no_crash(p):
-    return 0 <= p.returncode <= 2 and "Sanitizer" not in p.stderr and "runtime error" not in p.stderr
 
 
 class Dump:
@@ -95,19 +86,9 @@ class Dump:
         return nodes
 
 
-def patched(d, patches, name):
-    """A sparse copy of the dump with {pa: bytes} patches applied."""
-    tmp = os.path.join(tempfile.mkdtemp(prefix="hypmem-corrupt-"), name)
-    subprocess.run(["cp", "--sparse=always", d.core, tmp], check=True)
-    with open(tmp, "r+b") as f:
-        for pa, data in patches.items():
-            f.seek(d.elf.offset(pa))
-            f.write(data)
-    return tmp
-
-
 def expect_finding(d, name, patches, kind):
-    core = patched(d, patches, name)
+    core = patched_core(d.core, d.elf, patches,
+                        os.path.join(tempfile.mkdtemp(prefix="hypmem-corrupt-"), name))
     try:
         p, out = run_stat(d.image, core)
         kinds = sorted({x["kind"] for x in out["findings"]}) if out else []
@@ -221,7 +202,8 @@ def main():
             base_pa = d.sym_pa(pool_name)
             for _ in range(8):
                 patches[base_pa + rng.randrange(0, 200)] = bytes([rng.randrange(256)])
-        core = patched(d, patches, "garbage%d" % i)
+        core = patched_core(d.core, d.elf, patches,
+                        os.path.join(tempfile.mkdtemp(prefix="hypmem-corrupt-"), "garbage%d" % i))
         p, _ = run_stat(d.image, core)
         t.ok(no_crash(p), "garbage in pool structs #%d: no crash (exit %d)" % (i, p.returncode),
              p.stderr[-2000:])

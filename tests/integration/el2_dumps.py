@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, Tap, make_dumps  # noqa: E402
+from hypmemtest import BUILD, Tap, compare, make_dumps  # noqa: E402
 
 CONFIGS = [
     # (layout, seed, MiB, ops)
@@ -30,27 +30,6 @@ CONFIGS = [
 if os.environ.get("HYPMEM_BIG"):
     CONFIGS.append((8, 11, 4096, 50000))
 t = Tap()
-
-
-def compare(truth, got, path=""):
-    """Every key of truth must be in got with an equal value."""
-    diffs = []
-    if isinstance(truth, dict):
-        if not isinstance(got, dict):
-            return ["%s: expected an object, got %r" % (path, got)]
-        for k, v in truth.items():
-            if k not in got:
-                diffs.append("%s.%s: missing" % (path, k))
-            else:
-                diffs += compare(v, got[k], "%s.%s" % (path, k))
-    elif isinstance(truth, list):
-        if not isinstance(got, list) or len(got) != len(truth):
-            return ["%s: expected %r, got %r" % (path, truth, got)]
-        for i, (a, b) in enumerate(zip(truth, got)):
-            diffs += compare(a, b, "%s[%d]" % (path, i))
-    elif truth != got:
-        diffs.append("%s: expected %r, got %r" % (path, truth, got))
-    return diffs
 
 
 def expected(truth):

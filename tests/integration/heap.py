@@ -26,7 +26,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, ElfCore, Tap, layout, make_dumps, nm  # noqa: E402
+from hypmemtest import BUILD, ElfCore, Tap, layout, make_dumps, nm, no_crash, patched_core, tool  # noqa: E402
 
 CONFIGS = [
     # (layout, seed, MiB, ops): those of el2_dumps.py
@@ -39,20 +39,10 @@ M64 = (1 << 64) - 1
 t = Tap()
 
 
-def tool(name):
-    asan = os.path.join(BUILD, "asan", name)
-    return asan if os.path.exists(asan) else os.path.join(BUILD, name)
-
-
 def run_json(argv):
     p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     out = json.loads(p.stdout) if p.returncode in (0, 1) and p.stdout.startswith("{") else None
     return p, out
-
-
-def no_crash(p):
-    return 0 <= p.returncode <= 2 and "Sanitizer" not in p.stderr and \
-        "runtime error" not in p.stderr
 
 
 def compare_heap(truth, got, lists):
@@ -124,18 +114,9 @@ class Dump:
             level += 1
 
 
-def patched(d, patches, name):
-    tmp = os.path.join(tempfile.mkdtemp(prefix="hypmem-heap-"), name)
-    subprocess.run(["cp", "--sparse=always", d.core, tmp], check=True)
-    with open(tmp, "r+b") as f:
-        for pa, data in patches.items():
-            f.seek(d.elf.offset(pa))
-            f.write(data)
-    return tmp
-
-
 def expect_finding(d, name, patches, kind):
-    core = patched(d, patches, name)
+    core = patched_core(d.core, d.elf, patches,
+                        os.path.join(tempfile.mkdtemp(prefix="hypmem-heap-"), name))
     try:
         p, out = run_json([tool("hypmem-dump"), "heap", "--json", d.image, core])
         kinds = sorted({x["kind"] for x in out["findings"]}) if out else []
@@ -234,7 +215,8 @@ def corruptions(out):
     size = d.lay["struct hyp_allocator"]["__size__"]
     for i in range(6):
         patches = {alloc + rng.randrange(0, size): bytes([rng.randrange(256)]) for _ in range(6)}
-        core = patched(d, patches, "garbage%d" % i)
+        core = patched_core(d.core, d.elf, patches,
+                        os.path.join(tempfile.mkdtemp(prefix="hypmem-heap-"), "garbage%d" % i))
         p, _ = run_json([tool("hypmem-dump"), "heap", "--json", d.image, core])
         t.ok(no_crash(p), "garbage in struct hyp_allocator #%d: no crash (exit %d)" %
              (i, p.returncode), p.stderr[-2000:])
@@ -243,7 +225,8 @@ def corruptions(out):
         c = chunks[rng.randrange(len(chunks))]
         patches = {int(c["pa"], 16) + rng.randrange(16): bytes([rng.randrange(256)])
                    for _ in range(3)}
-        core = patched(d, patches, "hdr-garbage%d" % i)
+        core = patched_core(d.core, d.elf, patches,
+                        os.path.join(tempfile.mkdtemp(prefix="hypmem-heap-"), "hdr-garbage%d" % i))
         p, out_ = run_json([tool("hypmem-dump"), "heap", "--json", d.image, core])
         t.ok(no_crash(p) and p.returncode in (0, 1),
              "garbage in chunk header #%d: no crash (exit %d)" % (i, p.returncode),

@@ -24,7 +24,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, Tap, make_dumps  # noqa: E402
+from hypmemtest import BUILD, Tap, compare, make_dumps  # noqa: E402
 
 CONFIGS = [
     # (layout, seed, MiB, ops, EL2 arguments)
@@ -39,28 +39,6 @@ if os.environ.get("HYPMEM_BIG"):
 TRUTH_ONLY = {"pool_pages", "pool_pages_peak", "coalesce_events", "coalesced_by_level",
               "faults", "faults_by_level", "vms"}
 t = Tap()
-
-
-def compare(truth, got, path=""):
-    """Every key of truth must be in got with an equal value; lists equal in length."""
-    diffs = []
-    if isinstance(truth, dict):
-        if not isinstance(got, dict):
-            return ["%s: expected an object, got %r" % (path, got)]
-        for k, v in truth.items():
-            if k not in got:
-                diffs.append("%s.%s: missing" % (path, k))
-            else:
-                diffs += compare(v, got[k], "%s.%s" % (path, k))
-    elif isinstance(truth, list):
-        if not isinstance(got, list) or len(got) != len(truth):
-            return ["%s: %d entries expected, got %s" % (
-                path, len(truth), len(got) if isinstance(got, list) else repr(got))]
-        for i, (a, b) in enumerate(zip(truth, got)):
-            diffs += compare(a, b, "%s[%d]" % (path, i))
-    elif truth != got:
-        diffs.append("%s: expected %r, got %r" % (path, truth, got))
-    return diffs
 
 
 def run(tool, *args):

@@ -22,21 +22,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, ElfCore, Tap, make_dumps  # noqa: E402
+from hypmemtest import BUILD, ElfCore, Tap, make_dumps, no_crash, patched_core, tool  # noqa: E402
 
 M64 = (1 << 64) - 1
 ADDR = 0x0000FFFFFFFFF000
 t = Tap()
-
-
-def tool(name):
-    asan = os.path.join(BUILD, "asan", name)
-    return asan if os.path.exists(asan) else os.path.join(BUILD, name)
-
-
-def no_crash(p):
-    return 0 <= p.returncode <= 2 and "Sanitizer" not in p.stderr and \
-        "runtime error" not in p.stderr
 
 
 class Dump:
@@ -86,16 +76,6 @@ class Dump:
         return None, None
 
 
-def patched(d, tmp, name, patches):
-    core = os.path.join(tmp, name)
-    subprocess.run(["cp", "--sparse=always", d.core, core], check=True)
-    with open(core, "r+b") as f:
-        for pa, data in patches.items():
-            f.seek(d.elf.offset(pa))
-            f.write(data)
-    return core
-
-
 def dump_stage2(image, *source):
     p = subprocess.run([tool("hypmem-dump"), "stage2", "--json", "-s", image] + list(source),
                        capture_output=True, text=True, timeout=300)
@@ -104,7 +84,7 @@ def dump_stage2(image, *source):
 
 
 def expect(d, tmp, name, patches, kind):
-    core = patched(d, tmp, name, patches)
+    core = patched_core(d.core, d.elf, patches, os.path.join(tmp, name))
     p, out = dump_stage2(d.image, "-c", core)
     kinds = sorted({f["kind"] for f in out["findings"]}) if out else []
     t.ok(no_crash(p) and p.returncode == 1 and kind in kinds,
@@ -176,7 +156,7 @@ def main():
                 pa = rng.choice(pages) + 8 * rng.randrange(512)
                 patches[pa] = struct.pack("<Q", rng.getrandbits(64) if i % 2 else
                                           d.read64(pa) ^ (1 << rng.randrange(64)))
-            core = patched(d, tmp, "garbage%d" % i, patches)
+            core = patched_core(d.core, d.elf, patches, os.path.join(tmp, "garbage%d" % i))
             p, _ = dump_stage2(d.image, "-c", core)
             t.ok(no_crash(p), "garbage in table pages #%d: no crash (exit %d)" % (i, p.returncode),
                  p.stderr[-2000:])

@@ -117,3 +117,49 @@ def layout(tool_dir, image):
                        capture_output=True, text=True, check=True)
     return {s["name"]: {m["name"]: m for m in s["members"]} | {"__size__": s["size"]}
             for s in json.loads(p.stdout)["structs"]}
+
+
+def tool(name):
+    """The ASan+UBSan build of a command when make check built it, else the plain one."""
+    asan = os.path.join(BUILD, "asan", name)
+    return asan if os.path.exists(asan) else os.path.join(BUILD, name)
+
+
+def no_crash(p):
+    """A completed process exited 0, 1 or 2 with no sanitizer report."""
+    return 0 <= p.returncode <= 2 and "Sanitizer" not in p.stderr and \
+        "runtime error" not in p.stderr
+
+
+def patched_core(core, elf, patches, path):
+    """A sparse copy of the ELF core at @path with {pa: bytes} patches applied
+    (elf: the core's ElfCore, mapping PAs to file offsets)."""
+    subprocess.run(["cp", "--sparse=always", core, path], check=True)
+    with open(path, "r+b") as f:
+        for pa, data in patches.items():
+            f.seek(elf.offset(pa))
+            f.write(data)
+    return path
+
+
+def compare(truth, got, path=""):
+    """Differences where got does not reproduce truth: every key of truth must
+    be in got with an equal value; lists equal in length and element by element."""
+    diffs = []
+    if isinstance(truth, dict):
+        if not isinstance(got, dict):
+            return ["%s: expected an object, got %r" % (path, got)]
+        for k, v in truth.items():
+            if k not in got:
+                diffs.append("%s.%s: missing" % (path, k))
+            else:
+                diffs += compare(v, got[k], "%s.%s" % (path, k))
+    elif isinstance(truth, list):
+        if not isinstance(got, list) or len(got) != len(truth):
+            return ["%s: %d entries expected, got %s" % (
+                path, len(truth), len(got) if isinstance(got, list) else repr(got))]
+        for i, (a, b) in enumerate(zip(truth, got)):
+            diffs += compare(a, b, "%s[%d]" % (path, i))
+    elif truth != got:
+        diffs.append("%s: expected %r, got %r" % (path, truth, got))
+    return diffs

@@ -39,15 +39,32 @@ struct hypmem_hyp_page_layout {
 	uint64_t no_order;	  /* HYP_NO_ORDER: all ones of the order field */
 };
 
+/*
+ * Page-state names by value, from DWARF's enum pkvm_page_state
+ * (PKVM_PAGE_OWNED -> "owned", PKVM_NOPAGE -> "nopage"...); "" where the
+ * kernel has no such value.
+ */
+#define HYPMEM_PAGE_STATES 16
+struct hypmem_page_state_names {
+	char name[HYPMEM_PAGE_STATES][24];
+};
+void hypmem_page_state_names(struct hypmem_target *t, struct hypmem_page_state_names *ret);
+/* The name of @state, or "state<N>" in @buf (16 bytes). */
+const char *hypmem_page_state_name(const struct hypmem_page_state_names *n, unsigned int state,
+				   char *buf);
+
 /* One decoded vmemmap entry. */
 struct hypmem_page {
 	uint64_t pfn;
+	uint64_t phys;	/* pfn << the target's page shift */
 	uint64_t refcount;
 	uint64_t order;
 	bool no_order;
 	bool has_state;		/* host/hyp state fields exist in this layout */
 	unsigned int host_state, hyp_state;
 	uint64_t host_share_guest_count;
+	/* hypmem_vmemmap_for_each(): the states' names, valid during the call; else NULL. */
+	const char *host_state_name, *hyp_state_name;
 };
 
 struct hypmem_vmemmap_summary {
@@ -62,6 +79,7 @@ struct hypmem_vmemmap_summary {
 	struct hypmem_histogram order;
 	struct hypmem_histogram host_state; /* empty when the layout has none */
 	struct hypmem_histogram hyp_state;
+	struct hypmem_page_state_names names; /* for both histograms */
 };
 
 struct hypmem_error *hypmem_hyp_page_layout(struct hypmem_target *t,

@@ -50,6 +50,7 @@ struct hypmem_pgtable_geometry {
 	int start_level;
 	uint64_t pgd_pa;
 	unsigned int pgd_pages; /* concatenated root pages (stage-2), else 1 */
+	unsigned int page_shift; /* granule: 12, 14 or 16; 0 means 12 */
 	bool lpa2;		/* FEAT_LPA2 descriptors: OA[51:50] in bits 9:8, no SH */
 	/* Table pages must lie in one of these (a pool); NULL: anywhere. Borrowed. */
 	const struct hypmem_ram_range *table_ranges;
@@ -72,6 +73,12 @@ struct hypmem_error *hypmem_pgtable_geometry_init(struct hypmem_pgtable_geometry
 						  uint32_t ia_bits, int start_level,
 						  uint64_t pgd_pa, bool stage2);
 
+/* The same for a granule of 2^@page_shift bytes (12, 14 or 16). */
+struct hypmem_error *hypmem_pgtable_geometry_init_granule(struct hypmem_pgtable_geometry *g,
+							  unsigned int page_shift, uint32_t ia_bits,
+							  int start_level, uint64_t pgd_pa,
+							  bool stage2);
+
 /* What a visitor is shown; valid during the call only. */
 struct hypmem_pgtable_visit_ctx {
 	uint64_t addr; /* input address of the (first) entry */
@@ -81,7 +88,7 @@ struct hypmem_pgtable_visit_ctx {
 	uint64_t nr;	       /* LEAF: entries in the batch; tables: 1 */
 	uint64_t ptep;	       /* physical address of the (first) entry */
 	uint64_t table_pa;     /* the table page holding it */
-	const uint64_t *child; /* TABLE_POST: the child table's 512 entries */
+	const uint64_t *child; /* TABLE_POST: the child table's entries */
 	uint64_t child_pa;     /* TABLE_PRE/POST: the child table page */
 	void *arg;
 };
@@ -119,7 +126,9 @@ enum hypmem_s2_state {
 	HYPMEM_S2_SHARED_BORROWED,
 	HYPMEM_S2_NOPAGE,
 	HYPMEM_S2_RESERVED,
-	HYPMEM_S2_NR_STATES
+	HYPMEM_S2_NR_STATES,
+	/* 7.x host stage-2 leaves: the state is in the vmemmap; not in by_state. */
+	HYPMEM_S2_NOSTATE = HYPMEM_S2_NR_STATES
 };
 
 #define HYPMEM_PROT_R 1
@@ -140,6 +149,9 @@ struct hypmem_s2_run {
 	int level;
 	bool valid;
 	unsigned int owner; /* owner id of invalid entries; 0 for valid ones */
+	unsigned int type;  /* 7.x invalid entries: enum kvm_invalid_pte_type; else 0 */
+	uint32_t vm_handle; /* 7.x donation to a guest: its VM handle; else 0 */
+	uint64_t gfn;	    /* and the guest frame of @start */
 	enum hypmem_s2_state state;
 	unsigned int prot;    /* HYPMEM_PROT_*; stage-1: from AP and XN */
 	unsigned int memattr; /* enum hypmem_memattr; stage-1: AttrIndx + 16 */
@@ -155,6 +167,11 @@ struct hypmem_s2_config {
 	bool seed002_counts; /* default leaves hold no reference (Android's pte_ops) */
 	bool check_identity; /* stage-2 idmap: output address == input address */
 	bool keep_runs;
+	bool invalid_types;  /* 7.x: enum kvm_invalid_pte_type (type in bits 63:60) */
+	bool no_leaf_state;  /* 7.x host stage-2: states live in the vmemmap */
+	bool guest;	     /* a guest stage-2: no identity map, owner guest */
+	int64_t type_locked, type_donation, type_poisoned; /* from DWARF */
+	unsigned int host_owner, guest_owner;	/* PKVM_ID_HOST, PKVM_ID_GUEST */
 	unsigned int state_shift;		    /* of the 2 state bits (SW0 = 55) */
 	int8_t state_of_raw[4];			    /* 2-bit field -> enum hypmem_s2_state */
 	int owner_max;				    /* largest valid owner id; -1: unknown */
@@ -181,6 +198,7 @@ struct hypmem_stage2 {
 	struct hypmem_s2_bucket mapped_by_level[HYPMEM_PGTABLE_LEVELS]; /* valid leaves */
 	struct hypmem_s2_bucket by_owner[HYPMEM_S2_MAX_OWNERS];
 	struct hypmem_s2_bucket by_state[HYPMEM_S2_NR_STATES];
+	struct hypmem_s2_bucket by_type[16];	/* 7.x invalid entries, by type */
 	uint64_t tables, tables_by_level[HYPMEM_PGTABLE_LEVELS];
 	uint64_t candidates;	   /* last-level tables holding nothing counted (stage-2) */
 	uint64_t *candidate_addrs; /* their input addresses, when cfg.keep_runs; owned */
@@ -221,7 +239,11 @@ void hypmem_stage2_deinit(struct hypmem_stage2 *s);
 const char *hypmem_s2_state_name(enum hypmem_s2_state state);
 const char *hypmem_s2_prot_name(unsigned int prot);
 const char *hypmem_s2_memattr_name(unsigned int memattr, char *buf, size_t len);
-const char *hypmem_s2_size_name(int level);
+const char *hypmem_s2_size_name(int level); /* 4K granule */
+/* "16K", "32M"... for the table's granule; @buf holds at least 8 bytes. */
+const char *hypmem_s2_level_size_name(const struct hypmem_stage2 *s, int level, char *buf);
+/* "locked", "host_donation", "guest_poisoned" or "type<N>". */
+const char *hypmem_s2_type_name(const struct hypmem_stage2 *s, unsigned int type, char *buf);
 /* "host", "hyp", ... from DWARF, or "owner<N>"; @buf holds at least 16 bytes. */
 const char *hypmem_s2_owner_name(const struct hypmem_stage2 *s, unsigned int owner, char *buf);
 

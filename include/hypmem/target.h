@@ -84,7 +84,8 @@ struct hypmem_findings *hypmem_target_findings(struct hypmem_target *t);
 /* Facts about the target. */
 struct hypmem_target_info {
 	const char *release;	/* VMCOREINFO OSRELEASE or "unknown" */
-	uint64_t page_size;
+	uint64_t page_size;	/* the granule: 4K, 16K or 64K */
+	unsigned int page_shift; /* log2(page_size) */
 	uint64_t kaslr_offset;
 	uint64_t kimage_voffset;
 	int64_t hyp_physvirt_offset;

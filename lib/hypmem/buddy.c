@@ -34,6 +34,17 @@ struct pool_layout {
 	struct hypmem_field next, prev;
 };
 
+/*
+ * vm_table: the slots read (the kernel allots at most KVM_MAX_PVMS, fewer
+ * than this), and the marker of a slot reserved while its VM is created
+ * (RESERVED_ENTRY in pkvm.c; not in DWARF).
+ */
+#define VM_TABLE_SLOTS	  512
+#define VM_TABLE_RESERVED 0xa110ca7edULL
+
+/* The target's page shift: pools, PFNs and blocks are in its pages. */
+#define PSHIFT(t) (hypmem_target_info(t)->page_shift)
+
 struct pool_walk {
 	struct hypmem_target *t;
 	struct hypmem_findings *f;
@@ -111,7 +122,7 @@ static bool node_to_pfn(struct pool_walk *w, uint64_t node, uint64_t head_pa, ui
 
 	if (w->hp->node_in_page) {
 		pa = hypmem_target_hyp_linear_to_pa(w->t, node);
-		if (pa & 4095) {
+		if (pa & ((1ULL << PSHIFT(w->t)) - 1)) {
 			hypmem_findings_add(w->f, HYPMEM_FINDING_NODE_MISALIGNED, head_pa,
 					    "%s: list node 0x%" PRIx64 " (PA 0x%" PRIx64
 					    ") is not at the start of a page",
@@ -130,7 +141,7 @@ static bool node_to_pfn(struct pool_walk *w, uint64_t node, uint64_t head_pa, ui
 					    pool->name, node);
 			return false;
 		}
-		pa = (off / w->hp->size) << 12;
+		pa = (off / w->hp->size) << PSHIFT(w->t);
 		err = hypmem_target_hyp_to_pa(w->t, node, node_pa, NULL);
 		if (err) {
 			hypmem_findings_add(w->f, HYPMEM_FINDING_LIST_BROKEN, head_pa,
@@ -147,7 +158,7 @@ static bool node_to_pfn(struct pool_walk *w, uint64_t node, uint64_t head_pa, ui
 				    pool->name, pa, pool->range_start, pool->range_end);
 		return false;
 	}
-	*pfn = pa >> 12;
+	*pfn = pa >> PSHIFT(w->t);
 	return true;
 }
 
@@ -155,7 +166,7 @@ static bool node_to_pfn(struct pool_walk *w, uint64_t node, uint64_t head_pa, ui
 static struct hypmem_error *check_block(struct pool_walk *w, uint64_t pfn, unsigned int order)
 {
 	struct hypmem_pool *pool = w->pool;
-	uint64_t pa = pfn << 12, nr = 1ULL << order;
+	uint64_t pa = pfn << PSHIFT(w->t), nr = 1ULL << order;
 	struct hypmem_page head, tail;
 	struct hypmem_error *err;
 
@@ -179,7 +190,7 @@ static struct hypmem_error *check_block(struct pool_walk *w, uint64_t pfn, unsig
 		hypmem_findings_add(w->f, HYPMEM_FINDING_NODE_MISALIGNED, pa,
 				    "%s: free block 0x%" PRIx64 " of order %u is not aligned",
 				    pool->name, pa, order);
-	if (pa + (nr << 12) > pool->range_end || pa + (nr << 12) < pa) {
+	if (pa + (nr << PSHIFT(w->t)) > pool->range_end || pa + (nr << PSHIFT(w->t)) < pa) {
 		hypmem_findings_add(w->f, HYPMEM_FINDING_NODE_OUTSIDE_POOL, pa,
 				    "%s: free block 0x%" PRIx64 " of order %u runs past the pool end",
 				    pool->name, pa, order);
@@ -193,10 +204,10 @@ static struct hypmem_error *check_block(struct pool_walk *w, uint64_t pfn, unsig
 		}
 		if (!tail.no_order || tail.refcount) {
 			hypmem_findings_add(w->f, HYPMEM_FINDING_FREE_TAIL_NOT_NO_ORDER,
-					    (pfn + i) << 12,
+					    (pfn + i) << PSHIFT(w->t),
 					    "%s: page 0x%" PRIx64 " inside free block 0x%" PRIx64
 					    " (order %u) has order %" PRIu64 ", refcount %" PRIu64,
-					    pool->name, (pfn + i) << 12, pa, order, tail.order,
+					    pool->name, (pfn + i) << PSHIFT(w->t), pa, order, tail.order,
 					    tail.refcount);
 			break;
 		}
@@ -245,10 +256,10 @@ static struct hypmem_error *walk_list(struct pool_walk *w, const struct pool_lay
 
 		uint8_t *mark = &w->is_head[pfn - w->first_pfn];
 		if (*mark) {
-			hypmem_findings_add(w->f, HYPMEM_FINDING_BLOCK_ON_TWO_LISTS, pfn << 12,
+			hypmem_findings_add(w->f, HYPMEM_FINDING_BLOCK_ON_TWO_LISTS, pfn << PSHIFT(w->t),
 					    "%s: free block 0x%" PRIx64
 					    " is listed twice (orders %u and %u)",
-					    pool->name, pfn << 12, *mark - 1, order);
+					    pool->name, pfn << PSHIFT(w->t), *mark - 1, order);
 		} else {
 			*mark = (uint8_t)(order + 1);
 			pool->free_blocks_by_order[order]++;
@@ -294,11 +305,11 @@ static struct hypmem_error *check_buddies(struct pool_walk *w)
 			continue;
 		/* Both would have merged, unless the merged block was too big. */
 		if (w->is_head[buddy - w->first_pfn] == order + 1 && order + 1 < pool->nr_orders &&
-		    ((buddy & ~(1ULL << order)) << 12) + (2ULL << (order + 12)) <= pool->range_end)
-			hypmem_findings_add(w->f, HYPMEM_FINDING_BUDDIES_BOTH_FREE, pfn << 12,
+		    ((buddy & ~(1ULL << order)) << PSHIFT(w->t)) + (2ULL << (order + PSHIFT(w->t))) <= pool->range_end)
+			hypmem_findings_add(w->f, HYPMEM_FINDING_BUDDIES_BOTH_FREE, pfn << PSHIFT(w->t),
 					    "%s: buddies 0x%" PRIx64 " and 0x%" PRIx64
 					    " are both free at order %u",
-					    pool->name, pfn << 12, buddy << 12, order);
+					    pool->name, pfn << PSHIFT(w->t), buddy << PSHIFT(w->t), order);
 	}
 	return NULL;
 }
@@ -309,10 +320,10 @@ static struct hypmem_error *unlisted_head(const struct hypmem_page *p, void *arg
 
 	if (p->refcount || p->no_order || w->is_head[p->pfn - w->first_pfn])
 		return NULL;
-	return hypmem_findings_add(w->f, HYPMEM_FINDING_FREE_HEAD_NOT_LISTED, p->pfn << 12,
+	return hypmem_findings_add(w->f, HYPMEM_FINDING_FREE_HEAD_NOT_LISTED, p->pfn << PSHIFT(w->t),
 				   "%s: page 0x%" PRIx64 " looks free (refcount 0, order %" PRIu64
 				   ") but is on no free list",
-				   w->pool->name, p->pfn << 12, p->order);
+				   w->pool->name, p->pfn << PSHIFT(w->t), p->order);
 }
 
 /* Whether [start, end) lies inside one hyp_memory[] region. */
@@ -351,8 +362,8 @@ static struct hypmem_error *decode_pool(struct hypmem_target *t, const struct po
 	hypmem_field_get(&l->range_end, buf, l->type.size, &pool->range_end);
 	hypmem_field_get(&l->max_order, buf, l->type.size, &pool->max_order);
 
-	if (pool->range_start >= pool->range_end || (pool->range_start | pool->range_end) & 4095 ||
-	    ((pool->range_end - pool->range_start) >> 12) > (1ULL << 32)) {
+	if (pool->range_start >= pool->range_end || (pool->range_start | pool->range_end) & ((1ULL << PSHIFT(t)) - 1) ||
+	    ((pool->range_end - pool->range_start) >> PSHIFT(t)) > (1ULL << 32)) {
 		hypmem_findings_add(f, HYPMEM_FINDING_POOL_INVALID, pa,
 				    "%s: implausible range [0x%" PRIx64 ", 0x%" PRIx64 ")", name,
 				    pool->range_start, pool->range_end);
@@ -370,13 +381,13 @@ static struct hypmem_error *decode_pool(struct hypmem_target *t, const struct po
 				    name, pool->range_start, pool->range_end);
 		goto out;
 	}
-	pool->nr_pages = (pool->range_end - pool->range_start) >> 12;
+	pool->nr_pages = (pool->range_end - pool->range_start) >> PSHIFT(t);
 	if (pool->max_order > l->nr_areas)
 		hypmem_findings_add(f, HYPMEM_FINDING_BAD_ORDER, pa,
 				    "%s: max_order %" PRIu64 " exceeds the %u free lists", name,
 				    pool->max_order, l->nr_areas);
 
-	w.first_pfn = pool->range_start >> 12;
+	w.first_pfn = pool->range_start >> PSHIFT(t);
 	w.is_head = calloc(pool->nr_pages, 1);
 	if (!w.is_head) {
 		err = &hypmem_enomem;
@@ -440,7 +451,7 @@ static struct hypmem_error *vm_pools(struct hypmem_target *t, const struct pool_
 	struct hypmem_member pool;
 	struct hypmem_error *err;
 	uint64_t pa, table;
-	uint8_t buf[8], slots[4096];
+	uint8_t buf[8], slots[VM_TABLE_SLOTS * 8];
 
 	err = hypmem_dwarf_find_type(dw, "struct pkvm_hyp_vm", &vm);
 	if (err)
@@ -477,7 +488,8 @@ static struct hypmem_error *vm_pools(struct hypmem_target *t, const struct pool_
 		struct hypmem_pool *grown;
 		char name[64];
 
-		if (!vm_va)
+		/* Empty, or reserved for a VM being created (no hyp VM yet). */
+		if (!vm_va || vm_va == VM_TABLE_RESERVED)
 			continue;
 		grown = realloc(*pools, (*nr + 1) * sizeof(**pools));
 		if (!grown)

@@ -169,6 +169,22 @@ struct json_object *hypmem_json_pools(const struct hypmem_pool *pools, size_t nr
 	return a;
 }
 
+/* A state histogram keyed by the states' DWARF names. */
+static struct json_object *jstates(const struct hypmem_histogram *h,
+				   const struct hypmem_page_state_names *n)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[16];
+
+	for (size_t i = 0; o && i < h->nr; i++)
+		if (!jadd(o, hypmem_page_state_name(n, (unsigned int)h->keys[i], buf),
+			  ju64(h->counts[i]))) {
+			json_object_put(o);
+			return NULL;
+		}
+	return o;
+}
+
 struct json_object *hypmem_json_vmemmap(const struct hypmem_vmemmap_summary *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -186,6 +202,10 @@ struct json_object *hypmem_json_vmemmap(const struct hypmem_vmemmap_summary *s)
 	if (s->host_state.nr && !jadd(o, "host_state_histogram", jhistogram(&s->host_state, false, 0)))
 		return NULL;
 	if (s->hyp_state.nr && !jadd(o, "hyp_state_histogram", jhistogram(&s->hyp_state, false, 0)))
+		return NULL;
+	if (s->host_state.nr && !jadd(o, "host_states", jstates(&s->host_state, &s->names)))
+		return NULL;
+	if (s->hyp_state.nr && !jadd(o, "hyp_states", jstates(&s->hyp_state, &s->names)))
 		return NULL;
 	return o;
 }
@@ -215,6 +235,12 @@ struct json_object *hypmem_json_page(const struct hypmem_page *p)
 
 	if (!jadd(o, "pfn", jhex(p->pfn)) || !jadd(o, "refcount", ju64(p->refcount)) ||
 	    !jadd(o, "order", p->no_order ? json_object_new_string("none") : ju64(p->order))) {
+		json_object_put(o);
+		return NULL;
+	}
+	if (p->has_state && p->host_state_name &&
+	    (!jadd(o, "host_state_name", json_object_new_string(p->host_state_name)) ||
+	     !jadd(o, "hyp_state_name", json_object_new_string(p->hyp_state_name)))) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -328,8 +354,8 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 	fprintf(out, "Hyp:    hyp_physvirt_offset 0x%" PRIx64 ", stage-1 %u-bit from level %d%s\n",
 		(uint64_t)info->hyp_physvirt_offset, info->hyp_ia_bits, info->hyp_start_level,
 		info->kaslr_offset ? ", KASLR on" : "");
-	human(b1, sizeof(b1), pool_pages * 4096);
-	human(b2, sizeof(b2), pool_free * 4096);
+	human(b1, sizeof(b1), pool_pages * info->page_size);
+	human(b2, sizeof(b2), pool_free * info->page_size);
 	fprintf(out, "Pools:  %zu, %s total, %s free\n", r->nr_pools, b1, b2);
 	hypmem_text_pools(out, r->pools, r->nr_pools);
 	human(b1, sizeof(b1), v->backing_bytes);
@@ -352,6 +378,19 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 			fprintf(out, " %" PRIu64 ":%" PRIu64, v->order.keys[i], v->order.counts[i]);
 	}
 	fprintf(out, "\n");
+	for (int which = 0; which < 2; which++) {
+		const struct hypmem_histogram *h = which ? &v->hyp_state : &v->host_state;
+		char nb[16];
+
+		if (!h->nr)
+			continue;
+		fprintf(out, "  %s", which ? "hyp states: " : "host states:");
+		for (size_t i = 0; i < h->nr; i++)
+			fprintf(out, " %s:%" PRIu64,
+				hypmem_page_state_name(&v->names, (unsigned int)h->keys[i], nb),
+				h->counts[i]);
+		fprintf(out, "\n");
+	}
 	if (v->nr_unbacked)
 		fprintf(out, "  %" PRIu64 " entries of hyp_memory pages not backed (hyp VA not mapped)\n",
 			v->nr_unbacked);
@@ -366,7 +405,7 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 
 void hypmem_text_page_header(FILE *out)
 {
-	fprintf(out, "%-14s %-18s %8s %6s %6s %6s %8s\n", "PFN", "PHYS", "REFCOUNT", "ORDER",
+	fprintf(out, "%-14s %-18s %8s %6s %-15s %-15s %8s\n", "PFN", "PHYS", "REFCOUNT", "ORDER",
 		"HOST", "HYP", "SHARES");
 }
 
@@ -378,11 +417,14 @@ void hypmem_text_page(FILE *out, const struct hypmem_page *p)
 		snprintf(order, sizeof(order), "none");
 	else
 		snprintf(order, sizeof(order), "%" PRIu64, p->order);
-	fprintf(out, "0x%-12" PRIx64 " 0x%-16" PRIx64 " %8" PRIu64 " %6s", p->pfn, p->pfn << 12,
+	fprintf(out, "0x%-12" PRIx64 " 0x%-16" PRIx64 " %8" PRIu64 " %6s", p->pfn, p->phys,
 		p->refcount, order);
-	if (p->has_state)
-		fprintf(out, " %6u %6u %8" PRIu64 "\n", p->host_state, p->hyp_state,
+	if (p->has_state && p->host_state_name)
+		fprintf(out, " %-15s %-15s %8" PRIu64 "\n", p->host_state_name, p->hyp_state_name,
+			p->host_share_guest_count);
+	else if (p->has_state)
+		fprintf(out, " %-15u %-15u %8" PRIu64 "\n", p->host_state, p->hyp_state,
 			p->host_share_guest_count);
 	else
-		fprintf(out, " %6s %6s %8s\n", "-", "-", "-");
+		fprintf(out, " %-15s %-15s %8s\n", "-", "-", "-");
 }

@@ -23,9 +23,8 @@
 #include "hypmem/stage2.h"
 #include "pte.h"
 
-#define PTES_PER_PAGE 512
-#define PAGE_SHIFT    12
-#define PAGE_SZ	      4096ULL
+/* Entries in a table page of the largest granule (64K). */
+#define MAX_PTES 8192
 
 /* Stage-2 leaf attributes (arch/arm64/include/asm/kvm_pgtable.h). */
 #define S2_MEMATTR(pte) (((pte) >> 2) & 0xf)
@@ -41,21 +40,49 @@
 #define S1_ATTRIDX(pte) (((pte) >> 2) & 0x7)
 #define S1_AP_RO	(1ULL << 7)
 #define S1_XN		(1ULL << 54)
-/* Invalid entries: the owner id (v6.1 era through about v6.13). */
+/* Invalid entries, v6.1 era through 6.x: the owner id in bits 9:2. */
 #define INVALID_PTE_OWNER_MASK 0x3fcULL
+/*
+ * Invalid entries, 7.x era (enum kvm_invalid_pte_type in DWARF): a type in
+ * bits 63:60; a host donation keeps the new owner in bits 3:1 and 56 bits
+ * of metadata in 59:4, which for a donation to a guest hold the VM handle
+ * (metadata bits 15:0) and the guest frame number (metadata bits 55:16).
+ */
+#define INVALID_TYPE(pte)	 ((pte) >> 60)
+#define DONATION_OWNER(pte)	 (((pte) >> 1) & 0x7)
+#define DONATION_META(pte)	 (((pte) >> 4) & ((1ULL << 56) - 1))
+#define META_HANDLE(meta)	 ((meta) & 0xffff)
+#define META_GFN(meta)		 ((meta) >> 16)
 
 struct hypmem_error *hypmem_pgtable_geometry_init(struct hypmem_pgtable_geometry *g,
 						  uint32_t ia_bits, int start_level,
 						  uint64_t pgd_pa, bool stage2)
 {
+	return hypmem_pgtable_geometry_init_granule(g, 12, ia_bits, start_level, pgd_pa, stage2);
+}
+
+static unsigned int geom_shift(const struct hypmem_pgtable_geometry *g)
+{
+	return g->page_shift ? g->page_shift : 12;
+}
+
+struct hypmem_error *hypmem_pgtable_geometry_init_granule(struct hypmem_pgtable_geometry *g,
+							  unsigned int page_shift, uint32_t ia_bits,
+							  int start_level, uint64_t pgd_pa,
+							  bool stage2)
+{
 	unsigned int covered;
 
 	memset(g, 0, sizeof(*g));
-	if (ia_bits < 25 || ia_bits > 52 || start_level < 0 || start_level > 3)
+	if (!granule_ok(page_shift))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "no arm64 granule of %u bits",
+					   page_shift);
+	if (ia_bits < 25 || ia_bits > 52 || start_level < 0 || start_level > 3 ||
+	    level_shift(start_level, page_shift) >= ia_bits + (stage2 ? 4 : 0))
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
 					   "page table of %u input bits from level %d", ia_bits,
 					   start_level);
-	covered = granule_shift(start_level) + 9;
+	covered = level_shift(start_level, page_shift) + level_bits(page_shift);
 	g->pgd_pages = 1;
 	if (ia_bits > covered) {
 		if (!stage2 || ia_bits - covered > 4)
@@ -64,13 +91,14 @@ struct hypmem_error *hypmem_pgtable_geometry_init(struct hypmem_pgtable_geometry
 						   ia_bits, 1U << (ia_bits - covered), start_level);
 		g->pgd_pages = 1U << (ia_bits - covered);
 	}
-	if (pgd_pa & (PAGE_SZ * g->pgd_pages - 1))
+	if (pgd_pa & ((g->pgd_pages << page_shift) - 1))
 		return hypmem_error_create(
 		    HYPMEM_ERROR_FORMAT, "root table 0x%" PRIx64 " is not aligned to its %u pages",
 		    pgd_pa, g->pgd_pages);
 	g->ia_bits = ia_bits;
 	g->start_level = start_level;
 	g->pgd_pa = pgd_pa;
+	g->page_shift = page_shift;
 	g->lpa2 = ia_bits > 48;
 	return NULL;
 }
@@ -85,7 +113,7 @@ struct pa_set {
 
 static size_t pa_hash(uint64_t pa, size_t cap)
 {
-	return (size_t)(((pa >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ULL) >> 20) & (cap - 1);
+	return (size_t)(((pa >> 12) * 0x9e3779b97f4a7c15ULL) >> 20) & (cap - 1);
 }
 
 static struct hypmem_error *pa_set_grow(struct pa_set *s)
@@ -141,15 +169,16 @@ struct walk {
 	struct hypmem_findings *f;
 	uint64_t start, end;
 	uint64_t max_tables, nr_tables;
+	unsigned int page_shift, nr_ptes;
 	/* Tables seen: a bit per page of the first allowed range, a set elsewhere. */
 	uint64_t *bitmap, bitmap_start, bitmap_pages;
 	struct pa_set seen;
-	uint64_t buf[HYPMEM_PGTABLE_LEVELS][PTES_PER_PAGE]; /* when no view */
+	uint64_t buf[HYPMEM_PGTABLE_LEVELS][MAX_PTES]; /* when no view */
 };
 
 static struct hypmem_error *mark_seen(struct walk *wk, uint64_t pa, bool *added)
 {
-	uint64_t page = (pa - wk->bitmap_start) >> PAGE_SHIFT;
+	uint64_t page = (pa - wk->bitmap_start) >> wk->page_shift;
 
 	if (wk->bitmap && pa >= wk->bitmap_start && page < wk->bitmap_pages) {
 		uint64_t bit = 1ULL << (page & 63);
@@ -161,7 +190,7 @@ static struct hypmem_error *mark_seen(struct walk *wk, uint64_t pa, bool *added)
 	return pa_set_add(&wk->seen, pa, added);
 }
 
-/* The 512 entries of the table page at @pa, or NULL after a finding. */
+/* The entries of the table page at @pa, or NULL after a finding. */
 static struct hypmem_error *read_table(struct walk *wk, uint64_t pa, int level,
 				       const uint64_t **ret)
 {
@@ -169,7 +198,9 @@ static struct hypmem_error *read_table(struct walk *wk, uint64_t pa, int level,
 	const void *view;
 
 	*ret = NULL;
-	err = hypmem_source_view(wk->src, pa, PAGE_SZ, &view);
+	uint64_t size = 1ULL << wk->page_shift;
+
+	err = hypmem_source_view(wk->src, pa, size, &view);
 	if (!err && !((uintptr_t)view & 7)) {
 		*ret = view;
 		return NULL;
@@ -177,7 +208,7 @@ static struct hypmem_error *read_table(struct walk *wk, uint64_t pa, int level,
 	if (err && err->code == HYPMEM_ERROR_NO_MEMORY)
 		return err;
 	hypmem_error_destroy(err);
-	err = hypmem_source_read(wk->src, wk->buf[level], pa, PAGE_SZ);
+	err = hypmem_source_read(wk->src, wk->buf[level], pa, size);
 	if (!err) {
 		*ret = wk->buf[level];
 		return NULL;
@@ -236,7 +267,7 @@ static struct hypmem_error *check_table(struct walk *wk, uint64_t ptep, uint64_t
 }
 
 /* A reserved encoding, or NULL for a leaf the visitor may see. */
-static const char *reserved_leaf(uint64_t pte, int level, bool lpa2)
+static const char *reserved_leaf(uint64_t pte, int level, bool lpa2, unsigned int ps)
 {
 	if (!(pte & PTE_VALID))
 		return NULL;
@@ -244,7 +275,10 @@ static const char *reserved_leaf(uint64_t pte, int level, bool lpa2)
 		return "block descriptor at level 3";
 	if (level == 0)
 		return "block descriptor at level 0";
-	if (pte_oa(pte, lpa2) & ((1ULL << granule_shift(level)) - 1))
+	/* 16K and 64K granules have level-1 blocks only with 52-bit descriptors. */
+	if (level == 1 && ps != 12 && !lpa2)
+		return "block descriptor at level 1";
+	if (pte_oa(pte, lpa2, ps) & ((1ULL << level_shift(level, ps)) - 1))
 		return "block output address not aligned to the block";
 	return NULL;
 }
@@ -255,7 +289,7 @@ static struct hypmem_error *walk_table(struct walk *wk, const uint64_t *table, u
 static struct hypmem_error *walk_child(struct walk *wk, struct hypmem_pgtable_visit_ctx *ctx)
 {
 	const struct hypmem_pgtable_walker *w = wk->w;
-	uint64_t child_pa = pte_oa(ctx->old, wk->g->lpa2);
+	uint64_t child_pa = pte_oa(ctx->old, wk->g->lpa2, wk->page_shift);
 	struct hypmem_error *err;
 	const uint64_t *child;
 	bool ok;
@@ -286,7 +320,7 @@ static struct hypmem_error *walk_child(struct walk *wk, struct hypmem_pgtable_vi
 static struct hypmem_error *walk_table(struct walk *wk, const uint64_t *table, uint64_t table_pa,
 				       int level, uint64_t base, uint64_t start)
 {
-	unsigned int shift = granule_shift(level);
+	unsigned int shift = level_shift(level, wk->page_shift);
 	uint64_t granule = 1ULL << shift;
 	struct hypmem_pgtable_visit_ctx ctx = {
 	    .end = wk->end, .level = level, .table_pa = table_pa, .arg = wk->w->arg};
@@ -296,8 +330,8 @@ static struct hypmem_error *walk_table(struct walk *wk, const uint64_t *table, u
 	if (wk->end <= base)
 		return NULL;
 	last = (wk->end - base + granule - 1) >> shift;
-	if (last > PTES_PER_PAGE)
-		last = PTES_PER_PAGE;
+	if (last > wk->nr_ptes)
+		last = wk->nr_ptes;
 
 	while (idx < last) {
 		uint64_t pte = table[idx], step, next;
@@ -321,7 +355,7 @@ static struct hypmem_error *walk_table(struct walk *wk, const uint64_t *table, u
 			idx++;
 			continue;
 		}
-		why = reserved_leaf(pte, level, wk->g->lpa2);
+		why = reserved_leaf(pte, level, wk->g->lpa2, wk->page_shift);
 		if (why) {
 			err = hypmem_findings_add(wk->f, HYPMEM_FINDING_RESERVED_ENCODING, ctx.ptep,
 						  "level %d entry 0x%016" PRIx64 " at 0x%" PRIx64
@@ -353,15 +387,15 @@ struct hypmem_error *hypmem_pgtable_walk(struct hypmem_source *src,
 					 uint64_t end, const struct hypmem_pgtable_walker *w,
 					 struct hypmem_findings *findings)
 {
-	uint64_t limit = 1ULL << g->ia_bits, root_span;
+	uint64_t limit = 1ULL << g->ia_bits, root_span, page = 1ULL << geom_shift(g);
 	struct hypmem_error *err = NULL;
 	struct walk *wk;
 
 	if (g->pgd_pages < 1 || g->pgd_pages > HYPMEM_PGTABLE_MAX_PGD_PAGES || g->start_level < 0 ||
-	    g->start_level > 3 || g->ia_bits > 52)
+	    g->start_level > 3 || g->ia_bits > 52 || !granule_ok(geom_shift(g)))
 		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
 					   "page-table geometry not initialised");
-	start &= ~(PAGE_SZ - 1);
+	start &= ~(page - 1);
 	if (end > limit)
 		end = limit;
 	if (start >= end)
@@ -375,21 +409,23 @@ struct hypmem_error *hypmem_pgtable_walk(struct hypmem_source *src,
 			    .f = findings,
 			    .start = start,
 			    .end = end,
-			    .max_tables = g->max_tables ? g->max_tables : 1ULL << 22};
+			    .max_tables = g->max_tables ? g->max_tables : 1ULL << 22,
+			    .page_shift = geom_shift(g),
+			    .nr_ptes = 1U << level_bits(geom_shift(g))};
 	if (g->nr_table_ranges && g->table_ranges[0].end > g->table_ranges[0].start &&
-	    (g->table_ranges[0].end - g->table_ranges[0].start) >> PAGE_SHIFT < (1ULL << 32)) {
-		wk->bitmap_start = g->table_ranges[0].start & ~(PAGE_SZ - 1);
+	    (g->table_ranges[0].end - g->table_ranges[0].start) >> wk->page_shift < (1ULL << 32)) {
+		wk->bitmap_start = g->table_ranges[0].start & ~(page - 1);
 		wk->bitmap_pages =
-		    (g->table_ranges[0].end - wk->bitmap_start + PAGE_SZ - 1) >> PAGE_SHIFT;
+		    (g->table_ranges[0].end - wk->bitmap_start + page - 1) >> wk->page_shift;
 		wk->bitmap = calloc((wk->bitmap_pages + 63) / 64, sizeof(uint64_t));
 		if (!wk->bitmap) {
 			free(wk);
 			return &hypmem_enomem;
 		}
 	}
-	root_span = 1ULL << (granule_shift(g->start_level) + 9);
+	root_span = 1ULL << (level_shift(g->start_level, wk->page_shift) + level_bits(wk->page_shift));
 	for (unsigned int p = 0; p < g->pgd_pages && !err; p++) {
-		uint64_t base = (uint64_t)p * root_span, pa = g->pgd_pa + p * PAGE_SZ;
+		uint64_t base = (uint64_t)p * root_span, pa = g->pgd_pa + p * page;
 		const uint64_t *root;
 		bool added;
 
@@ -411,13 +447,13 @@ struct hypmem_error *hypmem_pgtable_walk(struct hypmem_source *src,
 
 /* --- names --- */
 
-static const char *const state_names[HYPMEM_S2_NR_STATES] = {
-    "owned", "shared_owned", "shared_borrowed", "nopage", "reserved",
+static const char *const state_names[HYPMEM_S2_NR_STATES + 1] = {
+    "owned", "shared_owned", "shared_borrowed", "nopage", "reserved", "-",
 };
 
 const char *hypmem_s2_state_name(enum hypmem_s2_state state)
 {
-	return state < HYPMEM_S2_NR_STATES ? state_names[state] : "reserved";
+	return state <= HYPMEM_S2_NOSTATE ? state_names[state] : "reserved";
 }
 
 const char *hypmem_s2_prot_name(unsigned int prot)
@@ -443,6 +479,32 @@ const char *hypmem_s2_size_name(int level)
 	static const char *const names[4] = {"512G", "1G", "2M", "4K"};
 
 	return level >= 0 && level < 4 ? names[level] : "?";
+}
+
+const char *hypmem_s2_level_size_name(const struct hypmem_stage2 *s, int level, char *buf)
+{
+	unsigned int ps = geom_shift(&s->geom), shift;
+	static const char units[] = "KMGTP";
+
+	if (level < 0 || level > 3)
+		return "?";
+	shift = level_shift(level, ps);
+	snprintf(buf, 8, "%u%c", 1U << ((shift - 10) % 10), units[(shift - 10) / 10]);
+	return buf;
+}
+
+const char *hypmem_s2_type_name(const struct hypmem_stage2 *s, unsigned int type, char *buf)
+{
+	if (s->cfg.invalid_types) {
+		if (type == (uint64_t)s->cfg.type_locked)
+			return "locked";
+		if (type == (uint64_t)s->cfg.type_donation)
+			return "host_donation";
+		if (type == (uint64_t)s->cfg.type_poisoned)
+			return "guest_poisoned";
+	}
+	snprintf(buf, 16, "type%u", type);
+	return buf;
 }
 
 const char *hypmem_s2_owner_name(const struct hypmem_stage2 *s, unsigned int owner, char *buf)
@@ -488,7 +550,8 @@ static bool leaf_counted(const struct hypmem_stage2 *s, uint64_t pte)
 		mem &= ~S2_SH_MASK;
 		mmio &= ~S2_SH_MASK;
 	}
-	return (pte & mask) != (is_memory(cfg, pte_oa(pte, s->geom.lpa2)) ? mem : mmio);
+	return (pte & mask) !=
+	       (is_memory(cfg, pte_oa(pte, s->geom.lpa2, geom_shift(&s->geom))) ? mem : mmio);
 }
 
 static enum hypmem_s2_state leaf_state(const struct hypmem_s2_config *cfg, uint64_t pte)
@@ -498,17 +561,72 @@ static enum hypmem_s2_state leaf_state(const struct hypmem_s2_config *cfg, uint6
 	return st < 0 ? HYPMEM_S2_RESERVED : (enum hypmem_s2_state)st;
 }
 
+/*
+ * A 7.x invalid entry: its type, and for a host donation the new owner and
+ * the metadata.  The host stage-2 holds donations (to the hyp: metadata 0;
+ * to a guest: VM handle and gfn) and break-before-make locks; a guest
+ * stage-2 holds locks and poisoned pages.
+ */
+static struct hypmem_error *classify_typed(struct decode *d,
+					   const struct hypmem_pgtable_visit_ctx *ctx,
+					   struct hypmem_s2_run *r)
+{
+	const struct hypmem_s2_config *cfg = &d->s->cfg;
+	uint64_t pte = ctx->old, type = INVALID_TYPE(pte), meta = DONATION_META(pte);
+	unsigned int owner = DONATION_OWNER(pte);
+
+	r->state = HYPMEM_S2_NOPAGE;
+	r->type = (unsigned int)type;
+	r->owner = cfg->guest ? cfg->guest_owner : 0;
+	if (type == (uint64_t)cfg->type_locked) {
+		/* A break-before-make in progress: nothing else in the entry. */
+		if (pte & ~(0xfULL << 60))
+			goto reserved;
+		return NULL;
+	}
+	if (type == (uint64_t)cfg->type_poisoned && cfg->guest)
+		return NULL;
+	if (type != (uint64_t)cfg->type_donation || cfg->guest)
+		goto reserved;
+	r->owner = owner;
+	if ((cfg->owner_max >= 0 && (int)owner > cfg->owner_max) ||
+	    (cfg->owner_max < 0 && !cfg->owner_names[owner][0]) || owner == cfg->host_owner)
+		return hypmem_findings_add(d->f, HYPMEM_FINDING_BAD_OWNER, ctx->ptep,
+					   "donation entry 0x%016" PRIx64 " at 0x%" PRIx64
+					   " (IA 0x%" PRIx64 ") names owner %u, which cannot own it",
+					   pte, ctx->ptep, ctx->addr, owner);
+	if (owner == cfg->guest_owner) {
+		r->vm_handle = (uint32_t)META_HANDLE(meta);
+		r->gfn = META_GFN(meta);
+		return NULL;
+	}
+	if (meta)
+		return hypmem_findings_add(d->f, HYPMEM_FINDING_RESERVED_ENCODING, ctx->ptep,
+					   "donation entry 0x%016" PRIx64 " at 0x%" PRIx64
+					   " to the %s carries metadata 0x%" PRIx64,
+					   pte, ctx->ptep, cfg->owner_names[owner], meta);
+	return NULL;
+reserved:
+	return hypmem_findings_add(d->f, HYPMEM_FINDING_RESERVED_ENCODING, ctx->ptep,
+				   "invalid level %d entry 0x%016" PRIx64 " at 0x%" PRIx64
+				   " has type %" PRIu64 ", not one a %s stage-2 holds",
+				   ctx->level, pte, ctx->ptep, type, cfg->guest ? "guest" : "host");
+}
+
 static struct hypmem_error *classify(struct decode *d, const struct hypmem_pgtable_visit_ctx *ctx,
 				     struct hypmem_s2_run *r)
 {
 	const struct hypmem_s2_config *cfg = &d->s->cfg;
-	uint64_t pte = ctx->old, granule = 1ULL << granule_shift(ctx->level);
+	uint64_t pte = ctx->old;
+	uint64_t granule = 1ULL << level_shift(ctx->level, geom_shift(&d->s->geom));
 
 	memset(r, 0, sizeof(*r));
 	r->start = ctx->addr;
 	r->end = ctx->addr + ctx->nr * granule;
 	r->level = ctx->level;
 	r->valid = pte & PTE_VALID;
+	if (!r->valid && cfg->invalid_types)
+		return classify_typed(d, ctx, r);
 	if (!r->valid) {
 		r->state = HYPMEM_S2_NOPAGE;
 		r->owner = (unsigned int)((pte & INVALID_PTE_OWNER_MASK) >> 2);
@@ -526,8 +644,10 @@ static struct hypmem_error *classify(struct decode *d, const struct hypmem_pgtab
 						   ctx->ptep, ctx->addr, r->owner);
 		return NULL;
 	}
-	r->phys = pte_oa(pte, d->s->geom.lpa2);
-	r->state = leaf_state(cfg, pte);
+	if (cfg->guest)
+		r->owner = cfg->guest_owner;
+	r->phys = pte_oa(pte, d->s->geom.lpa2, geom_shift(&d->s->geom));
+	r->state = cfg->no_leaf_state ? HYPMEM_S2_NOSTATE : leaf_state(cfg, pte);
 	if (cfg->stage1) {
 		r->prot = HYPMEM_PROT_R | (pte & S1_AP_RO ? 0 : HYPMEM_PROT_W) |
 			  (pte & S1_XN ? 0 : HYPMEM_PROT_X);
@@ -577,10 +697,14 @@ static struct hypmem_error *flush_run(struct decode *d)
 	return NULL;
 }
 
-static bool same_run(const struct hypmem_s2_run *a, const struct hypmem_s2_run *b)
+static bool same_run(const struct hypmem_s2_run *a, const struct hypmem_s2_run *b,
+		     unsigned int page_shift)
 {
 	return a->end == b->start && a->level == b->level && a->valid == b->valid &&
 	       a->owner == b->owner && a->state == b->state && a->prot == b->prot &&
+	       a->type == b->type && a->vm_handle == b->vm_handle &&
+	       (!a->vm_handle ||
+		a->gfn + ((a->end - a->start) >> page_shift) == b->gfn) &&
 	       a->memattr == b->memattr && (!a->valid || a->phys + (a->end - a->start) == b->phys);
 }
 
@@ -588,7 +712,7 @@ static struct hypmem_error *decode_leaf(struct decode *d,
 					const struct hypmem_pgtable_visit_ctx *ctx)
 {
 	struct hypmem_stage2 *s = d->s;
-	uint64_t bytes = ctx->nr << granule_shift(ctx->level);
+	uint64_t bytes = ctx->nr << level_shift(ctx->level, geom_shift(&s->geom));
 	struct hypmem_s2_run r;
 	struct hypmem_error *err;
 
@@ -611,9 +735,15 @@ static struct hypmem_error *decode_leaf(struct decode *d,
 	}
 	s->by_owner[r.owner % HYPMEM_S2_MAX_OWNERS].count += ctx->nr;
 	s->by_owner[r.owner % HYPMEM_S2_MAX_OWNERS].bytes += bytes;
-	s->by_state[r.state].count += ctx->nr;
-	s->by_state[r.state].bytes += bytes;
-	if (d->have_run && same_run(&d->run, &r)) {
+	if (r.state < HYPMEM_S2_NR_STATES) {
+		s->by_state[r.state].count += ctx->nr;
+		s->by_state[r.state].bytes += bytes;
+	}
+	if (!r.valid && s->cfg.invalid_types) {
+		s->by_type[r.type & 15].count += ctx->nr;
+		s->by_type[r.type & 15].bytes += bytes;
+	}
+	if (d->have_run && same_run(&d->run, &r, geom_shift(&s->geom))) {
 		d->run.end = r.end;
 		return NULL;
 	}
@@ -697,19 +827,25 @@ static struct hypmem_error *decode_visitor(const struct hypmem_pgtable_visit_ctx
 static struct hypmem_error *check_roots(struct decode *d, struct hypmem_source *src)
 {
 	const struct hypmem_stage2 *s = d->s;
-	uint64_t entries[PTES_PER_PAGE];
+	unsigned int ps = geom_shift(&s->geom), nr = 1U << level_bits(ps);
+	struct hypmem_error *err = NULL;
+	uint64_t *entries;
 
 	if (!s->cfg.refcount)
 		return NULL;
+	entries = malloc(8ULL * nr);
+	if (!entries)
+		return &hypmem_enomem;
 	for (unsigned int p = 0; p < s->geom.pgd_pages; p++) {
-		uint64_t pa = s->geom.pgd_pa + p * PAGE_SZ, counted = 0;
-		struct hypmem_error *err = hypmem_source_read(src, entries, pa, PAGE_SZ);
+		uint64_t pa = s->geom.pgd_pa + ((uint64_t)p << ps), counted = 0;
+
+		err = hypmem_source_read(src, entries, pa, 1ULL << ps);
 
 		if (err) {
 			hypmem_error_destroy(err);
 			continue; /* reported by the walk */
 		}
-		for (unsigned int i = 0; i < PTES_PER_PAGE; i++) {
+		for (unsigned int i = 0; i < nr; i++) {
 			uint64_t pte = entries[i];
 			bool table = (pte & 3) == 3 && s->geom.start_level < 3;
 
@@ -717,9 +853,10 @@ static struct hypmem_error *check_roots(struct decode *d, struct hypmem_source *
 		}
 		err = check_refcount(d, pa, counted);
 		if (err)
-			return err;
+			break;
 	}
-	return NULL;
+	free(entries);
+	return err;
 }
 
 struct hypmem_error *hypmem_stage2_decode_raw(struct hypmem_source *src,
@@ -799,6 +936,27 @@ static void learn_owners(struct hypmem_target *t, struct hypmem_s2_config *cfg)
 	}
 	if (enumerator(t, "PKVM_ID_MAX", &v) && v >= 0 && v < HYPMEM_S2_MAX_OWNERS)
 		cfg->owner_max = (int)v;
+	cfg->host_owner = enumerator(t, "PKVM_ID_HOST", &v) && v >= 0 && v < 256 ? (unsigned)v : 0;
+	cfg->guest_owner =
+	    enumerator(t, "PKVM_ID_GUEST", &v) && v >= 0 && v < 256 ? (unsigned)v : 2;
+}
+
+/*
+ * The era of invalid entries: enum kvm_invalid_pte_type exists in 7.x
+ * (its enumerators give the type values); before it, owner ids in 9:2.
+ */
+static void learn_invalid_types(struct hypmem_target *t, struct hypmem_s2_config *cfg)
+{
+	int64_t v;
+
+	cfg->type_locked = cfg->type_donation = cfg->type_poisoned = -1;
+	if (enumerator(t, "KVM_INVALID_PTE_TYPE_LOCKED", &v) && v > 0 && v < 16)
+		cfg->type_locked = v;
+	if (enumerator(t, "KVM_HOST_INVALID_PTE_TYPE_DONATION", &v) && v > 0 && v < 16)
+		cfg->type_donation = v;
+	if (enumerator(t, "KVM_GUEST_INVALID_PTE_TYPE_POISONED", &v) && v > 0 && v < 16)
+		cfg->type_poisoned = v;
+	cfg->invalid_types = cfg->type_locked >= 0 || cfg->type_donation >= 0;
 }
 
 /*
@@ -842,7 +1000,8 @@ static struct hypmem_error *vmemmap_refcount(void *arg, uint64_t pa, uint64_t *r
 {
 	struct refcount_arg *a = arg;
 	struct hypmem_page page;
-	struct hypmem_error *err = hypmem_vmemmap_read(a->t, pa >> PAGE_SHIFT, 1, &page);
+	struct hypmem_error *err =
+	    hypmem_vmemmap_read(a->t, pa >> hypmem_target_info(a->t)->page_shift, 1, &page);
 
 	if (!err)
 		*ret = page.refcount;
@@ -961,6 +1120,7 @@ struct hypmem_error *hypmem_stage2_decode(struct hypmem_target *t, unsigned int 
 		pool_range(t, "host_s2_pool", &s->pool);
 		s->cfg.check_identity = true;
 		learn_owners(t, &s->cfg);
+		learn_invalid_types(t, &s->cfg);
 	}
 	learn_states(t, &s->cfg);
 	s->cfg.ram = info->ram;
@@ -973,6 +1133,14 @@ struct hypmem_error *hypmem_stage2_decode(struct hypmem_target *t, unsigned int 
 	if (!s->cfg.stage1) {
 		err = hypmem_hyp_page_layout(t, &layout);
 		if (!err) {
+			/*
+			 * 7.x keeps the host's page states in the vmemmap only
+			 * (since v6.15 they are there; the host stage-2 maps
+			 * RWX).  Both marks of the era are required: the EL2
+			 * core's layout 8 has the vmemmap fields but still puts
+			 * states in the leaves' software bits.
+			 */
+			s->cfg.no_leaf_state = layout.host_state.present && s->cfg.invalid_types;
 			s->cfg.refcount = vmemmap_refcount;
 			s->cfg.refcount_arg = &rarg;
 		} else if (!hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP)) {
@@ -992,9 +1160,9 @@ struct hypmem_error *hypmem_stage2_decode(struct hypmem_target *t, unsigned int 
 		s->found = false;
 		return NULL;
 	}
-	err =
-	    hypmem_pgtable_geometry_init(&s->geom, (uint32_t)ia_bits, (int)start_level,
-					 hypmem_target_hyp_linear_to_pa(t, s->pgd), !s->cfg.stage1);
+	err = hypmem_pgtable_geometry_init_granule(
+	    &s->geom, info->page_shift, (uint32_t)ia_bits, (int)start_level,
+	    hypmem_target_hyp_linear_to_pa(t, s->pgd), !s->cfg.stage1);
 	if (err) {
 		struct hypmem_error *ferr =
 		    hypmem_findings_add(hypmem_target_findings(t), HYPMEM_FINDING_TABLE_UNREADABLE,

@@ -40,7 +40,9 @@ static struct json_object *jbucket(const struct hypmem_s2_bucket *b)
  * the runs and the owner names, and holds no json-c elements.
  */
 struct runs_blob {
-	bool stage1;
+	bool stage1, types;
+	unsigned int page_shift;
+	struct hypmem_stage2 *names; /* for type names: cfg only */
 	char owner_names[HYPMEM_S2_MAX_OWNERS][16];
 	size_t nr;
 	struct hypmem_s2_run runs[];
@@ -71,7 +73,9 @@ static int runs_to_json(struct json_object *jso, struct printbuf *pb, int level,
 	printbuf_memappend(pb, "[", 1);
 	for (size_t i = 0; i < b->nr; i++) {
 		const struct hypmem_s2_run *r = &b->runs[i];
-		uint64_t entries = (r->end - r->start) >> (12 + 9 * (3 - r->level));
+		uint64_t entries = (r->end - r->start) >>
+				   (b->page_shift + (b->page_shift - 3) * (unsigned)(3 - r->level));
+		char size[8], tname[16];
 		int n = 0;
 
 		printbuf_memappend(pb, i ? "," : "", i ? 1 : 0);
@@ -82,8 +86,15 @@ static int runs_to_json(struct json_object *jso, struct printbuf *pb, int level,
 			      "\",%s\"level\":%s%d,%s\"size\":%s\"%s\",%s\"entries\":%s%" PRIu64
 			      ",%s\"valid\":%s%s,",
 			      sp, sp, r->start, sp, sp, r->end, sp, sp, r->level, sp, sp,
-			      hypmem_s2_size_name(r->level), sp, sp, entries, sp, sp,
-			      r->valid ? "true" : "false");
+			      hypmem_s2_level_size_name(b->names, r->level, size), sp, sp, entries,
+			      sp, sp, r->valid ? "true" : "false");
+		if (b->types && !r->valid)
+			n += snprintf(line + n, sizeof(line) - n, "%s\"type\":%s\"%s\",", sp, sp,
+				      hypmem_s2_type_name(b->names, r->type, tname));
+		if (r->vm_handle)
+			n += snprintf(line + n, sizeof(line) - n,
+				      "%s\"vm_handle\":%s%u,%s\"gfn\":%s\"0x%" PRIx64 "\",", sp, sp,
+				      r->vm_handle, sp, sp, r->gfn);
 		if (b->stage1)
 			n += snprintf(line + n, sizeof(line) - n, "%s\"phys\":%s\"0x%" PRIx64 "\",",
 				      sp, sp, r->phys);
@@ -113,8 +124,11 @@ static int runs_to_json(struct json_object *jso, struct printbuf *pb, int level,
 
 static void runs_free(struct json_object *jso, void *userdata)
 {
+	struct runs_blob *b = userdata;
+
 	(void)jso;
-	free(userdata);
+	free(b->names);
+	free(b);
 }
 
 static struct json_object *jruns(const struct hypmem_stage2 *s)
@@ -127,7 +141,18 @@ static struct json_object *jruns(const struct hypmem_stage2 *s)
 		free(b);
 		return NULL;
 	}
+	b->names = malloc(sizeof(*b->names));
+	if (!b->names) {
+		json_object_put(a);
+		free(b);
+		return NULL;
+	}
+	memset(b->names, 0, sizeof(*b->names));
+	b->names->cfg = s->cfg;
+	b->names->geom = s->geom;
 	b->stage1 = s->cfg.stage1;
+	b->types = s->cfg.invalid_types;
+	b->page_shift = s->geom.page_shift ? s->geom.page_shift : 12;
 	memcpy(b->owner_names, s->cfg.owner_names, sizeof(b->owner_names));
 	b->nr = s->nr_runs;
 	if (s->nr_runs)
@@ -145,13 +170,25 @@ static struct json_object *jhistogram(const struct hypmem_stage2 *s)
 
 	for (int l = 3; ok && l >= 0; l--)
 		if (s->by_level[l].count)
-			ok = jadd(size, hypmem_s2_size_name(l), jbucket(&s->by_level[l]));
+			ok = jadd(size, hypmem_s2_level_size_name(s, l, buf),
+				  jbucket(&s->by_level[l]));
 	for (unsigned int i = 0; ok && !s->cfg.stage1 && i < HYPMEM_S2_MAX_OWNERS; i++)
 		if (s->by_owner[i].count)
 			ok = jadd(owner, hypmem_s2_owner_name(s, i, buf), jbucket(&s->by_owner[i]));
 	for (unsigned int i = 0; ok && i < HYPMEM_S2_NR_STATES; i++)
 		if (s->by_state[i].count)
 			ok = jadd(state, hypmem_s2_state_name(i), jbucket(&s->by_state[i]));
+	if (ok && s->cfg.invalid_types) {
+		struct json_object *type = json_object_new_object();
+
+		for (unsigned int i = 0; type && i < 16; i++)
+			if (s->by_type[i].count && !jadd(type, hypmem_s2_type_name(s, i, buf),
+							 jbucket(&s->by_type[i]))) {
+				json_object_put(type);
+				type = NULL;
+			}
+		ok = jadd(h, "by_type", type);
+	}
 	if (ok && jadd(h, "by_size", size) && (s->cfg.stage1 || jadd(h, "by_owner", owner)) &&
 	    jadd(h, "by_state", state)) {
 		if (s->cfg.stage1)
@@ -196,6 +233,9 @@ struct json_object *hypmem_json_stage2(const struct hypmem_stage2 *s)
 	     jadd(o, "start_level", json_object_new_int(s->geom.start_level)) &&
 	     jadd(o, "pgd", jhex(s->pgd)) &&
 	     jadd(o, "pgd_pages", json_object_new_uint64(s->geom.pgd_pages)) &&
+	     jadd(o, "granule", json_object_new_uint64(1ULL << (s->geom.page_shift ? s->geom.page_shift : 12))) &&
+	     jadd(o, "invalid_entry_types", json_object_new_boolean(s->cfg.invalid_types)) &&
+	     jadd(o, "leaf_states", json_object_new_boolean(!s->cfg.no_leaf_state)) &&
 	     jadd(o, "seed002_refcounts", json_object_new_boolean(s->cfg.seed002_counts));
 	if (ok && s->pool.end)
 		ok = jadd(o, "pool_start", jhex(s->pool.start)) &&
@@ -219,7 +259,7 @@ struct json_object *hypmem_json_stage2(const struct hypmem_stage2 *s)
 
 void hypmem_text_stage2_line(FILE *out, const struct hypmem_stage2 *s)
 {
-	char b[32], name[16];
+	char b[32], name[16], size[8];
 	const char *sep = "";
 
 	if (!s->found) {
@@ -230,7 +270,7 @@ void hypmem_text_stage2_line(FILE *out, const struct hypmem_stage2 *s)
 		s->geom.start_level);
 	for (int l = 1; l <= 3; l++) {
 		human(b, sizeof(b), s->mapped_by_level[l].bytes);
-		fprintf(out, "%s %s %s", sep, hypmem_s2_size_name(l), b);
+		fprintf(out, "%s %s %s", sep, hypmem_s2_level_size_name(s, l, size), b);
 		sep = ",";
 	}
 	fprintf(out, "; owners");
@@ -248,7 +288,8 @@ void hypmem_text_stage2_line(FILE *out, const struct hypmem_stage2 *s)
 
 void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
 {
-	char name[16], attr[16], b[32];
+	char name[16], attr[16], b[32], size[8];
+	unsigned int ps = s->geom.page_shift ? s->geom.page_shift : 12;
 
 	if (!s->found) {
 		fprintf(out, "%s: not found (%s)\n", s->table[0] ? s->table : "stage-2",
@@ -259,19 +300,24 @@ void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
 		"ENTRIES", s->cfg.stage1 ? "PHYS" : "OWNER", "STATE", "PROT", "MEMATTR");
 	for (size_t i = 0; i < s->nr_runs; i++) {
 		const struct hypmem_s2_run *r = &s->runs[i];
-		uint64_t entries = (r->end - r->start) >> (12 + 9 * (3 - r->level));
+		uint64_t entries = (r->end - r->start) >> (ps + (ps - 3) * (unsigned)(3 - r->level));
 
 		fprintf(out, "0x%016" PRIx64 " 0x%016" PRIx64 " %-4s %8" PRIu64 " ", r->start,
-			r->end, hypmem_s2_size_name(r->level), entries);
+			r->end, hypmem_s2_level_size_name(s, r->level, size), entries);
 		if (s->cfg.stage1) {
 			snprintf(b, sizeof(b), "0x%" PRIx64, r->phys);
 			fprintf(out, "%-10s ", b);
 		} else {
 			fprintf(out, "%-10s ", hypmem_s2_owner_name(s, r->owner, name));
 		}
-		fprintf(out, "%-15s %-4s %s\n", hypmem_s2_state_name(r->state),
+		fprintf(out, "%-15s %-4s %s", hypmem_s2_state_name(r->state),
 			hypmem_s2_prot_name(r->prot),
 			hypmem_s2_memattr_name(r->memattr, attr, sizeof(attr)));
+		if (!r->valid && s->cfg.invalid_types)
+			fprintf(out, " %s", hypmem_s2_type_name(s, r->type, name));
+		if (r->vm_handle)
+			fprintf(out, " vm 0x%x gfn 0x%" PRIx64, r->vm_handle, r->gfn);
+		fputc('\n', out);
 	}
 	fprintf(out,
 		"\n%s: %u-bit input addresses from level %d, %u root page(s) at 0x%" PRIx64
@@ -283,8 +329,8 @@ void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
 		if (!s->by_level[l].count)
 			continue;
 		human(b, sizeof(b), s->by_level[l].bytes);
-		fprintf(out, " %s %" PRIu64 " (%s)", hypmem_s2_size_name(l), s->by_level[l].count,
-			b);
+		fprintf(out, " %s %" PRIu64 " (%s)", hypmem_s2_level_size_name(s, l, size),
+			s->by_level[l].count, b);
 	}
 	if (!s->cfg.stage1) {
 		fprintf(out, "\n  by owner:     ");
@@ -301,6 +347,18 @@ void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
 			continue;
 		human(b, sizeof(b), s->by_state[i].bytes);
 		fprintf(out, " %s %s", hypmem_s2_state_name(i), b);
+	}
+	if (s->cfg.no_leaf_state)
+		fprintf(out, " (valid leaves carry no state: see the vmemmap)");
+	if (s->cfg.invalid_types) {
+		fprintf(out, "\n  by type:      ");
+		for (unsigned int i = 0; i < 16; i++) {
+			if (!s->by_type[i].count)
+				continue;
+			human(b, sizeof(b), s->by_type[i].bytes);
+			fprintf(out, " %s %" PRIu64 " (%s)", hypmem_s2_type_name(s, i, name),
+				s->by_type[i].count, b);
+		}
 	}
 	fprintf(out, "\n");
 	if (!s->cfg.stage1)
@@ -398,6 +456,7 @@ static uint64_t pick_row_bytes(const struct hypmem_target_info *info)
 
 static void svg_legend(FILE *out, const struct hypmem_stage2 *s, double y)
 {
+	char size[8];
 	char name[16];
 	double x = SVG_LEFT;
 
@@ -423,7 +482,7 @@ static void svg_legend(FILE *out, const struct hypmem_stage2 *s, double y)
 			"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\" "
 			"fill-opacity=\"%.2f\"/><text x=\"%.0f\" y=\"%.0f\">%s %s</text>\n",
 			x, y, owner_colour(0), level_opacity(l), x + 18, y + 11,
-			hypmem_s2_size_name(l), l == 3 ? "pages" : "blocks");
+			hypmem_s2_level_size_name(s, l, size), l == 3 ? "pages" : "blocks");
 		x += 110;
 	}
 	fprintf(out,
@@ -539,6 +598,7 @@ struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
 		y + 10, outside);
 	y += 30;
 	for (size_t k = 0, shown = 0; k < s->nr_runs && shown < 40; k++) {
+		char size[8];
 		const struct hypmem_s2_run *run = &s->runs[k];
 		bool in = false;
 		char name[16];
@@ -551,7 +611,7 @@ struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
 		fprintf(out,
 			"<text x=\"40\" y=\"%.0f\" font-size=\"11\" font-family=\"monospace\">"
 			"0x%" PRIx64 "-0x%" PRIx64 " %s in %s %s, %s, %s</text>\n",
-			y, run->start, run->end, b2, hypmem_s2_size_name(run->level),
+			y, run->start, run->end, b2, hypmem_s2_level_size_name(s, run->level, size),
 			run->level == 3 ? "pages" : "blocks",
 			hypmem_s2_owner_name(s, run->owner, name), hypmem_s2_prot_name(run->prot));
 		y += 16;

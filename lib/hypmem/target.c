@@ -18,13 +18,14 @@
 #define TLB_SIZE 8
 
 /*
- * The output address of a descriptor.  With 4K pages a VA space wider than
- * 48 bits exists only with LPA2 (Debian's 6.12 on -cpu max: a 52-bit hyp
- * stage-1 from level -1), so the VA width says which format the tables use.
+ * The output address of a descriptor.  A VA space wider than 48 bits exists
+ * only with the 52-bit descriptor format (Debian's 6.12 and 7.x on -cpu max:
+ * a 52-bit hyp stage-1 from level -1), so the VA width says which format
+ * the tables use.
  */
-static uint64_t pte_to_phys(uint64_t pte, uint32_t ia_bits)
+static uint64_t pte_to_phys(uint64_t pte, uint32_t ia_bits, unsigned int page_shift)
 {
-	return pte_oa(pte, ia_bits > 48);
+	return pte_oa(pte, ia_bits > 48, page_shift);
 }
 
 struct tlb_entry {
@@ -189,14 +190,16 @@ static struct hypmem_error *hyp_walk(struct hypmem_target *t, uint64_t hva, uint
 	if (ia_bits < 64 && (hva >> ia_bits))
 		return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 " is above the %u-bit hyp VA space",
 					  hva, ia_bits);
+	unsigned int ps = t->info.page_shift, bits = level_bits(ps);
+
 	for (; level <= 3; level++) {
-		unsigned int shift = granule_shift(level);
-		uint64_t idx = (hva >> shift) & 511;
+		unsigned int shift = level_shift(level, ps);
+		uint64_t idx = (hva >> shift) & ((1ULL << bits) - 1);
 		uint64_t pte;
 		struct hypmem_error *err;
 
 		/* A concatenated PGD: the start level indexes all its pages. */
-		if (level == t->info.hyp_start_level && ia_bits > shift + 9)
+		if (level == t->info.hyp_start_level && ia_bits > shift + bits)
 			idx = (hva & ((ia_bits < 64 ? 1ULL << ia_bits : 0) - 1)) >> shift;
 		err = hypmem_source_read(t->src, &pte, table + idx * 8, 8);
 		if (err) {
@@ -221,11 +224,11 @@ static struct hypmem_error *hyp_walk(struct hypmem_target *t, uint64_t hva, uint
 							  ": reserved descriptor 0x%" PRIx64
 							  " at level %d",
 							  hva, pte, level);
-			*pa_ret = (pte_to_phys(pte, ia_bits) & ~(size - 1)) | (hva & (size - 1));
+			*pa_ret = (pte_to_phys(pte, ia_bits, ps) & ~(size - 1)) | (hva & (size - 1));
 			*size_ret = size;
 			return NULL;
 		}
-		table = pte_to_phys(pte, ia_bits);
+		table = pte_to_phys(pte, ia_bits, ps);
 	}
 	return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 ": walk did not end", hva);
 }
@@ -467,12 +470,17 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 		if (err)
 			return err;
 	}
+	/* The granule: VMCOREINFO's PAGESIZE, else 4K (a raw dump of 4K kernels). */
 	t->info.page_size = 4096;
 	if (t->vmci && !hypmem_vmcoreinfo_number(t->vmci, "PAGESIZE", &v))
 		t->info.page_size = v;
-	if (t->info.page_size != 4096)
+	t->info.page_shift = t->info.page_size && !(t->info.page_size & (t->info.page_size - 1)) ?
+				     (unsigned int)__builtin_ctzll(t->info.page_size) :
+				     0;
+	if (!granule_ok(t->info.page_shift))
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
-					   "page size %" PRIu64 " is not supported (4K only)",
+					   "page size %" PRIu64 " is not an arm64 granule "
+					   "(4K, 16K or 64K)",
 					   t->info.page_size);
 	t->release = strdup(t->vmci && hypmem_vmcoreinfo_get(t->vmci, "OSRELEASE") ?
 				    hypmem_vmcoreinfo_get(t->vmci, "OSRELEASE") :

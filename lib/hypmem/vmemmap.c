@@ -125,6 +125,42 @@ static void decode_entry(const struct hypmem_hyp_page_layout *l, uint64_t state_
 				 &p->host_share_guest_count);
 }
 
+void hypmem_page_state_names(struct hypmem_target *t, struct hypmem_page_state_names *ret)
+{
+	static const char *const names[] = {"PKVM_PAGE_OWNED", "PKVM_PAGE_SHARED_OWNED",
+					     "PKVM_PAGE_SHARED_BORROWED", "PKVM_NOPAGE",
+					     "PKVM_POISON", "PKVM_PAGE_MMIO_DMA"};
+	int64_t v;
+
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct hypmem_error *err =
+		    hypmem_dwarf_enumerator(hypmem_target_dwarf(t), names[i], &v);
+		const char *n = names[i] + (strncmp(names[i], "PKVM_PAGE_", 10) ? 5 : 10);
+		char *o;
+
+		if (err) {
+			hypmem_error_destroy(err);
+			continue;
+		}
+		if (v < 0 || v >= HYPMEM_PAGE_STATES)
+			continue;
+		o = ret->name[v];
+		snprintf(o, sizeof(ret->name[v]), "%s", n);
+		for (; *o; o++)
+			*o = (char)(*o >= 'A' && *o <= 'Z' ? *o - 'A' + 'a' : *o);
+	}
+}
+
+const char *hypmem_page_state_name(const struct hypmem_page_state_names *n, unsigned int state,
+				   char *buf)
+{
+	if (state < HYPMEM_PAGE_STATES && n->name[state][0])
+		return n->name[state];
+	snprintf(buf, 16, "state%u", state);
+	return buf;
+}
+
 /* The hyp state is stored complemented so that zero reads as PKVM_NOPAGE. */
 static uint64_t hyp_state_mask(struct hypmem_target *t)
 {
@@ -158,6 +194,7 @@ struct hypmem_error *hypmem_vmemmap_read(struct hypmem_target *t, uint64_t first
 		if (err)
 			return err;
 		decode_entry(&l, mask, buf, first + i, &pages[i]);
+		pages[i].phys = (first + i) << info->page_shift;
 	}
 	return NULL;
 }
@@ -257,6 +294,8 @@ struct walk_state {
 	struct hypmem_vmemmap_summary *sum;
 	struct small_hist *refs, *orders, *host_states, *hyp_states;
 	struct fast_layout fast;
+	struct hypmem_page_state_names names;
+	unsigned int page_shift;
 };
 
 /* Count @n entries whose word is @word. */
@@ -339,7 +378,14 @@ static struct hypmem_error *visit_entries(struct walk_state *w, const uint8_t *b
 	if (!w->fn && w->sum && w->fast.ok)
 		return fast_entries(w, buf, nr);
 	for (uint64_t i = 0; i < nr; i++) {
+		char hb[16], yb[16];
+
 		decode_entry(w->l, w->mask, buf + i * w->l->size, pfn + i, &p);
+		p.phys = (pfn + i) << w->page_shift;
+		if (p.has_state) {
+			p.host_state_name = hypmem_page_state_name(&w->names, p.host_state, hb);
+			p.hyp_state_name = hypmem_page_state_name(&w->names, p.hyp_state, yb);
+		}
 		if (w->sum) {
 			w->sum->nr_entries++;
 			if ((err = count(w->refs, &w->sum->refcount, p.refcount)) ||
@@ -363,8 +409,8 @@ static struct hypmem_error *visit_entries(struct walk_state *w, const uint8_t *b
 static struct hypmem_error *walk_range(struct walk_state *w, uint64_t first, uint64_t end)
 {
 	const struct hypmem_target_info *info = hypmem_target_info(w->t);
-	uint64_t esz = w->l->size;
-	uint8_t buf[4096];
+	uint64_t esz = w->l->size, page = info->page_size;
+	uint8_t buf[4096]; /* entries decoded per batch, not a page */
 
 	while (first < end) {
 		uint64_t va = info->vmemmap_base + first * esz, pa, mapped, nr;
@@ -372,7 +418,7 @@ static struct hypmem_error *walk_range(struct walk_state *w, uint64_t first, uin
 		const void *view;
 
 		if (err) {
-			uint64_t skip = (4096 - (va & 4095) + esz - 1) / esz;
+			uint64_t skip = (page - (va & (page - 1)) + esz - 1) / esz;
 
 			hypmem_error_destroy(err);
 			if (skip > end - first)
@@ -388,7 +434,7 @@ static struct hypmem_error *walk_range(struct walk_state *w, uint64_t first, uin
 					uint64_t *b = &w->sum->backing_bytes;
 
 					w->sum->nr_unbacked += skip;
-					*b -= *b < 4096 ? *b : 4096;
+					*b -= *b < page ? *b : page;
 				}
 				first += skip;
 				continue;
@@ -462,6 +508,9 @@ struct hypmem_error *hypmem_vmemmap_for_each(struct hypmem_target *t, uint64_t f
 	if (err)
 		return err;
 	w.mask = hyp_state_mask(t);
+	w.page_shift = info->page_shift;
+	if (l.host_state.present)
+		hypmem_page_state_names(t, &w.names);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	fast_layout_init(&l, &w.fast);
 #endif
@@ -469,6 +518,7 @@ struct hypmem_error *hypmem_vmemmap_for_each(struct hypmem_target *t, uint64_t f
 		summary->base = info->vmemmap_base;
 		summary->entry_size = l.size;
 		summary->no_order = l.no_order;
+		summary->names = w.names;
 		w.refs = calloc(1, sizeof(*w.refs));
 		w.orders = calloc(1, sizeof(*w.orders));
 		w.host_states = calloc(1, sizeof(*w.host_states));
@@ -479,13 +529,15 @@ struct hypmem_error *hypmem_vmemmap_for_each(struct hypmem_target *t, uint64_t f
 		}
 	}
 	for (size_t i = 0; i < info->nr_ram; i++) {
-		uint64_t s = info->ram[i].start >> 12, e = info->ram[i].end >> 12;
+		uint64_t s = info->ram[i].start >> info->page_shift;
+		uint64_t e = info->ram[i].end >> info->page_shift;
 		uint64_t bs, be;
 
 		if (summary) {
 			/* Backing the kernel maps: page-rounded, shared pages once. */
-			bs = (info->vmemmap_base + s * l.size) & ~4095ULL;
-			be = (info->vmemmap_base + e * l.size + 4095) & ~4095ULL;
+			bs = (info->vmemmap_base + s * l.size) & ~(info->page_size - 1);
+			be = (info->vmemmap_base + e * l.size + info->page_size - 1) &
+			     ~(info->page_size - 1);
 			if (bs < prev_end)
 				bs = prev_end;
 			if (be > bs)

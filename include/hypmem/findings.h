@@ -40,6 +40,9 @@
 	X(TABLE_REFCOUNT, "table_refcount")                                    \
 	X(BAD_OWNER, "bad_owner")                                              \
 	X(NOT_IDENTITY, "not_identity")                                        \
+	X(STATE_MISMATCH, "state_mismatch")                                    \
+	X(SHARE_COUNT_MISMATCH, "share_count_mismatch")                        \
+	X(VM_INVALID, "vm_invalid")                                            \
 	X(HEAP_INVALID, "heap_invalid")                                        \
 	X(HEAP_HASH_MISMATCH, "heap_hash_mismatch")                            \
 	X(HEAP_OFFSET_OUT_OF_RANGE, "heap_offset_out_of_range")                \

@@ -15,6 +15,7 @@
 #include "hypmem/decode.h"
 #include "hypmem/heap.h"
 #include "hypmem/stage2.h"
+#include "hypmem/vms.h"
 
 #define HYPMEM_JSON_SCHEMA 1
 
@@ -28,6 +29,8 @@ struct hypmem_report {
 	struct hypmem_heap *heaps; /* totals only (no chunk lists); none without a heap */
 	size_t nr_heaps;
 	struct hypmem_stage2 *stage2; /* totals only (no runs); owned */
+	struct hypmem_vms vms;	      /* guest stage-2 totals only (no runs) */
+	uint64_t nr_pages_cross_checked; /* pages the 7.x invariants covered */
 };
 
 /**

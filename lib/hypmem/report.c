@@ -19,6 +19,16 @@ const char *hypmem_hex(char *buf, uint64_t v)
 	return buf;
 }
 
+static void drop_runs(struct hypmem_stage2 *s)
+{
+	free(s->runs);
+	free(s->candidate_addrs);
+	s->runs = NULL;
+	s->candidate_addrs = NULL;
+	s->nr_runs = s->cap_runs = s->nr_candidate_addrs = s->cap_candidate_addrs = 0;
+	s->cfg.keep_runs = false;
+}
+
 struct hypmem_error *hypmem_report_collect(struct hypmem_target *t, struct hypmem_report *ret)
 {
 	struct hypmem_error *err;
@@ -41,15 +51,24 @@ struct hypmem_error *hypmem_report_collect(struct hypmem_target *t, struct hypme
 	ret->stage2 = calloc(1, sizeof(*ret->stage2));
 	if (!ret->stage2)
 		return &hypmem_enomem;
-	err = hypmem_stage2_decode(t, 0, ret->stage2);
+	err = hypmem_stage2_decode(t, HYPMEM_S2_KEEP_RUNS, ret->stage2);
 	if (err && (hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP) ||
 		    hypmem_error_catch(&err, HYPMEM_ERROR_FORMAT)))
 		err = NULL;
+	if (!err)
+		err = hypmem_vms_decode(t, &ret->vms);
+	if (!err)
+		err = hypmem_vms_check(t, ret->stage2, &ret->vms, &ret->nr_pages_cross_checked);
+	/* The report keeps totals only: the runs served the invariants. */
+	drop_runs(ret->stage2);
+	for (size_t i = 0; i < ret->vms.nr; i++)
+		drop_runs(&ret->vms.vms[i].s2);
 	return err;
 }
 
 void hypmem_report_deinit(struct hypmem_report *r)
 {
+	hypmem_vms_deinit(&r->vms);
 	free(r->pools);
 	hypmem_vmemmap_summary_deinit(&r->vmemmap);
 	hypmem_heaps_free(r->heaps, r->nr_heaps);
@@ -264,6 +283,8 @@ struct json_object *hypmem_json_report(struct hypmem_target *t, const struct hyp
 	    !jadd(o, "vmemmap", hypmem_json_vmemmap(&r->vmemmap)) ||
 	    !jadd(o, "heap", hypmem_json_heaps(r->heaps, r->nr_heaps)) ||
 	    (r->stage2 && !jadd(o, "stage2", hypmem_json_stage2(r->stage2))) ||
+	    (r->vms.found && !jadd(o, "vms", hypmem_json_vms(&r->vms))) ||
+	    (r->vms.found && !jadd(o, "cross_checked_pages", ju64(r->nr_pages_cross_checked))) ||
 	    !jadd(o, "findings", hypmem_json_findings(f)) ||
 	    !jadd(o, "findings_total", ju64(f->total))) {
 		json_object_put(o);
@@ -400,6 +421,11 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 	hypmem_text_heap_summary(out, r->heaps, r->nr_heaps);
 	if (r->stage2)
 		hypmem_text_stage2_line(out, r->stage2);
+	hypmem_text_vms(out, &r->vms);
+	if (r->nr_pages_cross_checked)
+		fprintf(out, "Cross-checked: host stage-2, vmemmap states and guest stage-2s, "
+			     "page by page over %" PRIu64 " pages\n",
+			r->nr_pages_cross_checked);
 	hypmem_text_findings(out, hypmem_target_findings(t), 10);
 }
 

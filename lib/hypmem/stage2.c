@@ -992,6 +992,19 @@ static void learn_states(struct hypmem_target *t, struct hypmem_s2_config *cfg)
 	}
 }
 
+/* What a guest stage-2 decoder needs from DWARF (vms.c). */
+void hypmem_stage2_learn_guest(struct hypmem_target *t, struct hypmem_s2_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	learn_owners(t, cfg);
+	learn_invalid_types(t, cfg);
+	learn_states(t, cfg);
+	cfg->guest = true;
+	cfg->keep_runs = true;
+	cfg->ram = hypmem_target_info(t)->ram;
+	cfg->nr_ram = hypmem_target_info(t)->nr_ram;
+}
+
 struct refcount_arg {
 	struct hypmem_target *t;
 };

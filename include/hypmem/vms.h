@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The hypervisor's VMs (vm_table, v6.12 onwards): each slot's struct
+ * pkvm_hyp_vm, its handle, vCPU count (kvm.created_vcpus), pool, and its
+ * guest stage-2 walked with the stage-2 decoder (owner guest, page states
+ * from the leaves' software bits, 7.x invalid-entry types).
+ *
+ * And the invariants that tie the host stage-2, the vmemmap and the guest
+ * stage-2s together in the 7.x era, where each fact is recorded twice:
+ * findings (findings.h, "cross_state") with the address of the page.
+ */
+#ifndef HYPMEM_VMS_H
+#define HYPMEM_VMS_H
+
+#include <stdio.h>
+
+#include "hypmem/stage2.h"
+
+struct hypmem_vm {
+	unsigned int slot;  /* index in vm_table */
+	uint64_t handle;    /* kvm.arch.pkvm.handle */
+	uint64_t va;	    /* hyp VA of the struct pkvm_hyp_vm */
+	uint64_t nr_vcpus;  /* kvm.created_vcpus */
+	struct hypmem_ram_range pool;
+	struct hypmem_stage2 s2; /* the guest stage-2; runs kept */
+};
+
+struct hypmem_vms {
+	bool found;	      /* false: no vm_table in DWARF, or it is empty */
+	struct hypmem_vm *vms; /* owned */
+	size_t nr;
+	uint64_t nr_reserved; /* slots reserved for a VM being created */
+};
+
+/**
+ * hypmem_vms_decode() - Find every VM of vm_table and walk its guest stage-2.
+ * @t: the target; corrupt VMs and tables are findings on it.
+ * @ret: filled; release with hypmem_vms_deinit().
+ *
+ * Return: NULL, or an error that stopped decoding (out of memory).
+ */
+struct hypmem_error *hypmem_vms_decode(struct hypmem_target *t, struct hypmem_vms *ret);
+void hypmem_vms_deinit(struct hypmem_vms *v);
+
+/**
+ * hypmem_vms_check() - Cross-structure invariants of the 7.x era, as findings:
+ * a host stage-2 donation to the hyp has host state NOPAGE in the vmemmap
+ * (and the hyp's own state OWNED); a host NOPAGE page the host stage-2
+ * still maps is read-only (the hyp text); host SHARED_OWNED pages are the
+ * hyp's SHARED_BORROWED ones or ones shared with guests, and the reverse;
+ * host_share_guest_count equals the guest stage-2 mappings of the page;
+ * each VM's pool lies in memory donated to the hyp.  Does nothing when the
+ * vmemmap has no page states.
+ * @t: target.
+ * @host: the host stage-2, decoded with HYPMEM_S2_KEEP_RUNS.
+ * @vms: the VMs.
+ * @nr_checked: pages checked (may be NULL).
+ *
+ * Return: NULL, or an error that stopped checking.
+ */
+struct hypmem_error *hypmem_vms_check(struct hypmem_target *t, const struct hypmem_stage2 *host,
+				      const struct hypmem_vms *vms, uint64_t *nr_checked);
+
+struct json_object;
+/** hypmem_json_vms() - The "vms" JSON array; NULL on ENOMEM. */
+struct json_object *hypmem_json_vms(const struct hypmem_vms *v);
+/** hypmem_text_vms() - One line per VM. */
+void hypmem_text_vms(FILE *out, const struct hypmem_vms *v);
+
+/* Internal to the library: stage2.c's DWARF knowledge for a guest table. */
+void hypmem_stage2_learn_guest(struct hypmem_target *t, struct hypmem_s2_config *cfg);
+
+#endif /* HYPMEM_VMS_H */

@@ -77,6 +77,9 @@ def compare_oracle(got, want):
               "order_histogram"):
         eq("vmemmap." + k, gv.get(k), wv[k])
     eq("vmemmap.nr_unreadable", gv.get("nr_unreadable"), 0)
+    for k in ("host_states", "hyp_states"):  # 7.x: states in the vmemmap, by name
+        eq("vmemmap." + k, gv.get(k), wv.get(k))
+    eq("target.page_size", got["target"]["page_size"], want.get("page_size", 4096))
     pools = {p["name"]: p for p in got["pools"]}
     eq("pool names", sorted(pools), sorted(p["name"] for p in want["pools"]))
     for w in want["pools"]:
@@ -96,10 +99,32 @@ def compare_oracle(got, want):
         for k in ("table", "ia_bits", "start_level", "pgd", "pgd_pages", "tables",
                   "tables_by_level", "nr_runs"):
             eq("stage2." + k, gs.get(k), ws[k])
-        for k in ("by_size", "by_owner", "by_state"):
-            g, w = gs.get("histogram", {}).get(k, {}), ws["histogram"][k]
+        for k in ("by_size", "by_owner", "by_state", "by_type"):
+            g, w = gs.get("histogram", {}).get(k, {}), ws["histogram"].get(k, {})
             for bucket in sorted(set(g) | set(w)):
                 eq("stage2.%s.%s" % (k, bucket), g.get(bucket), w.get(bucket))
+        eq("stage2.leaf_states", gs.get("leaf_states", True), ws.get("leaf_states", True))
+    # The VMs of vm_table and their guest stage-2s.
+    gvms = {v["slot"]: v for v in got.get("vms", [])}
+    wvms = {v["slot"]: v for v in want.get("vms", [])}
+    eq("vms (slots)", sorted(gvms), sorted(wvms))
+    for slot in sorted(set(gvms) & set(wvms)):
+        g, w = gvms[slot], wvms[slot]
+        gs2 = g.get("stage2", {})
+        for k in ("handle", "nr_vcpus", "pool_start", "pool_end", "mapped_bytes",
+                  "mapped_pages"):
+            eq("vm_table[%d].%s" % (slot, k), g.get(k), w[k])
+        eq("vm_table[%d].ia_bits" % slot, gs2.get("ia_bits"), w["ia_bits"])
+        eq("vm_table[%d].start_level" % slot, gs2.get("start_level"), w["start_level"])
+        eq("vm_table[%d].tables" % slot, gs2.get("tables"), w["tables"])
+        eq("vm_table[%d].leaves" % slot,
+           sum(b["count"] for n, b in gs2.get("histogram", {}).get("by_state", {}).items()
+               if n != "nopage"), w["leaves"])
+        eq("vm_table[%d].states" % slot,
+           {n: b["count"] for n, b in gs2.get("histogram", {}).get("by_state", {}).items()
+            if n != "nopage"}, w["states"])
+    if want.get("cross"):
+        eq("cross_checked_pages", got.get("cross_checked_pages"), want["cross"]["pages"])
     return diffs
 
 
@@ -115,6 +140,8 @@ def invariants(want, meta):
         bad += ["%s: %s" % (p["name"], x) for x in p["problems"]]
     s2 = want.get("stage2") or {}
     bad += ["stage2: %s" % x for x in s2.get("problems", [])]
+    cross = want.get("cross") or {}
+    bad += ["7.x double records: %s" % x for x in cross.get("problems", [])]
     if s2.get("vtcr_ia_bits") not in (None, s2["ia_bits"]):
         bad.append("stage2: VTCR_EL2.T0SZ gives %d IPA bits, pgt.ia_bits %d"
                    % (s2["vtcr_ia_bits"], s2["ia_bits"]))
@@ -200,7 +227,7 @@ def check_config(name, out, have_drgn):
     t.ok((got["hyp"]["kaslr_offset"] != "0x0") == meta["kaslr"],
          "%s: KASLR offset %s from VMCOREINFO" % (name, got["hyp"]["kaslr_offset"]))
 
-    if meta["abi"].startswith("6.12"):
+    if not meta["abi"].startswith("6.1-") and not meta["abi"].startswith("6.1."):
         vms = [p["name"] for p in got["pools"] if p["name"].startswith("vm_table[")]
         t.ok(len(vms) == 2, "%s: kvm-user's two VMs have their hyp pools (%s)" % (
             name, ", ".join(vms)))
@@ -234,7 +261,12 @@ def check_config(name, out, have_drgn):
                  "%s: pool pages = free + allocated; free heads on one list each; "
                  "pools inside the carve-out" % name, "\n".join(invariants(want, meta)))
             sh = want.get("shares")
-            if not sh:
+            if want.get("cross"):
+                t.ok(not want["cross"]["nr_problems"],
+                     "%s: drgn: vmemmap states, host stage-2 donations and guest stage-2 "
+                     "mappings agree page by page (%d pages)" % (name, want["cross"]["pages"]),
+                     "\n".join(want["cross"]["problems"]))
+            elif not sh:
                 t.skip("%s: host shares = hyp borrows" % name, "the oracle found no host stage-2")
             else:
                 c = sh["host_shared_owned_vs_hyp_shared_borrowed"]

@@ -27,9 +27,17 @@ state, table pages per level, runs), and invariants that need no other
 tool (pool pages = free + allocated; every free head on exactly one list;
 pages the host shares with the hyp, SHARED_OWNED in the host stage-2, are
 the hyp's SHARED_BORROWED pages in its stage-1, page for page, and the
-reverse pair).  Nothing here shares code with hypmem.
+reverse pair).  For 7.x kernels (DWARF has enum kvm_invalid_pte_type and
+struct hyp_page has __host_state): the vmemmap's host and hyp page states
+by name, the host stage-2's invalid entries by type, every VM of vm_table
+with its guest stage-2 (leaves, pages mapped, tables, states), and the
+double records checked page by page (a donation to the hyp is host NOPAGE
+and hyp OWNED; host NOPAGE is never mapped writable; the hyp borrows
+exactly the pages the host shares with no guest; host_share_guest_count =
+guest stage-2 mappings; VM pools are the hyp's).  The granule is
+VMCOREINFO's PAGESIZE.  Nothing here shares code with hypmem.
 
-Descriptors (Arm ARM, 4K granule): bits 1:0 = 3 below level 3 is a table;
+Descriptors (Arm ARM; 4K, 16K or 64K granule): bits 1:0 = 3 below level 3 is a table;
 a valid leaf's output address is bits 47:12, or with LPA2 (FEAT_LPA2,
 TCR/VTCR.DS = 1) bits 49:12 with OA[51:50] in bits 9:8.  An invalid
 non-zero stage-2 entry carries an owner id in bits 9:2; a valid leaf's
@@ -44,8 +52,31 @@ import drgn
 from drgn import Object
 from drgn.helpers.linux.list import list_for_each
 
+# The granule: set from VMCOREINFO's PAGESIZE before anything is walked
+# (4K, 16K or 64K; a table page holds PAGE / 8 descriptors).
 PAGE = 4096
 PAGE_SHIFT = 12
+LEVEL_BITS = 9
+
+
+def set_granule(page_size):
+    global PAGE, PAGE_SHIFT, LEVEL_BITS
+    PAGE = page_size
+    PAGE_SHIFT = page_size.bit_length() - 1
+    LEVEL_BITS = PAGE_SHIFT - 3
+
+
+def level_size(level):
+    return 1 << (PAGE_SHIFT + LEVEL_BITS * (3 - level))
+
+
+def size_name(level):
+    n = level_size(level)
+    for unit in "KMGT":
+        n >>= 10
+        if n < 1024:
+            return "%d%s" % (n, unit)
+    return "L%d" % level
 
 
 def elf_notes(path):
@@ -84,6 +115,7 @@ class Hyp:
             raise SystemExit("oracle: %s has no VMCOREINFO note" % vmcore)
         self.vmcoreinfo = dict(line.split("=", 1) for line in
                                text.decode("ascii", "replace").splitlines() if "=" in line)
+        set_granule(int(self.vmcoreinfo.get("PAGESIZE", "4096")))
         self.prog = prog = drgn.Program()
         prog.set_core_dump(vmcore)
         try:
@@ -115,7 +147,7 @@ class Hyp:
         self.vmemmap = self.var("__hyp_vmemmap").value_()
         self.hyp_page = prog.type("struct hyp_page")
         order = self.hyp_page.member("order")
-        bits = order.bit_field_size or 8 * order.type.size
+        bits = order.bit_field_size or 8 * drgn.sizeof(order.type)
         self.no_order = (1 << bits) - 1
         self.mapped = {}  # vmemmap page VA -> PA or None
 
@@ -155,10 +187,26 @@ class Hyp:
         if not table.value_():
             return []
         out = []
-        for i in range(PAGE // 8):  # the kernel allocates at most a page of slots
-            if table[i].value_():
+        for i in range(512):  # more slots than KVM_MAX_PVMS
+            v = table[i].value_()
+            # 0xa110ca7ed: a slot reserved while its VM is created (pkvm.c)
+            if v and v != 0xa110ca7ed:
                 out.append(("vm_table[%d].pool" % i, table[i][0].pool))
         return out
+
+    def vms(self):
+        """[(slot, struct pkvm_hyp_vm object)] of vm_table."""
+        prog = self.prog
+        try:
+            vm_type = prog.type("struct pkvm_hyp_vm")
+            sym = prog.symbol("__kvm_nvhe_vm_table")
+        except LookupError:
+            return []
+        table = Object(prog, prog.pointer_type(prog.pointer_type(vm_type)), address=sym.address)
+        if not table.value_():
+            return []
+        return [(i, table[i][0]) for i in range(512)
+                if table[i].value_() and table[i].value_() != 0xa110ca7ed]
 
     def walk(self, va):
         """PA of hyp VA @va through pkvm_pgtable, or None if unmapped."""
@@ -167,11 +215,11 @@ class Hyp:
         lpa2 = self.ia_bits > 48
         oa_mask = ((1 << 50) - 1) & ~(PAGE - 1) if lpa2 else ((1 << 48) - 1) & ~(PAGE - 1)
         while level <= 3:
-            shift = PAGE_SHIFT + 9 * (3 - level)
+            shift = PAGE_SHIFT + LEVEL_BITS * (3 - level)
             if level == self.start_level:
                 idx = (va & ((1 << self.ia_bits) - 1)) >> shift
             else:
-                idx = (va >> shift) & 511
+                idx = (va >> shift) & ((1 << LEVEL_BITS) - 1)
             pte = self.prog.read_u64(table + 8 * idx, True)
             if not pte & 1:
                 return None
@@ -211,6 +259,15 @@ def vmemmap_walk(hyp):
     esz = hyp.hyp_page.size
     refs, orders, nr, unbacked = {}, {}, 0, 0
     pages = {}
+    # 7.x: the host's state and the complement of the hyp's in the entry.
+    members = {m.name for m in hyp.hyp_page.members}
+    has_state = "__host_state" in members and "__hyp_state_comp" in members
+    names = {v: n[len("PKVM_PAGE_"):].lower() if n.startswith("PKVM_PAGE_")
+             else n[len("PKVM_"):].lower()
+             for n, v in enum_values(hyp.prog, "pkvm_page_state").items()}
+    comp = enum_values(hyp.prog, "pkvm_page_state").get("PKVM_NOPAGE", 3)
+    host_h, hyp_h = {}, {}
+    states = {}  # pfn -> (host, hyp, host_share_guest_count)
     for start, end in hyp.memory:
         pfn, last = start >> PAGE_SHIFT, end >> PAGE_SHIFT
         while pfn < last:
@@ -227,12 +284,20 @@ def vmemmap_walk(hyp):
                 histogram_add(refs, r)
                 histogram_add(orders, o)
                 pages[pfn + i] = (r, o)
+                if has_state:
+                    h, y = e.__host_state.value_(), e.__hyp_state_comp.value_() ^ comp
+                    histogram_add(host_h, names.get(h, "state%d" % h))
+                    histogram_add(hyp_h, names.get(y, "state%d" % y))
+                    states[pfn + i] = (h, y, e.host_share_guest_count.value_())
             nr += n
             pfn += n
     key = lambda k: "none" if k == hyp.no_order else str(k)  # noqa: E731
-    return ({"entry_size": esz, "nr_entries": nr, "nr_unbacked": unbacked,
-             "refcount_histogram": {str(k): v for k, v in sorted(refs.items())},
-             "order_histogram": {key(k): v for k, v in sorted(orders.items())}}, pages)
+    out = {"entry_size": esz, "nr_entries": nr, "nr_unbacked": unbacked,
+           "refcount_histogram": {str(k): v for k, v in sorted(refs.items())},
+           "order_histogram": {key(k): v for k, v in sorted(orders.items())}}
+    if has_state:
+        out["host_states"], out["hyp_states"] = host_h, hyp_h
+    return out, pages, states
 
 
 def pool_walk(hyp, name, pages, pool=None):
@@ -292,9 +357,10 @@ def pool_walk(hyp, name, pages, pool=None):
 def pgtable_leaves(hyp, pgd_pa, ia_bits, start_level, lpa2, tables):
     """Yield (IA, level, descriptor) of each non-zero leaf of the table at
     PGD_PA, in address order; count table pages per level in TABLES."""
-    shift = PAGE_SHIFT + 9 * (3 - start_level)
+    shift = PAGE_SHIFT + LEVEL_BITS * (3 - start_level)
+    per_table = 1 << LEVEL_BITS
     nr_root = 1 << max(ia_bits - shift, 0)
-    root_pages = (nr_root + 511) // 512
+    root_pages = (nr_root + per_table - 1) // per_table
     if lpa2:
         oa_mask = ((1 << 50) - 1) & ~(PAGE - 1)
     else:
@@ -304,15 +370,15 @@ def pgtable_leaves(hyp, pgd_pa, ia_bits, start_level, lpa2, tables):
         return (pte & oa_mask) | ((((pte >> 8) & 3) << 50) if lpa2 else 0)
 
     def table(pa, level, base, n):
-        tables[level] = tables.get(level, 0) + (n + 511) // 512
+        tables[level] = tables.get(level, 0) + (n + per_table - 1) // per_table
         data = hyp.prog.read(pa, 8 * n, True)
-        sh = PAGE_SHIFT + 9 * (3 - level)
+        sh = PAGE_SHIFT + LEVEL_BITS * (3 - level)
         for i, pte in enumerate(struct.unpack("<%dQ" % n, data)):
             if not pte:
                 continue
             ia = base + (i << sh)
             if level < 3 and pte & 3 == 3:
-                yield from table(oa(pte), level + 1, ia, 512)
+                yield from table(oa(pte), level + 1, ia, per_table)
             else:
                 yield ia, level, pte, oa(pte)
 
@@ -341,7 +407,18 @@ def state_decoder(prog):
     return lambda pte: names.get((pte >> shift) & 3, "reserved")
 
 
-SIZE_NAMES = {1: "1G", 2: "2M", 3: "4K"}
+def invalid_decoder(prog):
+    """How to read an invalid non-zero entry: in 7.x (DWARF has enum
+    kvm_invalid_pte_type) the type is the top nibble, and a host donation
+    names the new owner in bits 3:1 and a guest (VM handle, gfn) in the
+    bits above; before, the owner id sits in bits 9:2."""
+    types = enum_values(prog, "kvm_invalid_pte_type")
+    if not types:
+        return None
+    return {v: {"KVM_INVALID_PTE_TYPE_LOCKED": "locked",
+                "KVM_HOST_INVALID_PTE_TYPE_DONATION": "host_donation",
+                "KVM_GUEST_INVALID_PTE_TYPE_POISONED": "guest_poisoned"}.get(n, n.lower())
+            for n, v in types.items()}
 
 
 def stage2_walk(hyp):
@@ -379,7 +456,12 @@ def stage2_walk(hyp):
     owner_names = {v: n[len("PKVM_ID_"):].lower()
                    for n, v in enum_values(prog, "pkvm_component_id").items()
                    if n != "PKVM_ID_MAX"}
-    by_size, by_owner, by_state = {}, {}, {}
+    types = invalid_decoder(prog)
+    # With the 7.x entry types and vmemmap states, valid host leaves carry no state.
+    leaf_states = not (types and "__host_state" in {m.name for m in hyp.hyp_page.members})
+    by_size, by_owner, by_state, by_type = {}, {}, {}, {}
+    donated_to = {}  # PA of each page the host stage-2 gives away -> owner name
+    valid_prot = {}  # PA -> writable, of the pages the host maps (memory only)
     tables = {}
     nr_runs, run, problems = 0, None, []
     shared = {"shared_owned": set(), "shared_borrowed": set()}
@@ -391,7 +473,7 @@ def stage2_walk(hyp):
 
     for ia, level, pte, oa in pgtable_leaves(hyp, pgd + hyp.hpo, ia_bits, start_level,
                                              lpa2, tables):
-        size = 1 << (PAGE_SHIFT + 9 * (3 - level))
+        size = level_size(level)
         if pte & 1:
             # A level 0 block exists only with LPA2 (4K granule, DS = 1).
             if (level == 3 and not pte & 2) or (level == 0 and not lpa2):
@@ -400,15 +482,32 @@ def stage2_walk(hyp):
             prot = (pte >> 6 & 1, pte >> 7 & 1, not pte >> 54 & 1)
             mt = pte >> 2 & 0xf
             attr = "normal" if mt == 0xf else "device" if mt <= 3 else "other"
-            if state in shared:
+            if state in shared and leaf_states:
                 shared[state].update(range(oa, oa + size, PAGE))
+            if not leaf_states:
+                state = None
+                if any(s <= oa < e for s, e in hyp.memory):
+                    for pa in range(oa, oa + size, PAGE):
+                        valid_prot[pa] = bool(prot[1])
+        elif types:
+            ty = types.get(pte >> 60, "type%d" % (pte >> 60))
+            owner, state, prot, attr, oa = 0, "nopage", None, None, None
+            if ty == "host_donation":
+                owner = (pte >> 1) & 7
+                for pa in range(ia, ia + size, PAGE):
+                    donated_to[pa] = owner_names.get(owner, "owner%d" % owner)
+            elif ty != "locked":
+                problems.append("invalid entry 0x%x at IA 0x%x: type %s" % (pte, ia, ty))
+            add(by_type, ty, size)
+            prot = (ty, (pte >> 4) & 0xffff if owner == 2 else 0)
         else:
             owner, state, prot, attr, oa = (pte >> 2) & 0xff, "nopage", None, None, None
             if pte & ~0x3fc or not owner:
                 problems.append("invalid entry 0x%x at IA 0x%x is no owner" % (pte, ia))
-        add(by_size, SIZE_NAMES.get(level, "L%d" % level), size)
+        add(by_size, size_name(level), size)
         add(by_owner, owner_names.get(owner, "owner%d" % owner), size)
-        add(by_state, state, size)
+        if state is not None:
+            add(by_state, state, size)
         key = (level, bool(pte & 1), owner, state, prot, attr)
         if run and run[0] == key and run[1] == ia and (oa is None or run[2] == oa):
             run = (key, ia + size, oa + size if oa is not None else None)
@@ -421,10 +520,73 @@ def stage2_walk(hyp):
            "vtcr": hex(vtcr) if vtcr is not None else None,
            "vtcr_ia_bits": 64 - (vtcr & 0x3f) if vtcr is not None else None,
            "histogram": {"by_size": by_size, "by_owner": by_owner, "by_state": by_state},
+           "leaf_states": leaf_states,
            "tables": sum(tables.values()),
            "tables_by_level": {str(k): v for k, v in sorted(tables.items())},
            "nr_runs": nr_runs, "problems": problems[:20]}
+    if types:
+        out["histogram"]["by_type"] = by_type
+    shared["donated_to"], shared["valid_prot"] = donated_to, valid_prot
     return out, shared
+
+
+def guest_walks(hyp):
+    """Each VM's guest stage-2: leaves, mapped pages, tables; and how many
+    guest mappings each host page has (a block maps each of its pages)."""
+    prog = hyp.prog
+    state_of = state_decoder(prog)
+    out, maps = [], {}
+    for slot, vm in hyp.vms():
+        pgt = vm.pgt
+        start_level = pgt.start_level.value_()
+        if start_level > 3:
+            start_level -= 1 << (8 * drgn.sizeof(pgt.start_level.type_))
+        ia_bits, pgd = pgt.ia_bits.value_(), pgt.pgd.value_()
+        tables, leaves, mapped, states = {}, 0, 0, {}
+        if pgd:
+            for ia, level, pte, oa in pgtable_leaves(hyp, pgd + hyp.hpo, ia_bits, start_level,
+                                                     ia_bits > 48, tables):
+                if not pte & 1:
+                    continue
+                leaves += 1
+                mapped += level_size(level)
+                histogram_add(states, state_of(pte))
+                for pa in range(oa, oa + level_size(level), PAGE):
+                    maps[pa] = maps.get(pa, 0) + 1
+        tables.pop("root_pages", None)
+        out.append({"slot": slot, "handle": hex(vm.kvm.arch.pkvm.handle.value_()),
+                    "nr_vcpus": vm.kvm.created_vcpus.value_(),
+                    "pool_start": hex(vm.pool.range_start.value_()),
+                    "pool_end": hex(vm.pool.range_end.value_()),
+                    "ia_bits": ia_bits, "start_level": start_level,
+                    "leaves": leaves, "mapped_bytes": mapped, "mapped_pages": mapped // PAGE,
+                    "tables": sum(tables.values()), "states": states})
+    return out, maps
+
+
+def cross_invariants(hyp, states, host, vms, maps):
+    """The 7.x double records, page by page: a list of what disagrees."""
+    if not states:
+        return None
+    st = enum_values(hyp.prog, "pkvm_page_state")
+    own, so, sb, nop = (st["PKVM_PAGE_OWNED"], st["PKVM_PAGE_SHARED_OWNED"],
+                        st["PKVM_PAGE_SHARED_BORROWED"], st["PKVM_NOPAGE"])
+    bad = []
+    for pfn, (h, y, count) in states.items():
+        pa = pfn << PAGE_SHIFT
+        if host["donated_to"].get(pa) == "hyp" and (h != nop or y != own):
+            bad.append("0x%x given to the hyp: host %d hyp %d" % (pa, h, y))
+        if h == nop and host["valid_prot"].get(pa):
+            bad.append("0x%x host nopage but mapped writable" % pa)
+        if (y == sb) != (h == so and not count):
+            bad.append("0x%x hyp %d, host %d, %d guest shares" % (pa, y, h, count))
+        if count != maps.get(pa, 0):
+            bad.append("0x%x count %d, %d guest mappings" % (pa, count, maps.get(pa, 0)))
+    for vm in vms:
+        for pa in range(int(vm["pool_start"], 16), int(vm["pool_end"], 16), PAGE):
+            if host["donated_to"].get(pa) != "hyp":
+                bad.append("vm_table[%d] pool page 0x%x not the hyp's" % (vm["slot"], pa))
+    return {"pages": len(states), "problems": bad[:20], "nr_problems": len(bad)}
 
 
 def hyp_stage1_states(hyp):
@@ -439,8 +601,7 @@ def hyp_stage1_states(hyp):
             continue  # fixmap slots and the like: not mappings
         state = state_of(pte)
         if state in shared:
-            size = 1 << (PAGE_SHIFT + 9 * (3 - level))
-            shared[state].update(range(oa, oa + size, PAGE))
+            shared[state].update(range(oa, oa + level_size(level), PAGE))
     return shared
 
 
@@ -465,18 +626,23 @@ def main():
     t0 = time.monotonic()
     hyp = Hyp(sys.argv[1], sys.argv[2])
     t1 = time.monotonic()
-    vmemmap, pages = vmemmap_walk(hyp)
+    vmemmap, pages, states = vmemmap_walk(hyp)
     pools = [pool_walk(hyp, n, pages) for n in ("host_s2_pool", "hpool")]
     pools += [pool_walk(hyp, n, pages, p) for n, p in hyp.vm_pools()]
     stage2, host_shared = stage2_walk(hyp)
-    shares = share_invariant(host_shared, hyp_stage1_states(hyp)) if stage2 else None
+    # Before 7.x the share pairs are in the leaves of both tables.
+    shares = share_invariant(host_shared, hyp_stage1_states(hyp)) \
+        if stage2 and stage2["leaf_states"] else None
+    vms, maps = guest_walks(hyp)
+    cross = cross_invariants(hyp, states, host_shared, vms, maps) if stage2 else None
     t2 = time.monotonic()
     json.dump({"release": hyp.vmcoreinfo.get("OSRELEASE"),
                "hyp_physvirt_offset": hex(hyp.hpo & (2**64 - 1)),
                "hyp_memory": [[hex(s), hex(e)] for s, e in hyp.memory],
                "pgtable": {"ia_bits": hyp.ia_bits, "start_level": hyp.start_level},
                "vmemmap": vmemmap, "pools": pools,
-               "stage2": stage2, "shares": shares,
+               "page_size": PAGE, "stage2": stage2, "shares": shares,
+               "vms": vms, "cross": cross,
                "seconds": {"load": round(hyp.t_load, 2), "setup": round(t1 - t0, 2),
                            "walk": round(t2 - t1, 2)}}, sys.stdout, indent=1)
     print()

@@ -364,7 +364,7 @@ void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
 	if (!s->cfg.stage1)
 		fprintf(out,
 			"  coalescing candidates: %" PRIu64
-			" (2M ranges the host owns wholly but maps with pages)\n",
+			" (block-sized ranges the host owns wholly but maps with pages)\n",
 			s->candidates);
 }
 

@@ -499,7 +499,7 @@ void hypmem_text_vms(FILE *out, const struct hypmem_vms *v)
 			vm->handle, vm->nr_vcpus);
 		if (s->found)
 			fprintf(out, "guest stage-2 %u-bit from level %d: %" PRIu64
-				" leaves map %s, %" PRIu64 " table(s)\n",
+				" leaf(s) map %s, %" PRIu64 " table(s)\n",
 				s->geom.ia_bits, s->geom.start_level, n, b, s->tables);
 		else
 			fprintf(out, "%s\n", s->missing);

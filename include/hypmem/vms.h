@@ -45,7 +45,8 @@ void hypmem_vms_deinit(struct hypmem_vms *v);
 /**
  * hypmem_vms_check() - Cross-structure invariants of the 7.x era, as findings:
  * a host stage-2 donation to the hyp has host state NOPAGE in the vmemmap
- * (and the hyp's own state OWNED); a host NOPAGE page the host stage-2
+ * (and the hyp's own state OWNED); a page the hyp owns is host NOPAGE;
+ * a host NOPAGE page the host stage-2
  * still maps is read-only (the hyp text); host SHARED_OWNED pages are the
  * hyp's SHARED_BORROWED ones or ones shared with guests, and the reverse;
  * host_share_guest_count equals the guest stage-2 mappings of the page;

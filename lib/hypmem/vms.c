@@ -314,6 +314,10 @@ static struct hypmem_error *check_page(const struct hypmem_page *p, void *arg)
 	if (!err && donated_to_hyp && hyp != c->owned)
 		err = report(c, 0, HYPMEM_FINDING_STATE_MISMATCH, p->phys,
 			     "the host stage-2 gives it to the hyp, which does not own it", p);
+	/* A page has one owner: what the hyp owns, the host cannot have. */
+	if (!err && hyp == c->owned && host != c->nopage)
+		err = report(c, 0, HYPMEM_FINDING_STATE_MISMATCH, p->phys,
+			     "the hyp owns it, yet the host's state is not nopage", p);
 	/* The host keeps a read-only view of the hyp's text (setup.c); nothing else. */
 	if (!err && host == c->nopage && r && r->valid && (r->prot & HYPMEM_PROT_W))
 		err = report(c, 0, HYPMEM_FINDING_STATE_MISMATCH, p->phys,

@@ -277,6 +277,8 @@ def check_config(name, out, have_drgn):
                          name, c["host_pages"], r["host_pages"]),
                      "\n".join(share_mismatches(want)))
 
+    check_corruptions(name, out, got, meta)
+
     if name == RAW_CONFIG:
         raw, base = make_raw(out)
         spec = "%s@0x%x" % (raw, base)
@@ -291,6 +293,75 @@ def check_config(name, out, have_drgn):
         t.ok(rc == 2 and "--kaslr-offset" in err,
              "%s: --raw without --kaslr-offset fails, naming --kaslr-offset" % name,
              "exit %d\n%s" % (rc, err))
+
+
+def find_words(core, f, lo, hi, value, limit):
+    """PAs of the aligned 8-byte words equal to VALUE in [LO, HI) of the dump."""
+    found, want = [], value.to_bytes(8, "little")
+    for pa in range(lo, hi, 1 << 16):
+        try:
+            off = core.offset(pa)
+        except KeyError:
+            continue
+        f.seek(off)
+        data = f.read(min(1 << 16, hi - pa))
+        for i in range(0, len(data) - 7, 8):
+            if data[i:i + 8] == want:
+                found.append(pa + i)
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def check_corruptions(name, out, got, meta):
+    """7.x double records: break one of them in a copy of the dump and the
+    finding must name it.  Targets are found by their bytes, written here
+    from the layouts (8-byte hyp_page: u16 refcount, u8 order, host state
+    and complemented hyp state nibbles, u32 host_share_guest_count; a host
+    stage-2 donation to the hyp is type 2 in bits 63:60, owner 1 in 3:1)."""
+    if not got.get("cross_checked_pages") or got["vmemmap"]["entry_size"] != 8 or \
+            meta.get("reserved_at") is None:
+        return
+    lo = meta["reserved_at"]
+    hi = lo + (meta["reserved_mib"] << 20)
+    src = os.path.join(out, "vmcore")
+    core = ElfCore(src)
+    shared_entry = (1 << 32) | (0x01 << 24)   # host shared_owned, hyp nopage, 1 guest share
+    donated_entry = 0x33 << 24               # host nopage, hyp owned
+    donation_pte = (2 << 60) | (1 << 1)      # host stage-2: given to the hyp
+    pool = next(p for p in got["pools"] if p["name"] == "host_s2_pool")
+    with open(src, "rb") as f:
+        shared = find_words(core, f, lo, hi, shared_entry, 4)
+        donated = find_words(core, f, lo, hi, donated_entry, 1)
+        ptes = find_words(core, f, int(pool["range_start"], 16), int(pool["range_end"], 16),
+                          donation_pte, 1)
+    cases = [("a guest share counted twice", shared[:1], (2 << 32) | (0x01 << 24),
+              "share_count_mismatch"),
+             ("a hyp page the vmemmap also gives to the host", donated, 0x30 << 24,
+              "state_mismatch"),
+             ("a host stage-2 entry of an unknown type", ptes, (5 << 60) | (1 << 1),
+              "reserved_encoding"),
+             ("a donation to an owner that does not exist", ptes, (2 << 60) | (6 << 1),
+              "bad_owner")]
+    tmp = tempfile.mkdtemp(prefix="hypmem-corrupt-")
+    try:
+        for what, where, value, kind in cases:
+            if not where:
+                t.skip("%s: %s is found" % (name, what), "no such word in the dump")
+                continue
+            copy = os.path.join(tmp, "vmcore")
+            subprocess.run(["cp", "--sparse=always", src, copy], check=True)
+            with open(copy, "r+b") as f:
+                f.seek(core.offset(where[0]))
+                f.write(value.to_bytes(8, "little"))
+            rc, bad, err = stat_json([os.path.join(out, "vmlinux"), copy])
+            kinds = [x["kind"] for x in (bad or {}).get("findings", [])]
+            t.ok(rc == 1 and kind in kinds and all(x["address"] != "0x0" or
+                                                    x["kind"] == kind for x in bad["findings"]),
+                 "%s: %s (0x%x) is found as %s" % (name, what, where[0], kind),
+                 "exit %d, findings %s\n%s" % (rc, kinds, err[-500:]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check_index_cache(name, out):

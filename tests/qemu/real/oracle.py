@@ -576,6 +576,8 @@ def cross_invariants(hyp, states, host, vms, maps):
         pa = pfn << PAGE_SHIFT
         if host["donated_to"].get(pa) == "hyp" and (h != nop or y != own):
             bad.append("0x%x given to the hyp: host %d hyp %d" % (pa, h, y))
+        if y == own and h != nop:
+            bad.append("0x%x the hyp owns it, host state %d" % (pa, h))
         if h == nop and host["valid_prot"].get(pa):
             bad.append("0x%x host nopage but mapped writable" % pa)
         if (y == sb) != (h == so and not count):

@@ -48,6 +48,7 @@ struct hypmem_heap_chunk {
 /* An unmapped run between chunks: [start, end). */
 struct hypmem_heap_hole {
 	uint64_t start, end;
+	uint64_t pages; /* whole pages of the target's granule in [start, end) */
 };
 
 struct hypmem_heap {
@@ -119,13 +120,15 @@ enum hypmem_heap_page_state {
 /*
  * How the walk sees the range.  page() answers for the page at @va (page
  * aligned, inside [start, end)); for a mapped page it sets *@pa and, when
- * @bytes is not NULL, *@bytes to the page's 4096 bytes, valid until the next
- * call.  A mapped page whose bytes cannot be read is UNREADABLE.
+ * @bytes is not NULL, *@bytes to the page's @page_size bytes, valid until
+ * the next call.  A mapped page whose bytes cannot be read is UNREADABLE.
+ * @page_size: the target's granule; 0 means 4096.
  */
 struct hypmem_heap_mem {
 	enum hypmem_heap_page_state (*page)(void *arg, uint64_t va, const uint8_t **bytes,
 					    uint64_t *pa);
 	void *arg;
+	uint64_t page_size;
 };
 
 /**

@@ -32,17 +32,14 @@
 #include <string.h>
 
 #include "hypmem/heap.h"
+#include "pte.h"
 
-#define PAGE		  ((uint64_t)4096)
-#define PAGE_MASK_	  (~(PAGE - 1))
+#define DEFAULT_PAGE	  ((uint64_t)4096) /* a walk whose caller names no page size */
 #define HEAP_ALIGN	  ((uint64_t)16) /* MIN_ALLOC_SIZE: data alignment and minimum size */
 #define USED_BIT	  1U		 /* bit 0 of __unmapped */
 #define HEAP_MAX_RANGE	  (1ULL << 32)	 /* offsets are u32 */
 #define HDR_MAX		  64
 #define ALLOCATOR_MAX	  1024
-#define PTE_VALID	  0x1ULL
-#define PTE_TYPE	  0x2ULL
-#define PTE_ADDR_MASK	  0x0000fffffffff000ULL
 #define CENSUS_UNREADABLE 1ULL /* not a PA: the table was not in the source */
 
 uint32_t hypmem_heap_hash(uint32_t next, uint32_t prev, uint32_t unmapped)
@@ -61,13 +58,6 @@ double hypmem_heap_fragmentation(const struct hypmem_heap *h)
 	return 1.0 - (double)h->largest_free / (double)h->free_bytes;
 }
 
-static uint64_t page_align(uint64_t x)
-{
-	return (x + PAGE - 1) & PAGE_MASK_;
-}
-
-/* --- the walk --- */
-
 struct walk {
 	const struct hypmem_heap_layout *l;
 	const struct hypmem_heap_mem *mem;
@@ -80,13 +70,22 @@ struct walk {
 	size_t nr_addrs, cap_addrs;
 	size_t cap_chunks, cap_holes;
 	uint64_t reached; /* the walk accounted for [start, reached) */
+	uint64_t page;	  /* the granule */
 	struct hypmem_error *oom;
 };
+
+static uint64_t page_align(const struct walk *w, uint64_t x)
+{
+	return (x + w->page - 1) & (~(w->page - 1));
+}
+
+/* --- the walk --- */
+
 
 static enum hypmem_heap_page_state page_state(struct walk *w, uint64_t va, uint64_t *pa)
 {
 	*pa = 0;
-	return w->mem->page(w->mem->arg, va & PAGE_MASK_, NULL, pa);
+	return w->mem->page(w->mem->arg, va & (~(w->page - 1)), NULL, pa);
 }
 
 static void add_finding(struct walk *w, enum hypmem_finding_kind kind, uint64_t addr,
@@ -152,14 +151,14 @@ static void claim_mapped(struct walk *w, uint64_t from, uint64_t to, uint64_t ad
 	bool reported = false;
 	uint64_t va, pa;
 
-	from &= PAGE_MASK_;
-	to = page_align(to);
+	from &= (~(w->page - 1));
+	to = page_align(w, to);
 	if (from < h->start)
 		from = h->start;
 	if (to > h->end)
 		to = h->end;
-	for (va = from; va < to; va += PAGE) {
-		w->claimed[(va - h->start) / PAGE] = 1;
+	for (va = from; va < to; va += w->page) {
+		w->claimed[(va - h->start) / w->page] = 1;
 		if (!reported && page_state(w, va, &pa) == HYPMEM_HEAP_PAGE_UNMAPPED) {
 			add_finding(w, HYPMEM_FINDING_HEAP_CHUNK_IN_HOLE, addr,
 				    "chunk 0x%" PRIx64 " says [0x%" PRIx64 ", 0x%" PRIx64
@@ -173,8 +172,10 @@ static void claim_mapped(struct walk *w, uint64_t from, uint64_t to, uint64_t ad
 static void add_hole(struct walk *w, uint64_t start, uint64_t end)
 {
 	struct hypmem_heap *h = w->h;
+	uint64_t last = end & ~(w->page - 1);
+	uint64_t pages = last > start ? (last - start) / w->page : 0;
 
-	h->hole_pages += (end & PAGE_MASK_) > start ? ((end & PAGE_MASK_) - start) / PAGE : 0;
+	h->hole_pages += pages;
 	if (!w->keep) {
 		h->nr_holes++;
 		return;
@@ -183,7 +184,7 @@ static void add_hole(struct walk *w, uint64_t start, uint64_t end)
 		w->oom = &hypmem_enomem;
 		return;
 	}
-	h->holes[h->nr_holes++] = (struct hypmem_heap_hole){start, end};
+	h->holes[h->nr_holes++] = (struct hypmem_heap_hole){start, end, pages};
 }
 
 static void add_chunk(struct walk *w, const struct hypmem_heap_chunk *c)
@@ -216,15 +217,15 @@ static uint64_t chunk_reclaimable(const struct walk *w, const struct hypmem_heap
 		lo = c->addr;
 		hi = c->unmapped ? c->unmapped : w->h->end;
 	} else if (tail) {
-		lo = page_align(data + tail_used);
+		lo = page_align(w, data + tail_used);
 		hi = c->unmapped ? c->unmapped : w->h->end;
 	} else if (!c->is_used) {
-		lo = page_align(data);
-		hi = c->unmapped ? c->unmapped : end & PAGE_MASK_;
+		lo = page_align(w, data);
+		hi = c->unmapped ? c->unmapped : end & (~(w->page - 1));
 	} else {
 		return 0;
 	}
-	return hi > lo ? (hi - lo) / PAGE : 0;
+	return hi > lo ? (hi - lo) / w->page : 0;
 }
 
 /*
@@ -263,10 +264,10 @@ static uint64_t follow_next(struct walk *w, uint64_t cur, uint32_t next, bool *b
 static bool header_ok(struct walk *w, uint64_t cur)
 {
 	const struct hypmem_heap *h = w->h;
-	uint64_t off = cur & (PAGE - 1);
+	uint64_t off = cur & (w->page - 1);
 
 	if (cur < h->start || cur >= h->end || h->end - cur < w->l->hdr_size || cur % HEAP_ALIGN ||
-	    off + w->l->hdr_size > PAGE) {
+	    off + w->l->hdr_size > w->page) {
 		add_finding(w, HYPMEM_FINDING_HEAP_OFFSET_OUT_OF_RANGE, cur,
 			    "chunk header 0x%" PRIx64 " is outside the range or misaligned", cur);
 		return false;
@@ -288,7 +289,7 @@ static bool read_header(struct walk *w, uint64_t cur, struct hypmem_heap_chunk *
 	uint64_t pa = 0, v;
 	enum hypmem_heap_page_state st;
 
-	st = w->mem->page(w->mem->arg, cur & PAGE_MASK_, &bytes, &pa);
+	st = w->mem->page(w->mem->arg, cur & (~(w->page - 1)), &bytes, &pa);
 	if (st == HYPMEM_HEAP_PAGE_UNMAPPED) {
 		add_finding(w, HYPMEM_FINDING_HEAP_CHUNK_IN_HOLE, cur,
 			    "chunk header 0x%" PRIx64 " lies in an unmapped page", cur);
@@ -299,10 +300,10 @@ static bool read_header(struct walk *w, uint64_t cur, struct hypmem_heap_chunk *
 			    "chunk header 0x%" PRIx64 " is mapped but not in the dump", cur);
 		return false;
 	}
-	bytes += cur & (PAGE - 1);
+	bytes += cur & (w->page - 1);
 	memset(c, 0, sizeof(*c));
 	c->addr = cur;
-	c->pa = pa + (cur & (PAGE - 1));
+	c->pa = pa + (cur & (w->page - 1));
 	hypmem_field_get(&l->next, bytes, l->hdr_size, &v);
 	c->next = (uint32_t)v;
 	hypmem_field_get(&l->prev, bytes, l->hdr_size, &v);
@@ -325,18 +326,18 @@ static void account_chunk(struct walk *w, struct hypmem_heap_chunk *c, uint64_t 
 	c->is_used = c->unmapped_off & USED_BIT;
 	if (off) {
 		c->unmapped = c->addr + off;
-		if (c->unmapped % PAGE || c->unmapped >= end) {
+		if (c->unmapped % w->page || c->unmapped >= end) {
 			add_finding(w, HYPMEM_FINDING_HEAP_SIZE_INCONSISTENT, c->addr,
 				    "chunk 0x%" PRIx64
 				    ": unmapped offset 0x%x is not a page boundary "
 				    "inside the chunk (which ends at 0x%" PRIx64 ")",
 				    c->addr, off, end);
 			c->unmapped = 0;
-		} else if (!tail && end % PAGE) {
+		} else if (!tail && end % w->page) {
 			add_finding(w, HYPMEM_FINDING_HEAP_SIZE_INCONSISTENT, c->addr,
 				    "chunk 0x%" PRIx64 " has a hole but ends inside page 0x%" PRIx64
 				    ", which holds the next header",
-				    c->addr, end & PAGE_MASK_);
+				    c->addr, end & (~(w->page - 1)));
 		}
 	}
 	mend = c->unmapped ? c->unmapped : end;
@@ -402,7 +403,7 @@ static void walk_chunks(struct walk *w)
 			c.is_used = c.unmapped_off & USED_BIT;
 			claim_mapped(w, cur, cur + w->l->hdr_size, cur);
 			add_chunk(w, &c);
-			w->reached = page_align(cur + w->l->hdr_size);
+			w->reached = page_align(w, cur + w->l->hdr_size);
 			return;
 		}
 		account_chunk(w, &c, next ? next : h->end, !from, !next);
@@ -432,7 +433,7 @@ static void walk_empty(struct walk *w)
 	if (h->tail)
 		add_finding(w, HYPMEM_FINDING_HEAP_SIZE_INCONSISTENT, h->tail,
 			    "tail 0x%" PRIx64 " but no head", h->tail);
-	if (fu < h->start || fu > h->end || fu % PAGE) {
+	if (fu < h->start || fu > h->end || fu % w->page) {
 		add_finding(
 		    w, HYPMEM_FINDING_HEAP_SIZE_INCONSISTENT, fu,
 		    "no chunks, and first_unmapped 0x%" PRIx64 " is not a page of the range", fu);
@@ -448,11 +449,11 @@ static void walk_empty(struct walk *w)
 static void find_orphans(struct walk *w)
 {
 	const struct hypmem_heap *h = w->h;
-	uint64_t run = 0, i, pa, limit = (w->reached - h->start) / PAGE;
+	uint64_t run = 0, i, pa, limit = (w->reached - h->start) / w->page;
 
 	for (i = 0; i <= limit && i <= w->nr_pages; i++) {
 		bool orphan = i < limit && i < w->nr_pages && !w->claimed[i] &&
-			      page_state(w, h->start + i * PAGE, &pa) != HYPMEM_HEAP_PAGE_UNMAPPED;
+			      page_state(w, h->start + i * w->page, &pa) != HYPMEM_HEAP_PAGE_UNMAPPED;
 
 		if (orphan) {
 			run++;
@@ -460,10 +461,10 @@ static void find_orphans(struct walk *w)
 		}
 		if (run)
 			add_finding(w, HYPMEM_FINDING_HEAP_ORPHAN_MAPPING,
-				    h->start + (i - run) * PAGE,
+				    h->start + (i - run) * w->page,
 				    "%" PRIu64 " page(s) from 0x%" PRIx64
 				    " are mapped but no chunk accounts for them",
-				    run, h->start + (i - run) * PAGE);
+				    run, h->start + (i - run) * w->page);
 		run = 0;
 	}
 }
@@ -472,7 +473,8 @@ struct hypmem_error *hypmem_heap_walk(const struct hypmem_heap_layout *l,
 				      const struct hypmem_heap_mem *mem, bool chunks,
 				      struct hypmem_findings *f, struct hypmem_heap *h)
 {
-	struct walk w = {.l = l, .mem = mem, .f = f, .h = h, .keep = chunks};
+	struct walk w = {.l = l, .mem = mem, .f = f, .h = h, .keep = chunks,
+			 .page = mem->page_size ? mem->page_size : DEFAULT_PAGE};
 	size_t before = f->total;
 	uint64_t pa;
 
@@ -487,22 +489,22 @@ struct hypmem_error *hypmem_heap_walk(const struct hypmem_heap_layout *l,
 		h->complete = true;
 		goto out;
 	}
-	if (l->hdr_size < 12 || l->hdr_size > HDR_MAX || h->start >= h->end || h->start % PAGE ||
-	    h->end % PAGE || h->end - h->start > HEAP_MAX_RANGE) {
+	if (l->hdr_size < 12 || l->hdr_size > HDR_MAX || h->start >= h->end || h->start % w.page ||
+	    h->end % w.page || h->end - h->start > HEAP_MAX_RANGE) {
 		add_finding(&w, HYPMEM_FINDING_HEAP_INVALID, h->addr,
 			    "range [0x%" PRIx64 ", 0x%" PRIx64 ") is not a page-aligned range of "
 			    "at most 4 GiB",
 			    h->start, h->end);
 		goto out;
 	}
-	w.nr_pages = (h->end - h->start) / PAGE;
+	w.nr_pages = (h->end - h->start) / w.page;
 	w.claimed = calloc(w.nr_pages, 1);
 	if (!w.claimed) {
 		w.oom = &hypmem_enomem;
 		goto out;
 	}
 	for (uint64_t i = 0; i < w.nr_pages; i++)
-		if (page_state(&w, h->start + i * PAGE, &pa) != HYPMEM_HEAP_PAGE_UNMAPPED && pa)
+		if (page_state(&w, h->start + i * w.page, &pa) != HYPMEM_HEAP_PAGE_UNMAPPED && pa)
 			h->mapped_pages++;
 
 	if (h->head)
@@ -582,7 +584,9 @@ struct census {
 	/* One page of bytes, for the walk. */
 	uint64_t cached_va;
 	const uint8_t *cached;
-	uint8_t buf[PAGE];
+	uint64_t page;	 /* the granule */
+	unsigned int page_shift;
+	uint8_t *buf;
 };
 
 static void census_fill(struct census *c, uint64_t va, uint64_t size, uint64_t pa)
@@ -590,15 +594,17 @@ static void census_fill(struct census *c, uint64_t va, uint64_t size, uint64_t p
 	uint64_t lo = va > c->va ? va : c->va;
 	uint64_t hi = va + size < c->va_end ? va + size : c->va_end;
 
-	for (uint64_t x = lo; x < hi; x += PAGE)
-		c->pa[(x - c->va) / PAGE] = pa == CENSUS_UNREADABLE ? pa : pa + (x - va);
+	for (uint64_t x = lo; x < hi; x += c->page)
+		c->pa[(x - c->va) / c->page] = pa == CENSUS_UNREADABLE ? pa : pa + (x - va);
 }
 
 static void census_table(struct census *c, uint64_t table, int level, uint64_t base,
 			 uint64_t nr_entries)
 {
-	unsigned int shift = 12 + 9 * (unsigned int)(3 - level);
+	unsigned int shift = level_shift(level, c->page_shift);
+	uint64_t per_table = 1ULL << level_bits(c->page_shift);
 	uint64_t granule = 1ULL << shift, first, last, ptes[512];
+	bool oa52 = hypmem_target_info(c->t)->hyp_ia_bits > 48;
 	uint64_t lo = c->va > base ? c->va : base;
 	uint64_t span_end = base + nr_entries * granule;
 	uint64_t hi = c->va_end < span_end ? c->va_end : span_end;
@@ -608,7 +614,7 @@ static void census_table(struct census *c, uint64_t table, int level, uint64_t b
 	first = (lo - base) >> shift;
 	last = (hi - 1 - base) >> shift;
 	for (uint64_t i = first; i <= last;) {
-		uint64_t n = last - i + 1 < 512 ? last - i + 1 : 512;
+		uint64_t n = last - i + 1 < 512 ? last - i + 1 : 512; /* a batch of reads */
 		struct hypmem_error *err = hypmem_target_read(c->t, ptes, table + i * 8, n * 8);
 
 		if (err) {
@@ -624,13 +630,14 @@ static void census_table(struct census *c, uint64_t table, int level, uint64_t b
 				continue;
 			if (level == 3) {
 				if (pte & PTE_TYPE)
-					census_fill(c, va, PAGE, pte & PTE_ADDR_MASK);
+					census_fill(c, va, c->page, pte_oa(pte, oa52, c->page_shift));
 			} else if (!(pte & PTE_TYPE)) {
 				if (level >= 1)
 					census_fill(c, va, granule,
-						    pte & PTE_ADDR_MASK & ~(granule - 1));
+						    pte_oa(pte, oa52, c->page_shift) & ~(granule - 1));
 			} else {
-				census_table(c, pte & PTE_ADDR_MASK, level + 1, va, 512);
+				census_table(c, pte_oa(pte, oa52, c->page_shift), level + 1, va,
+					     per_table);
 			}
 		}
 	}
@@ -640,11 +647,11 @@ static void census_build(struct census *c)
 {
 	const struct hypmem_target_info *info = hypmem_target_info(c->t);
 	int level = info->hyp_start_level < 0 ? 0 : info->hyp_start_level;
-	unsigned int shift = 12 + 9 * (unsigned int)(3 - level);
-	uint64_t entries = 512;
+	unsigned int shift = level_shift(level, c->page_shift);
+	uint64_t entries = 1ULL << level_bits(c->page_shift);
 
 	/* A concatenated PGD: the start level holds more than one page of entries. */
-	if (info->hyp_ia_bits > shift + 9)
+	if (info->hyp_ia_bits > shift + level_bits(c->page_shift))
 		entries = 1ULL << (info->hyp_ia_bits - shift);
 	census_table(c, hypmem_target_hyp_linear_to_pa(c->t, info->hyp_pgd), level, 0, entries);
 }
@@ -659,7 +666,7 @@ static enum hypmem_heap_page_state census_page(void *arg, uint64_t va, const uin
 
 	if (va < c->va || va >= c->va_end)
 		return HYPMEM_HEAP_PAGE_UNMAPPED;
-	p = c->pa[(va - c->va) / PAGE];
+	p = c->pa[(va - c->va) / c->page];
 	if (!p)
 		return HYPMEM_HEAP_PAGE_UNMAPPED;
 	if (p == CENSUS_UNREADABLE)
@@ -672,7 +679,7 @@ static enum hypmem_heap_page_state census_page(void *arg, uint64_t va, const uin
 		return HYPMEM_HEAP_PAGE_MAPPED;
 	}
 	c->cached = NULL;
-	err = hypmem_source_view(hypmem_target_source(c->t), p, PAGE, &view);
+	err = hypmem_source_view(hypmem_target_source(c->t), p, c->page, &view);
 	if (!err) {
 		/*
 		 * Copied, not used in place: the walk follows headers one after
@@ -680,11 +687,11 @@ static enum hypmem_heap_page_state census_page(void *arg, uint64_t va, const uin
 		 * page copy streams (as a raw read does) and leaves the page in
 		 * cache for every header on it.
 		 */
-		memcpy(c->buf, view, PAGE);
+		memcpy(c->buf, view, c->page);
 		c->cached = c->buf;
 	} else {
 		hypmem_error_destroy(err);
-		err = hypmem_target_read(c->t, c->buf, p, PAGE);
+		err = hypmem_target_read(c->t, c->buf, p, c->page);
 		if (err) {
 			hypmem_error_destroy(err);
 			return HYPMEM_HEAP_PAGE_UNREADABLE;
@@ -721,7 +728,7 @@ static struct hypmem_error *walk_memcache(struct hypmem_target *t, struct census
 {
 	const struct hypmem_target_info *info = hypmem_target_info(t);
 	struct hypmem_findings *f = hypmem_target_findings(t);
-	uint64_t nr = (c->va_end - c->va) / PAGE, nr_mapped = 0, ram_pages = 0;
+	uint64_t nr = (c->va_end - c->va) / c->page, nr_mapped = 0, ram_pages = 0;
 	uint64_t pa = h->mc_head, tortoise = pa, power = 1, lam = 1, limit;
 	uint64_t *mapped;
 	struct hypmem_error *err = NULL;
@@ -729,7 +736,7 @@ static struct hypmem_error *walk_memcache(struct hypmem_target *t, struct census
 	if (!h->mc_pages)
 		return NULL;
 	for (size_t i = 0; i < info->nr_ram; i++)
-		ram_pages += (info->ram[i].end - info->ram[i].start) / PAGE;
+		ram_pages += (info->ram[i].end - info->ram[i].start) / c->page;
 	limit = h->mc_pages;
 	if (limit > ram_pages) {
 		err =
@@ -743,13 +750,13 @@ static struct hypmem_error *walk_memcache(struct hypmem_target *t, struct census
 		return &hypmem_enomem;
 	for (uint64_t i = 0; i < nr; i++)
 		if (c->pa[i] && c->pa[i] != CENSUS_UNREADABLE)
-			mapped[nr_mapped++] = c->pa[i] & PAGE_MASK_;
+			mapped[nr_mapped++] = c->pa[i] & (~(c->page - 1));
 	qsort(mapped, nr_mapped, sizeof(*mapped), cmp_u64);
 
 	for (uint64_t i = 0; !err && i < limit; i++) {
 		uint64_t next;
 
-		if (pa % PAGE || !pa_in_ram(info, pa)) {
+		if (pa % c->page || !pa_in_ram(info, pa)) {
 			err = hypmem_findings_add(f, HYPMEM_FINDING_HEAP_MEMCACHE_BROKEN, pa,
 						  "%s: memcache page %" PRIu64 " of %" PRIu64
 						  " at PA 0x%" PRIx64 " is not a RAM page",
@@ -821,22 +828,32 @@ static struct hypmem_error *decode_heap(struct hypmem_target *t, const struct al
 	if (!c)
 		return &hypmem_enomem;
 	c->t = t;
-	if (h->start < h->end && h->end - h->start <= HEAP_MAX_RANGE && !(h->start % PAGE) &&
-	    !(h->end % PAGE)) {
+	c->page = hypmem_target_info(t)->page_size;
+	c->page_shift = hypmem_target_info(t)->page_shift;
+	c->buf = malloc(c->page);
+	if (!c->buf) {
+		free(c);
+		return &hypmem_enomem;
+	}
+	if (h->start < h->end && h->end - h->start <= HEAP_MAX_RANGE && !(h->start % c->page) &&
+	    !(h->end % c->page)) {
 		c->va = h->start;
 		c->va_end = h->end;
-		c->pa = calloc((h->end - h->start) / PAGE, sizeof(*c->pa));
+		c->pa = calloc((h->end - h->start) / c->page, sizeof(*c->pa));
 		if (!c->pa) {
+			free(c->buf);
 			free(c);
 			return &hypmem_enomem;
 		}
 		census_build(c);
 	}
-	err = hypmem_heap_walk(l, &(struct hypmem_heap_mem){census_page, c}, chunks, f, h);
+	err = hypmem_heap_walk(l, &(struct hypmem_heap_mem){census_page, c, c->page}, chunks, f,
+			       h);
 	if (!err && c->pa)
 		err = walk_memcache(t, c, h);
 	h->findings = f->total - before;
 	free(c->pa);
+	free(c->buf);
 	free(c);
 	return err;
 }

@@ -35,7 +35,7 @@ static struct json_object *json_hole(const struct hypmem_heap_hole *hole)
 
 	if (!jadd(o, "start", jhex(hole->start)) || !jadd(o, "end", jhex(hole->end)) ||
 	    !jadd(o, "pages",
-		  json_object_new_uint64(((hole->end & ~4095ULL) - hole->start) / 4096))) {
+		  json_object_new_uint64(hole->pages))) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -175,8 +175,7 @@ void hypmem_text_heap(FILE *out, const struct hypmem_heap *h)
 				"  %-18s -- hole 0x%" PRIx64 "-0x%" PRIx64 ", %" PRIu64
 				" pages --\n",
 				"", h->holes[hole].start, h->holes[hole].end,
-				(uint64_t)((h->holes[hole].end & ~4095ULL) - h->holes[hole].start) /
-				    4096);
+				h->holes[hole].pages);
 	}
 	if (!h->complete)
 		fprintf(out, "  (the chunk walk stopped early: see the findings)\n");

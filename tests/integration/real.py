@@ -3,7 +3,8 @@
 """Integration: real Debian arm64 kernels in pKVM protected mode.
 
 tests/qemu/real/real-dumps downloads Debian's 6.1 and 6.12 cloud-arm64
-kernels (with their -dbg vmlinux), boots each configuration under QEMU with
+kernels and sid's newest 7.x (cloud-arm64, arm64-16k; experimental's with
+$HYPMEM_REAL_NEXT=1), with their -dbg vmlinux, boots each configuration under QEMU with
 kvm-arm.mode=protected and two small VMs running, and dumps it (ELF and
 kdump-zlib).  For each dump, hypmem decodes it with the same code as our EL2
 image, and an independent drgn walk (tests/qemu/real/oracle.py) of the same
@@ -14,7 +15,10 @@ Invariants that need no oracle: pool pages = free + allocated, every free
 head on exactly one list, hpool and host_s2_pool inside the carve-out the
 kernel reported, host SHARED_OWNED pages (host stage-2) = hyp
 SHARED_BORROWED pages (hyp stage-1) page for page, and the reverse pair.
-Per-VM pools (6.12's vm_table) are compared too.  One
+Per-VM pools (6.12's vm_table) are compared too.  For 7.x: vmemmap page
+states by name, stage-2 entries by type, every VM's guest stage-2, the
+oracle's own page-by-page cross-checks, and four records broken one at a
+time in a copy of each dump, each found as its named finding.  One
 dump is also converted to a raw image of RAM and decoded through --raw.
 
 Runs when $HYPMEM_REAL=1 (make check-real) or when the cache already exists

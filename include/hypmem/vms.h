@@ -16,6 +16,14 @@
 
 #include "hypmem/stage2.h"
 
+/*
+ * vm_table: the slots read (the kernel allots at most KVM_MAX_PVMS, fewer
+ * than this), and the value of a slot reserved while its VM is created
+ * (RESERVED_ENTRY in pkvm.c, which DWARF does not carry).
+ */
+#define HYPMEM_VM_TABLE_SLOTS	 512
+#define HYPMEM_VM_TABLE_RESERVED 0xa110ca7edULL
+
 struct hypmem_vm {
 	unsigned int slot;  /* index in vm_table */
 	uint64_t handle;    /* kvm.arch.pkvm.handle */

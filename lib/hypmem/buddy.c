@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "hypmem/decode.h"
+#include "hypmem/vms.h"
 
 #define POOL_STRUCT_MAX 4096
 
@@ -33,14 +34,6 @@ struct pool_layout {
 	uint32_t list_size;
 	struct hypmem_field next, prev;
 };
-
-/*
- * vm_table: the slots read (the kernel allots at most KVM_MAX_PVMS, fewer
- * than this), and the marker of a slot reserved while its VM is created
- * (RESERVED_ENTRY in pkvm.c; not in DWARF).
- */
-#define VM_TABLE_SLOTS	  512
-#define VM_TABLE_RESERVED 0xa110ca7edULL
 
 /* The target's page shift: pools, PFNs and blocks are in its pages. */
 #define PSHIFT(t) (hypmem_target_info(t)->page_shift)
@@ -451,7 +444,7 @@ static struct hypmem_error *vm_pools(struct hypmem_target *t, const struct pool_
 	struct hypmem_member pool;
 	struct hypmem_error *err;
 	uint64_t pa, table;
-	uint8_t buf[8], slots[VM_TABLE_SLOTS * 8];
+	uint8_t buf[8], slots[HYPMEM_VM_TABLE_SLOTS * 8];
 
 	err = hypmem_dwarf_find_type(dw, "struct pkvm_hyp_vm", &vm);
 	if (err)
@@ -489,7 +482,7 @@ static struct hypmem_error *vm_pools(struct hypmem_target *t, const struct pool_
 		char name[64];
 
 		/* Empty, or reserved for a VM being created (no hyp VM yet). */
-		if (!vm_va || vm_va == VM_TABLE_RESERVED)
+		if (!vm_va || vm_va == HYPMEM_VM_TABLE_RESERVED)
 			continue;
 		grown = realloc(*pools, (*nr + 1) * sizeof(**pools));
 		if (!grown)

@@ -24,8 +24,6 @@
 #include "hypmem/vms.h"
 #include "report_priv.h"
 
-#define VM_TABLE_SLOTS	  512	       /* more than KVM_MAX_PVMS */
-#define VM_TABLE_RESERVED 0xa110ca7edULL /* a slot whose VM is being created */
 #define VM_STRUCT_MAX	  (1U << 20)
 #define MAX_FINDINGS_PER_CHECK 64     /* then one summary finding */
 
@@ -70,7 +68,7 @@ static struct hypmem_error *read_slots(struct hypmem_target *t, uint64_t *slots,
 	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
 	struct hypmem_type type, ptr;
 	struct hypmem_error *err;
-	uint8_t buf[8], raw[VM_TABLE_SLOTS * 8];
+	uint8_t buf[8], raw[HYPMEM_VM_TABLE_SLOTS * 8];
 	uint64_t pa, table;
 
 	*nr = 0;
@@ -96,9 +94,9 @@ static struct hypmem_error *read_slots(struct hypmem_target *t, uint64_t *slots,
 		hypmem_error_destroy(err);
 		return ferr;
 	}
-	for (size_t i = 0; i < VM_TABLE_SLOTS; i++)
+	for (size_t i = 0; i < HYPMEM_VM_TABLE_SLOTS; i++)
 		slots[i] = hypmem_load_le(raw + i * 8, 8);
-	*nr = VM_TABLE_SLOTS;
+	*nr = HYPMEM_VM_TABLE_SLOTS;
 	return NULL;
 }
 
@@ -153,7 +151,7 @@ static struct hypmem_error *decode_vm(struct hypmem_target *t, const struct vm_l
 
 struct hypmem_error *hypmem_vms_decode(struct hypmem_target *t, struct hypmem_vms *ret)
 {
-	uint64_t *slots = calloc(VM_TABLE_SLOTS, sizeof(*slots));
+	uint64_t *slots = calloc(HYPMEM_VM_TABLE_SLOTS, sizeof(*slots));
 	struct hypmem_error *err;
 	struct vm_layout l;
 	uint8_t *buf = NULL;
@@ -179,7 +177,7 @@ struct hypmem_error *hypmem_vms_decode(struct hypmem_target *t, struct hypmem_vm
 
 		if (!slots[i])
 			continue;
-		if (slots[i] == VM_TABLE_RESERVED) {
+		if (slots[i] == HYPMEM_VM_TABLE_RESERVED) {
 			ret->nr_reserved++;
 			continue;
 		}

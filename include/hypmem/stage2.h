@@ -139,7 +139,8 @@ enum hypmem_memattr {
 	HYPMEM_MEMATTR_NONE,
 	HYPMEM_MEMATTR_NORMAL,
 	HYPMEM_MEMATTR_DEVICE,
-	HYPMEM_MEMATTR_OTHER
+	HYPMEM_MEMATTR_OTHER,
+	HYPMEM_MEMATTR_AS_STAGE1 /* FEAT_S2FWB 0b0111: the stage-1 attributes apply */
 };
 
 /* Consecutive leaves of one kind: what hypmem-dump stage2 lists. */

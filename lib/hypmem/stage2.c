@@ -32,6 +32,15 @@
 #define S2_AP_W		(1ULL << 7)
 #define S2_XN		(1ULL << 54)
 #define S2_MT_NORMAL	0xfULL
+/*
+ * With FEAT_S2FWB (HCR_EL2.FWB, e.g. QEMU's -cpu max) MemAttr 0b0110 is
+ * Normal Write-Back and 0b0111 "as stage-1": the host's own attributes
+ * apply (7.2's host stage-2 maps all of it so, MMIO included).  Without FWB
+ * both would mix outer non-cacheable with inner cacheable, which KVM never
+ * asks for, so the FWB reading is the one taken.
+ */
+#define S2_MT_FWB_NORMAL    0x6ULL
+#define S2_MT_FWB_NORMAL_S1 0x7ULL
 #define S2_DEFAULT_MASK (0xfffc000000000000ULL | 0xffcULL) /* ATTR_HI | ATTR_LO */
 #define S2_DEFAULT_MEM	((S2_MT_NORMAL << 2) | S2_AP_R | S2_AP_W | (3ULL << 8) | (1ULL << 10))
 #define S2_DEFAULT_MMIO (S2_DEFAULT_MEM | S2_XN)
@@ -466,9 +475,9 @@ const char *hypmem_s2_prot_name(unsigned int prot)
 
 const char *hypmem_s2_memattr_name(unsigned int memattr, char *buf, size_t len)
 {
-	static const char *const names[4] = {"none", "normal", "device", "other"};
+	static const char *const names[5] = {"none", "normal", "device", "other", "as_stage1"};
 
-	if (memattr < 4)
+	if (memattr < 5)
 		return names[memattr];
 	snprintf(buf, len, "attr%u", memattr - 16);
 	return buf;
@@ -657,9 +666,10 @@ static struct hypmem_error *classify(struct decode *d, const struct hypmem_pgtab
 
 		r->prot = (pte & S2_AP_R ? HYPMEM_PROT_R : 0) |
 			  (pte & S2_AP_W ? HYPMEM_PROT_W : 0) | (pte & S2_XN ? 0 : HYPMEM_PROT_X);
-		r->memattr = mt == S2_MT_NORMAL ? HYPMEM_MEMATTR_NORMAL
-			     : mt <= 3		? HYPMEM_MEMATTR_DEVICE
-						: HYPMEM_MEMATTR_OTHER;
+		r->memattr = mt == S2_MT_NORMAL || mt == S2_MT_FWB_NORMAL ? HYPMEM_MEMATTR_NORMAL
+			     : mt == S2_MT_FWB_NORMAL_S1		   ? HYPMEM_MEMATTR_AS_STAGE1
+			     : mt <= 3					   ? HYPMEM_MEMATTR_DEVICE
+									   : HYPMEM_MEMATTR_OTHER;
 	}
 	if (r->state == HYPMEM_S2_RESERVED)
 		return hypmem_findings_add(d->f, HYPMEM_FINDING_RESERVED_ENCODING, ctx->ptep,

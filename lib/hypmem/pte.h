@@ -17,16 +17,17 @@
 
 /*
  * The output address of a table or leaf descriptor, @page_shift 12, 14 or
- * 16.  @oa52: the 52-bit output format: with 4K and 16K pages (FEAT_LPA2)
- * OA[49:page_shift] in place and OA[51:50] in bits 9:8; with 64K pages
- * (FEAT_LPA) OA[47:16] in place and OA[51:48] in bits 15:12.
+ * 16.  @oa52: the 52-bit output format of 4K and 16K pages (FEAT_LPA2):
+ * OA[49:page_shift] in place and OA[51:50] in bits 9:8.  64K pages keep
+ * OA[47:16] in place and, with FEAT_LPA, OA[51:48] in bits 15:12.
  */
 static inline uint64_t pte_oa(uint64_t pte, bool oa52, unsigned int page_shift)
 {
 	uint64_t low = ~((1ULL << page_shift) - 1);
 
+	/* 64K: bits 15:12 are RES0 unless they hold OA[51:48], so always take them. */
 	if (page_shift == 16)
-		return (pte & 0x0000ffffffff0000ULL) | (oa52 ? ((pte >> 12) & 0xf) << 48 : 0);
+		return (pte & 0x0000ffffffff0000ULL) | ((pte >> 12) & 0xf) << 48;
 	if (!oa52)
 		return pte & 0x0000ffffffffffffULL & low;
 	return (pte & 0x0003ffffffffffffULL & low) | ((pte >> 8) & 3) << 50;

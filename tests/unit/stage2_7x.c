@@ -115,6 +115,47 @@ TEST(walk_16k)
 	hypmem_source_destroy(src);
 }
 
+/*
+ * 64K granule, 52-bit output addresses (FEAT_LPA): OA[51:48] in bits 15:12.
+ * 48 bits from level 1 (IA bits 47:42, 64 entries), 512M blocks at level 2.
+ */
+TEST(walk_64k)
+{
+	static uint64_t big[4][8192];
+	struct hypmem_segment seg = {.phys_start = BASE, .size = sizeof(big)};
+	const void *data = big;
+	struct hypmem_findings f;
+	struct hypmem_stage2 s;
+	struct hypmem_source *src = NULL;
+
+	memset(big, 0, sizeof(big));
+	CHECK_NO_ERR(hypmem_source_create_memory(&seg, &data, 1, NULL, &src));
+	big[0][1] = (BASE + 65536) | 3;				/* IA [4T, 8T) */
+	big[1][0] = (BASE + 2 * 65536) | 3;			/* its first 512M */
+	big[1][1] = ((1ULL << 42) + (512ULL << 20)) | 0x401;	/* a 512M block */
+	for (int i = 0; i < 8; i++)				/* 64K pages, OA 0xf << 48 | ... */
+		big[2][i] = ((1ULL << 42) + i * 65536ULL) | (0xfULL << 12) | 0x403;
+	memset(&s, 0, sizeof(s));
+	CHECK_NO_ERR(hypmem_pgtable_geometry_init_granule(&s.geom, 16, 48, 1, BASE, true));
+	CHECK_EQ_U64(s.geom.pgd_pages, 1);
+	s.cfg.keep_runs = true;
+	s.cfg.state_of_raw[0] = 0;
+	s.cfg.state_shift = 55;
+	s.found = true;
+	hypmem_findings_init(&f);
+	CHECK_NO_ERR(hypmem_stage2_decode_raw(src, &f, &s));
+	CHECK_EQ_U64(f.total, 0);
+	CHECK_EQ_U64(s.by_level[3].count, 8);
+	CHECK_EQ_U64(s.by_level[3].bytes, 8 * 65536ULL);
+	CHECK_EQ_U64(s.by_level[2].bytes, 512ULL << 20);
+	CHECK(s.nr_runs >= 2);
+	CHECK_EQ_U64(s.runs[0].phys, (0xfULL << 48) | (1ULL << 42));
+	CHECK_EQ_U64(s.runs[0].end - s.runs[0].start, 8 * 65536ULL);
+	hypmem_findings_deinit(&f);
+	hypmem_stage2_deinit(&s);
+	hypmem_source_destroy(src);
+}
+
 /* The 7.x invalid-entry encoding, entry by entry, on a 4K-granule table. */
 TEST(invalid_entry_types)
 {

@@ -57,8 +57,11 @@ void hypmem_vms_deinit(struct hypmem_vms *v);
  * a host NOPAGE page the host stage-2
  * still maps is read-only (the hyp text); host SHARED_OWNED pages are the
  * hyp's SHARED_BORROWED ones or ones shared with guests, and the reverse;
- * host_share_guest_count equals the guest stage-2 mappings of the page;
- * each VM's pool lies in memory donated to the hyp.  Does nothing when the
+ * host_share_guest_count equals the guest stage-2 SHARED_BORROWED mappings
+ * of the page; a donation to a guest names a VM vm_table holds, is host
+ * NOPAGE, and is the page that VM's stage-2 owns at the recorded gfn (and
+ * every page a guest owns was so donated); each VM's pool lies in memory
+ * donated to the hyp.  Does nothing when the
  * vmemmap has no page states.
  * @t: target.
  * @host: the host stage-2, decoded with HYPMEM_S2_KEEP_RUNS.

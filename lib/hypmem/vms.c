@@ -201,7 +201,10 @@ out:
 
 /* --- invariants --- */
 
-/* Guest mappings per PA: open addressing, PA | 1 as the key. */
+/*
+ * A value per PA: open addressing, PA | 1 as the key.  Guest mappings per
+ * page (added up), and the (VM handle, gfn) of each page a guest owns.
+ */
 struct pa_count {
 	uint64_t *keys, *counts;
 	size_t cap, nr;
@@ -263,12 +266,27 @@ struct check {
 	struct hypmem_findings *f;
 	const struct hypmem_stage2 *host;
 	const struct hypmem_vms *vms;
-	struct pa_count guest_maps;
+	struct pa_count guest_maps;  /* PA -> SHARED_BORROWED guest mappings */
+	struct pa_count guest_owned; /* PA -> (gfn << 16 | handle) + 1 */
 	size_t run;		/* host run cursor (runs are in address order) */
 	int64_t nopage, owned, shared_owned, shared_borrowed;
-	unsigned int hyp_owner;
-	uint64_t checked, reported[4];
+	unsigned int hyp_owner, guest_owner, page_shift;
+	uint64_t checked, reported[5];
 };
+
+static bool vm_exists(const struct hypmem_vms *vms, uint64_t handle)
+{
+	for (size_t i = 0; i < vms->nr; i++)
+		if (vms->vms[i].handle == handle)
+			return true;
+	return false;
+}
+
+/* The (handle, gfn) a host stage-2 donation to a guest records for @pa. */
+static uint64_t donation_key(const struct hypmem_s2_run *r, uint64_t pa, unsigned int shift)
+{
+	return ((r->gfn + ((pa - r->start) >> shift)) << 16 | r->vm_handle) + 1;
+}
 
 /* The host stage-2 run holding @pa, or NULL (a hole: nothing mapped yet). */
 static const struct hypmem_s2_run *host_run(struct check *c, uint64_t pa)
@@ -303,8 +321,25 @@ static struct hypmem_error *check_page(const struct hypmem_page *p, void *arg)
 	int64_t host = p->host_state, hyp = p->hyp_state;
 	struct hypmem_error *err = NULL;
 	bool donated_to_hyp = r && !r->valid && r->owner == c->hyp_owner;
+	bool donated_to_guest = r && !r->valid && r->owner == c->guest_owner && r->vm_handle;
+	uint64_t owned_by = pc_get(&c->guest_owned, p->phys);
 
 	c->checked++;
+	/* A donation to a guest: host NOPAGE, and that VM maps the page at that gfn. */
+	if (donated_to_guest && host != c->nopage)
+		err = report(c, 4, HYPMEM_FINDING_STATE_MISMATCH, p->phys,
+			     "the host stage-2 gives it to a guest, the vmemmap does not say nopage",
+			     p);
+	if (!err && donated_to_guest && !vm_exists(c->vms, r->vm_handle))
+		err = report(c, 4, HYPMEM_FINDING_BAD_OWNER, p->phys,
+			     "the host stage-2 gives it to a VM handle vm_table does not hold", p);
+	else if (!err && donated_to_guest &&
+		 owned_by != donation_key(r, p->phys, c->page_shift))
+		err = report(c, 4, HYPMEM_FINDING_STATE_MISMATCH, p->phys,
+			     "donated to a guest, whose stage-2 does not own it at that gfn", p);
+	if (!err && owned_by && !donated_to_guest)
+		err = report(c, 4, HYPMEM_FINDING_STATE_MISMATCH, p->phys,
+			     "a guest stage-2 owns it, the host stage-2 did not give it away", p);
 	if (donated_to_hyp && host != c->nopage)
 		err = report(c, 0, HYPMEM_FINDING_STATE_MISMATCH, p->phys,
 			     "the host stage-2 gives it to the hyp, the vmemmap does not say nopage",
@@ -411,9 +446,17 @@ struct hypmem_error *hypmem_vms_check(struct hypmem_target *t, const struct hypm
 	c.shared_borrowed = state_value(t, "PKVM_PAGE_SHARED_BORROWED", 2);
 	v = state_value(t, "PKVM_ID_HYP", 1);
 	c.hyp_owner = v >= 0 && v < HYPMEM_S2_MAX_OWNERS ? (unsigned int)v : 1;
-	/* Count each guest mapping of a page: a block maps many pages once each. */
+	c.guest_owner = host->cfg.guest_owner;
+	c.page_shift = info->page_shift;
+	/*
+	 * Each guest mapping of a page, a block counting once for each of its
+	 * pages: shares (SHARED_BORROWED: host_share_guest_count counts them)
+	 * and pages the guest owns (given by the host: a donation records the
+	 * VM's handle and the gfn).
+	 */
 	for (size_t i = 0; i < vms->nr && !err; i++) {
-		const struct hypmem_stage2 *s = &vms->vms[i].s2;
+		const struct hypmem_vm *vm = &vms->vms[i];
+		const struct hypmem_stage2 *s = &vm->s2;
 
 		for (size_t k = 0; k < s->nr_runs && !err; k++) {
 			const struct hypmem_s2_run *r = &s->runs[k];
@@ -423,21 +466,31 @@ struct hypmem_error *hypmem_vms_check(struct hypmem_target *t, const struct hypm
 				continue;
 			if (n > (1ULL << 24)) /* corrupt: counted by the walk's findings */
 				continue;
-			for (uint64_t j = 0; j < n && !err; j++)
-				err = pc_add(&c.guest_maps, r->phys + (j << info->page_shift), 1);
+			for (uint64_t j = 0; j < n && !err; j++) {
+				uint64_t pa = r->phys + (j << info->page_shift);
+				uint64_t gfn = (r->start >> info->page_shift) + j;
+
+				if (r->state == HYPMEM_S2_SHARED_BORROWED)
+					err = pc_add(&c.guest_maps, pa, 1);
+				else if (r->state == HYPMEM_S2_OWNED)
+					err = pc_add(&c.guest_owned, pa,
+						     (gfn << 16 | (vm->handle & 0xffff)) + 1);
+			}
 		}
 	}
 	if (!err)
 		err = hypmem_vmemmap_for_each(t, 0, UINT64_MAX, check_page, &c, NULL);
 	if (!err)
 		err = check_pools(&c);
-	for (unsigned int i = 0; !err && i < 4; i++)
+	for (unsigned int i = 0; !err && i < 5; i++)
 		if (c.reported[i] > MAX_FINDINGS_PER_CHECK)
 			err = hypmem_findings_add(c.f, HYPMEM_FINDING_STATE_MISMATCH, 0,
 						  "%" PRIu64 " more pages break the same invariant",
 						  c.reported[i] - MAX_FINDINGS_PER_CHECK);
 	free(c.guest_maps.keys);
 	free(c.guest_maps.counts);
+	free(c.guest_owned.keys);
+	free(c.guest_owned.counts);
 	if (nr_checked)
 		*nr_checked = c.checked;
 	return err;

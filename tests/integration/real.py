@@ -233,8 +233,14 @@ def check_config(name, out, have_drgn):
 
     if not meta["abi"].startswith("6.1-") and not meta["abi"].startswith("6.1."):
         vms = [p["name"] for p in got["pools"] if p["name"].startswith("vm_table[")]
-        t.ok(len(vms) == 2, "%s: kvm-user's two VMs have their hyp pools (%s)" % (
-            name, ", ".join(vms)))
+        # 7.x also runs a protected VM; kernels without them refuse it.
+        want_vms = 3 if "(protected): " in con else 2
+        t.ok(len(vms) == want_vms, "%s: kvm-user's %d VMs have their hyp pools (%s)" % (
+            name, want_vms, ", ".join(vms)))
+    if "(protected): " in con:
+        donated = got["stage2"]["histogram"]["by_owner"].get("guest", {}).get("count", 0)
+        t.ok(donated > 0, "%s: the protected VM's pages are donated to it in the host "
+             "stage-2 (%d entries, owner guest)" % (name, donated))
 
     rc, gotk, err = stat_json([vmlinux, kdump])
     t.ok(rc == 0 and gotk is not None and
@@ -300,8 +306,10 @@ def check_config(name, out, have_drgn):
 
 
 def find_words(core, f, lo, hi, value, limit):
-    """PAs of the aligned 8-byte words equal to VALUE in [LO, HI) of the dump."""
-    found, want = [], value.to_bytes(8, "little")
+    """PAs of the aligned 8-byte words equal to VALUE (or for which VALUE,
+    a function, is true) in [LO, HI) of the dump."""
+    found = []
+    match = value if callable(value) else (lambda w, v=value: w == v)
     for pa in range(lo, hi, 1 << 16):
         try:
             off = core.offset(pa)
@@ -310,8 +318,9 @@ def find_words(core, f, lo, hi, value, limit):
         f.seek(off)
         data = f.read(min(1 << 16, hi - pa))
         for i in range(0, len(data) - 7, 8):
-            if data[i:i + 8] == want:
-                found.append(pa + i)
+            w = int.from_bytes(data[i:i + 8], "little")
+            if w and match(w):
+                found.append((pa + i, w))
                 if len(found) >= limit:
                     return found
     return found
@@ -331,7 +340,7 @@ def check_corruptions(name, out, got, meta):
     src = os.path.join(out, "vmcore")
     core = ElfCore(src)
     shared_entry = (1 << 32) | (0x01 << 24)   # host shared_owned, hyp nopage, 1 guest share
-    donated_entry = 0x33 << 24               # host nopage, hyp owned
+    donated_entry = 0x33 << 24               # host nopage, hyp owned (refcount, order 0)
     donation_pte = (2 << 60) | (1 << 1)      # host stage-2: given to the hyp
     pool = next(p for p in got["pools"] if p["name"] == "host_s2_pool")
     with open(src, "rb") as f:
@@ -339,30 +348,40 @@ def check_corruptions(name, out, got, meta):
         donated = find_words(core, f, lo, hi, donated_entry, 1)
         ptes = find_words(core, f, int(pool["range_start"], 16), int(pool["range_end"], 16),
                           donation_pte, 1)
-    cases = [("a guest share counted twice", shared[:1], (2 << 32) | (0x01 << 24),
+        # a donation to a guest: type 2, owner 2, metadata = handle | gfn << 16
+        to_guest = find_words(core, f, int(pool["range_start"], 16),
+                              int(pool["range_end"], 16),
+                              lambda w: w >> 60 == 2 and (w >> 1) & 7 == 2 and not w & 1, 1)
+    handle_mask = 0xffff << 4
+    cases = [("a guest share counted twice", shared[:1], lambda w: w + (1 << 32),
               "share_count_mismatch"),
-             ("a hyp page the vmemmap also gives to the host", donated, 0x30 << 24,
-              "state_mismatch"),
-             ("a host stage-2 entry of an unknown type", ptes, (5 << 60) | (1 << 1),
-              "reserved_encoding"),
-             ("a donation to an owner that does not exist", ptes, (2 << 60) | (6 << 1),
-              "bad_owner")]
+             ("a hyp page the vmemmap also gives to the host", donated,
+              lambda w: w & ~(0xf << 24) | 0x30 << 24, "state_mismatch"),
+             ("a host stage-2 entry of an unknown type", ptes,
+              lambda w: w & ~(0xf << 60) | 5 << 60, "reserved_encoding"),
+             ("a donation to an owner that does not exist", ptes,
+              lambda w: w & ~(7 << 1) | 6 << 1, "bad_owner"),
+             ("a donation to a VM handle vm_table does not hold", to_guest,
+              lambda w: w & ~handle_mask | 0x1fff << 4, "bad_owner"),
+             ("a donation to a guest at a gfn its stage-2 does not map", to_guest,
+              lambda w: w + (1 << 20), "state_mismatch")]
     tmp = tempfile.mkdtemp(prefix="hypmem-corrupt-")
     try:
-        for what, where, value, kind in cases:
+        for what, where, change, kind in cases:
             if not where:
                 t.skip("%s: %s is found" % (name, what), "no such word in the dump")
                 continue
             copy = os.path.join(tmp, "vmcore")
             subprocess.run(["cp", "--sparse=always", src, copy], check=True)
+            pa, word = where[0]
             with open(copy, "r+b") as f:
-                f.seek(core.offset(where[0]))
-                f.write(value.to_bytes(8, "little"))
+                f.seek(core.offset(pa))
+                f.write(change(word).to_bytes(8, "little"))
             rc, bad, err = stat_json([os.path.join(out, "vmlinux"), copy])
             kinds = [x["kind"] for x in (bad or {}).get("findings", [])]
             t.ok(rc == 1 and kind in kinds and all(x["address"] != "0x0" or
                                                     x["kind"] == kind for x in bad["findings"]),
-                 "%s: %s (0x%x) is found as %s" % (name, what, where[0], kind),
+                 "%s: %s (0x%x) is found as %s" % (name, what, pa, kind),
                  "exit %d, findings %s\n%s" % (rc, kinds, err[-500:]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -494,12 +494,18 @@ def stage2_walk(hyp):
             owner, state, prot, attr, oa = 0, "nopage", None, None, None
             if ty == "host_donation":
                 owner = (pte >> 1) & 7
-                for pa in range(ia, ia + size, PAGE):
-                    donated_to[pa] = owner_names.get(owner, "owner%d" % owner)
+                meta = (pte >> 4) & ((1 << 56) - 1)
+                oname = owner_names.get(owner, "owner%d" % owner)
+                for i, pa in enumerate(range(ia, ia + size, PAGE)):
+                    # a guest's: VM handle in metadata bits 15:0, gfn in 55:16
+                    donated_to[pa] = (oname, meta & 0xffff, (meta >> 16) + i) \
+                        if oname == "guest" else (oname, 0, 0)
+                if oname == "guest":
+                    oa = (meta >> 16) * PAGE  # runs follow the gfn
             elif ty != "locked":
                 problems.append("invalid entry 0x%x at IA 0x%x: type %s" % (pte, ia, ty))
             add(by_type, ty, size)
-            prot = (ty, (pte >> 4) & 0xffff if owner == 2 else 0)
+            prot = (ty, (pte >> 4) & 0xffff if oa is not None else 0)
         else:
             owner, state, prot, attr, oa = (pte >> 2) & 0xff, "nopage", None, None, None
             if pte & ~0x3fc or not owner:
@@ -535,7 +541,7 @@ def guest_walks(hyp):
     guest mappings each host page has (a block maps each of its pages)."""
     prog = hyp.prog
     state_of = state_decoder(prog)
-    out, maps = [], {}
+    out, maps, owned = [], {}, {}
     for slot, vm in hyp.vms():
         pgt = vm.pgt
         start_level = pgt.start_level.value_()
@@ -550,9 +556,14 @@ def guest_walks(hyp):
                     continue
                 leaves += 1
                 mapped += level_size(level)
-                histogram_add(states, state_of(pte))
-                for pa in range(oa, oa + level_size(level), PAGE):
-                    maps[pa] = maps.get(pa, 0) + 1
+                st = state_of(pte)
+                histogram_add(states, st)
+                handle = vm.kvm.arch.pkvm.handle.value_()
+                for i, pa in enumerate(range(oa, oa + level_size(level), PAGE)):
+                    if st == "shared_borrowed":  # what host_share_guest_count counts
+                        maps[pa] = maps.get(pa, 0) + 1
+                    elif st == "owned":  # given by the host: (handle, gfn) recorded
+                        owned.setdefault(pa, []).append((handle, (ia >> PAGE_SHIFT) + i))
         tables.pop("root_pages", None)
         out.append({"slot": slot, "handle": hex(vm.kvm.arch.pkvm.handle.value_()),
                     "nr_vcpus": vm.kvm.created_vcpus.value_(),
@@ -561,20 +572,30 @@ def guest_walks(hyp):
                     "ia_bits": ia_bits, "start_level": start_level,
                     "leaves": leaves, "mapped_bytes": mapped, "mapped_pages": mapped // PAGE,
                     "tables": sum(tables.values()), "states": states})
-    return out, maps
+    return out, (maps, owned)
 
 
-def cross_invariants(hyp, states, host, vms, maps):
+def cross_invariants(hyp, states, host, vms, guest):
     """The 7.x double records, page by page: a list of what disagrees."""
     if not states:
         return None
     st = enum_values(hyp.prog, "pkvm_page_state")
     own, so, sb, nop = (st["PKVM_PAGE_OWNED"], st["PKVM_PAGE_SHARED_OWNED"],
                         st["PKVM_PAGE_SHARED_BORROWED"], st["PKVM_NOPAGE"])
+    maps, owned = guest
     bad = []
     for pfn, (h, y, count) in states.items():
         pa = pfn << PAGE_SHIFT
-        if host["donated_to"].get(pa) == "hyp" and (h != nop or y != own):
+        given = host["donated_to"].get(pa, (None, 0, 0))
+        if given[0] == "guest":
+            if h != nop:
+                bad.append("0x%x given to a guest: host %d" % (pa, h))
+            if owned.get(pa) != [given[1:]]:
+                bad.append("0x%x given to VM 0x%x gfn 0x%x, guest stage-2s own it as %r"
+                           % (pa, given[1], given[2], owned.get(pa)))
+        elif pa in owned:
+            bad.append("0x%x owned by a guest %r, not given by the host" % (pa, owned[pa]))
+        if given[0] == "hyp" and (h != nop or y != own):
             bad.append("0x%x given to the hyp: host %d hyp %d" % (pa, h, y))
         if y == own and h != nop:
             bad.append("0x%x the hyp owns it, host state %d" % (pa, h))
@@ -586,7 +607,7 @@ def cross_invariants(hyp, states, host, vms, maps):
             bad.append("0x%x count %d, %d guest mappings" % (pa, count, maps.get(pa, 0)))
     for vm in vms:
         for pa in range(int(vm["pool_start"], 16), int(vm["pool_end"], 16), PAGE):
-            if host["donated_to"].get(pa) != "hyp":
+            if host["donated_to"].get(pa, (None,))[0] != "hyp":
                 bad.append("vm_table[%d] pool page 0x%x not the hyp's" % (vm["slot"], pa))
     return {"pages": len(states), "problems": bad[:20], "nr_problems": len(bad)}
 
@@ -635,8 +656,8 @@ def main():
     # Before 7.x the share pairs are in the leaves of both tables.
     shares = share_invariant(host_shared, hyp_stage1_states(hyp)) \
         if stage2 and stage2["leaf_states"] else None
-    vms, maps = guest_walks(hyp)
-    cross = cross_invariants(hyp, states, host_shared, vms, maps) if stage2 else None
+    vms, guest = guest_walks(hyp)
+    cross = cross_invariants(hyp, states, host_shared, vms, guest) if stage2 else None
     t2 = time.monotonic()
     json.dump({"release": hyp.vmcoreinfo.get("OSRELEASE"),
                "hyp_physvirt_offset": hex(hyp.hpo & (2**64 - 1)),

@@ -6,6 +6,7 @@
  *   pools    every hyp_pool with its free lists, per order
  *   layout   the structs the decoders use, as DWARF describes them
  *   stage2   the host stage-2 as runs of leaves (stage1: the hyp stage-1)
+ *   vms      the VMs of vm_table, each guest stage-2 as runs of leaves
  *   heap     every hyp heap (struct hyp_allocator): chunks and holes
  *   trace    the hypervisor's trace events, merged across CPUs
  */
@@ -23,6 +24,7 @@
 #include "hypmem/stage2.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
+#include "hypmem/vms.h"
 
 static const char usage[] =
 	"Usage: hypmem-dump COMMAND [OPTIONS] VMLINUX [VMCORE]\n"
@@ -34,6 +36,7 @@ static const char usage[] =
 	"  layout    the structs hypmem decodes, pahole-style (needs only VMLINUX)\n"
 	"  stage2    the host stage-2: runs of leaves (block size, owner, state, prot)\n"
 	"  stage1    the hyp stage-1 (pkvm_pgtable), with the same walker\n"
+	"  vms       the VMs of vm_table and each one's guest stage-2 as runs\n"
 	"  heap      every hyp heap (struct hyp_allocator): one line per chunk, holes\n"
 	"  trace     hypervisor trace events, like trace-cmd report (a dump, live RAM\n"
 	"            with --raw, or a tracefs directory with --tracefs)\n"
@@ -457,6 +460,36 @@ static int cmd_stage2(struct hypmem_target *t, const struct dump_args *a, bool s
 	return finish(t, a->json, o);
 }
 
+static int cmd_vms(struct hypmem_target *t, const struct dump_args *a)
+{
+	struct json_object *o = NULL;
+	struct hypmem_vms v;
+	struct hypmem_error *err = hypmem_vms_decode(t, &v);
+
+	if (err) {
+		hypmem_vms_deinit(&v);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
+	if (a->json) {
+		o = json_envelope(t);
+		if (o) {
+			json_object_object_add(o, "vms", hypmem_json_vms(&v));
+			json_object_object_add(o, "findings",
+					       hypmem_json_findings(hypmem_target_findings(t)));
+		}
+	} else if (!v.found) {
+		printf("no vm_table in this kernel\n");
+	} else {
+		hypmem_text_vms(stdout, &v);
+		for (size_t i = 0; i < v.nr; i++) {
+			printf("\n");
+			hypmem_text_stage2(stdout, &v.vms[i].s2);
+		}
+	}
+	hypmem_vms_deinit(&v);
+	return finish(t, a->json, o);
+}
+
 static bool parse_range(const char *s, uint64_t *first, uint64_t *end)
 {
 	const char *dash = strchr(s, '-');
@@ -567,7 +600,8 @@ int main(int argc, char **argv)
 		return cmd_trace(NULL, &a);
 	}
 	if (strcmp(cmd, "vmemmap") && strcmp(cmd, "pools") && strcmp(cmd, "trace") &&
-	    strcmp(cmd, "heap") && strcmp(cmd, "stage2") && strcmp(cmd, "stage1")) {
+	    strcmp(cmd, "heap") && strcmp(cmd, "stage2") && strcmp(cmd, "stage1") &&
+	    strcmp(cmd, "vms")) {
 		fprintf(stderr, "hypmem-dump: unknown command '%s' (try --help)\n", cmd);
 		return HYPMEM_EXIT_USAGE;
 	}
@@ -584,6 +618,8 @@ int main(int argc, char **argv)
 		ret = cmd_heap(t, &a);
 	else if (!strcmp(cmd, "stage2") || !strcmp(cmd, "stage1"))
 		ret = cmd_stage2(t, &a, !strcmp(cmd, "stage1"));
+	else if (!strcmp(cmd, "vms"))
+		ret = cmd_vms(t, &a);
 	else
 		ret = cmd_pools(t, &a);
 	hypmem_target_destroy(t);

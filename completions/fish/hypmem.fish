@@ -19,6 +19,7 @@ complete -c hypmem-dump -n '__fish_use_subcommand' -f -a heap -d 'every hyp heap
 complete -c hypmem-dump -n '__fish_use_subcommand' -f -a trace -d 'hypervisor trace events, like trace-cmd report'
 complete -c hypmem-dump -n '__fish_use_subcommand' -f -a stage2 -d 'the host stage-2 as runs of leaves'
 complete -c hypmem-dump -n '__fish_use_subcommand' -f -a stage1 -d 'the hyp stage-1, same walker'
+complete -c hypmem-dump -n '__fish_use_subcommand' -f -a vms -d 'vm_table VMs and their guest stage-2s'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from stage2' -l svg -r -F -d 'write a memory map (SVG)'
 complete -c hypmem-top -s d -l delay -x -d 'refresh interval'
 complete -c hypmem-top -s n -l iterations -x -d 'stop after N refreshes'

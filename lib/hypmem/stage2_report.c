@@ -246,7 +246,7 @@ struct json_object *hypmem_json_stage2(const struct hypmem_stage2 *s)
 	     jadd(o, "tables", json_object_new_uint64(s->tables)) &&
 	     jadd(o, "tables_by_level", jlevels(s->tables_by_level)) &&
 	     jadd(o, "nr_runs", json_object_new_uint64(s->nr_runs_total));
-	if (ok && !s->cfg.stage1)
+	if (ok && !s->cfg.stage1 && !s->cfg.guest)
 		ok = jadd(o, "coalescing_candidates", json_object_new_uint64(s->candidates));
 	if (!ok) {
 		json_object_put(o);
@@ -350,7 +350,11 @@ void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
 	}
 	if (s->cfg.no_leaf_state)
 		fprintf(out, " (valid leaves carry no state: see the vmemmap)");
-	if (s->cfg.invalid_types) {
+	bool any_type = false;
+
+	for (unsigned int i = 0; i < 16; i++)
+		any_type |= s->by_type[i].count != 0;
+	if (s->cfg.invalid_types && any_type) {
 		fprintf(out, "\n  by type:      ");
 		for (unsigned int i = 0; i < 16; i++) {
 			if (!s->by_type[i].count)
@@ -361,7 +365,7 @@ void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
 		}
 	}
 	fprintf(out, "\n");
-	if (!s->cfg.stage1)
+	if (!s->cfg.stage1 && !s->cfg.guest)
 		fprintf(out,
 			"  coalescing candidates: %" PRIu64
 			" (block-sized ranges the host owns wholly but maps with pages)\n",

@@ -248,7 +248,7 @@ def check_config(name, out, have_drgn):
          "%s: the kdump-compressed dump decodes to the same JSON" % name,
          "exit %d\n%s" % (rc, err))
 
-    for cmd in ("pools", "vmemmap", "layout", "stage2"):
+    for cmd in ("pools", "vmemmap", "layout", "stage2", "vms"):
         p = subprocess.run([os.path.join(BUILD, "hypmem-dump"), cmd, vmlinux, elf],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         t.ok(p.returncode in (0, 1), "%s: hypmem-dump %s runs (exit %d)" % (

@@ -429,6 +429,7 @@ struct hypmem_error *hypmem_vms_check(struct hypmem_target *t, const struct hypm
 	struct check c = {.t = t, .f = hypmem_target_findings(t), .host = host, .vms = vms};
 	struct hypmem_hyp_page_layout l;
 	struct hypmem_error *err;
+	uint64_t budget = 0;
 	int64_t v;
 
 	if (nr_checked)
@@ -454,6 +455,10 @@ struct hypmem_error *hypmem_vms_check(struct hypmem_target *t, const struct hypm
 	 * and pages the guest owns (given by the host: a donation records the
 	 * VM's handle and the gfn).
 	 */
+	/* Corrupt tables could claim far more mappings than RAM has pages: cap the work. */
+	for (size_t i = 0; i < info->nr_ram; i++)
+		budget += (info->ram[i].end - info->ram[i].start) >> info->page_shift;
+	budget = budget * 4 + (1ULL << 20);
 	for (size_t i = 0; i < vms->nr && !err; i++) {
 		const struct hypmem_vm *vm = &vms->vms[i];
 		const struct hypmem_stage2 *s = &vm->s2;
@@ -464,8 +469,15 @@ struct hypmem_error *hypmem_vms_check(struct hypmem_target *t, const struct hypm
 
 			if (!r->valid)
 				continue;
-			if (n > (1ULL << 24)) /* corrupt: counted by the walk's findings */
-				continue;
+			if (n > budget) {
+				err = hypmem_findings_add(
+				    c.f, HYPMEM_FINDING_VM_INVALID, vm->va,
+				    "vm_table[%u]: guest stage-2s map more pages than RAM could "
+				    "back: cross-checks of guest mappings stopped",
+				    vm->slot);
+				goto counted;
+			}
+			budget -= n;
 			for (uint64_t j = 0; j < n && !err; j++) {
 				uint64_t pa = r->phys + (j << info->page_shift);
 				uint64_t gfn = (r->start >> info->page_shift) + j;
@@ -478,6 +490,7 @@ struct hypmem_error *hypmem_vms_check(struct hypmem_target *t, const struct hypm
 			}
 		}
 	}
+counted:
 	if (!err)
 		err = hypmem_vmemmap_for_each(t, 0, UINT64_MAX, check_page, &c, NULL);
 	if (!err)

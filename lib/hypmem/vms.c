@@ -340,7 +340,7 @@ static struct hypmem_error *check_page(const struct hypmem_page *p, void *arg)
 	if (!err && owned_by && !donated_to_guest)
 		err = report(c, 4, HYPMEM_FINDING_STATE_MISMATCH, p->phys,
 			     "a guest stage-2 owns it, the host stage-2 did not give it away", p);
-	if (donated_to_hyp && host != c->nopage)
+	if (!err && donated_to_hyp && host != c->nopage)
 		err = report(c, 0, HYPMEM_FINDING_STATE_MISMATCH, p->phys,
 			     "the host stage-2 gives it to the hyp, the vmemmap does not say nopage",
 			     p);

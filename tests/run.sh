@@ -21,7 +21,11 @@ run_one() {
 	p=$(($(grep -c '^ok ' "$out") - s))
 	f=$(grep -c '^not ok ' "$out")
 	sed "s|^|${label:+$label: }|" "$out"
-	grep -iE '^ok [0-9]+[^#]*# *skip' "$out" | sed "s|^|$1: |" >>"$skips"
+	prog=$1
+	for a in "$@"; do # the program, past "env VAR=value"
+		case $a in env | *=*) ;; *) prog=$a; break ;; esac
+	done
+	grep -iE '^ok [0-9]+[^#]*# *skip' "$out" | sed "s|^|$prog: |" >>"$skips"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "${label:+$label: }not ok - $* exited with status $rc"
 		f=1

@@ -4,8 +4,9 @@
 # "ok N name # SKIP reason"), echo their output, count the results and end
 # with "N passed, N failed, N skipped".  A skip is not a pass: it is
 # counted apart and its reason listed again before the closing line.
-# A program that exits non-zero without printing any "not ok" counts as one
-# failure (a crash, a sanitizer report, a missing binary).
+# A program that exits non-zero without printing any "not ok", or whose
+# results do not add up to its plan ("1..N"), counts as one failure (a
+# crash, a sanitizer report, a missing binary, tests that never ran).
 # Usage: tests/run.sh LABEL PROGRAM [ARGS...] -- PROGRAM ... ; or with -f FILE
 # listing one command per line.
 pass=0; fail=0; skip=0
@@ -28,6 +29,12 @@ run_one() {
 	grep -iE '^ok [0-9]+[^#]*# *skip' "$out" | sed "s|^|$prog: |" >>"$skips"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "${label:+$label: }not ok - $* exited with status $rc"
+		f=1
+	fi
+	# A plan ("1..N") the results do not add up to: tests went missing.
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$out" | head -n 1)
+	if [ -n "$plan" ] && [ $((p + f + s)) -ne "$plan" ] && [ "$f" -eq 0 ]; then
+		echo "${label:+$label: }not ok - $*: planned $plan tests, $((p + s)) reported"
 		f=1
 	fi
 	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))

@@ -70,4 +70,8 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
 		status=1
 	fi
 done
+if [ "$n" -eq 0 ]; then
+	tap "not ok" "fuzz: no harness in $BUILD/fuzz (fuzz.mk built none?)"
+	status=1
+fi
 exit $status

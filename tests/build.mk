@@ -38,8 +38,9 @@ $(foreach l,$(LAYOUTS),$(eval $(call el2_unit_rule,$(l))))
 # check: install what is missing first, then re-run make so that pkg-config
 # sees the freshly installed libraries.
 check: deps
-	$(MAKE) check-run
+	$(MAKE) --no-print-directory check-run
 
+# The count is the last line make check prints (no "Leaving directory").
 check-run:
 	$(MAKE) all unit-bins
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 host unit-bins

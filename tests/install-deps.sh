@@ -8,16 +8,16 @@ libtraceevent-dev trace-cmd qemu-user
 libkdumpfile-dev gcc-aarch64-linux-gnu qemu-system-arm clang libclang-rt-14-dev file
 binutils libxml2-utils tmux"
 [ -n "$HYPMEM_EXTRA_PKGS" ] && PKGS="$PKGS $HYPMEM_EXTRA_PKGS"
-# HYPMEM_CROSS=1: the arm64 libraries for make CROSS=aarch64-linux-gnu- [STATIC=1]
-# (tests/integration/cross.py).  Debian multiarch; about a minute, so opt-in.
-if [ "${HYPMEM_CROSS:-}" = 1 ]; then
-	PKGS="$PKGS libdw-dev:arm64 libelf-dev:arm64 libjson-c-dev:arm64 libncurses-dev:arm64
+# The arm64 libraries for make CROSS=aarch64-linux-gnu- [STATIC=1]: the
+# static arm64 build is how hypmem-top reaches a device, and make check
+# builds and runs it under qemu-user (tests/integration/cross.py).  Debian
+# multiarch: arm64 is added as a foreign architecture first.
+PKGS="$PKGS libdw-dev:arm64 libelf-dev:arm64 libjson-c-dev:arm64 libncurses-dev:arm64
 libkdumpfile-dev:arm64 libbz2-dev:arm64"
-	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-		s=""
-		[ "$(id -u)" -ne 0 ] && s=sudo
-		$s dpkg --add-architecture arm64
-	fi
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	$SUDO dpkg --add-architecture arm64
 fi
 missing=""
 for p in $PKGS; do
@@ -26,8 +26,6 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 echo "install-deps: installing:$missing"
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086

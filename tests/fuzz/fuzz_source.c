@@ -20,12 +20,13 @@
  * claim up to 2^64 bytes, so reads are capped per input (MAX_READS) to
  * keep each run short.
  */
+#include <sys/mman.h> /* memfd_create: the source needs a real file */
+#include <unistd.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "hypmem/source.h"
 #include "hypmem/vmcoreinfo.h"

@@ -4,8 +4,8 @@
 # ASan+UBSan), then run each once over its generated seeds and the
 # committed reproducers in tests/fuzz/corpus/NAME/ -- no fuzzing, a few
 # seconds.  Prints TAP: "ok N NAME corpus" or "not ok N NAME corpus" with
-# the sanitizer's report.  Without a working clang + libFuzzer it prints a
-# single SKIP line.
+# the sanitizer's report.  Without a working clang + libFuzzer (make deps
+# installs clang and libclang-rt-14-dev) that is one failure, not a skip.
 #
 # Usage: BUILD=build tests/fuzz/regress.sh
 set -u
@@ -22,16 +22,16 @@ tap() { # status name [detail file]
 }
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
-	echo "ok 1 fuzz # SKIP $FUZZ_CC not installed"
-	exit 0
+	echo "not ok 1 fuzz: $FUZZ_CC not installed (make deps installs clang)"
+	exit 1
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # libFuzzer comes with libclang-rt-*-dev, which may be missing.
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d && n; }' >"$tmp/t.c"
 if ! "$FUZZ_CC" -fsanitize=fuzzer,address,undefined -o "$tmp/t" "$tmp/t.c" >/dev/null 2>&1; then
-	echo "ok 1 fuzz # SKIP $FUZZ_CC cannot link -fsanitize=fuzzer (libclang-rt-dev missing?)"
-	exit 0
+	echo "not ok 1 fuzz: $FUZZ_CC cannot link -fsanitize=fuzzer (make deps installs libclang-rt-14-dev)"
+	exit 1
 fi
 
 jobs=
@@ -70,4 +70,8 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
 		status=1
 	fi
 done
+if [ "$n" -eq 0 ]; then
+	tap "not ok" "fuzz: no harness in $BUILD/fuzz (fuzz.mk built none?)"
+	status=1
+fi
 exit $status

@@ -6,16 +6,22 @@
  *
  * Oracles are independent of the allocator's bookkeeping where it matters:
  * the hyp stage-1 (pkvm_private_va_range_pa) says what is mapped; the raw
- * header bytes are re-read and re-hashed from the hash's definition; a
+ * header bytes are re-read and re-hashed (with chunk_hash_compute(), which
+ * the hash tests pin to known answers computed by tests/unit/hash_vectors.py
+ * from the definition, as they pin the host decoder's copy); a
  * shadow list of live allocations (with a fill pattern) catches overlaps;
  * reclaimable pages are counted page by page from what is mapped and what
  * holds a header or used data.
  */
 #include <pthread.h>
 
+#include "el2/hash.h"
 #include "el2/percpu.h"
 #include "el2_heap_env.h"
+#include "hypmem/heap.h"
 #include "test.h"
+
+#include "hash_vectors.h" /* generated: hash32_known, hash64_known, chunk_hash_known */
 
 #define U32_MAX_ 0xffffffffULL
 
@@ -48,17 +54,6 @@ static struct chunk_list *chunks(void)
 static bool mapped(unsigned long va)
 {
 	return pkvm_private_va_range_pa(va) != 0;
-}
-
-/*
- * The hash's definition, written out for hash_matches_definition only: the
- * other checks use the EL2 core's chunk_hash_compute(), which this pins.
- */
-static u32 ref_hash(u32 next, u32 prev, u32 unmapped)
-{
-	u64 links = (u64)next | (u64)prev << 32;
-
-	return (u32)((links * 0x61C8864680B583EBULL) >> 32) ^ (u32)(unmapped * 0x61C88647U);
 }
 
 static u32 rd32(unsigned long addr)
@@ -198,25 +193,36 @@ static void heap_fresh(size_t size, unsigned long topup)
 
 /* --- tests --- */
 
-TEST(hash_matches_definition)
+/* hash_32() and hash_64(), every width in the table, against Python's answers. */
+TEST(hash_known_answers)
 {
-	struct chunk_hdr h;
-	u64 x = 0x1234567;
-
-	for (int i = 0; i < 10000; i++) {
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		h.next = (u32)x;
-		h.prev = (u32)(x >> 32);
-		h.__unmapped = (u32)(x >> 17);
-		if (chunk_hash_compute(&h) != ref_hash(h.next, h.prev, h.__unmapped)) {
-			CHECK_EQ_U64(chunk_hash_compute(&h),
-				     ref_hash(h.next, h.prev, h.__unmapped));
-			break;
+	for (size_t i = 0; i < sizeof(hash32_known) / sizeof(hash32_known[0]); i++)
+		if (hash_32(hash32_known[i].val, hash32_known[i].bits) != hash32_known[i].want) {
+			printf("#   hash_32(0x%x, %u)\n", hash32_known[i].val, hash32_known[i].bits);
+			CHECK_EQ_U64(hash_32(hash32_known[i].val, hash32_known[i].bits),
+				     hash32_known[i].want);
 		}
+	for (size_t i = 0; i < sizeof(hash64_known) / sizeof(hash64_known[0]); i++)
+		if (hash_64(hash64_known[i].val, hash64_known[i].bits) != hash64_known[i].want) {
+			printf("#   hash_64(0x%llx, %u)\n", (unsigned long long)hash64_known[i].val,
+			       hash64_known[i].bits);
+			CHECK_EQ_U64(hash_64(hash64_known[i].val, hash64_known[i].bits),
+				     hash64_known[i].want);
+		}
+}
+
+/* The chunk header hash: the EL2 core's and the host decoder's, same answers. */
+TEST(chunk_hash_known_answers)
+{
+	for (size_t i = 0; i < sizeof(chunk_hash_known) / sizeof(chunk_hash_known[0]); i++) {
+		struct chunk_hdr h = {.next = chunk_hash_known[i].next,
+				      .prev = chunk_hash_known[i].prev,
+				      .__unmapped = chunk_hash_known[i].unmapped};
+
+		CHECK_EQ_U64(chunk_hash_compute(&h), chunk_hash_known[i].want);
+		CHECK_EQ_U64(hypmem_heap_hash(h.next, h.prev, h.__unmapped),
+			     chunk_hash_known[i].want);
 	}
-	/* A known value: hash_32(1, 32) is the constant itself. */
-	h = (struct chunk_hdr){.next = 0, .prev = 0, .__unmapped = 1};
-	CHECK_EQ_U64(chunk_hash_compute(&h), 0x61C88647U);
 }
 
 TEST(first_allocations_and_placement)

@@ -18,11 +18,12 @@
 #ifndef EL2_HEAP_ENV_H
 #define EL2_HEAP_ENV_H
 
+#include <sys/mman.h> /* the memfd playing RAM and its aliases */
+#include <unistd.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "el2/alloc.h"
 #include "el2/gfp.h"

@@ -3,7 +3,9 @@
  * A very small test harness: each test binary registers TEST() functions,
  * runs them all and prints TAP lines ("ok N name" / "not ok N name").
  * tests/run.sh aggregates the lines of every binary and script and prints
- * the final "N passed, N failed" line.
+ * the final "N passed, N failed, N skipped" line.  A binary that registers
+ * more than TEST_MAX tests does not run a subset: it prints one "not ok"
+ * line saying so and exits 1.
  *
  * CHECK() records a failure and continues; REQUIRE() also returns from the
  * test.  CHECK_EQ_U64() prints both values.  CHECK_NO_ERR() prints the
@@ -25,13 +27,14 @@ struct test_case {
 #define TEST_MAX 256
 extern struct test_case test_cases[TEST_MAX];
 extern int test_nr_cases;
+extern int test_nr_registered; /* may exceed TEST_MAX: then nothing runs */
 extern int test_failed_checks;
 
 #define TEST(name)                                                             \
 	static void test_##name(void);                                         \
 	__attribute__((constructor)) static void test_register_##name(void)    \
 	{                                                                      \
-		if (test_nr_cases < TEST_MAX)                                  \
+		if (test_nr_registered++ < TEST_MAX)                           \
 			test_cases[test_nr_cases++] =                          \
 				(struct test_case){ #name, test_##name };      \
 	}                                                                      \
@@ -95,10 +98,17 @@ extern int test_failed_checks;
 #define TEST_MAIN                                                              \
 	struct test_case test_cases[TEST_MAX];                                 \
 	int test_nr_cases;                                                     \
+	int test_nr_registered;                                                \
 	int test_failed_checks;                                                \
 	int main(int argc, char **argv)                                        \
 	{                                                                      \
 		int failed = 0;                                                \
+		if (test_nr_registered > TEST_MAX) {                           \
+			printf("1..1\nnot ok 1 %s: %d tests registered, "      \
+			       "TEST_MAX is %d (raise it in test.h)\n",        \
+			       argv[0], test_nr_registered, TEST_MAX);         \
+			return 1;                                              \
+		}                                                              \
 		printf("1..%d\n", test_nr_cases);                              \
 		for (int i = 0; i < test_nr_cases; i++) {                      \
 			int before = test_failed_checks;                       \

@@ -21,9 +21,11 @@ oracle's own page-by-page cross-checks, and four records broken one at a
 time in a copy of each dump, each found as its named finding.  One
 dump is also converted to a raw image of RAM and decoded through --raw.
 
-Runs when $HYPMEM_REAL=1 (make check-real) or when the cache already exists
-($HYPMEM_REAL_CACHE, default ~/.cache/hypmem-real); otherwise prints one
-skip line.  Packages that cannot be downloaded skip, they do not fail.
+Runs when $HYPMEM_REAL=1 (make check-real; tests/check.sh sets it unless
+told otherwise) or when the cache already exists ($HYPMEM_REAL_CACHE,
+default ~/.cache/hypmem-real); otherwise prints one skip line, which the
+closing count reports as a skip (and .ci/run as a failure).  Packages that
+cannot be downloaded skip, with the reason.
 $HYPMEM_REAL_CONFIGS (comma-separated) picks configurations.
 """
 import json

@@ -19,10 +19,10 @@ int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages);
 
 /*
  * The host stage-2 (host_stage2.c).  Encoding of the Android android14-6.1
- * era, the tree seed 002 was written for: an invalid entry with bits 9:2 set
- * says who owns the page instead of the host; a valid leaf carries the
- * host's page state in software bits 56:55.  Layout 8 also keeps the states
- * in struct hyp_page, as v6.15+ does.  Component ids are Android's.
+ * era (the tree Android's host stage-2 coalescing was written for): an
+ * invalid entry with bits 9:2 set says who owns the page instead of the
+ * host; a valid leaf carries the host's page state in software bits 56:55.
+ * Layout 8 also keeps the states in struct hyp_page, as v6.15+ does.  Component ids are Android's.
  */
 enum pkvm_component_id {
 	PKVM_ID_HOST,
@@ -96,7 +96,10 @@ struct kvm_arch {
 	u64 vtcr;
 };
 
-/* v6.1 and earlier call it struct host_kvm (renamed about v6.2). */
+/*
+ * As struct host_mmu in v6.2+; v6.1 and earlier call it struct host_kvm
+ * (layouts 4 and 32).
+ */
 #if HYP_PAGE_LAYOUT != 8
 #define host_mmu host_kvm
 #endif
@@ -106,7 +109,6 @@ struct host_mmu {
 	struct kvm_pgtable_mm_ops mm_ops;
 	hyp_spinlock_t lock;
 };
-extern struct host_mmu host_mmu;
 
 /* Not the kernel's: the EL2 core's own record, for the ground truth. */
 struct host_s2_stats {
@@ -118,6 +120,9 @@ struct host_s2_stats {
 	u64 table_pages_peak;
 };
 extern struct host_s2_stats host_s2_stats;
+
+/* The host stage-2 (named host_kvm in layouts 4 and 32, see above). */
+extern struct host_mmu host_mmu;
 
 /* Set before __pkvm_init_finalise(), as the kernel's host sets them. */
 extern u64 id_aa64mmfr0_el1_sys_val;

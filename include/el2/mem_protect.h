@@ -39,8 +39,7 @@ enum pkvm_component_id {
 static inline enum kvm_pgtable_prot pkvm_mkstate(enum kvm_pgtable_prot prot,
 						 enum pkvm_page_state state)
 {
-	return (enum kvm_pgtable_prot)((prot & ~PKVM_PAGE_STATE_PROT_MASK) |
-				       ((u64)state << 55));
+	return (enum kvm_pgtable_prot)((prot & ~PKVM_PAGE_STATE_PROT_MASK) | ((u64)state << 55));
 }
 
 static inline enum pkvm_page_state pkvm_getstate(enum kvm_pgtable_prot prot)
@@ -74,8 +73,8 @@ static inline enum pkvm_page_state pkvm_getstate(enum kvm_pgtable_prot prot)
 
 /* The attribute bits of the default leaves, which are not refcounted. */
 #define KVM_HOST_S2_DEFAULT_MASK (KVM_PTE_LEAF_ATTR_HI | KVM_PTE_LEAF_ATTR_LO)
-#define KVM_HOST_S2_DEFAULT_MEM_PTE                                                     \
-	((MT_S2_NORMAL << 2) | KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R | KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W | \
+#define KVM_HOST_S2_DEFAULT_MEM_PTE                                                                \
+	((MT_S2_NORMAL << 2) | KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R | KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W |   \
 	 KVM_PTE_LEAF_ATTR_LO_S2_AF | (KVM_PTE_LEAF_ATTR_LO_S2_SH_IS << 8))
 #define KVM_HOST_S2_DEFAULT_MMIO_PTE (KVM_HOST_S2_DEFAULT_MEM_PTE | KVM_PTE_LEAF_ATTR_HI_S2_XN)
 
@@ -112,11 +111,11 @@ struct host_mmu {
 
 /* Not the kernel's: the EL2 core's own record, for the ground truth. */
 struct host_s2_stats {
-	u64 faults;		 /* host aborts that mapped something */
+	u64 faults; /* host aborts that mapped something */
 	u64 faults_by_level[KVM_PGTABLE_MAX_LEVELS];
-	u64 coalesce_events;	 /* tables zapped on ownership reclaim */
+	u64 coalesce_events; /* tables zapped on ownership reclaim */
 	u64 coalesced_by_level[KVM_PGTABLE_MAX_LEVELS];
-	u64 table_pages;	 /* pages the table holds from host_s2_pool */
+	u64 table_pages; /* pages the table holds from host_s2_pool */
 	u64 table_pages_peak;
 };
 extern struct host_s2_stats host_s2_stats;
@@ -139,8 +138,7 @@ int __host_check_page_state_range(u64 addr, u64 size, enum pkvm_page_state state
 int __host_check_page_owner_range(u64 addr, u64 size, enum pkvm_component_id owner_id);
 void host_stage2_coalesced(u64 addr, s8 level);
 /* Layout 8 keeps the host and hyp states of memory pages in struct hyp_page too. */
-void pkvm_set_page_states(u64 addr, u64 size, enum pkvm_page_state host,
-			  enum pkvm_page_state hyp);
+void pkvm_set_page_states(u64 addr, u64 size, enum pkvm_page_state host, enum pkvm_page_state hyp);
 
 int __pkvm_host_share_hyp(u64 pfn);
 int host_stage2_mark_shared(u64 addr, u64 size);

@@ -51,8 +51,8 @@ struct hyp_page {
 	unsigned __hyp_state_comp : 4;
 	u32 host_share_guest_count;
 };
-#define HYP_NO_ORDER	    0xff
-#define HYP_REFCOUNT_MAX    0xffff
+#define HYP_NO_ORDER	      0xff
+#define HYP_REFCOUNT_MAX      0xffff
 #define HYP_FREE_NODE_IN_PAGE 1
 typedef u8 hyp_order_t;
 
@@ -82,8 +82,8 @@ struct hyp_page {
 	unsigned short refcount;
 	unsigned short order;
 };
-#define HYP_NO_ORDER	    0xffff
-#define HYP_REFCOUNT_MAX    0xffff
+#define HYP_NO_ORDER	      0xffff
+#define HYP_REFCOUNT_MAX      0xffff
 #define HYP_FREE_NODE_IN_PAGE 1
 typedef unsigned short hyp_order_t;
 
@@ -95,8 +95,8 @@ struct hyp_page {
 	struct hyp_pool *pool;
 	struct list_head node;
 };
-#define HYP_NO_ORDER	    0xffffffffU
-#define HYP_REFCOUNT_MAX    0xffffffffU
+#define HYP_NO_ORDER	      0xffffffffU
+#define HYP_REFCOUNT_MAX      0xffffffffU
 #define HYP_FREE_NODE_IN_PAGE 0
 typedef unsigned int hyp_order_t;
 

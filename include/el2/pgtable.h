@@ -30,43 +30,43 @@ typedef u64 kvm_pte_t;
  * Bits 1:0 -- valid; then table (levels 0-2) or page (level 3) = 1,
  * block (levels 1-2) = 0.
  */
-#define KVM_PTE_VALID	    BIT(0)
-#define KVM_PTE_TYPE	    BIT(1)
-#define KVM_PTE_TYPE_TABLE  1
-#define KVM_PTE_TYPE_PAGE   1
-#define KVM_PTE_TYPE_BLOCK  0
+#define KVM_PTE_VALID	   BIT(0)
+#define KVM_PTE_TYPE	   BIT(1)
+#define KVM_PTE_TYPE_TABLE 1
+#define KVM_PTE_TYPE_PAGE  1
+#define KVM_PTE_TYPE_BLOCK 0
 /* Bits 47:12 -- the next table or the output address. */
-#define KVM_PTE_ADDR_MASK   GENMASK(47, PAGE_SHIFT)
+#define KVM_PTE_ADDR_MASK GENMASK(47, PAGE_SHIFT)
 
 /* Bits 11:2 -- lower leaf attributes, per stage. */
-#define KVM_PTE_LEAF_ATTR_LO		 GENMASK(11, 2)
-#define KVM_PTE_LEAF_ATTR_LO_S1_ATTRIDX	 GENMASK(4, 2)
-#define KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR	 GENMASK(5, 2)
-#define KVM_PTE_LEAF_ATTR_LO_S1_AP	 GENMASK(7, 6)
-#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RW	 1UL
-#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RO	 3UL
-#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R	 BIT(6)
-#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W	 BIT(7)
-#define KVM_PTE_LEAF_ATTR_LO_S1_SH	 GENMASK(9, 8)
-#define KVM_PTE_LEAF_ATTR_LO_S2_SH	 GENMASK(9, 8)
-#define KVM_PTE_LEAF_ATTR_LO_S1_SH_IS	 3UL
-#define KVM_PTE_LEAF_ATTR_LO_S2_SH_IS	 3UL
-#define KVM_PTE_LEAF_ATTR_LO_S1_AF	 BIT(10)
-#define KVM_PTE_LEAF_ATTR_LO_S2_AF	 BIT(10)
+#define KVM_PTE_LEAF_ATTR_LO		GENMASK(11, 2)
+#define KVM_PTE_LEAF_ATTR_LO_S1_ATTRIDX GENMASK(4, 2)
+#define KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR GENMASK(5, 2)
+#define KVM_PTE_LEAF_ATTR_LO_S1_AP	GENMASK(7, 6)
+#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RW	1UL
+#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RO	3UL
+#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R	BIT(6)
+#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W	BIT(7)
+#define KVM_PTE_LEAF_ATTR_LO_S1_SH	GENMASK(9, 8)
+#define KVM_PTE_LEAF_ATTR_LO_S2_SH	GENMASK(9, 8)
+#define KVM_PTE_LEAF_ATTR_LO_S1_SH_IS	3UL
+#define KVM_PTE_LEAF_ATTR_LO_S2_SH_IS	3UL
+#define KVM_PTE_LEAF_ATTR_LO_S1_AF	BIT(10)
+#define KVM_PTE_LEAF_ATTR_LO_S2_AF	BIT(10)
 
 /* Bits 63:50 -- upper leaf attributes: XN at 54, software bits 58:55. */
-#define KVM_PTE_LEAF_ATTR_HI		 GENMASK(63, 50)
-#define KVM_PTE_LEAF_ATTR_HI_S1_XN	 BIT(54)
-#define KVM_PTE_LEAF_ATTR_HI_S2_XN	 BIT(54)
-#define KVM_PTE_LEAF_ATTR_HI_SW		 GENMASK(58, 55)
+#define KVM_PTE_LEAF_ATTR_HI	   GENMASK(63, 50)
+#define KVM_PTE_LEAF_ATTR_HI_S1_XN BIT(54)
+#define KVM_PTE_LEAF_ATTR_HI_S2_XN BIT(54)
+#define KVM_PTE_LEAF_ATTR_HI_SW	   GENMASK(58, 55)
 
 /* An invalid stage-2 entry may carry an owner id in bits 9:2. */
-#define KVM_INVALID_PTE_OWNER_MASK	 GENMASK(9, 2)
-#define KVM_MAX_OWNER_ID		 0xff
+#define KVM_INVALID_PTE_OWNER_MASK GENMASK(9, 2)
+#define KVM_MAX_OWNER_ID	   0xff
 
 /* Stage-2 MemAttr values without FWB: normal write-back, device nGnRE. */
-#define MT_S2_NORMAL			 0xfUL
-#define MT_S2_DEVICE_nGnRE		 0x1UL
+#define MT_S2_NORMAL	   0xfUL
+#define MT_S2_DEVICE_nGnRE 0x1UL
 
 /* MAIR_EL2 indices, as the image programs them. */
 #define MT_NORMAL	0
@@ -83,10 +83,10 @@ enum kvm_pgtable_prot {
 	KVM_PGTABLE_PROT_SW3 = BIT(58),
 };
 
-#define PAGE_HYP	  (KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W)
-#define PAGE_HYP_EXEC	  (KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_X)
-#define PAGE_HYP_RO	  (KVM_PGTABLE_PROT_R)
-#define PAGE_HYP_DEVICE	  (PAGE_HYP | KVM_PGTABLE_PROT_DEVICE)
+#define PAGE_HYP	(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W)
+#define PAGE_HYP_EXEC	(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_X)
+#define PAGE_HYP_RO	(KVM_PGTABLE_PROT_R)
+#define PAGE_HYP_DEVICE (PAGE_HYP | KVM_PGTABLE_PROT_DEVICE)
 
 /* As struct kvm_pgtable_mm_ops in v6.1 (the members the EL2 core uses). */
 struct kvm_pgtable_mm_ops {
@@ -229,8 +229,7 @@ static inline kvm_pte_t kvm_init_valid_leaf_pte(u64 pa, kvm_pte_t attr, s8 level
 	       (type << 1) | KVM_PTE_VALID;
 }
 
-int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits,
-			 struct kvm_pgtable_mm_ops *mm_ops);
+int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits, struct kvm_pgtable_mm_ops *mm_ops);
 int kvm_pgtable_hyp_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys,
 			enum kvm_pgtable_prot prot);
 u64 kvm_pgtable_hyp_unmap(struct kvm_pgtable *pgt, u64 addr, u64 size);

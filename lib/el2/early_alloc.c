@@ -56,10 +56,10 @@ void hyp_early_alloc_init(void *virt, unsigned long size)
 	bump.limit = bump.first + size;
 
 	hyp_early_alloc_mm_ops = (struct kvm_pgtable_mm_ops){
-		.zalloc_page = hyp_early_alloc_page,
-		.get_page = hyp_early_ref_ignored,
-		.put_page = hyp_early_ref_ignored,
-		.phys_to_virt = hyp_phys_to_virt,
-		.virt_to_phys = hyp_virt_to_phys,
+	    .zalloc_page = hyp_early_alloc_page,
+	    .get_page = hyp_early_ref_ignored,
+	    .put_page = hyp_early_ref_ignored,
+	    .phys_to_virt = hyp_phys_to_virt,
+	    .virt_to_phys = hyp_virt_to_phys,
 	};
 }

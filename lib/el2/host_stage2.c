@@ -298,11 +298,11 @@ static int leaf_test_visit(const struct kvm_pgtable_visit_ctx *ctx,
 static int test_leaves(struct kvm_pgtable *pgt, u64 addr, u64 size,
 		       bool (*pass)(kvm_pte_t pte, u64 expect), u64 expect)
 {
-	struct leaf_test test = { .pass = pass, .expect = expect };
+	struct leaf_test test = {.pass = pass, .expect = expect};
 	struct kvm_pgtable_walker walker = {
-		.flags = KVM_PGTABLE_WALK_LEAF,
-		.cb = leaf_test_visit,
-		.arg = &test,
+	    .flags = KVM_PGTABLE_WALK_LEAF,
+	    .cb = leaf_test_visit,
+	    .arg = &test,
 	};
 
 	return kvm_pgtable_walk(pgt, addr, size, &walker);
@@ -350,7 +350,7 @@ int __host_check_page_owner_range(u64 addr, u64 size, enum pkvm_component_id own
 static struct kvm_mem_range block_around(u64 addr, s8 level)
 {
 	u64 size = kvm_granule_size(level);
-	struct kvm_mem_range blk = { .start = ALIGN_DOWN(addr, size) };
+	struct kvm_mem_range blk = {.start = ALIGN_DOWN(addr, size)};
 
 	blk.end = blk.start + size;
 	return blk;

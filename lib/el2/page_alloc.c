@@ -128,8 +128,7 @@ static void release_block(struct hyp_pool *pool, struct hyp_page *head)
  * keeps the lower half and queues the upper half one order down, so the
  * leftovers of a large block end up on the lists smallest first.
  */
-static struct hyp_page *cut_block(struct hyp_pool *pool, struct hyp_page *head,
-				  unsigned int want)
+static struct hyp_page *cut_block(struct hyp_pool *pool, struct hyp_page *head, unsigned int want)
 {
 	dequeue_free(head);
 	while (head->order > want) {

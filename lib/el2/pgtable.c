@@ -91,15 +91,15 @@ static int pop_table(struct walk *w)
 static int visit_slot(struct walk *w, kvm_pte_t *ptep, s8 level)
 {
 	struct kvm_pgtable_visit_ctx ctx = {
-		.ptep = ptep,
-		.old = READ_ONCE(*ptep),
-		.arg = w->walker->arg,
-		.mm_ops = w->mm_ops,
-		.start = w->start,
-		.addr = w->addr,
-		.end = w->end,
-		.level = level,
-		.flags = w->walker->flags,
+	    .ptep = ptep,
+	    .old = READ_ONCE(*ptep),
+	    .arg = w->walker->arg,
+	    .mm_ops = w->mm_ops,
+	    .start = w->start,
+	    .addr = w->addr,
+	    .end = w->end,
+	    .level = level,
+	    .flags = w->walker->flags,
 	};
 	bool descend = kvm_pte_table(ctx.old, level);
 	int ret = 0;
@@ -138,19 +138,18 @@ static int run_walk(struct walk *w)
 	return 0;
 }
 
-int kvm_pgtable_walk(struct kvm_pgtable *pgt, u64 addr, u64 size,
-		     struct kvm_pgtable_walker *walker)
+int kvm_pgtable_walk(struct kvm_pgtable *pgt, u64 addr, u64 size, struct kvm_pgtable_walker *walker)
 {
 	u64 span = BIT(pgt->ia_bits);
 	u32 root_shift;
 	struct walk w = {
-		.walker = walker,
-		.mm_ops = pgt->mm_ops,
-		.start = ALIGN_DOWN(addr, PAGE_SIZE),
-		.addr = ALIGN_DOWN(addr, PAGE_SIZE),
-		.end = PAGE_ALIGN(addr + size),
-		.root_level = pgt->start_level,
-		.top = 0,
+	    .walker = walker,
+	    .mm_ops = pgt->mm_ops,
+	    .start = ALIGN_DOWN(addr, PAGE_SIZE),
+	    .addr = ALIGN_DOWN(addr, PAGE_SIZE),
+	    .end = PAGE_ALIGN(addr + size),
+	    .root_level = pgt->start_level,
+	    .top = 0,
 	};
 
 	if (w.addr > span || w.end > span)
@@ -297,11 +296,11 @@ static int hyp_map_visit(const struct kvm_pgtable_visit_ctx *ctx,
 int kvm_pgtable_hyp_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys,
 			enum kvm_pgtable_prot prot)
 {
-	struct hyp_map_data data = { .phys = ALIGN_DOWN(phys, PAGE_SIZE) };
+	struct hyp_map_data data = {.phys = ALIGN_DOWN(phys, PAGE_SIZE)};
 	struct kvm_pgtable_walker walker = {
-		.cb = hyp_map_visit,
-		.arg = &data,
-		.flags = KVM_PGTABLE_WALK_LEAF,
+	    .cb = hyp_map_visit,
+	    .arg = &data,
+	    .flags = KVM_PGTABLE_WALK_LEAF,
 	};
 	int err = hyp_leaf_attr(prot, &data.attr);
 
@@ -355,9 +354,9 @@ u64 kvm_pgtable_hyp_unmap(struct kvm_pgtable *pgt, u64 addr, u64 size)
 {
 	u64 unmapped = 0;
 	struct kvm_pgtable_walker walker = {
-		.flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
-		.cb = hyp_unmap_visit,
-		.arg = &unmapped,
+	    .flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
+	    .cb = hyp_unmap_visit,
+	    .arg = &unmapped,
 	};
 
 	/* Without refcounts (the early allocator) nothing can be freed. */
@@ -369,8 +368,7 @@ u64 kvm_pgtable_hyp_unmap(struct kvm_pgtable *pgt, u64 addr, u64 size)
 	return unmapped;
 }
 
-int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits,
-			 struct kvm_pgtable_mm_ops *mm_ops)
+int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits, struct kvm_pgtable_mm_ops *mm_ops)
 {
 	/* Each level resolves PAGE_SHIFT - 3 bits above the page offset. */
 	u32 levels = DIV_ROUND_UP(va_bits - PAGE_SHIFT, PAGE_SHIFT - 3);

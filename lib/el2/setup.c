@@ -151,8 +151,8 @@ static int count_entry_visit(const struct kvm_pgtable_visit_ctx *ctx,
 static int recount_hyp_tables(void)
 {
 	struct kvm_pgtable_walker walker = {
-		.flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
-		.cb = count_entry_visit,
+	    .flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
+	    .cb = count_entry_visit,
 	};
 
 	return kvm_pgtable_walk(&pkvm_pgtable, 0, BIT(pkvm_pgtable.ia_bits), &walker);
@@ -172,12 +172,12 @@ int __pkvm_init_finalise(void)
 		return ret;
 
 	pkvm_pgtable_mm_ops = (struct kvm_pgtable_mm_ops){
-		.zalloc_page = hpool_zalloc_table,
-		.get_page = hpool_ref,
-		.put_page = hpool_unref,
-		.page_count = hyp_page_count,
-		.phys_to_virt = hyp_phys_to_virt,
-		.virt_to_phys = hyp_virt_to_phys,
+	    .zalloc_page = hpool_zalloc_table,
+	    .get_page = hpool_ref,
+	    .put_page = hpool_unref,
+	    .page_count = hyp_page_count,
+	    .phys_to_virt = hyp_phys_to_virt,
+	    .virt_to_phys = hyp_virt_to_phys,
 	};
 	pkvm_pgtable.mm_ops = &pkvm_pgtable_mm_ops;
 

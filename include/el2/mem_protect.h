@@ -22,7 +22,8 @@ int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages);
  * era (the tree Android's host stage-2 coalescing was written for): an
  * invalid entry with bits 9:2 set says who owns the page instead of the
  * host; a valid leaf carries the host's page state in software bits 56:55.
- * Layout 8 also keeps the states in struct hyp_page, as v6.15+ does.  Component ids are Android's.
+ * Layout 8 also keeps the states in struct hyp_page, as v6.15+ does.
+ * Component ids as enum pkvm_component_id in android14-6.1.
  */
 enum pkvm_component_id {
 	PKVM_ID_HOST,
@@ -78,6 +79,10 @@ static inline enum pkvm_page_state pkvm_getstate(enum kvm_pgtable_prot prot)
 	 KVM_PTE_LEAF_ATTR_LO_S2_AF | (KVM_PTE_LEAF_ATTR_LO_S2_SH_IS << 8))
 #define KVM_HOST_S2_DEFAULT_MMIO_PTE (KVM_HOST_S2_DEFAULT_MEM_PTE | KVM_PTE_LEAF_ATTR_HI_S2_XN)
 
+/*
+ * struct kvm_vmid, kvm_s2_mmu and kvm_arch: the members the EL2 core uses,
+ * in the order of v6.1 (others left out).
+ */
 struct kvm_vmid {
 	u64 id;
 };

@@ -72,6 +72,7 @@ typedef u64 kvm_pte_t;
 #define MT_NORMAL	0
 #define MT_DEVICE_nGnRE 1
 
+/* As enum kvm_pgtable_prot in v6.1. */
 enum kvm_pgtable_prot {
 	KVM_PGTABLE_PROT_X = BIT(0),
 	KVM_PGTABLE_PROT_W = BIT(1),
@@ -110,11 +111,13 @@ struct kvm_s2_mmu;
 typedef bool (*kvm_pgtable_force_pte_cb_t)(u64 addr, u64 end, enum kvm_pgtable_prot prot);
 typedef bool (*kvm_pgtable_pte_is_counted_cb_t)(kvm_pte_t pte, s8 level);
 
+/* As struct kvm_pgtable_pte_ops in android14-6.1. */
 struct kvm_pgtable_pte_ops {
 	kvm_pgtable_force_pte_cb_t force_pte_cb;
 	kvm_pgtable_pte_is_counted_cb_t pte_is_counted_cb;
 };
 
+/* As enum kvm_pgtable_stage2_flags in v6.1. */
 enum kvm_pgtable_stage2_flags {
 	KVM_PGTABLE_S2_NOFWB = BIT(0),
 	KVM_PGTABLE_S2_IDMAP = BIT(1),

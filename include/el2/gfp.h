@@ -22,6 +22,10 @@ typedef unsigned short hyp_max_order_t;
 typedef unsigned int hyp_max_order_t;
 #endif
 
+/*
+ * As struct hyp_pool in v6.15 (layout 8), v6.1 (4) and v5.13 (32); only
+ * the type of max_order differs.
+ */
 struct hyp_pool {
 	/*
 	 * Protects the pool's free lists and the refcount/order of every
@@ -48,14 +52,21 @@ static inline unsigned int hyp_pool_order_limit(const struct hyp_pool *pool)
 #endif
 }
 
-/* Allocation */
-void *hyp_alloc_pages(struct hyp_pool *pool, unsigned short order);
-void hyp_split_page(struct hyp_page *page);
-void hyp_get_page(struct hyp_pool *pool, void *addr);
-void hyp_put_page(struct hyp_pool *pool, void *addr);
-
-/* Used pages cannot be freed */
+/*
+ * Set up @pool over @nr_pages pages from @pfn.  The first @reserved_pages
+ * stay allocated (one reference each) and can never be freed into the pool.
+ */
 int hyp_pool_init(struct hyp_pool *pool, u64 pfn, unsigned int nr_pages,
 		  unsigned int reserved_pages);
+
+/* A zeroed block of 2^@order pages with one reference, or NULL. */
+void *hyp_alloc_pages(struct hyp_pool *pool, unsigned short order);
+
+/* Reference counting of an allocated block, by any address in its head page. */
+void hyp_put_page(struct hyp_pool *pool, void *addr);
+void hyp_get_page(struct hyp_pool *pool, void *addr);
+
+/* Turn a fresh block into independent order-0 pages of one reference each. */
+void hyp_split_page(struct hyp_page *page);
 
 #endif /* EL2_GFP_H */

@@ -10,6 +10,7 @@
 #include "el2/bug.h"
 #include "el2/types.h"
 
+/* As struct list_head in the kernel (include/linux/types.h). */
 struct list_head {
 	struct list_head *next, *prev;
 };
@@ -25,23 +26,26 @@ static inline bool list_empty(const struct list_head *head)
 	return READ_ONCE(head->next) == head;
 }
 
-static inline void __list_add(struct list_head *new, struct list_head *prev,
-			      struct list_head *next)
+/* Link @node between @before and @after, which are adjacent. */
+static inline void list_link_between(struct list_head *node, struct list_head *before,
+				     struct list_head *after)
 {
-	next->prev = new;
-	new->next = next;
-	new->prev = prev;
-	WRITE_ONCE(prev->next, new);
+	node->prev = before;
+	node->next = after;
+	after->prev = node;
+	WRITE_ONCE(before->next, node);
 }
 
-static inline void list_add(struct list_head *new, struct list_head *head)
+/* Insert @node right after @head (stack order). */
+static inline void list_add(struct list_head *node, struct list_head *head)
 {
-	__list_add(new, head, head->next);
+	list_link_between(node, head, head->next);
 }
 
-static inline void list_add_tail(struct list_head *new, struct list_head *head)
+/* Insert @node right before @head, at the end of the list (queue order). */
+static inline void list_add_tail(struct list_head *node, struct list_head *head)
 {
-	__list_add(new, head->prev, head);
+	list_link_between(node, head->prev, head);
 }
 
 static inline void __list_del_entry(struct list_head *entry)

@@ -19,10 +19,11 @@ int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages);
 
 /*
  * The host stage-2 (host_stage2.c).  Encoding of the Android android14-6.1
- * era, the tree seed 002 was written for: an invalid entry with bits 9:2 set
- * says who owns the page instead of the host; a valid leaf carries the
- * host's page state in software bits 56:55.  Layout 8 also keeps the states
- * in struct hyp_page, as v6.15+ does.  Component ids are Android's.
+ * era (the tree Android's host stage-2 coalescing was written for): an
+ * invalid entry with bits 9:2 set says who owns the page instead of the
+ * host; a valid leaf carries the host's page state in software bits 56:55.
+ * Layout 8 also keeps the states in struct hyp_page, as v6.15+ does.
+ * Component ids as enum pkvm_component_id in android14-6.1.
  */
 enum pkvm_component_id {
 	PKVM_ID_HOST,
@@ -39,8 +40,7 @@ enum pkvm_component_id {
 static inline enum kvm_pgtable_prot pkvm_mkstate(enum kvm_pgtable_prot prot,
 						 enum pkvm_page_state state)
 {
-	return (enum kvm_pgtable_prot)((prot & ~PKVM_PAGE_STATE_PROT_MASK) |
-				       ((u64)state << 55));
+	return (enum kvm_pgtable_prot)((prot & ~PKVM_PAGE_STATE_PROT_MASK) | ((u64)state << 55));
 }
 
 static inline enum pkvm_page_state pkvm_getstate(enum kvm_pgtable_prot prot)
@@ -74,11 +74,15 @@ static inline enum pkvm_page_state pkvm_getstate(enum kvm_pgtable_prot prot)
 
 /* The attribute bits of the default leaves, which are not refcounted. */
 #define KVM_HOST_S2_DEFAULT_MASK (KVM_PTE_LEAF_ATTR_HI | KVM_PTE_LEAF_ATTR_LO)
-#define KVM_HOST_S2_DEFAULT_MEM_PTE                                                     \
-	((MT_S2_NORMAL << 2) | KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R | KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W | \
+#define KVM_HOST_S2_DEFAULT_MEM_PTE                                                                \
+	((MT_S2_NORMAL << 2) | KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R | KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W |   \
 	 KVM_PTE_LEAF_ATTR_LO_S2_AF | (KVM_PTE_LEAF_ATTR_LO_S2_SH_IS << 8))
 #define KVM_HOST_S2_DEFAULT_MMIO_PTE (KVM_HOST_S2_DEFAULT_MEM_PTE | KVM_PTE_LEAF_ATTR_HI_S2_XN)
 
+/*
+ * struct kvm_vmid, kvm_s2_mmu and kvm_arch: the members the EL2 core uses,
+ * in the order of v6.1 (others left out).
+ */
 struct kvm_vmid {
 	u64 id;
 };
@@ -96,7 +100,10 @@ struct kvm_arch {
 	u64 vtcr;
 };
 
-/* v6.1 and earlier call it struct host_kvm (renamed about v6.2). */
+/*
+ * As struct host_mmu in v6.2+; v6.1 and earlier call it struct host_kvm
+ * (layouts 4 and 32).
+ */
 #if HYP_PAGE_LAYOUT != 8
 #define host_mmu host_kvm
 #endif
@@ -106,18 +113,20 @@ struct host_mmu {
 	struct kvm_pgtable_mm_ops mm_ops;
 	hyp_spinlock_t lock;
 };
-extern struct host_mmu host_mmu;
 
 /* Not the kernel's: the EL2 core's own record, for the ground truth. */
 struct host_s2_stats {
-	u64 faults;		 /* host aborts that mapped something */
+	u64 faults; /* host aborts that mapped something */
 	u64 faults_by_level[KVM_PGTABLE_MAX_LEVELS];
-	u64 coalesce_events;	 /* tables zapped on ownership reclaim */
+	u64 coalesce_events; /* tables zapped on ownership reclaim */
 	u64 coalesced_by_level[KVM_PGTABLE_MAX_LEVELS];
-	u64 table_pages;	 /* pages the table holds from host_s2_pool */
+	u64 table_pages; /* pages the table holds from host_s2_pool */
 	u64 table_pages_peak;
 };
 extern struct host_s2_stats host_s2_stats;
+
+/* The host stage-2 (named host_kvm in layouts 4 and 32, see above). */
+extern struct host_mmu host_mmu;
 
 /* Set before __pkvm_init_finalise(), as the kernel's host sets them. */
 extern u64 id_aa64mmfr0_el1_sys_val;
@@ -134,8 +143,7 @@ int __host_check_page_state_range(u64 addr, u64 size, enum pkvm_page_state state
 int __host_check_page_owner_range(u64 addr, u64 size, enum pkvm_component_id owner_id);
 void host_stage2_coalesced(u64 addr, s8 level);
 /* Layout 8 keeps the host and hyp states of memory pages in struct hyp_page too. */
-void pkvm_set_page_states(u64 addr, u64 size, enum pkvm_page_state host,
-			  enum pkvm_page_state hyp);
+void pkvm_set_page_states(u64 addr, u64 size, enum pkvm_page_state host, enum pkvm_page_state hyp);
 
 int __pkvm_host_share_hyp(u64 pfn);
 int host_stage2_mark_shared(u64 addr, u64 size);

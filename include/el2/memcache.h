@@ -14,29 +14,34 @@
 
 #include "el2/types.h"
 
+/* As struct kvm_hyp_memcache in v6.1. */
 struct kvm_hyp_memcache {
 	phys_addr_t head;
 	unsigned long nr_pages;
 };
 
-static inline void push_hyp_memcache(struct kvm_hyp_memcache *mc, phys_addr_t *p,
+/* Put the page at @page on top of the stack: its first word links the old top. */
+static inline void push_hyp_memcache(struct kvm_hyp_memcache *mc, phys_addr_t *page,
 				     phys_addr_t (*to_pa)(void *virt))
 {
-	*p = mc->head;
-	mc->head = to_pa(p);
+	phys_addr_t below = mc->head;
+
 	mc->nr_pages++;
+	mc->head = to_pa(page);
+	*page = below;
 }
 
+/* Take the top page off the stack, or NULL when it is empty. */
 static inline void *pop_hyp_memcache(struct kvm_hyp_memcache *mc, void *(*to_va)(phys_addr_t phys))
 {
-	phys_addr_t *p;
+	phys_addr_t *top;
 
-	if (!mc->nr_pages)
+	if (mc->nr_pages == 0)
 		return NULL;
-	p = to_va(mc->head);
-	mc->head = *p;
+	top = to_va(mc->head);
 	mc->nr_pages--;
-	return p;
+	mc->head = *top;
+	return top;
 }
 
 #endif /* EL2_MEMCACHE_H */

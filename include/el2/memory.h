@@ -9,7 +9,7 @@
  *  8  current upstream (about v6.15+): u16 refcount, u8 order, 4-bit host
  *     state, 4-bit complemented hyp state, u32 host_share_guest_count.
  *     The free-list node lives inside the free page.  max_order is inclusive.
- *  4  the v6.1 era, after the shrink of seed 000 (v5.14..v6.9):
+ *  4  the v6.1 era, after hyp_page shrank to 4 bytes in v5.14 (v5.14..v6.9):
  *     unsigned short refcount, unsigned short order.  Node in the free page.
  *     max_order is exclusive (orders 0..max_order-1).
  *  32 before the shrink (v5.13): unsigned int refcount and order, a pool
@@ -29,7 +29,7 @@
 struct hyp_pool;
 
 #if HYP_PAGE_LAYOUT == 8
-/* Page states, recent upstream values (nvhe/memory.h). */
+/* As enum pkvm_page_state in v6.15 (nvhe/memory.h): small integers. */
 enum pkvm_page_state {
 	PKVM_PAGE_OWNED = 0ULL,
 	PKVM_PAGE_SHARED_OWNED = 1ULL,
@@ -38,10 +38,11 @@ enum pkvm_page_state {
 };
 #define PKVM_PAGE_STATE_MASK 3
 
+/* As struct hyp_page in v6.15. */
 struct hyp_page {
 	u16 refcount;
 	u8 order;
-	/* Host state. Guarded by the host stage-2 lock. */
+	/* The host's pkvm_page_state of this page; host_mmu.lock protects it. */
 	unsigned __host_state : 4;
 	/*
 	 * Complement of the hyp state, so that an all-zero vmemmap entry reads
@@ -50,8 +51,8 @@ struct hyp_page {
 	unsigned __hyp_state_comp : 4;
 	u32 host_share_guest_count;
 };
-#define HYP_NO_ORDER	    0xff
-#define HYP_REFCOUNT_MAX    0xffff
+#define HYP_NO_ORDER	      0xff
+#define HYP_REFCOUNT_MAX      0xffff
 #define HYP_FREE_NODE_IN_PAGE 1
 typedef u8 hyp_order_t;
 
@@ -76,24 +77,26 @@ static inline void set_hyp_state(struct hyp_page *p, enum pkvm_page_state state)
 }
 
 #elif HYP_PAGE_LAYOUT == 4
+/* As struct hyp_page in v6.1. */
 struct hyp_page {
 	unsigned short refcount;
 	unsigned short order;
 };
-#define HYP_NO_ORDER	    0xffff
-#define HYP_REFCOUNT_MAX    0xffff
+#define HYP_NO_ORDER	      0xffff
+#define HYP_REFCOUNT_MAX      0xffff
 #define HYP_FREE_NODE_IN_PAGE 1
 typedef unsigned short hyp_order_t;
 
 #elif HYP_PAGE_LAYOUT == 32
+/* As struct hyp_page in v5.13. */
 struct hyp_page {
 	unsigned int refcount;
 	unsigned int order;
 	struct hyp_pool *pool;
 	struct list_head node;
 };
-#define HYP_NO_ORDER	    0xffffffffU
-#define HYP_REFCOUNT_MAX    0xffffffffU
+#define HYP_NO_ORDER	      0xffffffffU
+#define HYP_REFCOUNT_MAX      0xffffffffU
 #define HYP_FREE_NODE_IN_PAGE 0
 typedef unsigned int hyp_order_t;
 
@@ -111,29 +114,35 @@ extern s64 hyp_physvirt_offset;
 #define __hyp_pa(virt) ((phys_addr_t)((u64)(virt) + (u64)hyp_physvirt_offset))
 #define __hyp_va(phys) ((void *)((u64)(phys) - (u64)hyp_physvirt_offset))
 
-static inline void *hyp_phys_to_virt(phys_addr_t phys)
-{
-	return __hyp_va(phys);
-}
+/*
+ * Conversions between a PFN, its PA, its hyp linear-map VA and its vmemmap
+ * entry.  A vmemmap entry is only valid for RAM that hyp_back_vmemmap()
+ * backed; callers check ranges before they index it.
+ */
+#define hyp_pfn_to_phys(pfn)   ((phys_addr_t)((pfn) << PAGE_SHIFT))
+#define hyp_phys_to_pfn(phys)  ((phys) >> PAGE_SHIFT)
+#define hyp_page_to_pfn(page)  ((u64)((struct hyp_page *)(page)-hyp_vmemmap))
+#define hyp_phys_to_page(phys) (hyp_vmemmap + hyp_phys_to_pfn(phys))
+#define hyp_page_to_phys(page) hyp_pfn_to_phys(hyp_page_to_pfn(page))
+#define hyp_page_to_virt(page) __hyp_va(hyp_page_to_phys(page))
+#define hyp_virt_to_pfn(virt)  hyp_phys_to_pfn(__hyp_pa(virt))
+#define hyp_virt_to_page(virt) hyp_phys_to_page(__hyp_pa(virt))
 
+/* Function forms, for mm_ops. */
 static inline phys_addr_t hyp_virt_to_phys(void *addr)
 {
 	return __hyp_pa(addr);
 }
 
-#define hyp_phys_to_pfn(phys)  ((phys) >> PAGE_SHIFT)
-#define hyp_pfn_to_phys(pfn)   ((phys_addr_t)((pfn) << PAGE_SHIFT))
-#define hyp_phys_to_page(phys) (&hyp_vmemmap[hyp_phys_to_pfn(phys)])
-#define hyp_virt_to_page(virt) hyp_phys_to_page(__hyp_pa(virt))
-#define hyp_virt_to_pfn(virt)  hyp_phys_to_pfn(__hyp_pa(virt))
-
-#define hyp_page_to_pfn(page)  ((u64)((struct hyp_page *)(page)-hyp_vmemmap))
-#define hyp_page_to_phys(page) hyp_pfn_to_phys((hyp_page_to_pfn(page)))
-#define hyp_page_to_virt(page) __hyp_va(hyp_page_to_phys(page))
+static inline void *hyp_phys_to_virt(phys_addr_t phys)
+{
+	return __hyp_va(phys);
+}
 
 /*
- * Refcount helpers.  Callers hold the owning pool's lock (seed 000 moved the
- * locking out of these helpers).  Overflow and underflow are hypervisor bugs.
+ * Refcount helpers.  Callers hold the owning pool's lock (the helpers have
+ * taken no lock themselves since v5.14).  Overflow and underflow are
+ * hypervisor bugs.
  */
 static inline int hyp_page_count(void *addr)
 {

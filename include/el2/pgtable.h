@@ -23,42 +23,56 @@ typedef u64 kvm_pte_t;
 #define KVM_PGTABLE_MIN_BLOCK_LEVEL 1
 #define PTRS_PER_PTE		    512
 
-#define KVM_PTE_VALID		 BIT(0)
-#define KVM_PTE_TYPE		 BIT(1)
-#define KVM_PTE_TYPE_BLOCK	 0
-#define KVM_PTE_TYPE_PAGE	 1
-#define KVM_PTE_TYPE_TABLE	 1
-#define KVM_PTE_ADDR_MASK	 GENMASK(47, PAGE_SHIFT)
+/*
+ * Descriptor bits (Arm ARM D8.3, 4K granule), in bit order.  The names are
+ * the kernel's (asm/kvm_pgtable.h), stage-2 as in v6.1: one XN bit.
+ *
+ * Bits 1:0 -- valid; then table (levels 0-2) or page (level 3) = 1,
+ * block (levels 1-2) = 0.
+ */
+#define KVM_PTE_VALID	   BIT(0)
+#define KVM_PTE_TYPE	   BIT(1)
+#define KVM_PTE_TYPE_TABLE 1
+#define KVM_PTE_TYPE_PAGE  1
+#define KVM_PTE_TYPE_BLOCK 0
+/* Bits 47:12 -- the next table or the output address. */
+#define KVM_PTE_ADDR_MASK GENMASK(47, PAGE_SHIFT)
 
-#define KVM_PTE_LEAF_ATTR_LO		 GENMASK(11, 2)
-#define KVM_PTE_LEAF_ATTR_LO_S1_ATTRIDX	 GENMASK(4, 2)
-#define KVM_PTE_LEAF_ATTR_LO_S1_AP	 GENMASK(7, 6)
-#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RO	 3UL
-#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RW	 1UL
-#define KVM_PTE_LEAF_ATTR_LO_S1_SH	 GENMASK(9, 8)
-#define KVM_PTE_LEAF_ATTR_LO_S1_SH_IS	 3UL
-#define KVM_PTE_LEAF_ATTR_LO_S1_AF	 BIT(10)
-#define KVM_PTE_LEAF_ATTR_HI		 GENMASK(63, 50)
-#define KVM_PTE_LEAF_ATTR_HI_SW		 GENMASK(58, 55)
-#define KVM_PTE_LEAF_ATTR_HI_S1_XN	 BIT(54)
+/* Bits 11:2 -- lower leaf attributes, per stage. */
+#define KVM_PTE_LEAF_ATTR_LO		GENMASK(11, 2)
+#define KVM_PTE_LEAF_ATTR_LO_S1_ATTRIDX GENMASK(4, 2)
+#define KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR GENMASK(5, 2)
+#define KVM_PTE_LEAF_ATTR_LO_S1_AP	GENMASK(7, 6)
+#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RW	1UL
+#define KVM_PTE_LEAF_ATTR_LO_S1_AP_RO	3UL
+#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R	BIT(6)
+#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W	BIT(7)
+#define KVM_PTE_LEAF_ATTR_LO_S1_SH	GENMASK(9, 8)
+#define KVM_PTE_LEAF_ATTR_LO_S2_SH	GENMASK(9, 8)
+#define KVM_PTE_LEAF_ATTR_LO_S1_SH_IS	3UL
+#define KVM_PTE_LEAF_ATTR_LO_S2_SH_IS	3UL
+#define KVM_PTE_LEAF_ATTR_LO_S1_AF	BIT(10)
+#define KVM_PTE_LEAF_ATTR_LO_S2_AF	BIT(10)
 
-/* Stage-2 leaf attributes (v6.1 era: one XN bit) and invalid-entry owners. */
-#define KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR	 GENMASK(5, 2)
-#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R	 BIT(6)
-#define KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W	 BIT(7)
-#define KVM_PTE_LEAF_ATTR_LO_S2_SH	 GENMASK(9, 8)
-#define KVM_PTE_LEAF_ATTR_LO_S2_SH_IS	 3UL
-#define KVM_PTE_LEAF_ATTR_LO_S2_AF	 BIT(10)
-#define KVM_PTE_LEAF_ATTR_HI_S2_XN	 BIT(54)
-#define KVM_INVALID_PTE_OWNER_MASK	 GENMASK(9, 2)
-#define KVM_MAX_OWNER_ID		 0xff
-#define MT_S2_NORMAL			 0xfUL
-#define MT_S2_DEVICE_nGnRE		 0x1UL
+/* Bits 63:50 -- upper leaf attributes: XN at 54, software bits 58:55. */
+#define KVM_PTE_LEAF_ATTR_HI	   GENMASK(63, 50)
+#define KVM_PTE_LEAF_ATTR_HI_S1_XN BIT(54)
+#define KVM_PTE_LEAF_ATTR_HI_S2_XN BIT(54)
+#define KVM_PTE_LEAF_ATTR_HI_SW	   GENMASK(58, 55)
+
+/* An invalid stage-2 entry may carry an owner id in bits 9:2. */
+#define KVM_INVALID_PTE_OWNER_MASK GENMASK(9, 2)
+#define KVM_MAX_OWNER_ID	   0xff
+
+/* Stage-2 MemAttr values without FWB: normal write-back, device nGnRE. */
+#define MT_S2_NORMAL	   0xfUL
+#define MT_S2_DEVICE_nGnRE 0x1UL
 
 /* MAIR_EL2 indices, as the image programs them. */
 #define MT_NORMAL	0
 #define MT_DEVICE_nGnRE 1
 
+/* As enum kvm_pgtable_prot in v6.1. */
 enum kvm_pgtable_prot {
 	KVM_PGTABLE_PROT_X = BIT(0),
 	KVM_PGTABLE_PROT_W = BIT(1),
@@ -70,11 +84,12 @@ enum kvm_pgtable_prot {
 	KVM_PGTABLE_PROT_SW3 = BIT(58),
 };
 
-#define PAGE_HYP	  (KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W)
-#define PAGE_HYP_EXEC	  (KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_X)
-#define PAGE_HYP_RO	  (KVM_PGTABLE_PROT_R)
-#define PAGE_HYP_DEVICE	  (PAGE_HYP | KVM_PGTABLE_PROT_DEVICE)
+#define PAGE_HYP	(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W)
+#define PAGE_HYP_EXEC	(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_X)
+#define PAGE_HYP_RO	(KVM_PGTABLE_PROT_R)
+#define PAGE_HYP_DEVICE (PAGE_HYP | KVM_PGTABLE_PROT_DEVICE)
 
+/* As struct kvm_pgtable_mm_ops in v6.1 (the members the EL2 core uses). */
 struct kvm_pgtable_mm_ops {
 	void *(*zalloc_page)(void *arg);
 	void *(*zalloc_pages_exact)(size_t size);
@@ -88,19 +103,21 @@ struct kvm_pgtable_mm_ops {
 struct kvm_s2_mmu;
 
 /*
- * Stage-2 callbacks (Android's struct kvm_pgtable_pte_ops, seed 002): which
- * mappings must use pages, and which descriptors take a reference on the
+ * Stage-2 callbacks, as Android's struct kvm_pgtable_pte_ops in
+ * android14-6.1: which mappings must use pages, and which descriptors take a reference on the
  * table page holding them.  NULL pte_ops: upstream rules (valid entries and
  * owner annotations are counted, nothing is forced to pages).
  */
 typedef bool (*kvm_pgtable_force_pte_cb_t)(u64 addr, u64 end, enum kvm_pgtable_prot prot);
 typedef bool (*kvm_pgtable_pte_is_counted_cb_t)(kvm_pte_t pte, s8 level);
 
+/* As struct kvm_pgtable_pte_ops in android14-6.1. */
 struct kvm_pgtable_pte_ops {
 	kvm_pgtable_force_pte_cb_t force_pte_cb;
 	kvm_pgtable_pte_is_counted_cb_t pte_is_counted_cb;
 };
 
+/* As enum kvm_pgtable_stage2_flags in v6.1. */
 enum kvm_pgtable_stage2_flags {
 	KVM_PGTABLE_S2_NOFWB = BIT(0),
 	KVM_PGTABLE_S2_IDMAP = BIT(1),
@@ -122,16 +139,26 @@ struct kvm_pgtable {
 	/* Stage-2 only */
 	struct kvm_s2_mmu *mmu;
 	u32 flags;
-	/* Android's pte_ops (seed 002): force_pte_cb and pte_is_counted_cb. */
+	/* Android's pte_ops (android14-6.1): force_pte_cb and pte_is_counted_cb. */
 	struct kvm_pgtable_pte_ops *pte_ops;
 };
 
+/* As enum kvm_pgtable_walk_flags in v6.1 (the three visit kinds). */
 enum kvm_pgtable_walk_flags {
 	KVM_PGTABLE_WALK_LEAF = BIT(0),
 	KVM_PGTABLE_WALK_TABLE_PRE = BIT(1),
 	KVM_PGTABLE_WALK_TABLE_POST = BIT(2),
 };
 
+/*
+ * A visitor is shown one entry per call (@visit says which kind of visit:
+ * LEAF, TABLE_PRE or TABLE_POST); a non-zero return ends the walk.
+ */
+struct kvm_pgtable_visit_ctx;
+typedef int (*kvm_pgtable_visitor_fn_t)(const struct kvm_pgtable_visit_ctx *ctx,
+					enum kvm_pgtable_walk_flags visit);
+
+/* As struct kvm_pgtable_visit_ctx in v6.12. */
 struct kvm_pgtable_visit_ctx {
 	kvm_pte_t *ptep;
 	kvm_pte_t old;
@@ -144,9 +171,7 @@ struct kvm_pgtable_visit_ctx {
 	enum kvm_pgtable_walk_flags flags;
 };
 
-typedef int (*kvm_pgtable_visitor_fn_t)(const struct kvm_pgtable_visit_ctx *ctx,
-					enum kvm_pgtable_walk_flags visit);
-
+/* As struct kvm_pgtable_walker in v6.12. */
 struct kvm_pgtable_walker {
 	kvm_pgtable_visitor_fn_t cb;
 	void *arg;
@@ -207,8 +232,7 @@ static inline kvm_pte_t kvm_init_valid_leaf_pte(u64 pa, kvm_pte_t attr, s8 level
 	       (type << 1) | KVM_PTE_VALID;
 }
 
-int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits,
-			 struct kvm_pgtable_mm_ops *mm_ops);
+int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits, struct kvm_pgtable_mm_ops *mm_ops);
 int kvm_pgtable_hyp_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys,
 			enum kvm_pgtable_prot prot);
 u64 kvm_pgtable_hyp_unmap(struct kvm_pgtable *pgt, u64 addr, u64 size);

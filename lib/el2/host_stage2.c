@@ -8,11 +8,11 @@
  * shared with EL2 carry a page state in the software bits.  Only default
  * mappings may be blocks: anything else is forced to pages.
  *
- * The table pages come from host_s2_pool.  Refcounting follows seed 002
- * (see pgtable_stage2.c): default leaves are not counted, so giving pages
- * back to the host (host_stage2_set_owner_locked(..., PKVM_ID_HOST)) zaps
- * the tables left holding only default leaves, and the next fault maps the
- * block again.
+ * The table pages come from host_s2_pool.  Refcounting follows Android's
+ * android14-6.1 host stage-2 (see pgtable_stage2.c): default leaves are not
+ * counted, so giving pages back to the host (host_stage2_set_owner_locked(...,
+ * PKVM_ID_HOST)) zaps the tables left holding only default leaves, and the
+ * next fault maps the block again.
  *
  * Locking: host_mmu.lock (host_lock_component()) guards the table; the hyp
  * stage-1 lock, pkvm_pgd_lock, nests inside it.
@@ -278,86 +278,100 @@ static enum pkvm_page_state hyp_get_page_state(kvm_pte_t pte)
 	return pkvm_getstate((enum kvm_pgtable_prot)(pte & PKVM_PAGE_STATE_PROT_MASK));
 }
 
-/* One walker answers "are all these pages in state X" for host and hyp. */
-struct check_walk_data {
-	enum pkvm_page_state desired;
-	enum pkvm_page_state (*get_page_state)(kvm_pte_t pte);
+/*
+ * The ownership checks ask one question of every leaf in a range, and fail
+ * with -EPERM at the first leaf that does not pass.
+ */
+struct leaf_test {
+	bool (*pass)(kvm_pte_t pte, u64 expect);
+	u64 expect;
 };
 
-static int __check_page_state_visitor(const struct kvm_pgtable_visit_ctx *ctx,
-				      enum kvm_pgtable_walk_flags visit __maybe_unused)
+static int leaf_test_visit(const struct kvm_pgtable_visit_ctx *ctx,
+			   enum kvm_pgtable_walk_flags visit __maybe_unused)
 {
-	struct check_walk_data *d = ctx->arg;
+	const struct leaf_test *test = ctx->arg;
 
-	return d->get_page_state(ctx->old) == d->desired ? 0 : -EPERM;
+	return test->pass(ctx->old, test->expect) ? 0 : -EPERM;
 }
 
-static int check_page_state_range(struct kvm_pgtable *pgt, u64 addr, u64 size,
-				  struct check_walk_data *data)
+static int test_leaves(struct kvm_pgtable *pgt, u64 addr, u64 size,
+		       bool (*pass)(kvm_pte_t pte, u64 expect), u64 expect)
 {
+	struct leaf_test test = {.pass = pass, .expect = expect};
 	struct kvm_pgtable_walker walker = {
-	    .cb = __check_page_state_visitor,
-	    .arg = data,
 	    .flags = KVM_PGTABLE_WALK_LEAF,
+	    .cb = leaf_test_visit,
+	    .arg = &test,
 	};
 
 	return kvm_pgtable_walk(pgt, addr, size, &walker);
 }
 
+static bool host_leaf_in_state(kvm_pte_t pte, u64 state)
+{
+	return host_get_page_state(pte) == (enum pkvm_page_state)state;
+}
+
+static bool hyp_leaf_in_state(kvm_pte_t pte, u64 state)
+{
+	return hyp_get_page_state(pte) == (enum pkvm_page_state)state;
+}
+
+/* An annotation (invalid, non-zero) naming @owner. */
+static bool leaf_owned_by(kvm_pte_t pte, u64 owner)
+{
+	if (!pte || kvm_pte_valid(pte))
+		return false;
+	return (pte & KVM_INVALID_PTE_OWNER_MASK) >> 2 == owner;
+}
+
 int __host_check_page_state_range(u64 addr, u64 size, enum pkvm_page_state state)
 {
-	struct check_walk_data d = {
-	    .desired = state,
-	    .get_page_state = host_get_page_state,
-	};
-
 	hyp_assert_lock_held(&host_mmu.lock);
-	return check_page_state_range(&host_mmu.pgt, addr, size, &d);
+	return test_leaves(&host_mmu.pgt, addr, size, host_leaf_in_state, state);
 }
 
 static int __hyp_check_page_state_range(u64 addr, u64 size, enum pkvm_page_state state)
 {
-	struct check_walk_data d = {
-	    .desired = state,
-	    .get_page_state = hyp_get_page_state,
-	};
-
 	hyp_assert_lock_held(&pkvm_pgd_lock);
-	return check_page_state_range(&pkvm_pgtable, (u64)__hyp_va(addr), size, &d);
-}
-
-static int __check_page_owner_visitor(const struct kvm_pgtable_visit_ctx *ctx,
-				      enum kvm_pgtable_walk_flags visit __maybe_unused)
-{
-	u64 owner = *(u64 *)ctx->arg;
-
-	if (kvm_pte_valid(ctx->old) || !ctx->old)
-		return -EPERM;
-	return ((ctx->old & KVM_INVALID_PTE_OWNER_MASK) >> 2) == owner ? 0 : -EPERM;
+	return test_leaves(&pkvm_pgtable, (u64)__hyp_va(addr), size, hyp_leaf_in_state, state);
 }
 
 int __host_check_page_owner_range(u64 addr, u64 size, enum pkvm_component_id owner_id)
 {
-	u64 owner = owner_id;
-	struct kvm_pgtable_walker walker = {
-	    .cb = __check_page_owner_visitor,
-	    .arg = &owner,
-	    .flags = KVM_PGTABLE_WALK_LEAF,
-	};
-
 	hyp_assert_lock_held(&host_mmu.lock);
-	return kvm_pgtable_walk(&host_mmu.pgt, addr, size, &walker);
+	return test_leaves(&host_mmu.pgt, addr, size, leaf_owned_by, owner_id);
 }
 
 /* --- host faults --- */
 
+/* The naturally aligned block of @level that contains @addr. */
+static struct kvm_mem_range block_around(u64 addr, s8 level)
+{
+	u64 size = kvm_granule_size(level);
+	struct kvm_mem_range blk = {.start = ALIGN_DOWN(addr, size)};
+
+	blk.end = blk.start + size;
+	return blk;
+}
+
+static bool range_contains(const struct kvm_mem_range *outer, const struct kvm_mem_range *inner)
+{
+	return inner->start >= outer->start && inner->end <= outer->end;
+}
+
 /*
- * The largest block around @addr that lies inside @range and under the
- * entry the walk stopped at (a hole at that level, so nothing annotated).
+ * Narrow @range (the memory or MMIO range @addr is in) to what one fault
+ * maps: the hole the walk ends at is empty at its level, so any block of
+ * that level or below is free to take; use the largest one that stays
+ * inside @range, a page if nothing larger does.  A valid entry there means
+ * another CPU mapped it first (-EAGAIN, the host retries); an annotation
+ * means the page is not the host's (-EPERM).
  */
 static int host_stage2_adjust_range(u64 addr, struct kvm_mem_range *range)
 {
-	struct kvm_mem_range cur;
+	struct kvm_mem_range blk;
 	kvm_pte_t pte;
 	s8 level;
 	int ret;
@@ -366,23 +380,14 @@ static int host_stage2_adjust_range(u64 addr, struct kvm_mem_range *range)
 	ret = kvm_pgtable_get_leaf(&host_mmu.pgt, addr, &pte, &level);
 	if (ret)
 		return ret;
-	if (kvm_pte_valid(pte))
-		return -EAGAIN;
 	if (pte)
-		return -EPERM;
+		return kvm_pte_valid(pte) ? -EAGAIN : -EPERM;
 
-	for (;; level++) {
-		u64 granule = kvm_granule_size(level);
-
-		cur.start = ALIGN_DOWN(addr, granule);
-		cur.end = cur.start + granule;
-		if (level == KVM_PGTABLE_LAST_LEVEL)
-			break;
-		if (level >= KVM_PGTABLE_MIN_BLOCK_LEVEL && cur.start >= range->start &&
-		    cur.end <= range->end)
-			break;
-	}
-	*range = cur;
+	blk = block_around(addr, level);
+	while (level < KVM_PGTABLE_LAST_LEVEL &&
+	       (level < KVM_PGTABLE_MIN_BLOCK_LEVEL || !range_contains(range, &blk)))
+		blk = block_around(addr, ++level);
+	*range = blk;
 	return 0;
 }
 

@@ -8,25 +8,47 @@
 #include "el2/string.h"
 #include "el2_arch.h"
 
+/* The hyp stage-1 and its lock; the lock also guards the private VA cursor. */
 struct kvm_pgtable pkvm_pgtable;
 hyp_spinlock_t pkvm_pgd_lock;
 
+/* hyp VA = PA - hyp_physvirt_offset, for the whole hyp linear map. */
+s64 hyp_physvirt_offset;
+
+/* RAM as the host described it at boot: sorted, disjoint regions. */
 struct memblock_region hyp_memory[HYP_MEMBLOCK_REGIONS];
 unsigned int hyp_memblock_nr;
 
-s64 hyp_physvirt_offset;
+/* Private VAs are handed out upwards from __io_map_base, never returned. */
 u64 __io_map_base;
 static u64 __io_map_next;
 
+/* Map into the hyp stage-1 for a caller that does not hold pkvm_pgd_lock. */
+static int hyp_s1_map(u64 va, u64 size, phys_addr_t pa, enum kvm_pgtable_prot prot)
+{
+	int ret;
+
+	hyp_spin_lock(&pkvm_pgd_lock);
+	ret = kvm_pgtable_hyp_map(&pkvm_pgtable, va, size, pa, prot);
+	hyp_spin_unlock(&pkvm_pgd_lock);
+	return ret;
+}
+
+/* Map the linear-map VAs [from, to), rounded out to pages, at their PAs. */
+static int map_linear(void *from, void *to, enum kvm_pgtable_prot prot)
+{
+	u64 va = ALIGN_DOWN((u64)from, PAGE_SIZE);
+	u64 va_end = PAGE_ALIGN((u64)to);
+
+	if (va_end <= va)
+		return -EINVAL;
+	return kvm_pgtable_hyp_map(&pkvm_pgtable, va, va_end - va, __hyp_pa(va), prot);
+}
+
 int pkvm_create_mappings_locked(void *from, void *to, enum kvm_pgtable_prot prot)
 {
-	unsigned long start = ALIGN_DOWN((unsigned long)from, PAGE_SIZE);
-	unsigned long end = PAGE_ALIGN((unsigned long)to);
-
 	hyp_assert_lock_held(&pkvm_pgd_lock);
-	if (end <= start)
-		return -EINVAL;
-	return kvm_pgtable_hyp_map(&pkvm_pgtable, start, end - start, __hyp_pa(start), prot);
+	return map_linear(from, to, prot);
 }
 
 int pkvm_create_mappings(void *from, void *to, enum kvm_pgtable_prot prot)
@@ -34,7 +56,7 @@ int pkvm_create_mappings(void *from, void *to, enum kvm_pgtable_prot prot)
 	int ret;
 
 	hyp_spin_lock(&pkvm_pgd_lock);
-	ret = pkvm_create_mappings_locked(from, to, prot);
+	ret = map_linear(from, to, prot);
 	hyp_spin_unlock(&pkvm_pgd_lock);
 	return ret;
 }
@@ -68,9 +90,7 @@ int __pkvm_create_private_mapping(phys_addr_t phys, size_t size, enum kvm_pgtabl
 	if (ret)
 		return ret;
 
-	hyp_spin_lock(&pkvm_pgd_lock);
-	ret = kvm_pgtable_hyp_map(&pkvm_pgtable, addr, size, phys, prot);
-	hyp_spin_unlock(&pkvm_pgd_lock);
+	ret = hyp_s1_map(addr, size, phys, prot);
 	if (ret)
 		return ret;
 
@@ -88,9 +108,7 @@ int pkvm_map_private_va_range(unsigned long va, phys_addr_t phys, size_t size)
 	if (va < __io_map_base || va + size > __io_map_next)
 		return -ERANGE;
 
-	hyp_spin_lock(&pkvm_pgd_lock);
-	ret = kvm_pgtable_hyp_map(&pkvm_pgtable, va, size, phys, PAGE_HYP);
-	hyp_spin_unlock(&pkvm_pgd_lock);
+	ret = hyp_s1_map(va, size, phys, PAGE_HYP);
 	if (!ret)
 		ret = arch_private_va_alias(va, phys, size);
 	return ret;
@@ -150,9 +168,7 @@ int hyp_back_vmemmap(phys_addr_t back)
 		if (start >= end)
 			continue;
 
-		hyp_spin_lock(&pkvm_pgd_lock);
-		ret = kvm_pgtable_hyp_map(&pkvm_pgtable, start, end - start, back, PAGE_HYP);
-		hyp_spin_unlock(&pkvm_pgd_lock);
+		ret = hyp_s1_map(start, end - start, back, PAGE_HYP);
 		if (ret)
 			return ret;
 		/* Zero through the linear alias: the new table is not live yet. */
@@ -173,10 +189,7 @@ int hyp_create_idmap(u32 hyp_va_bits, phys_addr_t idmap_start, phys_addr_t idmap
 	u64 io_map_base;
 	int ret;
 
-	hyp_spin_lock(&pkvm_pgd_lock);
-	ret = kvm_pgtable_hyp_map(&pkvm_pgtable, idmap_start, idmap_end - idmap_start,
-				  idmap_start, PAGE_HYP_EXEC);
-	hyp_spin_unlock(&pkvm_pgd_lock);
+	ret = hyp_s1_map(idmap_start, idmap_end - idmap_start, idmap_start, PAGE_HYP_EXEC);
 	if (ret)
 		return ret;
 
@@ -192,17 +205,20 @@ void pkvm_private_va_init(u64 io_map_base, u64 vmemmap)
 	__hyp_vmemmap = vmemmap;
 }
 
-/* Worst case: every page of @nr_pages mapped with 4K pages. */
+/*
+ * Table pages needed, at worst, to map @nr_pages with 4K leaves anywhere:
+ * each level needs one table page per 512 entries of the level below.
+ */
 unsigned long __hyp_pgtable_max_pages(unsigned long nr_pages)
 {
-	unsigned long total = 0;
-	int i;
+	unsigned long tables = 0, entries = nr_pages;
+	int levels = KVM_PGTABLE_MAX_LEVELS;
 
-	for (i = KVM_PGTABLE_FIRST_LEVEL; i <= KVM_PGTABLE_LAST_LEVEL; i++) {
-		nr_pages = DIV_ROUND_UP(nr_pages, PTRS_PER_PTE);
-		total += nr_pages;
+	while (levels-- > 0) {
+		entries = DIV_ROUND_UP(entries, PTRS_PER_PTE);
+		tables += entries;
 	}
-	return total;
+	return tables;
 }
 
 unsigned long __hyp_pgtable_total_pages(void)

@@ -1,360 +1,390 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Generic page-table walker and the hyp stage-1 operations.
+ * The page-table walker shared by the hyp stage-1 and the host stage-2, and
+ * the hyp stage-1 map/unmap operations on top of it.
  *
- * The walker recurses from the table's start level down to level 3, visiting
- * entries that overlap [addr, end).  It bounds the input range against the
- * table's input size before starting, so a caller can never index past a
- * table page.  Visitors may replace the entry they are given (to install a
- * table, a leaf or zero); the walker re-reads it after a leaf visit and
- * descends into whatever table is there then.
+ * The walker is a loop over an explicit stack with one frame per level
+ * (at most KVM_PGTABLE_MAX_LEVELS), not a recursion.  A frame remembers the
+ * table page it scans, the next slot, and the visit context of the entry
+ * that led to it, so that TABLE_POST can be delivered when the frame is
+ * popped.  The cursor (walk->addr) only moves forward: past a leaf or a
+ * hole it jumps to the end of that entry's range; past a table it is
+ * wherever the child frame left it.  A frame is popped when its slots run
+ * out or the cursor reaches the end of the range, whichever comes first.
  *
- * Refcounting: every table page carries one reference for being allocated,
- * plus one per valid entry it holds.  Unmapping drops the entry's reference
- * and, when only the allocation reference remains, frees the table page and
- * clears the parent's entry (TABLE_POST).
+ * Visitor contract, relied on by the stage-2 code and the refcount fixup:
+ *  - a non-table entry is shown as LEAF; a table entry as TABLE_PRE before
+ *    its children and TABLE_POST after them, with ->addr the cursor at the
+ *    time the entry was first reached;
+ *  - a LEAF visitor may install a table in the entry it was shown; the walk
+ *    reads the entry again and descends into it;
+ *  - a non-zero return ends the whole walk at once (no TABLE_POST for the
+ *    tables above) and becomes the walk's result.
+ *
+ * The root of a stage-2 may be several concatenated pages (up to 16); the
+ * root frame simply has more than 512 slots.
  */
 #include "el2/pgtable.h"
 #include "el2/bug.h"
 #include "el2/string.h"
 #include "el2_arch.h"
 
-struct kvm_pgtable_walk_data {
+struct walk_frame {
+	kvm_pte_t *slots;
+	u32 next;
+	u32 nr_slots;
+	/* How we got here: the parent's entry, shown again at TABLE_POST. */
+	struct kvm_pgtable_visit_ctx via;
+};
+
+struct walk {
 	struct kvm_pgtable_walker *walker;
+	struct kvm_pgtable_mm_ops *mm_ops;
 	u64 start;
 	u64 addr;
 	u64 end;
+	s8 root_level;
+	int top; /* index of the innermost frame, -1 when done */
+	struct walk_frame stack[KVM_PGTABLE_MAX_LEVELS];
 };
 
-static u32 kvm_pgd_page_idx(struct kvm_pgtable *pgt, u64 addr)
+/* Slot of @addr in a (non-root) table at @level. */
+static u32 slot_at(u64 addr, s8 level)
 {
-	u64 shift = kvm_granule_shift(pgt->start_level - 1);
-	u64 mask = BIT(pgt->ia_bits) - 1;
-
-	return (addr & mask) >> shift;
+	return (u32)(addr >> kvm_granule_shift(level)) % PTRS_PER_PTE;
 }
 
-static u32 kvm_pgtable_idx(struct kvm_pgtable_walk_data *data, s8 level)
+static bool wants(const struct walk *w, enum kvm_pgtable_walk_flags what)
 {
-	u64 shift = kvm_granule_shift(level);
-
-	return (data->addr >> shift) & (PTRS_PER_PTE - 1);
+	return w->walker->flags & what;
 }
 
-static int __kvm_pgtable_walk(struct kvm_pgtable_walk_data *data,
-			      struct kvm_pgtable_mm_ops *mm_ops, kvm_pte_t *pgtable, s8 level);
-
-static int __kvm_pgtable_visit(struct kvm_pgtable_walk_data *data,
-			       struct kvm_pgtable_mm_ops *mm_ops, kvm_pte_t *ptep, s8 level)
+/* Move the cursor to the first address after the entry at @level. */
+static void skip_entry(struct walk *w, s8 level)
 {
-	enum kvm_pgtable_walk_flags flags = data->walker->flags;
-	struct kvm_pgtable_visit_ctx ctx = {
-		.ptep = ptep,
-		.old = READ_ONCE(*ptep),
-		.arg = data->walker->arg,
-		.mm_ops = mm_ops,
-		.start = data->start,
-		.addr = data->addr,
-		.end = data->end,
-		.level = level,
-		.flags = flags,
-	};
-	bool table = kvm_pte_table(ctx.old, level);
-	kvm_pte_t *childp;
-	int ret = 0;
+	u64 size = kvm_granule_size(level);
 
-	if (table && (flags & KVM_PGTABLE_WALK_TABLE_PRE))
-		ret = data->walker->cb(&ctx, KVM_PGTABLE_WALK_TABLE_PRE);
+	w->addr = ALIGN_DOWN(w->addr, size) + size;
+}
 
-	if (!table && (flags & KVM_PGTABLE_WALK_LEAF)) {
-		ret = data->walker->cb(&ctx, KVM_PGTABLE_WALK_LEAF);
-		/* The visitor may have installed a table: descend into it. */
-		ctx.old = READ_ONCE(*ptep);
-		table = kvm_pte_table(ctx.old, level);
-	}
-	if (ret)
-		return ret;
+static void push_table(struct walk *w, const struct kvm_pgtable_visit_ctx *via)
+{
+	struct walk_frame *f = &w->stack[++w->top];
 
-	if (!table) {
-		data->addr = ALIGN_DOWN(data->addr, kvm_granule_size(level));
-		data->addr += kvm_granule_size(level);
+	f->slots = kvm_pte_follow(via->old, w->mm_ops);
+	f->next = slot_at(w->addr, via->level + 1);
+	f->nr_slots = PTRS_PER_PTE;
+	f->via = *via;
+}
+
+/* Drop the innermost frame; tell the visitor about its entry if asked. */
+static int pop_table(struct walk *w)
+{
+	struct walk_frame *f = &w->stack[w->top--];
+
+	if (w->top < 0 || !wants(w, KVM_PGTABLE_WALK_TABLE_POST))
 		return 0;
-	}
+	return w->walker->cb(&f->via, KVM_PGTABLE_WALK_TABLE_POST);
+}
 
-	childp = kvm_pte_follow(ctx.old, mm_ops);
-	ret = __kvm_pgtable_walk(data, mm_ops, childp, level + 1);
+/* Show the visitor one entry, then step over it or into it. */
+static int visit_slot(struct walk *w, kvm_pte_t *ptep, s8 level)
+{
+	struct kvm_pgtable_visit_ctx ctx = {
+	    .ptep = ptep,
+	    .old = READ_ONCE(*ptep),
+	    .arg = w->walker->arg,
+	    .mm_ops = w->mm_ops,
+	    .start = w->start,
+	    .addr = w->addr,
+	    .end = w->end,
+	    .level = level,
+	    .flags = w->walker->flags,
+	};
+	bool descend = kvm_pte_table(ctx.old, level);
+	int ret = 0;
+
+	if (descend) {
+		if (wants(w, KVM_PGTABLE_WALK_TABLE_PRE))
+			ret = w->walker->cb(&ctx, KVM_PGTABLE_WALK_TABLE_PRE);
+	} else if (wants(w, KVM_PGTABLE_WALK_LEAF)) {
+		ret = w->walker->cb(&ctx, KVM_PGTABLE_WALK_LEAF);
+		ctx.old = READ_ONCE(*ptep);
+		descend = kvm_pte_table(ctx.old, level);
+	}
 	if (ret)
 		return ret;
 
-	if (flags & KVM_PGTABLE_WALK_TABLE_POST)
-		ret = data->walker->cb(&ctx, KVM_PGTABLE_WALK_TABLE_POST);
-	return ret;
-}
-
-static int __kvm_pgtable_walk(struct kvm_pgtable_walk_data *data,
-			      struct kvm_pgtable_mm_ops *mm_ops, kvm_pte_t *pgtable, s8 level)
-{
-	u32 idx;
-	int ret = 0;
-
-	if (WARN_ON(level < KVM_PGTABLE_FIRST_LEVEL || level > KVM_PGTABLE_LAST_LEVEL))
-		return -EINVAL;
-
-	for (idx = kvm_pgtable_idx(data, level); idx < PTRS_PER_PTE; ++idx) {
-		if (data->addr >= data->end)
-			break;
-		ret = __kvm_pgtable_visit(data, mm_ops, &pgtable[idx], level);
-		if (ret)
-			break;
-	}
-	return ret;
-}
-
-static int _kvm_pgtable_walk(struct kvm_pgtable *pgt, struct kvm_pgtable_walk_data *data)
-{
-	u64 limit = BIT(pgt->ia_bits);
-	u32 idx;
-	int ret = 0;
-
-	if (data->addr > limit || data->end > limit)
-		return -ERANGE;
-	if (!pgt->pgd)
-		return -EINVAL;
-
-	/* A concatenated PGD is one table of several pages at the start level. */
-	for (idx = kvm_pgd_page_idx(pgt, data->addr); data->addr < data->end; ++idx) {
-		kvm_pte_t *ptep = &pgt->pgd[idx * PTRS_PER_PTE];
-
-		ret = __kvm_pgtable_walk(data, pgt->mm_ops, ptep, pgt->start_level);
-		if (ret)
-			break;
-	}
-	return ret;
-}
-
-int kvm_pgtable_walk(struct kvm_pgtable *pgt, u64 addr, u64 size,
-		     struct kvm_pgtable_walker *walker)
-{
-	struct kvm_pgtable_walk_data walk_data = {
-		.start = ALIGN_DOWN(addr, PAGE_SIZE),
-		.addr = ALIGN_DOWN(addr, PAGE_SIZE),
-		.end = PAGE_ALIGN(addr + size),
-		.walker = walker,
-	};
-
-	return _kvm_pgtable_walk(pgt, &walk_data);
-}
-
-struct leaf_walk_data {
-	kvm_pte_t pte;
-	s8 level;
-};
-
-static int leaf_walker(const struct kvm_pgtable_visit_ctx *ctx,
-		       enum kvm_pgtable_walk_flags visit __maybe_unused)
-{
-	struct leaf_walk_data *data = ctx->arg;
-
-	data->pte = ctx->old;
-	data->level = ctx->level;
+	if (descend)
+		push_table(w, &ctx);
+	else
+		skip_entry(w, level);
 	return 0;
 }
 
+static int run_walk(struct walk *w)
+{
+	while (w->top >= 0) {
+		struct walk_frame *f = &w->stack[w->top];
+		int ret;
+
+		if (f->next < f->nr_slots && w->addr < w->end)
+			ret = visit_slot(w, &f->slots[f->next++], w->root_level + w->top);
+		else
+			ret = pop_table(w);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int kvm_pgtable_walk(struct kvm_pgtable *pgt, u64 addr, u64 size, struct kvm_pgtable_walker *walker)
+{
+	u64 span = BIT(pgt->ia_bits);
+	u32 root_shift;
+	struct walk w = {
+	    .walker = walker,
+	    .mm_ops = pgt->mm_ops,
+	    .start = ALIGN_DOWN(addr, PAGE_SIZE),
+	    .addr = ALIGN_DOWN(addr, PAGE_SIZE),
+	    .end = PAGE_ALIGN(addr + size),
+	    .root_level = pgt->start_level,
+	    .top = 0,
+	};
+
+	if (w.addr > span || w.end > span)
+		return -ERANGE;
+	if (!pgt->pgd)
+		return -EINVAL;
+	if (WARN_ON(w.root_level < KVM_PGTABLE_FIRST_LEVEL ||
+		    w.root_level > KVM_PGTABLE_LAST_LEVEL))
+		return -EINVAL;
+
+	/* The root indexes the whole input range, across concatenated pages. */
+	root_shift = kvm_granule_shift(w.root_level);
+	w.stack[0].slots = pgt->pgd;
+	w.stack[0].next = (u32)((w.addr & (span - 1)) >> root_shift);
+	w.stack[0].nr_slots = (u32)(span >> root_shift);
+	return run_walk(&w);
+}
+
+/*
+ * The entry that translates @addr and its level: follow table entries from
+ * the root until something else (a leaf, a hole, an annotation) is found.
+ */
 int kvm_pgtable_get_leaf(struct kvm_pgtable *pgt, u64 addr, kvm_pte_t *ptep, s8 *level)
 {
-	struct leaf_walk_data data;
-	struct kvm_pgtable_walker walker = {
-		.cb = leaf_walker,
-		.flags = KVM_PGTABLE_WALK_LEAF,
-		.arg = &data,
-	};
-	int ret;
+	u64 span = BIT(pgt->ia_bits);
+	u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
+	s8 lvl = pgt->start_level;
+	kvm_pte_t *table = pgt->pgd;
+	kvm_pte_t pte;
+	u32 slot;
 
-	ret = kvm_pgtable_walk(pgt, ALIGN_DOWN(addr, PAGE_SIZE), PAGE_SIZE, &walker);
-	if (!ret) {
-		if (ptep)
-			*ptep = data.pte;
-		if (level)
-			*level = data.level;
+	if (va > span || va + PAGE_SIZE > span)
+		return -ERANGE;
+	if (!table)
+		return -EINVAL;
+
+	slot = (u32)((va & (span - 1)) >> kvm_granule_shift(lvl));
+	for (;;) {
+		pte = READ_ONCE(table[slot]);
+		if (!kvm_pte_table(pte, lvl))
+			break;
+		table = kvm_pte_follow(pte, pgt->mm_ops);
+		slot = slot_at(va, ++lvl);
 	}
-	return ret;
+
+	if (ptep)
+		*ptep = pte;
+	if (level)
+		*level = lvl;
+	return 0;
 }
 
 /* --- hyp stage-1 --- */
+
+/*
+ * Leaf attributes of a hyp mapping: AttrIndx picks the MAIR_EL2 slot, AP
+ * and SH as the architecture encodes them for EL2, AF always set so no
+ * access fault is taken, XN unless executable.  A mapping is always
+ * readable, and W^X holds: nothing is both writable and executable, and
+ * device memory is never executable.
+ */
+static int hyp_leaf_attr(enum kvm_pgtable_prot prot, kvm_pte_t *out)
+{
+	bool device = prot & KVM_PGTABLE_PROT_DEVICE;
+	bool writable = prot & KVM_PGTABLE_PROT_W;
+	bool exec = prot & KVM_PGTABLE_PROT_X;
+	kvm_pte_t attr = KVM_PTE_LEAF_ATTR_LO_S1_AF;
+
+	if (!(prot & KVM_PGTABLE_PROT_R) || (exec && (writable || device)))
+		return -EINVAL;
+
+	attr |= (kvm_pte_t)(device ? MT_DEVICE_nGnRE : MT_NORMAL) << 2;
+	attr |= (writable ? KVM_PTE_LEAF_ATTR_LO_S1_AP_RW : KVM_PTE_LEAF_ATTR_LO_S1_AP_RO) << 6;
+	attr |= KVM_PTE_LEAF_ATTR_LO_S1_SH_IS << 8;
+	if (!exec)
+		attr |= KVM_PTE_LEAF_ATTR_HI_S1_XN;
+	*out = attr | (prot & KVM_PTE_LEAF_ATTR_HI_SW);
+	return 0;
+}
+
+/*
+ * Make a hyp stage-1 update visible before the caller goes on: new entries
+ * need only the stores ordered, removed ones the TLB invalidations done.
+ */
+static void hyp_s1_sync(bool removed)
+{
+	if (removed)
+		arch_dsb_ish();
+	else
+		arch_dsb_ishst();
+	arch_isb();
+}
 
 struct hyp_map_data {
 	u64 phys;
 	kvm_pte_t attr;
 };
 
-static int hyp_set_prot_attr(enum kvm_pgtable_prot prot, kvm_pte_t *ptep)
+/* May the entry in @ctx map [ctx->addr, +granule) to @pa as one leaf? */
+static bool hyp_leaf_fits(const struct kvm_pgtable_visit_ctx *ctx, u64 pa)
 {
-	bool device = prot & KVM_PGTABLE_PROT_DEVICE;
-	u32 mtype = device ? MT_DEVICE_nGnRE : MT_NORMAL;
-	kvm_pte_t attr = (kvm_pte_t)mtype << 2;
-	u32 sh = KVM_PTE_LEAF_ATTR_LO_S1_SH_IS;
-	u32 ap = (prot & KVM_PGTABLE_PROT_W) ? KVM_PTE_LEAF_ATTR_LO_S1_AP_RW :
-					       KVM_PTE_LEAF_ATTR_LO_S1_AP_RO;
+	u64 size = kvm_granule_size(ctx->level);
 
-	if (!(prot & KVM_PGTABLE_PROT_R))
-		return -EINVAL;
-	if (prot & KVM_PGTABLE_PROT_X) {
-		/* W^X, and no executable device memory. */
-		if ((prot & KVM_PGTABLE_PROT_W) || device)
-			return -EINVAL;
-	} else {
-		attr |= KVM_PTE_LEAF_ATTR_HI_S1_XN;
-	}
-
-	attr |= (kvm_pte_t)ap << 6;
-	attr |= (kvm_pte_t)sh << 8;
-	attr |= KVM_PTE_LEAF_ATTR_LO_S1_AF;
-	attr |= prot & KVM_PTE_LEAF_ATTR_HI_SW;
-	*ptep = attr;
-	return 0;
+	return ctx->level >= KVM_PGTABLE_MIN_BLOCK_LEVEL && ctx->end - ctx->addr >= size &&
+	       IS_ALIGNED(ctx->addr | pa, size);
 }
 
-static bool kvm_block_mapping_supported(const struct kvm_pgtable_visit_ctx *ctx, u64 phys)
-{
-	u64 granule = kvm_granule_size(ctx->level);
-
-	if (ctx->level < KVM_PGTABLE_MIN_BLOCK_LEVEL)
-		return false;
-	if (granule > (ctx->end - ctx->addr))
-		return false;
-	return IS_ALIGNED(phys, granule) && IS_ALIGNED(ctx->addr, granule);
-}
-
-static int hyp_map_walker(const struct kvm_pgtable_visit_ctx *ctx,
-			  enum kvm_pgtable_walk_flags visit __maybe_unused)
+/*
+ * Fill one hole of the hyp stage-1: with a leaf if the range allows one
+ * here, otherwise with an empty table for the walk to descend into.  A live
+ * entry is never replaced (only an identical leaf is accepted as done).
+ * Every new entry takes a reference on the table page that holds it.
+ */
+static int hyp_map_visit(const struct kvm_pgtable_visit_ctx *ctx,
+			 enum kvm_pgtable_walk_flags visit __maybe_unused)
 {
 	struct hyp_map_data *data = ctx->arg;
-	struct kvm_pgtable_mm_ops *mm_ops = ctx->mm_ops;
-	u64 phys = data->phys + (ctx->addr - ctx->start);
-	kvm_pte_t *childp, new;
+	u64 pa = data->phys + (ctx->addr - ctx->start);
+	kvm_pte_t fill = 0;
 
-	if (kvm_block_mapping_supported(ctx, phys)) {
-		new = kvm_init_valid_leaf_pte(phys, data->attr, ctx->level);
-		if (ctx->old == new)
+	if (hyp_leaf_fits(ctx, pa)) {
+		fill = kvm_init_valid_leaf_pte(pa, data->attr, ctx->level);
+		if (fill == ctx->old)
 			return 0;
-		/* Changing a live mapping in place is not something we do. */
-		if (kvm_pte_valid(ctx->old))
-			return -EBUSY;
-		mm_ops->get_page(ctx->ptep);
-		WRITE_ONCE(*ctx->ptep, new);
-		return 0;
+	} else if (ctx->level == KVM_PGTABLE_LAST_LEVEL) {
+		return -EINVAL;
 	}
 
-	if (ctx->level == KVM_PGTABLE_LAST_LEVEL)
-		return -EINVAL;
 	if (kvm_pte_valid(ctx->old))
-		return -EBUSY; /* a block in the way */
+		return -EBUSY;
 
-	childp = mm_ops->zalloc_page(NULL);
-	if (!childp)
-		return -ENOMEM;
+	if (!fill) {
+		kvm_pte_t *child = ctx->mm_ops->zalloc_page(NULL);
 
-	new = kvm_init_table_pte(childp, mm_ops);
-	mm_ops->get_page(ctx->ptep);
-	WRITE_ONCE(*ctx->ptep, new);
+		if (!child)
+			return -ENOMEM;
+		fill = kvm_init_table_pte(child, ctx->mm_ops);
+	}
+	ctx->mm_ops->get_page(ctx->ptep);
+	WRITE_ONCE(*ctx->ptep, fill);
 	return 0;
 }
 
 int kvm_pgtable_hyp_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys,
 			enum kvm_pgtable_prot prot)
 {
-	struct hyp_map_data map_data = {
-		.phys = ALIGN_DOWN(phys, PAGE_SIZE),
-	};
+	struct hyp_map_data data = {.phys = ALIGN_DOWN(phys, PAGE_SIZE)};
 	struct kvm_pgtable_walker walker = {
-		.cb = hyp_map_walker,
-		.flags = KVM_PGTABLE_WALK_LEAF,
-		.arg = &map_data,
+	    .cb = hyp_map_visit,
+	    .arg = &data,
+	    .flags = KVM_PGTABLE_WALK_LEAF,
 	};
-	int ret;
+	int err = hyp_leaf_attr(prot, &data.attr);
 
-	ret = hyp_set_prot_attr(prot, &map_data.attr);
-	if (ret)
-		return ret;
-
-	ret = kvm_pgtable_walk(pgt, addr, size, &walker);
-	arch_dsb_ishst();
-	arch_isb();
-	return ret;
+	if (!err) {
+		err = kvm_pgtable_walk(pgt, addr, size, &walker);
+		hyp_s1_sync(false);
+	}
+	return err;
 }
 
-struct hyp_unmap_data {
-	u64 unmapped;
-};
-
-static int hyp_unmap_walker(const struct kvm_pgtable_visit_ctx *ctx,
-			    enum kvm_pgtable_walk_flags visit)
+/* Zero a live hyp entry, flush its VA, and release its table-page ref. */
+static void hyp_clear_entry(const struct kvm_pgtable_visit_ctx *ctx)
 {
-	struct kvm_pgtable_mm_ops *mm_ops = ctx->mm_ops;
-	struct hyp_unmap_data *data = ctx->arg;
-	u64 granule = kvm_granule_size(ctx->level);
+	WRITE_ONCE(*ctx->ptep, 0);
+	arch_tlbi_vae2is(ctx->addr);
+	ctx->mm_ops->put_page(ctx->ptep);
+}
+
+/*
+ * Unmap leaves whole (a range that covers only part of a block is refused),
+ * and on the way back up free every table left holding nothing but its own
+ * allocation reference.  @ctx->arg counts the bytes unmapped.
+ */
+static int hyp_unmap_visit(const struct kvm_pgtable_visit_ctx *ctx,
+			   enum kvm_pgtable_walk_flags visit)
+{
+	u64 *unmapped = ctx->arg;
+	u64 size = kvm_granule_size(ctx->level);
+	kvm_pte_t *child;
 
 	if (!kvm_pte_valid(ctx->old))
 		return 0;
 
-	if (visit == KVM_PGTABLE_WALK_TABLE_POST) {
-		kvm_pte_t *childp = kvm_pte_follow(ctx->old, mm_ops);
-
-		/* Only the allocation reference left: the table is empty. */
-		if (mm_ops->page_count(childp) != 1)
-			return 0;
-		WRITE_ONCE(*ctx->ptep, 0);
-		arch_tlbi_vae2is(ctx->addr);
-		mm_ops->put_page(ctx->ptep);
-		mm_ops->put_page(childp);
+	if (visit == KVM_PGTABLE_WALK_LEAF) {
+		if (!IS_ALIGNED(ctx->addr, size) || ctx->end - ctx->addr < size)
+			return -EINVAL;
+		hyp_clear_entry(ctx);
+		*unmapped += size;
 		return 0;
 	}
 
-	/* Partial unmaps of blocks are not supported: map with pages instead. */
-	if (ctx->end - ctx->addr < granule || !IS_ALIGNED(ctx->addr, granule))
-		return -EINVAL;
-
-	WRITE_ONCE(*ctx->ptep, 0);
-	arch_tlbi_vae2is(ctx->addr);
-	data->unmapped += granule;
-	mm_ops->put_page(ctx->ptep);
+	child = kvm_pte_follow(ctx->old, ctx->mm_ops);
+	if (ctx->mm_ops->page_count(child) == 1) {
+		hyp_clear_entry(ctx);
+		ctx->mm_ops->put_page(child);
+	}
 	return 0;
 }
 
 u64 kvm_pgtable_hyp_unmap(struct kvm_pgtable *pgt, u64 addr, u64 size)
 {
-	struct hyp_unmap_data unmap_data = { 0 };
+	u64 unmapped = 0;
 	struct kvm_pgtable_walker walker = {
-		.cb = hyp_unmap_walker,
-		.arg = &unmap_data,
-		.flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
+	    .flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
+	    .cb = hyp_unmap_visit,
+	    .arg = &unmapped,
 	};
 
+	/* Without refcounts (the early allocator) nothing can be freed. */
 	if (!pgt->mm_ops->page_count)
 		return 0;
 
 	kvm_pgtable_walk(pgt, addr, size, &walker);
-	arch_dsb_ish();
-	arch_isb();
-	return unmap_data.unmapped;
+	hyp_s1_sync(true);
+	return unmapped;
 }
 
-int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits,
-			 struct kvm_pgtable_mm_ops *mm_ops)
+int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits, struct kvm_pgtable_mm_ops *mm_ops)
 {
-	/* Levels needed to translate va_bits with 9 bits per level. */
-	s8 start_level = KVM_PGTABLE_LAST_LEVEL + 1 - DIV_ROUND_UP(va_bits - PAGE_SHIFT, 9);
+	/* Each level resolves PAGE_SHIFT - 3 bits above the page offset. */
+	u32 levels = DIV_ROUND_UP(va_bits - PAGE_SHIFT, PAGE_SHIFT - 3);
+	kvm_pte_t *root;
 
-	if (va_bits > 48 || start_level < KVM_PGTABLE_FIRST_LEVEL)
+	if (va_bits > 48 || levels > KVM_PGTABLE_MAX_LEVELS)
 		return -EINVAL;
 
-	pgt->pgd = mm_ops->zalloc_page(NULL);
-	if (!pgt->pgd)
+	root = mm_ops->zalloc_page(NULL);
+	if (!root)
 		return -ENOMEM;
 
-	pgt->ia_bits = va_bits;
-	pgt->start_level = start_level;
+	pgt->pgd = root;
 	pgt->mm_ops = mm_ops;
+	pgt->ia_bits = va_bits;
+	pgt->start_level = (s8)(KVM_PGTABLE_MAX_LEVELS - levels);
 	pgt->mmu = NULL;
 	pgt->pte_ops = NULL;
 	return 0;

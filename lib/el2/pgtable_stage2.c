@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Stage-2 page tables: init, map, ownership annotations, and the coalescing
- * of seed 002 ("Coalesce host stage2 entries on ownership reclaim").
+ * Stage-2 page tables: init, map, owner annotations, and the coalescing of
+ * host mappings on ownership reclaim that Android added in android14-6.1
+ * ("KVM: arm64: Coalesce host stage2 entries on ownership reclaim").
  *
- * Descriptors a table page counts (its hyp_page refcount is one for being
- * allocated plus one per counted descriptor) come from pgt->pte_ops.  The
- * host stage-2 counts what the fault handler could not re-create by itself:
- * owner annotations (non-zero invalid entries), table descriptors, and
- * leaves with non-default attributes or page-state bits.  A default leaf is
- * not counted.  So a table whose refcount is back at 1 holds nothing but
- * default mappings and holes:
+ * Which descriptors hold a reference on the table page that contains them
+ * is pgt->pte_ops' decision (NULL: every valid entry and every annotation).
+ * For the host stage-2 it is whatever a host fault could not rebuild by
+ * itself: annotations, table descriptors, and leaves whose attributes or
+ * page-state bits differ from the default.  So a host table page whose
+ * refcount is back to 1 (its own allocation) can only hold holes and
+ * default mappings, and can be thrown away:
  *
  *   level 2                       level 3
  *   +-----------+                 +-----------+
@@ -19,12 +20,9 @@
  *   +-----------+                 +-----------+     pool; the next host fault
  *                                                   maps a 2M block there.
  *
- * The zap happens after the children are walked (TABLE_POST), only on the
- * ownership path, and only for entries at a level that can hold a block;
- * the fault path never zaps (it would remove the mapping it just made).
- *
- * Mapping over a valid block with a smaller range replaces the block by an
- * empty table: the rest of the old block is mapped again lazily, on fault.
+ * That check runs when a table's walk is over (TABLE_POST), on annotation
+ * walks only, and only where the parent level could hold a block.  The
+ * fault path never zaps: it would undo the mapping it has just made.
  */
 #include "el2/bug.h"
 #include "el2/mem_protect.h"
@@ -131,161 +129,159 @@ static bool stage2_pte_is_counted(struct kvm_pgtable *pgt, kvm_pte_t pte, s8 lev
 	return kvm_pte_valid(pte) || (pte & KVM_INVALID_PTE_OWNER_MASK);
 }
 
-/* Clear an entry without touching the refcount; a live mapping is flushed. */
-static void stage2_clear_pte(const struct kvm_pgtable_visit_ctx *ctx)
+/*
+ * Empty the entry in @ctx.  If it held a reference on its table page, that
+ * reference goes with it; if it was a live mapping, the TLBs forget it.
+ */
+static void stage2_drop_entry(const struct kvm_pgtable_visit_ctx *ctx, struct kvm_pgtable *pgt)
 {
+	bool counted = stage2_pte_is_counted(pgt, ctx->old, ctx->level);
+
+	if (!ctx->old && !counted)
+		return;
 	WRITE_ONCE(*ctx->ptep, 0);
 	if (kvm_pte_valid(ctx->old))
 		arch_tlbi_s2_all();
+	if (counted)
+		ctx->mm_ops->put_page(ctx->ptep);
 }
 
-/* Clear an entry that held a reference on its table page. */
-static void stage2_put_pte(const struct kvm_pgtable_visit_ctx *ctx)
+/* Fill an empty entry with @pte, referencing the table page if it counts. */
+static void stage2_install(const struct kvm_pgtable_visit_ctx *ctx, struct kvm_pgtable *pgt,
+			   kvm_pte_t pte)
 {
-	stage2_clear_pte(ctx);
-	ctx->mm_ops->put_page(ctx->ptep);
+	WRITE_ONCE(*ctx->ptep, pte);
+	if (stage2_pte_is_counted(pgt, pte, ctx->level))
+		ctx->mm_ops->get_page(ctx->ptep);
 }
 
-static bool stage2_leaf_mapping_allowed(const struct kvm_pgtable_visit_ctx *ctx,
-					const struct stage2_map_data *data)
+/*
+ * Can the whole entry in @ctx take the new content as one leaf (or one
+ * annotation)?  Level 3 always can.  Above it, the entry's range must lie
+ * inside the request and, for a mapping, the output must be aligned like
+ * the input; pte_ops may insist on pages.
+ */
+static bool stage2_leaf_fits(const struct kvm_pgtable_visit_ctx *ctx,
+			     const struct stage2_map_data *data)
 {
-	u64 granule = kvm_granule_size(ctx->level);
+	u64 size = kvm_granule_size(ctx->level);
+	u64 pa;
 
 	if (ctx->level == KVM_PGTABLE_LAST_LEVEL)
 		return true;
 	if (data->force_pte || ctx->level < KVM_PGTABLE_MIN_BLOCK_LEVEL)
 		return false;
-	if (granule > ctx->end - ctx->addr || !IS_ALIGNED(ctx->addr, granule))
+	if (!IS_ALIGNED(ctx->addr, size) || ctx->end - ctx->addr < size)
 		return false;
-	return data->phys == KVM_PHYS_INVALID ||
-	       IS_ALIGNED(data->phys + (ctx->addr - ctx->start), granule);
+	if (data->phys == KVM_PHYS_INVALID)
+		return true;
+	pa = data->phys + (ctx->addr - ctx->start);
+	return IS_ALIGNED(pa, size);
 }
 
-static kvm_pte_t stage2_new_leaf(const struct kvm_pgtable_visit_ctx *ctx,
+/* The descriptor a fitting entry gets: a mapping, or the annotation as is. */
+static kvm_pte_t stage2_leaf_for(const struct kvm_pgtable_visit_ctx *ctx,
 				 const struct stage2_map_data *data)
 {
+	u64 pa;
+
 	if (data->phys == KVM_PHYS_INVALID)
 		return data->attr;
-	return kvm_init_valid_leaf_pte(data->phys + (ctx->addr - ctx->start), data->attr,
-				       ctx->level);
+	pa = data->phys + (ctx->addr - ctx->start);
+	return kvm_init_valid_leaf_pte(pa, data->attr, ctx->level);
 }
 
-/* Install a leaf here, or return -E2BIG when a table is needed instead. */
-static int stage2_map_walker_try_leaf(const struct kvm_pgtable_visit_ctx *ctx,
-				      struct stage2_map_data *data)
+/*
+ * LEAF visit of a map or annotate walk.  Where the new content fits, the
+ * old entry is replaced by it (break, then make; an annotation of 0 leaves
+ * a plain hole).  Where it does not, the entry becomes an empty table, which
+ * the walk then descends into; whatever block stood there is dropped and
+ * the parts of it outside the request come back on the next host fault.
+ */
+static int stage2_map_leaf(const struct kvm_pgtable_visit_ctx *ctx, struct stage2_map_data *data)
 {
 	struct kvm_pgtable *pgt = data->pgt;
-	kvm_pte_t new;
+	kvm_pte_t *child;
 
-	if (!stage2_leaf_mapping_allowed(ctx, data))
-		return -E2BIG;
+	if (stage2_leaf_fits(ctx, data)) {
+		kvm_pte_t leaf = stage2_leaf_for(ctx, data);
 
-	new = stage2_new_leaf(ctx, data);
-	if (new == ctx->old)
+		if (leaf != ctx->old) {
+			stage2_drop_entry(ctx, pgt);
+			if (leaf)
+				stage2_install(ctx, pgt, leaf);
+		}
 		return 0;
+	}
 
-	/* Break before make: the old entry goes, with its reference. */
-	if (stage2_pte_is_counted(pgt, ctx->old, ctx->level))
-		stage2_put_pte(ctx);
-	else if (ctx->old)
-		stage2_clear_pte(ctx);
-
-	if (!new)
-		return 0;
-	WRITE_ONCE(*ctx->ptep, new);
-	if (stage2_pte_is_counted(pgt, new, ctx->level))
-		ctx->mm_ops->get_page(ctx->ptep);
-	return 0;
-}
-
-static int stage2_map_walk_leaf(const struct kvm_pgtable_visit_ctx *ctx,
-				struct stage2_map_data *data)
-{
-	struct kvm_pgtable_mm_ops *mm_ops = ctx->mm_ops;
-	kvm_pte_t *childp, new;
-	int ret;
-
-	ret = stage2_map_walker_try_leaf(ctx, data);
-	if (ret != -E2BIG)
-		return ret;
-	if (WARN_ON(ctx->level == KVM_PGTABLE_LAST_LEVEL))
-		return -EINVAL;
-
-	/* Giving a hole back to the host: there is nothing below to clear. */
+	/* A hole given back to the host stays a hole: no table needed. */
 	if (data->phys == KVM_PHYS_INVALID && !data->attr && !ctx->old)
 		return 0;
 
-	childp = mm_ops->zalloc_page(data->memcache);
-	if (!childp)
+	child = ctx->mm_ops->zalloc_page(data->memcache);
+	if (!child)
 		return -ENOMEM;
-
-	/* A block in the way goes; accesses beyond the range fault it back. */
-	if (stage2_pte_is_counted(data->pgt, ctx->old, ctx->level))
-		stage2_put_pte(ctx);
-	else if (ctx->old)
-		stage2_clear_pte(ctx);
-
-	new = kvm_init_table_pte(childp, mm_ops);
-	WRITE_ONCE(*ctx->ptep, new);
-	if (stage2_pte_is_counted(data->pgt, new, ctx->level))
-		mm_ops->get_page(ctx->ptep);
+	stage2_drop_entry(ctx, pgt);
+	stage2_install(ctx, pgt, kvm_init_table_pte(child, ctx->mm_ops));
 	return 0;
 }
 
 /*
- * Seed 002: after the children of a table were walked on the ownership
- * path, a table left with only its allocation reference holds nothing the
- * fault handler cannot re-create.  Zap it and give its page back.
+ * TABLE_POST visit, on the host's ownership walks only (pte_ops set, no
+ * output address): a table back at refcount 1 holds nothing the fault
+ * handler could not map again, so at a level that can hold a block it is
+ * unlinked and its page returned; the next fault there maps a block.
  */
-static int stage2_coalesce_walk_table_post(const struct kvm_pgtable_visit_ctx *ctx,
-					   struct stage2_map_data *data)
+static int stage2_try_coalesce(const struct kvm_pgtable_visit_ctx *ctx,
+			       const struct stage2_map_data *data)
 {
 	struct kvm_pgtable_mm_ops *mm_ops = ctx->mm_ops;
-	kvm_pte_t *childp;
+	kvm_pte_t *child;
 
-	if (!data->pgt->pte_ops || data->phys != KVM_PHYS_INVALID)
-		return 0;
-	if (ctx->level < KVM_PGTABLE_MIN_BLOCK_LEVEL)
-		return 0;
-
-	childp = kvm_pte_follow(ctx->old, mm_ops);
-	if (mm_ops->page_count(childp) != 1)
+	if (!data->pgt->pte_ops || data->phys != KVM_PHYS_INVALID ||
+	    ctx->level < KVM_PGTABLE_MIN_BLOCK_LEVEL)
 		return 0;
 
-	stage2_put_pte(ctx);
-	mm_ops->put_page(childp);
+	child = kvm_pte_follow(ctx->old, mm_ops);
+	if (mm_ops->page_count(child) != 1)
+		return 0;
+
+	/* The table entry always holds a reference on its own table page. */
+	WRITE_ONCE(*ctx->ptep, 0);
+	arch_tlbi_s2_all();
+	mm_ops->put_page(ctx->ptep);
+	mm_ops->put_page(child);
 	host_stage2_coalesced(ctx->addr, ctx->level);
 	return 0;
 }
 
-static int stage2_map_walker(const struct kvm_pgtable_visit_ctx *ctx,
-			     enum kvm_pgtable_walk_flags visit)
+static int stage2_map_visit(const struct kvm_pgtable_visit_ctx *ctx,
+			    enum kvm_pgtable_walk_flags visit)
 {
-	struct stage2_map_data *data = ctx->arg;
-
 	if (visit == KVM_PGTABLE_WALK_TABLE_POST)
-		return stage2_coalesce_walk_table_post(ctx, data);
-	return stage2_map_walk_leaf(ctx, data);
+		return stage2_try_coalesce(ctx, ctx->arg);
+	return stage2_map_leaf(ctx, ctx->arg);
 }
 
-/* Stage-2 leaf attributes for @prot (no FWB: MemAttr holds the type). */
-static int stage2_set_prot_attr(enum kvm_pgtable_prot prot, kvm_pte_t *ptep)
+/*
+ * Leaf attributes of a stage-2 mapping, without FWB (MemAttr carries the
+ * memory type itself): access flag and inner-shareable always, S2AP from
+ * R/W, XN unless executable; device memory may not be executable.
+ */
+static int stage2_leaf_attr(enum kvm_pgtable_prot prot, kvm_pte_t *out)
 {
 	bool device = prot & KVM_PGTABLE_PROT_DEVICE;
-	kvm_pte_t attr = (device ? MT_S2_DEVICE_nGnRE : MT_S2_NORMAL) << 2;
+	bool exec = prot & KVM_PGTABLE_PROT_X;
+	kvm_pte_t attr = KVM_PTE_LEAF_ATTR_LO_S2_AF | (KVM_PTE_LEAF_ATTR_LO_S2_SH_IS << 8);
 
-	if (device && (prot & KVM_PGTABLE_PROT_X))
+	if (device && exec)
 		return -EINVAL;
-	if (!(prot & KVM_PGTABLE_PROT_X))
-		attr |= KVM_PTE_LEAF_ATTR_HI_S2_XN;
-	if (prot & KVM_PGTABLE_PROT_R)
-		attr |= KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R;
-	if (prot & KVM_PGTABLE_PROT_W)
-		attr |= KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W;
-	attr |= KVM_PTE_LEAF_ATTR_LO_S2_SH_IS << 8;
-	attr |= KVM_PTE_LEAF_ATTR_LO_S2_AF;
-	attr |= prot & KVM_PTE_LEAF_ATTR_HI_SW;
-	*ptep = attr;
+
+	attr |= (device ? MT_S2_DEVICE_nGnRE : MT_S2_NORMAL) << 2;
+	attr |= exec ? 0 : KVM_PTE_LEAF_ATTR_HI_S2_XN;
+	attr |= (prot & KVM_PGTABLE_PROT_R) ? KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R : 0;
+	attr |= (prot & KVM_PGTABLE_PROT_W) ? KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W : 0;
+	*out = attr | (prot & KVM_PTE_LEAF_ATTR_HI_SW);
 	return 0;
 }
 
@@ -298,7 +294,7 @@ int kvm_pgtable_stage2_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys
 	    .pgt = pgt,
 	};
 	struct kvm_pgtable_walker walker = {
-	    .cb = stage2_map_walker,
+	    .cb = stage2_map_visit,
 	    .flags = KVM_PGTABLE_WALK_LEAF,
 	    .arg = &map_data,
 	};
@@ -306,7 +302,7 @@ int kvm_pgtable_stage2_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys
 
 	if (pgt->pte_ops && pgt->pte_ops->force_pte_cb)
 		map_data.force_pte = pgt->pte_ops->force_pte_cb(addr, addr + size, prot);
-	ret = stage2_set_prot_attr(prot, &map_data.attr);
+	ret = stage2_leaf_attr(prot, &map_data.attr);
 	if (ret)
 		return ret;
 
@@ -326,7 +322,7 @@ int kvm_pgtable_stage2_set_owner(struct kvm_pgtable *pgt, u64 addr, u64 size, vo
 	    .attr = ((kvm_pte_t)owner_id << 2) & KVM_INVALID_PTE_OWNER_MASK,
 	};
 	struct kvm_pgtable_walker walker = {
-	    .cb = stage2_map_walker,
+	    .cb = stage2_map_visit,
 	    .flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
 	    .arg = &map_data,
 	};

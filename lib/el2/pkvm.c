@@ -3,7 +3,8 @@
  * Protected VMs as the host stage-2 sees them: metadata pages donated to
  * EL2, guest memory annotated PKVM_ID_GUEST, and the way back.  Guest
  * memory returns through host_stage2_set_owner_locked(..., PKVM_ID_HOST),
- * the path on which seed 002 coalesces the tables.
+ * the path on which the host stage-2 tables are coalesced (as Android's
+ * android14-6.1 does on ownership reclaim).
  *
  * Locking: vm_table_lock, then the host stage-2 lock.
  */

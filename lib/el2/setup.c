@@ -16,9 +16,15 @@ unsigned long hyp_nr_cpus;
 phys_addr_t hyp_mem_base;
 u64 hyp_mem_size;
 
-static void *vmemmap_base;
-static void *hyp_pgt_base;
-static void *host_s2_pgt_base;
+/*
+ * The three parts of the carve-out, as hyp VAs, in address order: the
+ * vmemmap backing, hpool's pages (the hyp stage-1 tables), host_s2_pool's.
+ */
+static struct {
+	void *vmemmap;
+	void *hyp_pgt;
+	void *host_s2_pgt;
+} carveout;
 static struct kvm_pgtable_mm_ops pkvm_pgtable_mm_ops;
 
 unsigned long hyp_carveout_pages(void)
@@ -27,27 +33,27 @@ unsigned long hyp_carveout_pages(void)
 	       host_s2_pgtable_pages();
 }
 
+/* Hand out the next @nr_pages of the carve-out at *@cursor. */
+static void *carve(u64 *cursor, unsigned long nr_pages)
+{
+	void *part = (void *)*cursor;
+
+	*cursor += (u64)nr_pages << PAGE_SHIFT;
+	return part;
+}
+
 static int divide_memory_pool(void *virt, unsigned long size)
 {
-	u64 cur = (u64)virt, end = cur + size;
-	unsigned long nr_pages;
+	u64 cursor = (u64)virt;
 
-	nr_pages = hyp_vmemmap_pages(sizeof(struct hyp_page));
-	vmemmap_base = (void *)cur;
-	cur += nr_pages << PAGE_SHIFT;
-
-	nr_pages = hyp_s1_pgtable_pages();
-	hyp_pgt_base = (void *)cur;
-	cur += nr_pages << PAGE_SHIFT;
-
-	nr_pages = host_s2_pgtable_pages();
-	host_s2_pgt_base = (void *)cur;
-	cur += nr_pages << PAGE_SHIFT;
-
-	if (cur > end)
+	carveout.vmemmap = carve(&cursor, hyp_vmemmap_pages(sizeof(struct hyp_page)));
+	carveout.hyp_pgt = carve(&cursor, hyp_s1_pgtable_pages());
+	carveout.host_s2_pgt = carve(&cursor, host_s2_pgtable_pages());
+	if (cursor > (u64)virt + size)
 		return -ENOMEM;
 
-	hyp_early_alloc_init(hyp_pgt_base, hyp_s1_pgtable_pages() << PAGE_SHIFT);
+	/* The new hyp stage-1 is built from the start of hpool's part. */
+	hyp_early_alloc_init(carveout.hyp_pgt, hyp_s1_pgtable_pages() << PAGE_SHIFT);
 	return 0;
 }
 
@@ -82,7 +88,7 @@ static int recreate_hyp_mappings(phys_addr_t phys, unsigned long size, u32 hyp_v
 	if (ret)
 		return ret;
 
-	return hyp_back_vmemmap(hyp_virt_to_phys(vmemmap_base));
+	return hyp_back_vmemmap(hyp_virt_to_phys(carveout.vmemmap));
 }
 
 int __pkvm_init(phys_addr_t phys, unsigned long size, unsigned long nr_cpus, u32 hyp_va_bits,
@@ -110,42 +116,43 @@ int __pkvm_init(phys_addr_t phys, unsigned long size, unsigned long nr_cpus, u32
 	return hyp_alloc_init(HYP_HEAP_VA_SIZE);
 }
 
-static void *hyp_zalloc_hyp_page(void *arg __maybe_unused)
+/* hpool as the hyp stage-1's page provider, once the vmemmap exists. */
+static void *hpool_zalloc_table(void *arg __maybe_unused)
 {
-	void *addr = hyp_alloc_pages(&hpool, 0);
+	void *page = hyp_alloc_pages(&hpool, 0);
 
-	if (addr)
-		memset(addr, 0, PAGE_SIZE);
-	return addr;
+	return page ? memset(page, 0, PAGE_SIZE) : NULL;
 }
 
-static void hpool_get_page(void *addr)
+static void hpool_ref(void *addr)
 {
 	hyp_get_page(&hpool, addr);
 }
 
-static void hpool_put_page(void *addr)
+static void hpool_unref(void *addr)
 {
 	hyp_put_page(&hpool, addr);
 }
 
 /*
- * The early allocator did not count references.  Give every table page one
- * reference per valid entry it holds, as if the pool had built it.
+ * The bump allocator kept no refcounts, so the table pages it gave out
+ * have only the reference hyp_pool_init() left on reserved pages.  Add one
+ * per valid entry (leaves, and tables when their walk is over), which is
+ * what they would hold had hpool built them.
  */
-static int fix_hyp_pgtable_refcnt_walker(const struct kvm_pgtable_visit_ctx *ctx,
-					 enum kvm_pgtable_walk_flags visit __maybe_unused)
+static int count_entry_visit(const struct kvm_pgtable_visit_ctx *ctx,
+			     enum kvm_pgtable_walk_flags visit __maybe_unused)
 {
 	if (kvm_pte_valid(ctx->old))
 		ctx->mm_ops->get_page(ctx->ptep);
 	return 0;
 }
 
-static int fix_hyp_pgtable_refcnt(void)
+static int recount_hyp_tables(void)
 {
 	struct kvm_pgtable_walker walker = {
-		.cb = fix_hyp_pgtable_refcnt_walker,
-		.flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
+	    .flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_TABLE_POST,
+	    .cb = count_entry_visit,
 	};
 
 	return kvm_pgtable_walk(&pkvm_pgtable, 0, BIT(pkvm_pgtable.ia_bits), &walker);
@@ -153,30 +160,32 @@ static int fix_hyp_pgtable_refcnt(void)
 
 int __pkvm_init_finalise(void)
 {
-	unsigned long nr_pages, reserved_pages, pfn;
 	int ret;
 
-	/* Now that the vmemmap is backed, install the full-fledged allocator */
-	pfn = hyp_virt_to_pfn(hyp_pgt_base);
-	nr_pages = hyp_s1_pgtable_pages();
-	reserved_pages = hyp_early_alloc_nr_used_pages();
-	ret = hyp_pool_init(&hpool, pfn, nr_pages, reserved_pages);
+	/*
+	 * hpool takes over its part of the carve-out; the pages the bump
+	 * allocator used stay allocated (they hold the hyp stage-1).
+	 */
+	ret = hyp_pool_init(&hpool, hyp_virt_to_pfn(carveout.hyp_pgt), hyp_s1_pgtable_pages(),
+			    hyp_early_alloc_nr_used_pages());
 	if (ret)
 		return ret;
 
-	pkvm_pgtable_mm_ops.zalloc_page = hyp_zalloc_hyp_page;
-	pkvm_pgtable_mm_ops.phys_to_virt = hyp_phys_to_virt;
-	pkvm_pgtable_mm_ops.virt_to_phys = hyp_virt_to_phys;
-	pkvm_pgtable_mm_ops.get_page = hpool_get_page;
-	pkvm_pgtable_mm_ops.put_page = hpool_put_page;
-	pkvm_pgtable_mm_ops.page_count = hyp_page_count;
+	pkvm_pgtable_mm_ops = (struct kvm_pgtable_mm_ops){
+	    .zalloc_page = hpool_zalloc_table,
+	    .get_page = hpool_ref,
+	    .put_page = hpool_unref,
+	    .page_count = hyp_page_count,
+	    .phys_to_virt = hyp_phys_to_virt,
+	    .virt_to_phys = hyp_virt_to_phys,
+	};
 	pkvm_pgtable.mm_ops = &pkvm_pgtable_mm_ops;
 
-	ret = fix_hyp_pgtable_refcnt();
+	ret = recount_hyp_tables();
 	if (ret)
 		return ret;
 
-	ret = prepare_s2_pool(host_s2_pgt_base);
+	ret = prepare_s2_pool(carveout.host_s2_pgt);
 	if (ret)
 		return ret;
 	ret = kvm_host_prepare_stage2();

@@ -13,11 +13,15 @@ EL2_ARCH_SRCS := $(sort $(wildcard lib/el2/arch/arm64/*.c lib/el2/arch/arm64/*.S
 EL2_NATIVE_CPPFLAGS := -Iinclude -Ilib/el2/host
 EL2_CC := $(EL2_CROSS)gcc
 EL2_CPPFLAGS := -Iinclude -Ilib/el2/arch/arm64
+# -mno-fix-cortex-a53-843419: the image only runs under QEMU, and the
+# linker's erratum stubs (a 4 KiB veneer page whenever an adrp lands at
+# page offset 0xff8/0xffc) would move .data and the ground truth with
+# unrelated code edits.
 EL2_CFLAGS := -std=gnu11 -O2 -g3 -gdwarf-5 -Wall -Wextra -Werror -MMD -MP \
 	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(EL2_CC) -print-file-name=include 2>/dev/null) \
 	-mgeneral-regs-only -mstrict-align -mno-outline-atomics -fno-stack-protector \
 	-fno-pie -fno-plt -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
-	-fno-tree-loop-distribute-patterns
+	-fno-tree-loop-distribute-patterns -mno-fix-cortex-a53-843419
 EL2_LDFLAGS := -nostdlib -static -no-pie -Wl,-q -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
 	-Wl,-T,lib/el2/arch/arm64/image.lds
 EL2_LIBGCC := $(shell $(EL2_CC) -print-libgcc-file-name 2>/dev/null)

@@ -25,12 +25,15 @@
 #include "hypmem/report.h"
 #include "hypmem/top.h"
 
+#define DEFAULT_TRACEFS "/sys/kernel/tracing"
+
 static const char usage[] =
     "Usage: hypmem-top [OPTIONS] VMLINUX [VMCORE]\n"
     "       hypmem-top [OPTIONS] --raw RAM@PHYS VMLINUX   (live shared RAM)\n"
-    "       hypmem-top [OPTIONS] --tracefs DIR            (on the device)\n"
+    "       hypmem-top [OPTIONS] [--tracefs DIR]          (on the device)\n"
     "Live view of the pKVM hypervisor: event rates per type and CPU, lost\n"
-    "events, pool fill.\n"
+    "events, pool fill.  With no target, reads " DEFAULT_TRACEFS ".\n"
+    "Without a terminal (stdin or stdout not a tty) it runs in batch mode.\n"
     "\n"
     "Options:\n"
     "  -d, --delay SECS     refresh interval (default 1)\n"
@@ -41,7 +44,10 @@ static const char usage[] =
     "  -s, --symbols FILE   vmlinux or hypmem EL2 image\n"
     "  -c, --core FILE      dump\n"
     "      --raw FILE@PHYS  raw memory image / live shared RAM\n"
+    "      --kaslr-offset N    KASLR offset when the dump has no VMCOREINFO\n"
+    "      --kimage-voffset N  kernel image VA - PA when the dump has no VMCOREINFO\n"
     "  -h, --help           this help\n"
+    "      --version        version and features\n"
     "\n"
     "Keys: q quit, h help, s sort column, p pause, 1 per-CPU, + / - interval.\n"
     "Exit status: 0 ok, 2 usage error or unreadable input.\n";
@@ -424,6 +430,7 @@ int main(int argc, char **argv)
 	struct hypmem_top_model m;
 	struct hypmem_error *err;
 	const char *tracefs = NULL;
+	bool default_target = false;
 	char target[512];
 	int opt, ret;
 
@@ -460,13 +467,20 @@ int main(int argc, char **argv)
 			tracefs = optarg;
 			break;
 		default:
-			fputs(usage, stderr);
-			return HYPMEM_EXIT_USAGE;
+			return hypmem_cli_try_help("hypmem-top");
 		}
 	}
+	/* Curses needs a terminal both ways: without one, print screens as -b does. */
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+		v.batch = true;
 	if (v.json && !v.batch) {
 		fprintf(stderr, "hypmem-top: --json needs -b\n");
 		return HYPMEM_EXIT_USAGE;
+	}
+	/* No target at all: the device's own tracefs, as top reads /proc. */
+	if (!tracefs && optind == argc && !cfg.vmlinux && !cfg.core && !cfg.raw_spec) {
+		tracefs = DEFAULT_TRACEFS;
+		default_target = true;
 	}
 	if (tracefs) {
 		if (optind < argc) {
@@ -485,6 +499,14 @@ int main(int argc, char **argv)
 	}
 	if (err) {
 		hypmem_target_destroy(t);
+		if (default_target) {
+			fprintf(stderr,
+				"hypmem-top: %s (no target given: give VMLINUX VMCORE, --raw or "
+				"--tracefs DIR)\n",
+				err->message);
+			hypmem_error_destroy(err);
+			return HYPMEM_EXIT_USAGE;
+		}
 		return hypmem_cli_error("hypmem-top", err);
 	}
 	v.target = target;

@@ -67,6 +67,13 @@ int hypmem_cli_positional(const char *prog, struct hypmem_target_config *cfg, in
 /** hypmem_cli_u64() - Parse decimal or 0x-hex; false on junk or overflow. */
 bool hypmem_cli_u64(const char *s, uint64_t *ret);
 
+/**
+ * hypmem_cli_try_help() - After getopt said what was wrong, point at --help.
+ *
+ * Return: HYPMEM_EXIT_USAGE.
+ */
+int hypmem_cli_try_help(const char *prog);
+
 /** hypmem_cli_error() - Print "prog: message", destroy @err, return 2. */
 int hypmem_cli_error(const char *prog, struct hypmem_error *err);
 

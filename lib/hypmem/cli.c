@@ -88,6 +88,12 @@ int hypmem_cli_positional(const char *prog, struct hypmem_target_config *cfg, in
 	return 0;
 }
 
+int hypmem_cli_try_help(const char *prog)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+	return HYPMEM_EXIT_USAGE;
+}
+
 int hypmem_cli_error(const char *prog, struct hypmem_error *err)
 {
 	hypmem_error_fprint(stderr, prog, err);

@@ -115,6 +115,31 @@ static struct json_object *json_envelope(struct hypmem_target *t)
 	return o;
 }
 
+/* --pfn/--range must touch RAM the hypervisor knows (hyp_memory), else say where RAM is. */
+static bool range_in_ram(const struct hypmem_target_info *info, const struct dump_args *a)
+{
+	char ram[256] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < info->nr_ram; i++) {
+		uint64_t s = info->ram[i].start / info->page_size, e = info->ram[i].end / info->page_size;
+
+		if (a->first < e && s < a->end)
+			return true;
+		if (len < sizeof(ram))
+			len += (size_t)snprintf(ram + len, sizeof(ram) - len, "%s0x%" PRIx64 "-0x%" PRIx64,
+						len ? ", " : "", s, e - 1);
+	}
+	if (a->end - a->first == 1)
+		fprintf(stderr, "hypmem-dump: PFN 0x%" PRIx64 " is not in RAM (PFNs %s)\n", a->first,
+			ram);
+	else
+		fprintf(stderr,
+			"hypmem-dump: PFNs 0x%" PRIx64 "-0x%" PRIx64 " are not in RAM (PFNs %s)\n",
+			a->first, a->end - 1, ram);
+	return false;
+}
+
 static int cmd_vmemmap(struct hypmem_target *t, const struct dump_args *a)
 {
 	struct vmemmap_print vp = { .json = a->json };
@@ -122,6 +147,8 @@ static int cmd_vmemmap(struct hypmem_target *t, const struct dump_args *a)
 	struct json_object *o = NULL;
 	struct hypmem_error *err;
 
+	if ((a->first || a->end != UINT64_MAX) && !range_in_ram(hypmem_target_info(t), a))
+		return HYPMEM_EXIT_USAGE;
 	if (a->json) {
 		o = json_envelope(t);
 		vp.array = json_object_new_array();
@@ -226,6 +253,8 @@ static int cmd_layout(const char *vmlinux, bool json)
 	struct json_object *arr = NULL;
 
 	err = hypmem_dwarf_open(vmlinux, &dw);
+	if (!err && (err = hypmem_dwarf_check_pkvm(dw)))
+		hypmem_dwarf_destroy(dw);
 	if (err)
 		return hypmem_cli_error("hypmem-dump", err);
 	if (json)
@@ -474,6 +503,60 @@ static bool parse_range(const char *s, uint64_t *first, uint64_t *end)
 	return true;
 }
 
+/* The commands, and which of them each command-specific option applies to. */
+enum dump_cmd { CMD_VMEMMAP, CMD_POOLS, CMD_LAYOUT, CMD_STAGE2, CMD_STAGE1, CMD_HEAP, CMD_TRACE };
+static const char *const cmd_names[] = { "vmemmap", "pools", "layout", "stage2",
+					 "stage1",  "heap",  "trace" };
+#define CMD_BIT(c)  (1u << (c))
+#define CMDS_TARGET (~CMD_BIT(CMD_LAYOUT)) /* everything that reads a dump */
+
+/* Options not listed apply to every command. */
+static const struct {
+	int opt;
+	const char *name;
+	unsigned int cmds;
+} option_scope[] = {
+	{ OPT_PFN, "--pfn", CMD_BIT(CMD_VMEMMAP) },
+	{ OPT_RANGE, "--range", CMD_BIT(CMD_VMEMMAP) },
+	{ OPT_SVG, "--svg", CMD_BIT(CMD_STAGE2) },
+	{ OPT_TRACEFS, "--tracefs", CMD_BIT(CMD_TRACE) },
+	{ 'o', "-o/--output", CMD_BIT(CMD_TRACE) },
+	{ OPT_EXPORT, "--export-tracefs", CMD_BIT(CMD_TRACE) },
+	{ OPT_STATS, "--stats", CMD_BIT(CMD_TRACE) },
+	{ 'c', "-c/--core", CMDS_TARGET },
+	{ HYPMEM_OPT_RAW, "--raw", CMDS_TARGET },
+	{ HYPMEM_OPT_KASLR, "--kaslr-offset", CMDS_TARGET },
+	{ HYPMEM_OPT_KIMAGE_VOFFSET, "--kimage-voffset", CMDS_TARGET },
+};
+#define NR_SCOPED (sizeof(option_scope) / sizeof(option_scope[0]))
+
+static void note_option(int opt, bool seen[NR_SCOPED])
+{
+	for (size_t i = 0; i < NR_SCOPED; i++)
+		if (option_scope[i].opt == opt)
+			seen[i] = true;
+}
+
+/* An option given to a command it means nothing to: say so, exit 2. */
+static bool options_apply(enum dump_cmd cmd, const bool seen[NR_SCOPED])
+{
+	for (size_t i = 0; i < NR_SCOPED; i++) {
+		char only[128] = "";
+		size_t len = 0;
+
+		if (!seen[i] || (option_scope[i].cmds & CMD_BIT(cmd)))
+			continue;
+		for (size_t c = 0; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
+			if (option_scope[i].cmds & CMD_BIT(c) && len < sizeof(only))
+				len += (size_t)snprintf(only + len, sizeof(only) - len, "%s%s",
+							len ? ", " : "", cmd_names[c]);
+		fprintf(stderr, "hypmem-dump: %s does not apply to %s (only to %s)\n",
+			option_scope[i].name, cmd_names[cmd], only);
+		return false;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -490,30 +573,18 @@ int main(int argc, char **argv)
 	struct hypmem_target_config cfg = { 0 };
 	struct dump_args a = { .first = 0, .end = UINT64_MAX };
 	struct hypmem_target *t;
-	struct hypmem_error *err;
-	const char *cmd;
+	bool seen[NR_SCOPED] = { false };
+	enum dump_cmd cmd;
+	size_t c;
 	int opt, ret;
 
-	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		fputs(usage, stdout);
-		return HYPMEM_EXIT_OK;
-	}
-	if (argc >= 2 && !strcmp(argv[1], "--version")) {
-		printf("hypmem-dump (hypmem) %s\n", HYPMEM_VERSION);
-		return HYPMEM_EXIT_OK;
-	}
-	if (argc < 2 || argv[1][0] == '-') {
-		fputs(usage, stderr);
-		return HYPMEM_EXIT_USAGE;
-	}
-	cmd = argv[1];
-	argv++;
-	argc--;
+	/* Options may come before or after the command (getopt permutes). */
 	while ((opt = getopt_long(argc, argv, "s:c:ho:", opts, NULL)) != -1) {
 		int handled = hypmem_cli_target_option("hypmem-dump", &cfg, opt, optarg, &a.json);
 
 		if (handled < 0)
 			return HYPMEM_EXIT_USAGE;
+		note_option(opt, seen);
 		if (handled)
 			continue;
 		switch (opt) {
@@ -550,42 +621,64 @@ int main(int argc, char **argv)
 			}
 			break;
 		default:
-			fputs(usage, stderr);
-			return HYPMEM_EXIT_USAGE;
+			return hypmem_cli_try_help("hypmem-dump");
 		}
 	}
-	if (!strcmp(cmd, "layout")) {
+	if (optind == argc) {
+		fprintf(stderr, "hypmem-dump: no command given (vmemmap, pools, layout, stage2, "
+				"stage1, heap or trace; try --help)\n");
+		return HYPMEM_EXIT_USAGE;
+	}
+	for (c = 0; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
+		if (!strcmp(argv[optind], cmd_names[c]))
+			break;
+	if (c == sizeof(cmd_names) / sizeof(cmd_names[0])) {
+		fprintf(stderr, "hypmem-dump: unknown command '%s' (try --help)\n", argv[optind]);
+		return HYPMEM_EXIT_USAGE;
+	}
+	cmd = (enum dump_cmd)c;
+	optind++;
+	if (!options_apply(cmd, seen))
+		return HYPMEM_EXIT_USAGE;
+	if (cmd == CMD_LAYOUT) {
+		if (argc - optind > 1) {
+			fprintf(stderr, "hypmem-dump: layout reads only VMLINUX, not '%s'\n",
+				argv[optind + 1]);
+			return HYPMEM_EXIT_USAGE;
+		}
 		if (hypmem_cli_positional("hypmem-dump", &cfg, argc - optind, argv + optind, false))
 			return HYPMEM_EXIT_USAGE;
 		return cmd_layout(cfg.vmlinux, a.json);
 	}
-	if (!strcmp(cmd, "trace") && a.tracefs) {
-		if (optind < argc) {
+	if (cmd == CMD_TRACE && a.tracefs) {
+		if (optind < argc || cfg.vmlinux || cfg.core || cfg.raw_spec) {
 			fprintf(stderr, "hypmem-dump: --tracefs takes no VMLINUX/VMCORE\n");
 			return HYPMEM_EXIT_USAGE;
 		}
 		return cmd_trace(NULL, &a);
 	}
-	if (strcmp(cmd, "vmemmap") && strcmp(cmd, "pools") && strcmp(cmd, "trace") &&
-	    strcmp(cmd, "heap") && strcmp(cmd, "stage2") && strcmp(cmd, "stage1")) {
-		fprintf(stderr, "hypmem-dump: unknown command '%s' (try --help)\n", cmd);
-		return HYPMEM_EXIT_USAGE;
-	}
 	if (hypmem_cli_positional("hypmem-dump", &cfg, argc - optind, argv + optind, true))
 		return HYPMEM_EXIT_USAGE;
-	err = hypmem_target_open(&cfg, &t);
-	if (err)
-		return hypmem_cli_error("hypmem-dump", err);
-	if (!strcmp(cmd, "trace"))
+	if ((ret = hypmem_cli_open("hypmem-dump", &cfg, &t)))
+		return ret;
+	switch (cmd) {
+	case CMD_TRACE:
 		ret = cmd_trace(t, &a);
-	else if (!strcmp(cmd, "vmemmap"))
+		break;
+	case CMD_VMEMMAP:
 		ret = cmd_vmemmap(t, &a);
-	else if (!strcmp(cmd, "heap"))
+		break;
+	case CMD_HEAP:
 		ret = cmd_heap(t, &a);
-	else if (!strcmp(cmd, "stage2") || !strcmp(cmd, "stage1"))
-		ret = cmd_stage2(t, &a, !strcmp(cmd, "stage1"));
-	else
+		break;
+	case CMD_STAGE2:
+	case CMD_STAGE1:
+		ret = cmd_stage2(t, &a, cmd == CMD_STAGE1);
+		break;
+	default:
 		ret = cmd_pools(t, &a);
+		break;
+	}
 	hypmem_target_destroy(t);
 	return ret;
 }

@@ -493,9 +493,9 @@ int main(int argc, char **argv)
 		if (hypmem_cli_positional("hypmem-top", &cfg, argc - optind, argv + optind, true))
 			return HYPMEM_EXIT_USAGE;
 		snprintf(target, sizeof(target), "%s", cfg.core ? cfg.core : cfg.raw_spec);
-		err = hypmem_target_open(&cfg, &t);
-		if (!err)
-			err = hypmem_trace_open_target(t, &tr);
+		if ((ret = hypmem_cli_open("hypmem-top", &cfg, &t)))
+			return ret;
+		err = hypmem_trace_open_target(t, &tr);
 	}
 	if (err) {
 		hypmem_target_destroy(t);

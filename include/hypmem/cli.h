@@ -68,6 +68,16 @@ int hypmem_cli_positional(const char *prog, struct hypmem_target_config *cfg, in
 bool hypmem_cli_u64(const char *s, uint64_t *ret);
 
 /**
+ * hypmem_cli_open() - hypmem_target_open() for a command: on failure print
+ * one line saying why (suggesting the swap when VMLINUX is a dump and VMCORE
+ * an image, crash's order being easy to get backwards).
+ *
+ * Return: 0 with *@ret set, or HYPMEM_EXIT_USAGE after printing.
+ */
+int hypmem_cli_open(const char *prog, const struct hypmem_target_config *cfg,
+		    struct hypmem_target **ret);
+
+/**
  * hypmem_cli_try_help() - After getopt said what was wrong, point at --help.
  *
  * Return: HYPMEM_EXIT_USAGE.

@@ -119,6 +119,14 @@ struct hypmem_error *hypmem_dwarf_find_variable(struct hypmem_dwarf *dw, const c
 						uint64_t *addr_ret, struct hypmem_type *type_ret);
 
 /**
+ * hypmem_dwarf_check_pkvm() - Is this the image of a pKVM hypervisor?
+ *
+ * Return: NULL if DWARF describes struct hyp_page and struct hyp_pool;
+ * else HYPMEM_ERROR_FORMAT with one sentence naming the file.
+ */
+struct hypmem_error *hypmem_dwarf_check_pkvm(struct hypmem_dwarf *dw);
+
+/**
  * hypmem_dwarf_find_type() - Find a named type.
  * @dw: the handle.
  * @name: "struct hyp_page", "union foo", "enum pkvm_page_state", or a

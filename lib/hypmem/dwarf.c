@@ -1470,6 +1470,27 @@ void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type
 	fprintf(out, "};\n");
 }
 
+struct hypmem_error *hypmem_dwarf_check_pkvm(struct hypmem_dwarf *dw)
+{
+	static const char *const types[] = { "struct hyp_page", "struct hyp_pool" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct hypmem_error *err;
+		struct hypmem_type type;
+
+		err = hypmem_dwarf_find_type(dw, types[i], &type);
+		if (!err)
+			continue;
+		if (!hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP))
+			return err;
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: no pKVM hypervisor types in its DWARF (no %s): not a "
+					   "pKVM vmlinux nor a hypmem EL2 image",
+					   dw->path, types[i]);
+	}
+	return NULL;
+}
+
 /* --- open / close --- */
 
 struct hypmem_error *hypmem_dwarf_open(const char *path, struct hypmem_dwarf **ret)

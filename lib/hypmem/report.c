@@ -32,9 +32,12 @@ struct hypmem_error *hypmem_report_collect(struct hypmem_target *t, struct hypme
 		return err;
 	/* A kernel without the heap (or with a design not decoded) has no heap section. */
 	err = hypmem_heaps_decode(t, false, &ret->heaps, &ret->nr_heaps);
-	if (err && (hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP) ||
-		    hypmem_error_catch(&err, HYPMEM_ERROR_FORMAT)))
+	if (err && (err->code == HYPMEM_ERROR_LOOKUP || err->code == HYPMEM_ERROR_FORMAT)) {
+		snprintf(ret->heap_note, sizeof(ret->heap_note), "%s%s",
+			 err->code == HYPMEM_ERROR_FORMAT ? "not decoded: " : "", err->message);
+		hypmem_error_destroy(err);
 		err = NULL;
+	}
 	if (err)
 		return err;
 	/* Without a host stage-2 in DWARF the section says why, found = false. */
@@ -359,6 +362,8 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 		fprintf(out, "  %" PRIu64 " entries unreadable (mapped but not in the dump)\n",
 			v->nr_unreadable);
 	hypmem_text_heap_summary(out, r->heaps, r->nr_heaps);
+	if (!r->nr_heaps && r->heap_note[0])
+		fprintf(out, "Heap:   %s\n", r->heap_note);
 	if (r->stage2)
 		hypmem_text_stage2_line(out, r->stage2);
 	hypmem_text_findings(out, hypmem_target_findings(t), 10);

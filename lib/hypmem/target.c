@@ -443,6 +443,9 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	err = hypmem_dwarf_open(cfg->vmlinux, &t->dw);
 	if (err)
 		return err;
+	err = hypmem_dwarf_check_pkvm(t->dw);
+	if (err)
+		return err;
 	if (t->src) {
 		/* given by the caller */
 	} else if (cfg->raw_spec) {

@@ -5,11 +5,18 @@
  1. hypmem-top without a terminal runs in batch mode (plain text, no
     escape codes, -n honoured); with no target it reads /sys/kernel/tracing
     and says so when that has no hypervisor trace.
+ 2. Usage errors say what was wrong in one line, exit 2: unknown options,
+    options given before the command, options that do not apply to the
+    command, PFNs outside RAM, VMLINUX and VMCORE swapped, an image
+    without pKVM types (layout and the others); a kernel without the hyp
+    heap (the el2 image with struct hyp_allocator renamed) is one plain
+    sentence in hypmem-stat and hypmem-dump heap.
 """
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from hypmemtest import Tap, make_dumps, tool  # noqa: E402
@@ -39,6 +46,68 @@ def top_without_tty(el2, core):
              "top with no target: reads /sys/kernel/tracing, one-line error", p.stderr)
 
 
+def one_line_error(p, want, name):
+    lines = p.stderr.splitlines()
+    return t.ok(p.returncode == 2 and len(lines) >= 1 and want in lines[0] and
+                "Usage:" not in p.stderr and not p.stdout,
+                name, "rc=%d\n%s%s" % (p.returncode, p.stdout[:300], p.stderr[:600]))
+
+
+def usage_errors(el2, core, tmp):
+    p = run([DUMP, "--bogus", "pools", el2, core])
+    one_line_error(p, "unrecognized option '--bogus'", "dump --bogus: names the option")
+    t.ok(p.stderr.splitlines()[-1:] == ["Try 'hypmem-dump --help' for more information."],
+         "dump --bogus: points at --help", p.stderr)
+    p = run([DUMP, "-s", el2, "-c", core, "pools"])
+    t.ok(p.returncode == 0 and "hpool: struct hyp_pool" in p.stdout,
+         "dump -s F -c G pools: options before the command work", p.stderr)
+    p = run([DUMP, "-s", tmp + "/missing.elf", "-c", core, "pools"])
+    one_line_error(p, tmp + "/missing.elf: No such file", "dump -s MISSING -c G pools: names the file")
+    for args, want in ((["pools", "--pfn", "3"], "--pfn does not apply to pools (only to vmemmap)"),
+                       (["pools", "--svg", tmp + "/x.svg"], "--svg does not apply to pools (only to stage2)"),
+                       (["heap", "--stats"], "--stats does not apply to heap (only to trace)"),
+                       (["layout", "-c", core], "-c/--core does not apply to layout")):
+        one_line_error(run([DUMP] + args + [el2, core] * (args[0] != "layout") +
+                           [el2] * (args[0] == "layout")), want, "dump %s: refused" % " ".join(args[:2]))
+    t.ok(not os.path.exists(tmp + "/x.svg"), "dump pools --svg: no file written")
+    one_line_error(run([DUMP, "vmemmap", "--pfn", "0x1", el2, core]),
+                   "PFN 0x1 is not in RAM (PFNs 0x40000-0x7ffff)", "vmemmap --pfn 0x1: not in RAM")
+    p = run([DUMP, "vmemmap", "--range", "0x3fffe-0x40001", el2, core])
+    t.ok(p.returncode == 0 and len(p.stdout.splitlines()) == 3 and
+         p.stdout.splitlines()[1].startswith("0x40000 "),
+         "vmemmap --range across the start of RAM: the RAM pages", p.stdout + p.stderr)
+    for prog in (DUMP, STAT):
+        args = ["pools"] if prog == DUMP else []
+        one_line_error(run([prog] + args + [core, el2]),
+                       "%s is a dump, not a vmlinux: the order is VMLINUX VMCORE (swapped?)" % core,
+                       "%s VMCORE VMLINUX: suggests the swap" % os.path.basename(prog))
+    one_line_error(run([DUMP, "layout", STAT]),
+                   "%s: no pKVM hypervisor types in its DWARF (no struct hyp_page)" % STAT,
+                   "layout on a non-pKVM binary: one line, exit 2")
+    for cmd in (["pools"], ["vmemmap"], ["stage2"], ["heap"], ["trace"]):
+        one_line_error(run([DUMP] + cmd + [STAT, core]), "no pKVM hypervisor types",
+                       "dump %s on a non-pKVM binary: one line, exit 2" % cmd[0])
+    one_line_error(run([STAT, STAT, core]), "no pKVM hypervisor types", "stat on a non-pKVM binary")
+
+
+def no_heap(el2, core, tmp):
+    with open(el2, "rb") as f:
+        image = f.read()
+    noheap = os.path.join(tmp, "noheap.elf")
+    with open(noheap, "wb") as f:
+        f.write(image.replace(b"hyp_allocator\0", b"hyp_allocatoX\0"))
+    p = run([STAT, noheap, core])
+    heap = [x for x in p.stdout.splitlines() if x.startswith("Heap:")]
+    t.ok(p.returncode == 0 and heap == ["Heap:   this kernel has no hyp heap "
+                                        "(no struct hyp_allocator in its DWARF)"],
+         "stat without a heap: says so in the Heap line", p.stdout + p.stderr)
+    one_line_error(run([DUMP, "heap", noheap, core]), "hypmem-dump: this kernel has no hyp heap",
+                   "dump heap without a heap: the same sentence, exit 2")
+    p = run([STAT, el2, core])
+    t.ok(sum(x.startswith("Heap:   hyp_allocator,") for x in p.stdout.splitlines()) == 1,
+         "stat with the heap: the heap line is there", p.stdout)
+
+
 def main():
     if not shutil.which("qemu-system-aarch64"):
         t.skip("usability", "qemu-system-aarch64 not installed")
@@ -49,6 +118,9 @@ def main():
         return t.done()
     el2, core = os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")
     top_without_tty(el2, core)
+    with tempfile.TemporaryDirectory() as tmp:
+        usage_errors(el2, core, tmp)
+        no_heap(el2, core, tmp)
     return t.done()
 
 

@@ -119,6 +119,21 @@ struct hypmem_error *hypmem_dwarf_find_variable(struct hypmem_dwarf *dw, const c
 						uint64_t *addr_ret, struct hypmem_type *type_ret);
 
 /**
+ * hypmem_dwarf_image_sample() - The first bytes the image loads as code.
+ * @dw: the handle.
+ * @buf: filled with @len bytes of the first executable PT_LOAD segment.
+ * @len: how many.
+ * @vaddr_ret: link-time VA of those bytes.
+ *
+ * Used to find where the image sits in a raw dump of RAM.
+ *
+ * Return: NULL, or HYPMEM_ERROR_LOOKUP if no executable segment holds @len
+ * bytes that are not all zero.
+ */
+struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t len,
+					       uint64_t *vaddr_ret);
+
+/**
  * hypmem_dwarf_check_pkvm() - Is this the image of a pKVM hypervisor?
  *
  * Return: NULL if DWARF describes struct hyp_page and struct hyp_pool;

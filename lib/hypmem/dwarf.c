@@ -1470,6 +1470,36 @@ void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type
 	fprintf(out, "};\n");
 }
 
+struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t len,
+					       uint64_t *vaddr_ret)
+{
+	size_t nr;
+
+	if (elf_getphdrnum(dw->elf, &nr))
+		return hypmem_error_libelf(dw->path);
+	for (size_t i = 0; i < nr; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+		bool zero = true;
+
+		if (!gelf_getphdr(dw->elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X) || ph.p_filesz < len)
+			continue;
+		d = elf_getdata_rawchunk(dw->elf, (int64_t)ph.p_offset, len, ELF_T_BYTE);
+		if (!d || !d->d_buf)
+			continue;
+		memcpy(buf, d->d_buf, len);
+		for (size_t k = 0; k < len && zero; k++)
+			zero = !((const uint8_t *)buf)[k];
+		if (zero)
+			continue;
+		*vaddr_ret = ph.p_vaddr;
+		return NULL;
+	}
+	return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: no executable segment to locate",
+				   dw->path);
+}
+
 struct hypmem_error *hypmem_dwarf_check_pkvm(struct hypmem_dwarf *dw)
 {
 	static const char *const types[] = { "struct hyp_page", "struct hyp_pool" };

@@ -294,6 +294,71 @@ struct hypmem_error *hypmem_target_read_hyp(struct hypmem_target *t, void *buf, 
 
 /* --- opening --- */
 
+/*
+ * A raw image of RAM says nothing about where the kernel was loaded.  The
+ * image's first code bytes are not relocated, so find them: every 4K page
+ * of RAM is compared with the image's first executable bytes, and exactly
+ * one match gives kimage_voffset (runtime VA, i.e. link VA + KASLR offset,
+ * minus that PA).  Two matches (a copy of the Image in the page cache) are
+ * ambiguous: the user says which with --kimage-voffset.
+ */
+#define LOCATE_SAMPLE 256
+#define LOCATE_WINDOW (2ULL << 20)
+
+static struct hypmem_error *locate_image(struct hypmem_target *t)
+{
+	uint8_t sample[LOCATE_SAMPLE], page[LOCATE_SAMPLE];
+	const struct hypmem_segment *segs;
+	uint64_t vaddr, found = 0, nr_found = 0;
+	struct hypmem_error *err;
+	size_t nr;
+
+	err = hypmem_dwarf_image_sample(t->dw, sample, sizeof(sample), &vaddr);
+	if (err)
+		return err;
+	segs = hypmem_source_segments(t->src, &nr);
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t pa = (segs[i].phys_start + 4095) & ~4095ULL;
+		uint64_t end = segs[i].phys_start + segs[i].size;
+
+		for (; end - pa >= LOCATE_SAMPLE && pa < end; pa += 4096) {
+			const uint8_t *p = NULL;
+			uint64_t win = end - pa < LOCATE_WINDOW ? end - pa : LOCATE_WINDOW;
+			const void *v;
+
+			/* One view per window when the source can, else a read per page. */
+			if (!(pa % LOCATE_WINDOW) && win >= LOCATE_SAMPLE &&
+			    !hypmem_source_view(t->src, pa, (size_t)win, &v)) {
+				for (uint64_t off = 0; win - off >= LOCATE_SAMPLE; off += 4096)
+					if (!memcmp((const uint8_t *)v + off, sample, LOCATE_SAMPLE)) {
+						found = pa + off;
+						nr_found++;
+					}
+				pa += (win - 1) & ~4095ULL;
+				continue;
+			}
+			err = hypmem_source_read(t->src, page, pa, LOCATE_SAMPLE);
+			if (err) {
+				hypmem_error_destroy(err);
+				continue;
+			}
+			p = page;
+			if (!memcmp(p, sample, LOCATE_SAMPLE)) {
+				found = pa;
+				nr_found++;
+			}
+		}
+	}
+	if (nr_found != 1)
+		return hypmem_error_create(
+		    HYPMEM_ERROR_LOOKUP,
+		    "cannot translate kernel image addresses: the raw image has no VMCOREINFO and "
+		    "the kernel image's code is %s in it (give --kimage-voffset)",
+		    nr_found ? "at more than one place" : "nowhere");
+	t->info.kimage_voffset = vaddr + t->info.kaslr_offset - found;
+	return NULL;
+}
+
 static struct hypmem_error *find_kimage_voffset(struct hypmem_target *t,
 						const struct hypmem_target_config *cfg)
 {
@@ -322,6 +387,8 @@ static struct hypmem_error *find_kimage_voffset(struct hypmem_target *t,
 			return NULL;
 		}
 	}
+	if (hypmem_source_kind(t->src) == HYPMEM_SOURCE_RAW)
+		return locate_image(t);
 	return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
 				   "cannot translate kernel image addresses: the dump has no "
 				   "VMCOREINFO kimage_voffset and no virtual segment for the "

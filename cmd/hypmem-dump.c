@@ -12,9 +12,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -368,6 +371,19 @@ static struct hypmem_error *check_trace_accounting(struct hypmem_trace *tr)
 	return NULL;
 }
 
+/* A failed write, told with the user's path rather than our temporary one. */
+static struct hypmem_error *about_output(struct hypmem_error *err, const char *path)
+{
+	struct hypmem_error *e;
+
+	if (err->code != HYPMEM_ERROR_OS)
+		return err;
+	e = hypmem_error_create(HYPMEM_ERROR_OS, "cannot write %s: %s", path,
+				strerror(err->errnum));
+	hypmem_error_destroy(err);
+	return e;
+}
+
 static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 {
 	struct trace_print tp = { .a = a };
@@ -400,10 +416,10 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		err = tp.err;
 	if (!err && t)
 		err = check_trace_accounting(tr);
-	if (!err && a->output)
-		err = hypmem_tracedat_write(tp.td, tp.formats, a->output);
-	if (!err && a->export_dir)
-		err = hypmem_trace_export_tracefs(tr, a->export_dir);
+	if (!err && a->output && (err = hypmem_tracedat_write(tp.td, tp.formats, a->output)))
+		err = about_output(err, a->output);
+	if (!err && a->export_dir && (err = hypmem_trace_export_tracefs(tr, a->export_dir)))
+		err = about_output(err, a->export_dir);
 	if (err) {
 		json_object_put(tp.events);
 		hypmem_tracedat_destroy(tp.td);
@@ -501,6 +517,47 @@ static bool parse_range(const char *s, uint64_t *first, uint64_t *end)
 	*first = a;
 	*end = b + 1;
 	return true;
+}
+
+/*
+ * An output (-o, --svg: a file; --export-tracefs: a directory) that cannot
+ * be written is found before any work: its directory must exist and be
+ * writable (files are written beside it and renamed), an existing file
+ * writable and not a directory.
+ */
+static bool output_ok(const char *opt, const char *path, bool is_dir)
+{
+	char *copy = strdup(path), *dir;
+	struct stat st;
+	int errnum = 0;
+	bool ok;
+
+	if (!copy) {
+		fprintf(stderr, "hypmem-dump: out of memory\n");
+		return false;
+	}
+	dir = dirname(copy);
+	if (!stat(path, &st)) {
+		if (!is_dir && S_ISDIR(st.st_mode))
+			errnum = EISDIR;
+		else if (is_dir && !S_ISDIR(st.st_mode))
+			errnum = ENOTDIR;
+		else if (access(path, W_OK))
+			errnum = errno;
+	} else if (errno != ENOENT) {
+		errnum = errno;
+	}
+	if (errnum) {
+		fprintf(stderr, "hypmem-dump: %s %s: %s\n", opt, path, strerror(errnum));
+	} else if (stat(dir, &st) || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+		   access(dir, W_OK)) {
+		fprintf(stderr, "hypmem-dump: %s %s: directory %s: %s\n", opt, path, dir,
+			strerror(errno));
+		errnum = errno;
+	}
+	ok = !errnum;
+	free(copy);
+	return ok;
 }
 
 /* The commands, and which of them each command-specific option applies to. */
@@ -639,6 +696,10 @@ int main(int argc, char **argv)
 	cmd = (enum dump_cmd)c;
 	optind++;
 	if (!options_apply(cmd, seen))
+		return HYPMEM_EXIT_USAGE;
+	if ((a.output && !output_ok("-o", a.output, false)) ||
+	    (a.svg && !output_ok("--svg", a.svg, false)) ||
+	    (a.export_dir && !output_ok("--export-tracefs", a.export_dir, true)))
 		return HYPMEM_EXIT_USAGE;
 	if (cmd == CMD_LAYOUT) {
 		if (argc - optind > 1) {

@@ -438,6 +438,42 @@ struct cache_entry {
 	uint8_t kind, decl, has_location, pad;
 };
 
+/* mkdir -p: every missing parent too.  0 or an errno. */
+static int mkdir_parents(const char *dir)
+{
+	char d[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(d))
+		return ENAMETOOLONG;
+	memcpy(d, dir, len + 1);
+	for (char *p = d + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(d, 0755) && errno != EEXIST)
+			return errno;
+		*p = '/';
+	}
+	if (mkdir(d, 0755) && errno != EEXIST)
+		return errno;
+	return 0;
+}
+
+/* The cache only costs speed, so one warning per process is enough. */
+static void cache_warn(const char *what, int errnum)
+{
+	static bool warned;
+
+	if (warned)
+		return;
+	warned = true;
+	fprintf(stderr,
+		"hypmem: warning: cannot write the DWARF index cache %s: %s (later runs stay "
+		"slow; set HYPMEM_CACHE_DIR, or HYPMEM_NO_CACHE=1 to silence this)\n",
+		what, strerror(errnum));
+}
+
 static bool cache_path(const struct hypmem_dwarf *dw, char *buf, size_t len, bool create)
 {
 	const char *dir = getenv("HYPMEM_CACHE_DIR"), *base;
@@ -446,23 +482,22 @@ static bool cache_path(const struct hypmem_dwarf *dw, char *buf, size_t len, boo
 			     (uint64_t)dw->st.st_size, (uint64_t)dw->st.st_mtim.tv_sec,
 			     (uint64_t)dw->st.st_mtim.tv_nsec };
 	char d[PATH_MAX];
+	int errnum;
 
 	if (getenv("HYPMEM_NO_CACHE") || (uint64_t)dw->st.st_size < CACHE_MIN_SIZE)
 		return false;
-	if (dir && *dir) {
+	if (dir && *dir)
 		snprintf(d, sizeof(d), "%s", dir);
-	} else if ((base = getenv("XDG_CACHE_HOME")) && *base) {
+	else if ((base = getenv("XDG_CACHE_HOME")) && *base)
 		snprintf(d, sizeof(d), "%s/hypmem", base);
-	} else if ((base = getenv("HOME")) && *base) {
-		snprintf(d, sizeof(d), "%s/.cache", base);
-		if (create)
-			mkdir(d, 0755);
+	else if ((base = getenv("HOME")) && *base)
 		snprintf(d, sizeof(d), "%s/.cache/hypmem", base);
-	} else {
+	else
+		return false;
+	if (create && (errnum = mkdir_parents(d))) {
+		cache_warn(d, errnum);
 		return false;
 	}
-	if (create)
-		mkdir(d, 0755);
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		for (int b = 0; b < 8; b++)
 			key = (key ^ ((parts[i] >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
@@ -617,13 +652,16 @@ static void cache_save(const struct hypmem_dwarf *dw)
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	f = fopen(tmp, "wb");
 	if (!f) {
+		cache_warn(path, errno);
 		free(body);
 		return;
 	}
 	ok = fwrite(&h, sizeof(h), 1, f) == 1 && fwrite(body, 1, body_size, f) == body_size;
 	free(body);
-	if (fclose(f) || !ok || rename(tmp, path))
+	if (fclose(f) || !ok || rename(tmp, path)) {
+		cache_warn(path, errno);
 		unlink(tmp);
+	}
 }
 
 /* Index the hyp units (@rest false) or all the others (@rest true). */

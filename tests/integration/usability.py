@@ -11,6 +11,9 @@
     without pKVM types (layout and the others); a kernel without the hyp
     heap (the el2 image with struct hyp_allocator renamed) is one plain
     sentence in hypmem-stat and hypmem-dump heap.
+ 3. Outputs are checked before any work and named as the user wrote them;
+    the DWARF index cache directory is made with its parents, and a cache
+    that cannot be written is one warning.
 """
 import os
 import shutil
@@ -108,6 +111,44 @@ def no_heap(el2, core, tmp):
          "stat with the heap: the heap line is there", p.stdout)
 
 
+def outputs(el2, core, tmp):
+    for args, want in (
+            (["trace", "-o", "/nonexistent/x.dat"],
+             "hypmem-dump: -o /nonexistent/x.dat: directory /nonexistent: No such file"),
+            (["stage2", "--svg", tmp], "hypmem-dump: --svg %s: Is a directory" % tmp),
+            (["trace", "--export-tracefs", el2], "--export-tracefs %s: Not a directory" % el2)):
+        p = run([DUMP] + args + [el2, core])
+        one_line_error(p, want, "dump %s %s: refused before any output" % tuple(args[:2]))
+        t.ok(".tmp" not in p.stderr, "dump %s: no temporary name in the message" % args[1],
+             p.stderr)
+    p = run([DUMP, "trace", "-o", tmp + "/t.dat", "--stats", el2, core])
+    t.ok(p.returncode == 0 and os.path.getsize(tmp + "/t.dat") > 4096,
+         "dump trace -o in a writable directory still writes", p.stderr)
+
+
+def index_cache(el2, core, tmp):
+    # The cache is kept for images of 64 MiB or more: pad a copy (sparse).
+    big = os.path.join(tmp, "big.elf")
+    shutil.copyfile(el2, big)
+    os.truncate(big, 64 << 20)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPMEM_")}
+    env["XDG_CACHE_HOME"] = os.path.join(tmp, "nx", "deeper")
+    p = run([STAT, big, core], env=env)
+    cache = os.path.join(tmp, "nx", "deeper", "hypmem")
+    files = os.listdir(cache) if os.path.isdir(cache) else []
+    t.ok(p.returncode == 0 and len(files) == 1 and files[0].endswith(".idx") and
+         "warning" not in p.stderr,
+         "XDG_CACHE_HOME with missing parents: the index is written", p.stderr + repr(files))
+    blocker = os.path.join(tmp, "afile")
+    open(blocker, "w").close()
+    env["XDG_CACHE_HOME"] = os.path.join(blocker, "cache")
+    p = run([STAT, big, core], env=env)
+    warn = [x for x in p.stderr.splitlines() if "warning" in x]
+    t.ok(p.returncode == 0 and len(warn) == 1 and "index cache" in warn[0] and
+         blocker in warn[0] and "Not a directory" in warn[0],
+         "an unwritable cache: one warning naming it, the run goes on", p.stderr)
+
+
 def main():
     if not shutil.which("qemu-system-aarch64"):
         t.skip("usability", "qemu-system-aarch64 not installed")
@@ -121,6 +162,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         usage_errors(el2, core, tmp)
         no_heap(el2, core, tmp)
+        outputs(el2, core, tmp)
+        index_cache(el2, core, tmp)
     return t.done()
 
 

@@ -11,14 +11,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hypmem/target.h"
 
 #define HYPMEM_EXIT_OK	     0
 #define HYPMEM_EXIT_FINDINGS 1
 #define HYPMEM_EXIT_USAGE    2
-
-#define HYPMEM_VERSION "0.1"
 
 /* Long-option values above the ASCII range for the shared options. */
 enum {
@@ -63,6 +62,12 @@ int hypmem_cli_target_option(const char *prog, struct hypmem_target_config *cfg,
  */
 int hypmem_cli_positional(const char *prog, struct hypmem_target_config *cfg, int argc,
 			  char **argv, bool need_core);
+
+/**
+ * hypmem_cli_version() - Print "prog (hypmem) VERSION", the git revision it
+ * was built from and the optional features compiled in.
+ */
+void hypmem_cli_version(FILE *out, const char *prog);
 
 /** hypmem_cli_u64() - Parse decimal or 0x-hex; false on junk or overflow. */
 bool hypmem_cli_u64(const char *s, uint64_t *ret);

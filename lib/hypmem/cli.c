@@ -7,6 +7,13 @@
 #include <string.h>
 
 #include "hypmem/cli.h"
+#include "hypmem_version.h" /* generated: VERSION, git revision, features */
+
+void hypmem_cli_version(FILE *out, const char *prog)
+{
+	fprintf(out, "%s (hypmem) %s\ngit %s\nfeatures: %s\n", prog, HYPMEM_VERSION,
+		HYPMEM_GIT_REV, HYPMEM_FEATURES);
+}
 
 bool hypmem_cli_u64(const char *s, uint64_t *ret)
 {
@@ -54,7 +61,7 @@ int hypmem_cli_target_option(const char *prog, struct hypmem_target_config *cfg,
 		*json = true;
 		return 1;
 	case HYPMEM_OPT_VERSION:
-		printf("%s (hypmem) %s\n", prog, HYPMEM_VERSION);
+		hypmem_cli_version(stdout, prog);
 		exit(HYPMEM_EXIT_OK);
 	default:
 		return 0;

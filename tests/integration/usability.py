@@ -14,6 +14,8 @@
  3. Outputs are checked before any work and named as the user wrote them;
     the DWARF index cache directory is made with its parents, and a cache
     that cannot be written is one warning.
+ 4. --version: the version from VERSION (also in every man page's title),
+    the git revision built from, the optional features.
 """
 import os
 import shutil
@@ -149,6 +151,27 @@ def index_cache(el2, core, tmp):
          "an unwritable cache: one warning naming it, the run goes on", p.stderr)
 
 
+def versions():
+    with open("VERSION") as f:
+        version = f.read().strip()
+    rev = run(["git", "rev-parse", "--short", "HEAD"])
+    for prog in (STAT, DUMP, TOP):
+        name = os.path.basename(prog)
+        p = run([prog, "--version"])
+        lines = p.stdout.splitlines()
+        t.ok(p.returncode == 0 and len(lines) == 3 and
+             lines[0] == "%s (hypmem) %s" % (name, version) and
+             (rev.returncode or lines[1].startswith("git " + rev.stdout.strip()[:7])) and
+             lines[2].startswith("features: ") and "kdump-compressed" in lines[2] and
+             "curses" in lines[2],
+             "%s --version: version, git revision, features" % name, p.stdout + p.stderr)
+    for page in sorted(os.listdir("man/man1")) + ["../man5/hypmem-json.5", "../man7/hypmem.7"]:
+        with open(os.path.join("man/man1", page)) as f:
+            th = [x for x in f if x.startswith(".TH ")]
+        t.ok(len(th) == 1 and '"hypmem %s"' % version in th[0],
+             "man %s: title names hypmem %s" % (os.path.basename(page), version), th)
+
+
 def main():
     if not shutil.which("qemu-system-aarch64"):
         t.skip("usability", "qemu-system-aarch64 not installed")
@@ -159,6 +182,7 @@ def main():
         return t.done()
     el2, core = os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")
     top_without_tty(el2, core)
+    versions()
     with tempfile.TemporaryDirectory() as tmp:
         usage_errors(el2, core, tmp)
         no_heap(el2, core, tmp)

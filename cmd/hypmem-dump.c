@@ -73,6 +73,7 @@ struct dump_args {
 
 struct vmemmap_print {
 	bool json;
+	const char *state_names[HYPMEM_NR_PAGE_STATES];
 	struct json_object *array;
 	struct hypmem_error *oom;
 };
@@ -82,7 +83,7 @@ static struct hypmem_error *print_page(const struct hypmem_page *p, void *arg)
 	struct vmemmap_print *vp = arg;
 
 	if (!vp->json) {
-		hypmem_text_page(stdout, p);
+		hypmem_text_page_named(stdout, p, vp->state_names);
 		return NULL;
 	}
 	if (json_object_array_add(vp->array, hypmem_json_page(p)))
@@ -161,6 +162,7 @@ static int cmd_vmemmap(struct hypmem_target *t, const struct dump_args *a)
 			return hypmem_cli_error("hypmem-dump", &hypmem_enomem);
 		}
 	} else {
+		hypmem_vmemmap_state_names(t, vp.state_names);
 		hypmem_text_page_header(stdout);
 	}
 	err = hypmem_vmemmap_for_each(t, a->first, a->end, print_page, &vp, &sum);

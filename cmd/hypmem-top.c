@@ -163,7 +163,7 @@ static int panel_header(const struct hypmem_top_model *m, const struct view *v, 
 static int panel_pools(const struct hypmem_top_model *m, int y, int w)
 {
 	int used_lines = 0;
-	int bw = w - 52 > 10 ? w - 52 : 10;
+	int bw = w - 62 > 10 ? w - 62 : 10;
 
 	for (size_t i = 0; i < m->nr_pools; i++, used_lines++) {
 		const struct hypmem_pool *p = &m->pools[i];
@@ -175,8 +175,8 @@ static int panel_pools(const struct hypmem_top_model *m, int y, int w)
 		for (int k = 0; k < bw; k++)
 			addch(k < n ? '|' : ' ');
 		attroff(COLOR_PAIR(2));
-		printw("] %5.1f%% %7" PRIu64 "/%" PRIu64 " free", used * 100, p->free_pages,
-		       p->nr_pages);
+		printw("] %5.1f%% used, %" PRIu64 "/%" PRIu64 " pages free", used * 100,
+		       p->free_pages, p->nr_pages);
 	}
 	if (!m->nr_pools)
 		for (size_t i = 0; i < m->nr_event_pools; i++, used_lines++)
@@ -202,8 +202,16 @@ static int cmp_rows(const struct hypmem_top_row *a, const struct hypmem_top_row 
 	}
 }
 
+/* Per-CPU columns count the last interval, as INTERVAL does: "CPU0/INT". */
+static const char *cpu_header(char *buf, size_t len, unsigned int cpu)
+{
+	snprintf(buf, len, "CPU%u/INT", cpu);
+	return buf;
+}
+
 static int panel_events(const struct hypmem_top_model *m, const struct view *v, int y, int h, int w)
 {
+	char hdr[24];
 	const struct hypmem_top_row **order = calloc(m->nr_rows ? m->nr_rows : 1, sizeof(*order));
 	int line = 0;
 
@@ -212,7 +220,7 @@ static int panel_events(const struct hypmem_top_model *m, const struct view *v, 
 	attron(COLOR_PAIR(1));
 	mvprintw(y, 0, "%-20s %12s %10s %12s", "EVENT", "RATE/s", "INTERVAL", "TOTAL");
 	for (unsigned int c = 0; v->per_cpu && c < m->nr_cpus && 56 + 10 * (int)(c + 1) <= w; c++)
-		printw(" %7s%-2u", "CPU", c);
+		printw(" %9s", cpu_header(hdr, sizeof(hdr), c));
 	for (int x = getcurx(stdscr); x < w; x++)
 		addch(' ');
 	attroff(COLOR_PAIR(1));

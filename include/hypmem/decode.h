@@ -67,6 +67,17 @@ struct hypmem_vmemmap_summary {
 struct hypmem_error *hypmem_hyp_page_layout(struct hypmem_target *t,
 					    struct hypmem_hyp_page_layout *ret);
 
+/* Page states a struct hyp_page can hold, by value. */
+#define HYPMEM_NR_PAGE_STATES 16
+
+/**
+ * hypmem_vmemmap_state_names() - Short names ("owned", "nopage", ...) of the
+ * page states, indexed by the value struct hyp_page holds, taken from the
+ * enumerators of enum pkvm_page_state in DWARF; NULL where it has none.
+ */
+void hypmem_vmemmap_state_names(struct hypmem_target *t,
+				const char *names[HYPMEM_NR_PAGE_STATES]);
+
 /**
  * hypmem_vmemmap_read() - Decode the entries of PFNs [@first, @first+@nr).
  * @t: target.

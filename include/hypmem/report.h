@@ -65,6 +65,9 @@ void hypmem_text_pools(FILE *out, const struct hypmem_pool *pools, size_t nr);
 void hypmem_text_findings(FILE *out, const struct hypmem_findings *f, size_t max);
 void hypmem_text_page_header(FILE *out);
 void hypmem_text_page(FILE *out, const struct hypmem_page *p);
+/* The same with the states by name (hypmem_vmemmap_state_names(); NULL: numbers). */
+void hypmem_text_page_named(FILE *out, const struct hypmem_page *p,
+			    const char *const state_names[HYPMEM_NR_PAGE_STATES]);
 
 /** hypmem_dwarf_struct_json() - @type's members as JSON; NULL on error. */
 struct json_object *hypmem_dwarf_struct_json(struct hypmem_dwarf *dw,

@@ -270,24 +270,33 @@ int hypmem_json_print(FILE *out, struct json_object *obj)
 void hypmem_text_pools(FILE *out, const struct hypmem_pool *pools, size_t nr)
 {
 	unsigned int max_orders = 0;
+	uint64_t widest = 99;
+	int w = 1;
 
-	for (size_t i = 0; i < nr; i++)
+	/* Order columns as wide as the largest count needs: 11 orders stay in 100 columns. */
+	for (size_t i = 0; i < nr; i++) {
 		if (pools[i].nr_orders > max_orders)
 			max_orders = pools[i].nr_orders;
-	fprintf(out, "%-16s %8s %8s %5s", "POOL", "PAGES", "FREE", "MAXO");
+		for (unsigned int o = 0; o < pools[i].nr_orders; o++)
+			if (pools[i].free_blocks_by_order[o] > widest)
+				widest = pools[i].free_blocks_by_order[o];
+	}
+	for (; widest >= 10; widest /= 10)
+		w++;
+	fprintf(out, "%-16s %7s %7s %4s", "POOL", "PAGES", "FREE", "MAXO");
 	for (unsigned int o = 0; o < max_orders; o++)
-		fprintf(out, " %6u", o);
+		fprintf(out, " %*u", w, o);
 	fprintf(out, "\n");
 	for (size_t i = 0; i < nr; i++) {
 		const struct hypmem_pool *p = &pools[i];
 
-		fprintf(out, "%-16s %8" PRIu64 " %8" PRIu64 " %5" PRIu64, p->name, p->nr_pages,
+		fprintf(out, "%-16s %7" PRIu64 " %7" PRIu64 " %4" PRIu64, p->name, p->nr_pages,
 			p->free_pages, p->max_order);
 		for (unsigned int o = 0; o < max_orders; o++) {
 			if (o < p->nr_orders)
-				fprintf(out, " %6" PRIu64, p->free_blocks_by_order[o]);
+				fprintf(out, " %*" PRIu64, w, p->free_blocks_by_order[o]);
 			else
-				fprintf(out, " %6s", "-");
+				fprintf(out, " %*s", w, "-");
 		}
 		fprintf(out, "\n");
 	}
@@ -317,6 +326,8 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 	const struct hypmem_vmemmap_summary *v = &r->vmemmap;
 	uint64_t ram = 0, pool_pages = 0, pool_free = 0;
 	char b1[32], b2[32], b3[32];
+	size_t shown = 0;
+	int col;
 
 	for (size_t i = 0; i < info->nr_ram; i++)
 		ram += info->ram[i].end - info->ram[i].start;
@@ -342,17 +353,32 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 		" entries (%s), backed %s, %.2f%% of RAM\n",
 		v->base, v->entry_size, v->nr_entries, b3, b1,
 		ram ? 100.0 * (double)v->backing_bytes / (double)ram : 0.0);
-	fprintf(out, "  refcount:");
-	for (size_t i = 0; i < v->refcount.nr && i < 12; i++)
-		fprintf(out, " %" PRIu64 ":%" PRIu64, v->refcount.keys[i], v->refcount.counts[i]);
-	if (v->refcount.nr > 12)
+	/* Under 100 columns: refcounts up to 12 values, orders wrapped. */
+	col = fprintf(out, "  refcount:");
+	for (size_t i = 0; i < v->refcount.nr && i < 12; i++) {
+		char item[48];
+
+		snprintf(item, sizeof(item), " %" PRIu64 ":%" PRIu64, v->refcount.keys[i],
+			 v->refcount.counts[i]);
+		if (col + (int)strlen(item) > 80)
+			break;
+		col += fprintf(out, "%s", item);
+		shown = i + 1;
+	}
+	if (v->refcount.nr > shown)
 		fprintf(out, " ... (%zu values)", v->refcount.nr);
-	fprintf(out, "\n  order:   ");
+	col = fprintf(out, "\n  order:   ") - 1;
 	for (size_t i = 0; i < v->order.nr; i++) {
+		char item[48];
+
 		if (v->order.keys[i] == v->no_order)
-			fprintf(out, " none:%" PRIu64, v->order.counts[i]);
+			snprintf(item, sizeof(item), " none:%" PRIu64, v->order.counts[i]);
 		else
-			fprintf(out, " %" PRIu64 ":%" PRIu64, v->order.keys[i], v->order.counts[i]);
+			snprintf(item, sizeof(item), " %" PRIu64 ":%" PRIu64, v->order.keys[i],
+				 v->order.counts[i]);
+		if (col + (int)strlen(item) > 99)
+			col = fprintf(out, "\n           ") - 1;
+		col += fprintf(out, "%s", item);
 	}
 	fprintf(out, "\n");
 	if (v->nr_unbacked)
@@ -371,13 +397,23 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 
 void hypmem_text_page_header(FILE *out)
 {
-	fprintf(out, "%-14s %-18s %8s %6s %6s %6s %8s\n", "PFN", "PHYS", "REFCOUNT", "ORDER",
+	fprintf(out, "%-14s %-18s %8s %6s  %-15s %-15s %6s\n", "PFN", "PHYS", "REFCOUNT", "ORDER",
 		"HOST", "HYP", "SHARES");
 }
 
-void hypmem_text_page(FILE *out, const struct hypmem_page *p)
+static const char *state_str(char *buf, size_t len, unsigned int v,
+			     const char *const names[HYPMEM_NR_PAGE_STATES])
 {
-	char order[16];
+	if (names && v < HYPMEM_NR_PAGE_STATES && names[v])
+		return names[v];
+	snprintf(buf, len, "%u", v);
+	return buf;
+}
+
+void hypmem_text_page_named(FILE *out, const struct hypmem_page *p,
+			    const char *const state_names[HYPMEM_NR_PAGE_STATES])
+{
+	char order[16], host[16], hyp[16];
 
 	if (p->no_order)
 		snprintf(order, sizeof(order), "none");
@@ -386,8 +422,15 @@ void hypmem_text_page(FILE *out, const struct hypmem_page *p)
 	fprintf(out, "0x%-12" PRIx64 " 0x%-16" PRIx64 " %8" PRIu64 " %6s", p->pfn, p->pfn << 12,
 		p->refcount, order);
 	if (p->has_state)
-		fprintf(out, " %6u %6u %8" PRIu64 "\n", p->host_state, p->hyp_state,
+		fprintf(out, "  %-15s %-15s %6" PRIu64 "\n",
+			state_str(host, sizeof(host), p->host_state, state_names),
+			state_str(hyp, sizeof(hyp), p->hyp_state, state_names),
 			p->host_share_guest_count);
 	else
-		fprintf(out, " %6s %6s %8s\n", "-", "-", "-");
+		fprintf(out, "  %-15s %-15s %6s\n", "-", "-", "-");
+}
+
+void hypmem_text_page(FILE *out, const struct hypmem_page *p)
+{
+	hypmem_text_page_named(out, p, NULL);
 }

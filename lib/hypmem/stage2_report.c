@@ -226,14 +226,17 @@ void hypmem_text_stage2_line(FILE *out, const struct hypmem_stage2 *s)
 		fprintf(out, "Stage-2: not found (%s)\n", s->missing);
 		return;
 	}
-	fprintf(out, "Stage-2: %s, %u-bit IPA from level %d; mapped", s->table, s->geom.ia_bits,
-		s->geom.start_level);
+	/* Three lines, each under 100 columns with every owner a kernel defines. */
+	fprintf(out, "Stage-2: %s, %u-bit IPA from level %d; %" PRIu64 " tables, %" PRIu64
+		" coalescing candidates\n", s->table, s->geom.ia_bits, s->geom.start_level,
+		s->tables, s->candidates);
+	fprintf(out, "         mapped:");
 	for (int l = 1; l <= 3; l++) {
 		human(b, sizeof(b), s->mapped_by_level[l].bytes);
 		fprintf(out, "%s %s %s", sep, hypmem_s2_size_name(l), b);
 		sep = ",";
 	}
-	fprintf(out, "; owners");
+	fprintf(out, "\n         owners:");
 	sep = "";
 	for (unsigned int i = 0; i < HYPMEM_S2_MAX_OWNERS; i++) {
 		if (!s->by_owner[i].count)
@@ -242,8 +245,7 @@ void hypmem_text_stage2_line(FILE *out, const struct hypmem_stage2 *s)
 		fprintf(out, "%s %s %s", sep, hypmem_s2_owner_name(s, i, name), b);
 		sep = ",";
 	}
-	fprintf(out, "; %" PRIu64 " tables, %" PRIu64 " coalescing candidates\n", s->tables,
-		s->candidates);
+	fprintf(out, "\n");
 }
 
 void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)

@@ -138,6 +138,30 @@ static uint64_t hyp_state_mask(struct hypmem_target *t)
 	return (uint64_t)v;
 }
 
+void hypmem_vmemmap_state_names(struct hypmem_target *t, const char *names[HYPMEM_NR_PAGE_STATES])
+{
+	static const char *const known[][2] = {
+		{ "PKVM_PAGE_OWNED", "owned" },
+		{ "PKVM_PAGE_SHARED_OWNED", "shared_owned" },
+		{ "PKVM_PAGE_SHARED_BORROWED", "shared_borrowed" },
+		{ "PKVM_NOPAGE", "nopage" },
+		{ "__PKVM_PAGE_RESERVED", "reserved" },
+	};
+
+	for (size_t i = 0; i < HYPMEM_NR_PAGE_STATES; i++)
+		names[i] = NULL;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		int64_t v;
+		struct hypmem_error *err =
+		    hypmem_dwarf_enumerator(hypmem_target_dwarf(t), known[i][0], &v);
+
+		if (err)
+			hypmem_error_destroy(err);
+		else if (v >= 0 && v < HYPMEM_NR_PAGE_STATES && !names[v])
+			names[v] = known[i][1];
+	}
+}
+
 struct hypmem_error *hypmem_vmemmap_read(struct hypmem_target *t, uint64_t first, uint64_t nr,
 					 struct hypmem_page *pages)
 {

@@ -16,12 +16,19 @@
     that cannot be written is one warning.
  4. --version: the version from VERSION (also in every man page's title),
     the git revision built from, the optional features.
+ 5. Cosmetics: hypmem-stat under 100 columns; vmemmap states by name
+    (the EL2 core's enum pkvm_page_state: 0 owned .. 3 nopage) agreeing
+    with the JSON numbers; hypmem-top's pool bars say "used", per-CPU
+    columns have a header above their numbers.
 """
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from hypmemtest import Tap, make_dumps, tool  # noqa: E402
@@ -172,6 +179,63 @@ def versions():
              "man %s: title names hypmem %s" % (os.path.basename(page), version), th)
 
 
+STATES = {0: "owned", 1: "shared_owned", 2: "shared_borrowed", 3: "nopage"}  # el2/memory.h
+
+
+def cosmetics(el2, core):
+    for c in (core, core + ".kdump"):
+        p = run([STAT, el2, c])
+        wide = [x for x in p.stdout.splitlines() if len(x) >= 100]
+        t.ok(p.returncode == 0 and not wide and "owners: host" in p.stdout and
+             "coalescing candidates" in p.stdout,
+             "stat %s: every line under 100 columns" % os.path.basename(c), "\n".join(wide))
+    p = run([DUMP, "vmemmap", el2, core])
+    rows = [x.split() for x in p.stdout.splitlines()[1:]]
+    shared = [r[0] for r in rows if r[4] != "owned" or r[5] != "nopage"]
+    t.ok(p.returncode == 0 and p.stdout.split()[4:6] == ["HOST", "HYP"] and
+         {r[4] for r in rows} | {r[5] for r in rows} <= set(STATES.values()) and
+         any(r[4] == "shared_owned" for r in rows), "vmemmap: states by name",
+         p.stdout[:400])
+    if not shared:
+        return
+    first = int(shared[0], 16)
+    p = run([DUMP, "vmemmap", "--range", "0x%x-0x%x" % (first, first + 600), el2, core])
+    q = run([DUMP, "vmemmap", "--json", "--range", "0x%x-0x%x" % (first, first + 600), el2, core])
+    text = [x.split() for x in p.stdout.splitlines()[1:]]
+    pages = json.loads(q.stdout)["pages"] if q.returncode == 0 else []
+    t.ok(len(text) == len(pages) == 601 and
+         all(r[4] == STATES[j["host_state"]] and r[5] == STATES[j["hyp_state"]]
+             for r, j in zip(text, pages)) and len({r[4] for r in text}) > 1,
+         "vmemmap: state names match the JSON values through enum pkvm_page_state",
+         p.stdout[:300] + q.stderr)
+
+
+def top_screen(el2, core):
+    if not shutil.which("tmux"):
+        t.skip("tmux screen", "tmux not installed")
+        return
+    tm = ["tmux", "-L", "hypmem-usability-%d" % os.getpid()]
+    subprocess.run(tm + ["new-session", "-d", "-x", "100", "-y", "24", "-s", "t",
+                         "%s -d 0.3 %s %s; sleep 30" % (TOP, el2, core)], check=True)
+    try:
+        time.sleep(1)
+        subprocess.run(tm + ["send-keys", "-t", "t", "1"], check=True)
+        time.sleep(0.8)
+        s = subprocess.run(tm + ["capture-pane", "-p", "-t", "t"], capture_output=True,
+                           text=True).stdout
+    finally:
+        subprocess.run(tm + ["kill-server"], capture_output=True)
+    lines = s.splitlines()
+    pools = [x for x in lines if x.startswith("hpool")]
+    t.ok(len(pools) == 1 and re.search(r"\] +\d+\.\d% used, \d+/\d+ pages free$", pools[0]),
+         "top screen: pool bar says used and free pages", s)
+    head = [x for x in lines if x.startswith("EVENT")]
+    row = [x for x in lines if x.startswith("hyp_enter")]
+    t.ok(head and row and head[0].rstrip().endswith("CPU0/INT") and
+         len(head[0].rstrip()) == len(row[0].rstrip()),
+         "top screen: the per-CPU column has a header over its numbers", s)
+
+
 def main():
     if not shutil.which("qemu-system-aarch64"):
         t.skip("usability", "qemu-system-aarch64 not installed")
@@ -183,6 +247,8 @@ def main():
     el2, core = os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")
     top_without_tty(el2, core)
     versions()
+    cosmetics(el2, core)
+    top_screen(el2, core)
     with tempfile.TemporaryDirectory() as tmp:
         usage_errors(el2, core, tmp)
         no_heap(el2, core, tmp)

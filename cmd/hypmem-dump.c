@@ -467,24 +467,109 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 	return ret;
 }
 
+/* Read a u64 hyp variable; false when the kernel has none or it cannot be read. */
+static bool read_u64_var(struct hypmem_target *t, const char *name, uint64_t *ret)
+{
+	struct hypmem_error *err;
+	uint64_t pa;
+
+	err = hypmem_target_symbol_pa(t, name, &pa, NULL);
+	if (!err)
+		err = hypmem_target_read(t, ret, pa, sizeof(*ret));
+	hypmem_error_destroy(err);
+	return !err;
+}
+
+/*
+ * The ranges the map outlines: the hyp carve-out (hyp_mem_base/size) and
+ * each pool's range, read from the struct alone (no free-list walk, so no
+ * pool findings in a stage-2 listing).  What cannot be read is left out.
+ */
+static size_t svg_marks(struct hypmem_target *t, struct hypmem_svg_mark *marks, size_t max)
+{
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
+	struct hypmem_field lo, hi;
+	struct hypmem_type pool;
+	uint64_t base, size;
+	char **names = NULL;
+	size_t n = 0, nr_names = 0;
+	struct hypmem_error *err;
+
+	if (read_u64_var(t, "hyp_mem_base", &base) && read_u64_var(t, "hyp_mem_size", &size) &&
+	    size && base + size > base) {
+		snprintf(marks[n].label, sizeof(marks[n].label), "hyp carve-out");
+		marks[n].start = base;
+		marks[n++].end = base + size;
+	}
+	err = hypmem_dwarf_find_type(dw, "struct hyp_pool", &pool);
+	if (!err && !(err = hypmem_field_lookup(t, &pool, "range_start", true, &lo)) &&
+	    !(err = hypmem_field_lookup(t, &pool, "range_end", true, &hi)))
+		err = hypmem_dwarf_variables_of_type(dw, "struct hyp_pool", &names, &nr_names);
+	hypmem_error_destroy(err);
+	for (size_t i = 0; i < nr_names; i++) {
+		uint8_t buf[512];
+		uint64_t pa, start = 0, end = 0;
+
+		if (n < max && pool.size <= sizeof(buf) &&
+		    !(err = hypmem_target_symbol_pa(t, names[i], &pa, NULL)) &&
+		    !(err = hypmem_target_read(t, buf, pa, pool.size)) &&
+		    hypmem_field_get(&lo, buf, pool.size, &start) &&
+		    hypmem_field_get(&hi, buf, pool.size, &end) && start < end) {
+			snprintf(marks[n].label, sizeof(marks[n].label), "pool %s", names[i]);
+			marks[n].start = start;
+			marks[n++].end = end;
+		}
+		hypmem_error_destroy(err);
+		err = NULL;
+		free(names[i]);
+	}
+	free(names);
+	return n;
+}
+
+static struct hypmem_error *write_svg(struct hypmem_target *t, const struct hypmem_stage2 *s,
+				      const char *path)
+{
+	struct hypmem_svg_mark marks[8];
+	struct hypmem_svg_extra extra = { .marks = marks };
+	struct hypmem_vms vms;
+	struct hypmem_error *err;
+	FILE *svg;
+
+	/* Without per-VM ranges in DWARF, guest memory is one colour. */
+	err = hypmem_vms_decode(t, &vms);
+	if (err && err->code != HYPMEM_ERROR_NO_MEMORY) {
+		hypmem_error_destroy(err);
+		err = NULL;
+	} else if (!err) {
+		extra.vms = &vms;
+	}
+	extra.nr_marks = svg_marks(t, marks, sizeof(marks) / sizeof(marks[0]));
+	if (err)
+		goto out;
+	svg = fopen(path, "w");
+	if (!svg) {
+		err = hypmem_error_os(errno, "%s", path);
+		goto out;
+	}
+	err = hypmem_svg_stage2_extra(svg, s, hypmem_target_info(t), &extra);
+	if (fclose(svg) && !err)
+		err = hypmem_error_os(errno, "%s", path);
+out:
+	hypmem_vms_deinit(&vms);
+	return err;
+}
+
 static int cmd_stage2(struct hypmem_target *t, const struct dump_args *a, bool stage1)
 {
 	struct hypmem_stage2 s;
 	struct json_object *o = NULL;
 	struct hypmem_error *err;
-	FILE *svg;
 
 	err = hypmem_stage2_decode(t, HYPMEM_S2_KEEP_RUNS | (stage1 ? HYPMEM_S2_HYP_STAGE1 : 0),
 				   &s);
-	if (!err && a->svg) {
-		svg = fopen(a->svg, "w");
-		if (!svg)
-			err = hypmem_error_os(errno, "%s", a->svg);
-		else if (!(err = hypmem_svg_stage2(svg, &s, hypmem_target_info(t))) && fclose(svg))
-			err = hypmem_error_os(errno, "%s", a->svg);
-		else if (err)
-			fclose(svg);
-	}
+	if (!err && a->svg)
+		err = write_svg(t, &s, a->svg);
 	if (err) {
 		hypmem_stage2_deinit(&s);
 		return hypmem_cli_error("hypmem-dump", err);

@@ -6,7 +6,7 @@ set -e
 PKGS="make gcc pkg-config python3 libdw-dev libelf-dev libjson-c-dev libncurses-dev
 libtraceevent-dev trace-cmd qemu-user
 libkdumpfile-dev gcc-aarch64-linux-gnu qemu-system-arm clang libclang-rt-14-dev file
-binutils libxml2-utils tmux"
+binutils libxml2-utils tmux chromium"
 [ -n "$HYPMEM_EXTRA_PKGS" ] && PKGS="$PKGS $HYPMEM_EXTRA_PKGS"
 # HYPMEM_CROSS=1: the arm64 libraries for make CROSS=aarch64-linux-gnu- [STATIC=1]
 # (tests/integration/cross.py).  Debian multiarch; about a minute, so opt-in.

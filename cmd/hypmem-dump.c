@@ -789,11 +789,7 @@ int main(int argc, char **argv)
 	    (a.export_dir && !output_ok("--export-tracefs", a.export_dir, true)))
 		return HYPMEM_EXIT_USAGE;
 	if (cmd == CMD_LAYOUT) {
-		if (argc - optind > 1) {
-			fprintf(stderr, "hypmem-dump: layout reads only VMLINUX, not '%s'\n",
-				argv[optind + 1]);
-			return HYPMEM_EXIT_USAGE;
-		}
+		/* "layout VMLINUX VMCORE" (crash's order, as for the others) ignores VMCORE. */
 		if (hypmem_cli_positional("hypmem-dump", &cfg, argc - optind, argv + optind, false))
 			return HYPMEM_EXIT_USAGE;
 		return cmd_layout(cfg.vmlinux, a.json);

@@ -81,6 +81,9 @@ def usage_errors(el2, core, tmp):
                        (["layout", "-c", core], "-c/--core does not apply to layout")):
         one_line_error(run([DUMP] + args + [el2, core] * (args[0] != "layout") +
                            [el2] * (args[0] == "layout")), want, "dump %s: refused" % " ".join(args[:2]))
+    p = run([DUMP, "layout", el2, core])
+    t.ok(p.returncode == 0 and "struct hyp_page {" in p.stdout,
+         "dump layout VMLINUX VMCORE: the dump is ignored, as before", p.stderr)
     t.ok(not os.path.exists(tmp + "/x.svg"), "dump pools --svg: no file written")
     one_line_error(run([DUMP, "vmemmap", "--pfn", "0x1", el2, core]),
                    "PFN 0x1 is not in RAM (PFNs 0x40000-0x7ffff)", "vmemmap --pfn 0x1: not in RAM")

@@ -321,14 +321,17 @@ static struct hypmem_error *locate_image(struct hypmem_target *t)
 		uint64_t pa = (segs[i].phys_start + 4095) & ~4095ULL;
 		uint64_t end = segs[i].phys_start + segs[i].size;
 
-		for (; end - pa >= LOCATE_SAMPLE && pa < end; pa += 4096) {
-			const uint8_t *p = NULL;
+		for (; pa < end && end - pa >= LOCATE_SAMPLE; pa += 4096) {
 			uint64_t win = end - pa < LOCATE_WINDOW ? end - pa : LOCATE_WINDOW;
-			const void *v;
+			const void *v = NULL;
 
 			/* One view per window when the source can, else a read per page. */
-			if (!(pa % LOCATE_WINDOW) && win >= LOCATE_SAMPLE &&
-			    !hypmem_source_view(t->src, pa, (size_t)win, &v)) {
+			if (!(pa % LOCATE_WINDOW) &&
+			    (err = hypmem_source_view(t->src, pa, (size_t)win, &v))) {
+				hypmem_error_destroy(err);
+				v = NULL;
+			}
+			if (v) {
 				for (uint64_t off = 0; win - off >= LOCATE_SAMPLE; off += 4096)
 					if (!memcmp((const uint8_t *)v + off, sample, LOCATE_SAMPLE)) {
 						found = pa + off;
@@ -342,8 +345,7 @@ static struct hypmem_error *locate_image(struct hypmem_target *t)
 				hypmem_error_destroy(err);
 				continue;
 			}
-			p = page;
-			if (!memcmp(p, sample, LOCATE_SAMPLE)) {
+			if (!memcmp(page, sample, LOCATE_SAMPLE)) {
 				found = pa;
 				nr_found++;
 			}

@@ -119,19 +119,21 @@ struct hypmem_error *hypmem_dwarf_find_variable(struct hypmem_dwarf *dw, const c
 						uint64_t *addr_ret, struct hypmem_type *type_ret);
 
 /**
- * hypmem_dwarf_image_sample() - The first bytes the image loads as code.
+ * hypmem_dwarf_image_sample() - Bytes of the image that RAM holds unchanged.
  * @dw: the handle.
- * @buf: filled with @len bytes of the first executable PT_LOAD segment.
- * @len: how many.
- * @vaddr_ret: link-time VA of those bytes.
+ * @buf: filled with *@len_ret bytes (at most @max).
+ * @max: room in @buf.
+ * @len_ret: how many were taken (at least 64).
+ * @vaddr_ret: their link-time VA.
  *
- * Used to find where the image sits in a raw dump of RAM.
+ * A kernel's linux_banner (text: never relocated, never patched), else the
+ * start of the first executable segment (the hypmem EL2 image, which has
+ * no alternatives).  Used to find where the image sits in a raw dump of RAM.
  *
- * Return: NULL, or HYPMEM_ERROR_LOOKUP if no executable segment holds @len
- * bytes that are not all zero.
+ * Return: NULL, or HYPMEM_ERROR_LOOKUP if neither is there.
  */
-struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t len,
-					       uint64_t *vaddr_ret);
+struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t max,
+					       size_t *len_ret, uint64_t *vaddr_ret);
 
 /**
  * hypmem_dwarf_check_pkvm() - Is this the image of a pKVM hypervisor?

@@ -1508,33 +1508,65 @@ void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type
 	fprintf(out, "};\n");
 }
 
-struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t len,
-					       uint64_t *vaddr_ret)
+/* @len file bytes at link VA @va, from the PT_LOAD holding them; false if none does. */
+static bool image_bytes(struct hypmem_dwarf *dw, uint64_t va, void *buf, size_t len, bool exec)
 {
 	size_t nr;
 
 	if (elf_getphdrnum(dw->elf, &nr))
-		return hypmem_error_libelf(dw->path);
+		return false;
 	for (size_t i = 0; i < nr; i++) {
 		GElf_Phdr ph;
 		Elf_Data *d;
-		bool zero = true;
 
 		if (!gelf_getphdr(dw->elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
-		    !(ph.p_flags & PF_X) || ph.p_filesz < len)
+		    (exec && !(ph.p_flags & PF_X)) || va < ph.p_vaddr ||
+		    va - ph.p_vaddr > ph.p_filesz || ph.p_filesz - (va - ph.p_vaddr) < len)
 			continue;
-		d = elf_getdata_rawchunk(dw->elf, (int64_t)ph.p_offset, len, ELF_T_BYTE);
+		d = elf_getdata_rawchunk(dw->elf, (int64_t)(ph.p_offset + (va - ph.p_vaddr)), len,
+					 ELF_T_BYTE);
 		if (!d || !d->d_buf)
 			continue;
 		memcpy(buf, d->d_buf, len);
-		for (size_t k = 0; k < len && zero; k++)
+		return true;
+	}
+	return false;
+}
+
+struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t max,
+					       size_t *len_ret, uint64_t *vaddr_ret)
+{
+	uint64_t va, size;
+	size_t nr;
+
+	if (max < 64)
+		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "sample too small");
+	/* A kernel patches its code at boot (alternatives); its banner stays as linked. */
+	if (!hypmem_dwarf_find_symbol(dw, "linux_banner", &va, &size) && size >= 64) {
+		*len_ret = size < max ? (size_t)size : max;
+		if (image_bytes(dw, va, buf, *len_ret, false)) {
+			*vaddr_ret = va;
+			return NULL;
+		}
+	}
+	if (elf_getphdrnum(dw->elf, &nr))
+		return hypmem_error_libelf(dw->path);
+	for (size_t i = 0; i < nr; i++) {
+		GElf_Phdr ph;
+		bool zero = true;
+
+		if (!gelf_getphdr(dw->elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X) || !image_bytes(dw, ph.p_vaddr, buf, max, true))
+			continue;
+		for (size_t k = 0; k < max && zero; k++)
 			zero = !((const uint8_t *)buf)[k];
 		if (zero)
 			continue;
+		*len_ret = max;
 		*vaddr_ret = ph.p_vaddr;
 		return NULL;
 	}
-	return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: no executable segment to locate",
+	return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: no code or banner to locate",
 				   dw->path);
 }
 

@@ -296,11 +296,12 @@ struct hypmem_error *hypmem_target_read_hyp(struct hypmem_target *t, void *buf, 
 
 /*
  * A raw image of RAM says nothing about where the kernel was loaded.  The
- * image's first code bytes are not relocated, so find them: every 4K page
- * of RAM is compared with the image's first executable bytes, and exactly
- * one match gives kimage_voffset (runtime VA, i.e. link VA + KASLR offset,
- * minus that PA).  Two matches (a copy of the Image in the page cache) are
- * ambiguous: the user says which with --kimage-voffset.
+ * image's banner (or, for the hypmem EL2 image, its first code bytes) is
+ * in RAM exactly as linked, at the same offset in its page since images
+ * load page-aligned: every 4K page of RAM is compared at that offset, and
+ * exactly one match gives kimage_voffset (runtime VA, i.e. link VA + KASLR
+ * offset, minus that PA).  Several matches (a copy of the Image in the page
+ * cache) are ambiguous: the user says which with --kimage-voffset.
  */
 #define LOCATE_SAMPLE 256
 #define LOCATE_WINDOW (2ULL << 20)
@@ -309,19 +310,20 @@ static struct hypmem_error *locate_image(struct hypmem_target *t)
 {
 	uint8_t sample[LOCATE_SAMPLE], page[LOCATE_SAMPLE];
 	const struct hypmem_segment *segs;
-	uint64_t vaddr, found = 0, nr_found = 0;
+	uint64_t vaddr, in_page, found = 0, nr_found = 0;
 	struct hypmem_error *err;
-	size_t nr;
+	size_t nr, len;
 
-	err = hypmem_dwarf_image_sample(t->dw, sample, sizeof(sample), &vaddr);
+	err = hypmem_dwarf_image_sample(t->dw, sample, sizeof(sample), &len, &vaddr);
 	if (err)
 		return err;
+	in_page = vaddr & 4095;
 	segs = hypmem_source_segments(t->src, &nr);
 	for (size_t i = 0; i < nr; i++) {
 		uint64_t pa = (segs[i].phys_start + 4095) & ~4095ULL;
 		uint64_t end = segs[i].phys_start + segs[i].size;
 
-		for (; pa < end && end - pa >= LOCATE_SAMPLE; pa += 4096) {
+		for (; pa < end && end - pa >= in_page + len; pa += 4096) {
 			uint64_t win = end - pa < LOCATE_WINDOW ? end - pa : LOCATE_WINDOW;
 			const void *v = NULL;
 
@@ -332,20 +334,20 @@ static struct hypmem_error *locate_image(struct hypmem_target *t)
 				v = NULL;
 			}
 			if (v) {
-				for (uint64_t off = 0; win - off >= LOCATE_SAMPLE; off += 4096)
-					if (!memcmp((const uint8_t *)v + off, sample, LOCATE_SAMPLE)) {
+				for (uint64_t off = 0; win - off >= in_page + len; off += 4096)
+					if (!memcmp((const uint8_t *)v + off + in_page, sample, len)) {
 						found = pa + off;
 						nr_found++;
 					}
 				pa += (win - 1) & ~4095ULL;
 				continue;
 			}
-			err = hypmem_source_read(t->src, page, pa, LOCATE_SAMPLE);
+			err = hypmem_source_read(t->src, page, pa + in_page, len);
 			if (err) {
 				hypmem_error_destroy(err);
 				continue;
 			}
-			if (!memcmp(page, sample, LOCATE_SAMPLE)) {
+			if (!memcmp(page, sample, len)) {
 				found = pa;
 				nr_found++;
 			}
@@ -355,9 +357,9 @@ static struct hypmem_error *locate_image(struct hypmem_target *t)
 		return hypmem_error_create(
 		    HYPMEM_ERROR_LOOKUP,
 		    "cannot translate kernel image addresses: the raw image has no VMCOREINFO and "
-		    "the kernel image's code is %s in it (give --kimage-voffset)",
+		    "the kernel image is %s in it (give --kimage-voffset)",
 		    nr_found ? "at more than one place" : "nowhere");
-	t->info.kimage_voffset = vaddr + t->info.kaslr_offset - found;
+	t->info.kimage_voffset = (vaddr & ~4095ULL) + t->info.kaslr_offset - found;
 	return NULL;
 }
 

@@ -45,6 +45,12 @@ ifneq ($(STATIC),)
 HOST_PKGS := libdw libelf json-c ncursesw
 endif
 
+# One version number (VERSION), the git revision and the optional features,
+# for --version: written to a header only when they change.
+HYPMEM_VERSION := $(shell cat VERSION)
+GIT_REV  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+FEATURES := $(if $(STATIC),-kdump-compressed,+kdump-compressed) +curses
+
 CPPFLAGS := -Iinclude -D_GNU_SOURCE
 CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
 	    $(shell $(PKG_CONFIG) --cflags $(HOST_PKGS) 2>/dev/null)
@@ -114,7 +120,7 @@ install: all
 	for c in $(notdir $(CMDS)); do \
 		install -m 644 completions/fish/hypmem.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$c.fish; \
 	done
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1|' -e 's|@PKGS@|$(HOST_PKGS)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(HYPMEM_VERSION)|' -e 's|@PKGS@|$(HOST_PKGS)|' \
 		lib/hypmem/hypmem.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/hypmem.pc
 
 clean:

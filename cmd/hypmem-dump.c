@@ -13,9 +13,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -24,6 +27,7 @@
 #include "hypmem/stage2.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
+#include "hypmem/vm_ranges.h"
 #include "hypmem/vms.h"
 
 static const char usage[] =
@@ -118,6 +122,31 @@ static struct json_object *json_envelope(struct hypmem_target *t)
 	return o;
 }
 
+/* --pfn/--range must touch RAM the hypervisor knows (hyp_memory), else say where RAM is. */
+static bool range_in_ram(const struct hypmem_target_info *info, const struct dump_args *a)
+{
+	char ram[256] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < info->nr_ram; i++) {
+		uint64_t s = info->ram[i].start / info->page_size, e = info->ram[i].end / info->page_size;
+
+		if (a->first < e && s < a->end)
+			return true;
+		if (len < sizeof(ram))
+			len += (size_t)snprintf(ram + len, sizeof(ram) - len, "%s0x%" PRIx64 "-0x%" PRIx64,
+						len ? ", " : "", s, e - 1);
+	}
+	if (a->end - a->first == 1)
+		fprintf(stderr, "hypmem-dump: PFN 0x%" PRIx64 " is not in RAM (PFNs %s)\n", a->first,
+			ram);
+	else
+		fprintf(stderr,
+			"hypmem-dump: PFNs 0x%" PRIx64 "-0x%" PRIx64 " are not in RAM (PFNs %s)\n",
+			a->first, a->end - 1, ram);
+	return false;
+}
+
 static int cmd_vmemmap(struct hypmem_target *t, const struct dump_args *a)
 {
 	struct vmemmap_print vp = { .json = a->json };
@@ -125,6 +154,8 @@ static int cmd_vmemmap(struct hypmem_target *t, const struct dump_args *a)
 	struct json_object *o = NULL;
 	struct hypmem_error *err;
 
+	if ((a->first || a->end != UINT64_MAX) && !range_in_ram(hypmem_target_info(t), a))
+		return HYPMEM_EXIT_USAGE;
 	if (a->json) {
 		o = json_envelope(t);
 		vp.array = json_object_new_array();
@@ -229,6 +260,8 @@ static int cmd_layout(const char *vmlinux, bool json)
 	struct json_object *arr = NULL;
 
 	err = hypmem_dwarf_open(vmlinux, &dw);
+	if (!err && (err = hypmem_dwarf_check_pkvm(dw)))
+		hypmem_dwarf_destroy(dw);
 	if (err)
 		return hypmem_cli_error("hypmem-dump", err);
 	if (json)
@@ -342,6 +375,19 @@ static struct hypmem_error *check_trace_accounting(struct hypmem_trace *tr)
 	return NULL;
 }
 
+/* A failed write, told with the user's path rather than our temporary one. */
+static struct hypmem_error *about_output(struct hypmem_error *err, const char *path)
+{
+	struct hypmem_error *e;
+
+	if (err->code != HYPMEM_ERROR_OS)
+		return err;
+	e = hypmem_error_create(HYPMEM_ERROR_OS, "cannot write %s: %s", path,
+				strerror(err->errnum));
+	hypmem_error_destroy(err);
+	return e;
+}
+
 static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 {
 	struct trace_print tp = { .a = a };
@@ -374,10 +420,10 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		err = tp.err;
 	if (!err && t)
 		err = check_trace_accounting(tr);
-	if (!err && a->output)
-		err = hypmem_tracedat_write(tp.td, tp.formats, a->output);
-	if (!err && a->export_dir)
-		err = hypmem_trace_export_tracefs(tr, a->export_dir);
+	if (!err && a->output && (err = hypmem_tracedat_write(tp.td, tp.formats, a->output)))
+		err = about_output(err, a->output);
+	if (!err && a->export_dir && (err = hypmem_trace_export_tracefs(tr, a->export_dir)))
+		err = about_output(err, a->export_dir);
 	if (err) {
 		json_object_put(tp.events);
 		hypmem_tracedat_destroy(tp.td);
@@ -423,24 +469,105 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 	return ret;
 }
 
+/* Read a u64 hyp variable; false when the kernel has none or it cannot be read. */
+static bool read_u64_var(struct hypmem_target *t, const char *name, uint64_t *ret)
+{
+	struct hypmem_error *err;
+	uint64_t pa;
+
+	err = hypmem_target_symbol_pa(t, name, &pa, NULL);
+	if (!err)
+		err = hypmem_target_read(t, ret, pa, sizeof(*ret));
+	hypmem_error_destroy(err);
+	return !err;
+}
+
+/*
+ * The ranges the map outlines: the hyp carve-out (hyp_mem_base/size) and
+ * each pool's range, read from the struct alone (no free-list walk, so no
+ * pool findings in a stage-2 listing).  What cannot be read is left out.
+ */
+static size_t svg_marks(struct hypmem_target *t, struct hypmem_svg_mark *marks, size_t max)
+{
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
+	struct hypmem_field lo, hi;
+	struct hypmem_type pool;
+	uint64_t base, size;
+	char **names = NULL;
+	size_t n = 0, nr_names = 0;
+	struct hypmem_error *err;
+
+	if (read_u64_var(t, "hyp_mem_base", &base) && read_u64_var(t, "hyp_mem_size", &size) &&
+	    size && base + size > base) {
+		snprintf(marks[n].label, sizeof(marks[n].label), "hyp carve-out");
+		marks[n].start = base;
+		marks[n++].end = base + size;
+	}
+	err = hypmem_dwarf_find_type(dw, "struct hyp_pool", &pool);
+	if (!err && !(err = hypmem_field_lookup(t, &pool, "range_start", true, &lo)) &&
+	    !(err = hypmem_field_lookup(t, &pool, "range_end", true, &hi)))
+		err = hypmem_dwarf_variables_of_type(dw, "struct hyp_pool", &names, &nr_names);
+	hypmem_error_destroy(err);
+	for (size_t i = 0; i < nr_names; i++) {
+		uint8_t buf[512];
+		uint64_t pa, start = 0, end = 0;
+
+		if (n < max && pool.size <= sizeof(buf) &&
+		    !(err = hypmem_target_symbol_pa(t, names[i], &pa, NULL)) &&
+		    !(err = hypmem_target_read(t, buf, pa, pool.size)) &&
+		    hypmem_field_get(&lo, buf, pool.size, &start) &&
+		    hypmem_field_get(&hi, buf, pool.size, &end) && start < end) {
+			snprintf(marks[n].label, sizeof(marks[n].label), "pool %s", names[i]);
+			marks[n].start = start;
+			marks[n++].end = end;
+		}
+		hypmem_error_destroy(err);
+		err = NULL;
+		free(names[i]);
+	}
+	free(names);
+	return n;
+}
+
+static struct hypmem_error *write_svg(struct hypmem_target *t, const struct hypmem_stage2 *s,
+				      const char *path)
+{
+	struct hypmem_svg_mark marks[8];
+	struct hypmem_svg_extra extra = { .marks = marks };
+	struct hypmem_vm_mems vms;
+	struct hypmem_error *err;
+	FILE *svg;
+
+	/* Each VM's guest stage-2, else its ranges[]; with neither, guest memory is one colour. */
+	err = hypmem_vm_mems_collect(t, &vms);
+	if (!err)
+		extra.vms = &vms;
+	extra.nr_marks = svg_marks(t, marks, sizeof(marks) / sizeof(marks[0]));
+	if (err)
+		goto out;
+	svg = fopen(path, "w");
+	if (!svg) {
+		err = hypmem_error_os(errno, "%s", path);
+		goto out;
+	}
+	err = hypmem_svg_stage2_extra(svg, s, hypmem_target_info(t), &extra);
+	if (fclose(svg) && !err)
+		err = hypmem_error_os(errno, "%s", path);
+out:
+	hypmem_vm_mems_deinit(&vms);
+	return err;
+}
+
 static int cmd_stage2(struct hypmem_target *t, const struct dump_args *a, bool stage1)
 {
 	struct hypmem_stage2 s;
 	struct json_object *o = NULL;
 	struct hypmem_error *err;
-	FILE *svg;
 
 	err = hypmem_stage2_decode(t, HYPMEM_S2_KEEP_RUNS | (stage1 ? HYPMEM_S2_HYP_STAGE1 : 0),
 				   &s);
-	if (!err && a->svg) {
-		svg = fopen(a->svg, "w");
-		if (!svg)
-			err = hypmem_error_os(errno, "%s", a->svg);
-		else if (!(err = hypmem_svg_stage2(svg, &s, hypmem_target_info(t))) && fclose(svg))
-			err = hypmem_error_os(errno, "%s", a->svg);
-		else if (err)
-			fclose(svg);
-	}
+	if (!err && a->svg)
+		err = write_svg(t, &s, a->svg);
 	if (err) {
 		hypmem_stage2_deinit(&s);
 		return hypmem_cli_error("hypmem-dump", err);
@@ -507,6 +634,110 @@ static bool parse_range(const char *s, uint64_t *first, uint64_t *end)
 	return true;
 }
 
+/*
+ * An output (-o, --svg: a file; --export-tracefs: a directory) that cannot
+ * be written is found before any work: its directory must exist and be
+ * writable (files are written beside it and renamed), an existing file
+ * writable and not a directory.
+ */
+static bool output_ok(const char *opt, const char *path, bool is_dir)
+{
+	char *copy = strdup(path), *dir;
+	struct stat st;
+	int errnum = 0;
+	bool ok;
+
+	if (!copy) {
+		fprintf(stderr, "hypmem-dump: out of memory\n");
+		return false;
+	}
+	dir = dirname(copy);
+	if (!stat(path, &st)) {
+		if (!is_dir && S_ISDIR(st.st_mode))
+			errnum = EISDIR;
+		else if (is_dir && !S_ISDIR(st.st_mode))
+			errnum = ENOTDIR;
+		else if (access(path, W_OK))
+			errnum = errno;
+	} else if (errno != ENOENT) {
+		errnum = errno;
+	}
+	if (errnum) {
+		fprintf(stderr, "hypmem-dump: %s %s: %s\n", opt, path, strerror(errnum));
+	} else if (stat(dir, &st) || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+		   access(dir, W_OK)) {
+		fprintf(stderr, "hypmem-dump: %s %s: directory %s: %s\n", opt, path, dir,
+			strerror(errno));
+		errnum = errno;
+	}
+	ok = !errnum;
+	free(copy);
+	return ok;
+}
+
+/* The commands, and which of them each command-specific option applies to. */
+enum dump_cmd {
+	CMD_VMEMMAP,
+	CMD_POOLS,
+	CMD_LAYOUT,
+	CMD_STAGE2,
+	CMD_STAGE1,
+	CMD_VMS,
+	CMD_HEAP,
+	CMD_TRACE
+};
+static const char *const cmd_names[] = { "vmemmap", "pools", "layout", "stage2",
+					 "stage1",  "vms",   "heap",   "trace" };
+#define CMD_BIT(c)  (1u << (c))
+#define CMDS_TARGET (~CMD_BIT(CMD_LAYOUT)) /* everything that reads a dump */
+
+/* Options not listed apply to every command. */
+static const struct {
+	int opt;
+	const char *name;
+	unsigned int cmds;
+} option_scope[] = {
+	{ OPT_PFN, "--pfn", CMD_BIT(CMD_VMEMMAP) },
+	{ OPT_RANGE, "--range", CMD_BIT(CMD_VMEMMAP) },
+	{ OPT_SVG, "--svg", CMD_BIT(CMD_STAGE2) },
+	{ OPT_TRACEFS, "--tracefs", CMD_BIT(CMD_TRACE) },
+	{ 'o', "-o/--output", CMD_BIT(CMD_TRACE) },
+	{ OPT_EXPORT, "--export-tracefs", CMD_BIT(CMD_TRACE) },
+	{ OPT_STATS, "--stats", CMD_BIT(CMD_TRACE) },
+	{ 'c', "-c/--core", CMDS_TARGET },
+	{ HYPMEM_OPT_RAW, "--raw", CMDS_TARGET },
+	{ HYPMEM_OPT_KASLR, "--kaslr-offset", CMDS_TARGET },
+	{ HYPMEM_OPT_KIMAGE_VOFFSET, "--kimage-voffset", CMDS_TARGET },
+};
+#define NR_SCOPED (sizeof(option_scope) / sizeof(option_scope[0]))
+
+static void note_option(int opt, bool seen[NR_SCOPED])
+{
+	for (size_t i = 0; i < NR_SCOPED; i++)
+		if (option_scope[i].opt == opt)
+			seen[i] = true;
+}
+
+/* An option given to a command it means nothing to: say so, exit 2. */
+static bool options_apply(enum dump_cmd cmd, const bool seen[NR_SCOPED])
+{
+	for (size_t i = 0; i < NR_SCOPED; i++) {
+		char only[128] = "";
+		size_t len = 0;
+
+		if (!seen[i] || (option_scope[i].cmds & CMD_BIT(cmd)))
+			continue;
+		for (size_t c = 0; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
+			if (option_scope[i].cmds & CMD_BIT(c) && len < sizeof(only))
+				len += (size_t)snprintf(only + len, sizeof(only) - len, "%s%s",
+							len ? ", " : "", cmd_names[c]);
+		fprintf(stderr, "hypmem-dump: %s does not apply to %s (only to %s)\n",
+			option_scope[i].name, cmd_names[cmd], only);
+		return false;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -523,30 +754,18 @@ int main(int argc, char **argv)
 	struct hypmem_target_config cfg = { 0 };
 	struct dump_args a = { .first = 0, .end = UINT64_MAX };
 	struct hypmem_target *t;
-	struct hypmem_error *err;
-	const char *cmd;
+	bool seen[NR_SCOPED] = { false };
+	enum dump_cmd cmd;
+	size_t c;
 	int opt, ret;
 
-	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		fputs(usage, stdout);
-		return HYPMEM_EXIT_OK;
-	}
-	if (argc >= 2 && !strcmp(argv[1], "--version")) {
-		printf("hypmem-dump (hypmem) %s\n", HYPMEM_VERSION);
-		return HYPMEM_EXIT_OK;
-	}
-	if (argc < 2 || argv[1][0] == '-') {
-		fputs(usage, stderr);
-		return HYPMEM_EXIT_USAGE;
-	}
-	cmd = argv[1];
-	argv++;
-	argc--;
+	/* Options may come before or after the command (getopt permutes). */
 	while ((opt = getopt_long(argc, argv, "s:c:ho:", opts, NULL)) != -1) {
 		int handled = hypmem_cli_target_option("hypmem-dump", &cfg, opt, optarg, &a.json);
 
 		if (handled < 0)
 			return HYPMEM_EXIT_USAGE;
+		note_option(opt, seen);
 		if (handled)
 			continue;
 		switch (opt) {
@@ -583,45 +802,67 @@ int main(int argc, char **argv)
 			}
 			break;
 		default:
-			fputs(usage, stderr);
-			return HYPMEM_EXIT_USAGE;
+			return hypmem_cli_try_help("hypmem-dump");
 		}
 	}
-	if (!strcmp(cmd, "layout")) {
+	if (optind == argc) {
+		fprintf(stderr, "hypmem-dump: no command given (vmemmap, pools, layout, stage2, "
+				"stage1, vms, heap or trace; try --help)\n");
+		return HYPMEM_EXIT_USAGE;
+	}
+	for (c = 0; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
+		if (!strcmp(argv[optind], cmd_names[c]))
+			break;
+	if (c == sizeof(cmd_names) / sizeof(cmd_names[0])) {
+		fprintf(stderr, "hypmem-dump: unknown command '%s' (try --help)\n", argv[optind]);
+		return HYPMEM_EXIT_USAGE;
+	}
+	cmd = (enum dump_cmd)c;
+	optind++;
+	if (!options_apply(cmd, seen))
+		return HYPMEM_EXIT_USAGE;
+	if ((a.output && !output_ok("-o", a.output, false)) ||
+	    (a.svg && !output_ok("--svg", a.svg, false)) ||
+	    (a.export_dir && !output_ok("--export-tracefs", a.export_dir, true)))
+		return HYPMEM_EXIT_USAGE;
+	if (cmd == CMD_LAYOUT) {
+		/* "layout VMLINUX VMCORE" (crash's order, as for the others) ignores VMCORE. */
 		if (hypmem_cli_positional("hypmem-dump", &cfg, argc - optind, argv + optind, false))
 			return HYPMEM_EXIT_USAGE;
 		return cmd_layout(cfg.vmlinux, a.json);
 	}
-	if (!strcmp(cmd, "trace") && a.tracefs) {
-		if (optind < argc) {
+	if (cmd == CMD_TRACE && a.tracefs) {
+		if (optind < argc || cfg.vmlinux || cfg.core || cfg.raw_spec) {
 			fprintf(stderr, "hypmem-dump: --tracefs takes no VMLINUX/VMCORE\n");
 			return HYPMEM_EXIT_USAGE;
 		}
 		return cmd_trace(NULL, &a);
 	}
-	if (strcmp(cmd, "vmemmap") && strcmp(cmd, "pools") && strcmp(cmd, "trace") &&
-	    strcmp(cmd, "heap") && strcmp(cmd, "stage2") && strcmp(cmd, "stage1") &&
-	    strcmp(cmd, "vms")) {
-		fprintf(stderr, "hypmem-dump: unknown command '%s' (try --help)\n", cmd);
-		return HYPMEM_EXIT_USAGE;
-	}
 	if (hypmem_cli_positional("hypmem-dump", &cfg, argc - optind, argv + optind, true))
 		return HYPMEM_EXIT_USAGE;
-	err = hypmem_target_open(&cfg, &t);
-	if (err)
-		return hypmem_cli_error("hypmem-dump", err);
-	if (!strcmp(cmd, "trace"))
+	if ((ret = hypmem_cli_open("hypmem-dump", &cfg, &t)))
+		return ret;
+	switch (cmd) {
+	case CMD_TRACE:
 		ret = cmd_trace(t, &a);
-	else if (!strcmp(cmd, "vmemmap"))
+		break;
+	case CMD_VMEMMAP:
 		ret = cmd_vmemmap(t, &a);
-	else if (!strcmp(cmd, "heap"))
+		break;
+	case CMD_HEAP:
 		ret = cmd_heap(t, &a);
-	else if (!strcmp(cmd, "stage2") || !strcmp(cmd, "stage1"))
-		ret = cmd_stage2(t, &a, !strcmp(cmd, "stage1"));
-	else if (!strcmp(cmd, "vms"))
+		break;
+	case CMD_STAGE2:
+	case CMD_STAGE1:
+		ret = cmd_stage2(t, &a, cmd == CMD_STAGE1);
+		break;
+	case CMD_VMS:
 		ret = cmd_vms(t, &a);
-	else
+		break;
+	default:
 		ret = cmd_pools(t, &a);
+		break;
+	}
 	hypmem_target_destroy(t);
 	return ret;
 }

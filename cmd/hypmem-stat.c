@@ -47,15 +47,13 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return HYPMEM_EXIT_OK;
 		}
-		fputs(usage, stderr);
-		return HYPMEM_EXIT_USAGE;
+		return hypmem_cli_try_help("hypmem-stat");
 	}
 	if (hypmem_cli_positional("hypmem-stat", &cfg, argc - optind, argv + optind, true))
 		return HYPMEM_EXIT_USAGE;
 
-	err = hypmem_target_open(&cfg, &t);
-	if (err)
-		return hypmem_cli_error("hypmem-stat", err);
+	if ((ret = hypmem_cli_open("hypmem-stat", &cfg, &t)))
+		return ret;
 	err = hypmem_report_collect(t, &r);
 	if (err) {
 		hypmem_target_destroy(t);

@@ -25,12 +25,15 @@
 #include "hypmem/report.h"
 #include "hypmem/top.h"
 
+#define DEFAULT_TRACEFS "/sys/kernel/tracing"
+
 static const char usage[] =
     "Usage: hypmem-top [OPTIONS] VMLINUX [VMCORE]\n"
     "       hypmem-top [OPTIONS] --raw RAM@PHYS VMLINUX   (live shared RAM)\n"
-    "       hypmem-top [OPTIONS] --tracefs DIR            (on the device)\n"
+    "       hypmem-top [OPTIONS] [--tracefs DIR]          (on the device)\n"
     "Live view of the pKVM hypervisor: event rates per type and CPU, lost\n"
-    "events, pool fill.\n"
+    "events, pool fill.  With no target, reads " DEFAULT_TRACEFS ".\n"
+    "Without a terminal (stdin or stdout not a tty) it runs in batch mode.\n"
     "\n"
     "Options:\n"
     "  -d, --delay SECS     refresh interval (default 1)\n"
@@ -41,7 +44,10 @@ static const char usage[] =
     "  -s, --symbols FILE   vmlinux or hypmem EL2 image\n"
     "  -c, --core FILE      dump\n"
     "      --raw FILE@PHYS  raw memory image / live shared RAM\n"
+    "      --kaslr-offset N    KASLR offset when the dump has no VMCOREINFO\n"
+    "      --kimage-voffset N  kernel image VA - PA when the dump has no VMCOREINFO\n"
     "  -h, --help           this help\n"
+    "      --version        version and features\n"
     "\n"
     "Keys: q quit, h help, s sort column, p pause, 1 per-CPU, + / - interval.\n"
     "Exit status: 0 ok, 2 usage error or unreadable input.\n";
@@ -157,7 +163,7 @@ static int panel_header(const struct hypmem_top_model *m, const struct view *v, 
 static int panel_pools(const struct hypmem_top_model *m, int y, int w)
 {
 	int used_lines = 0;
-	int bw = w - 52 > 10 ? w - 52 : 10;
+	int bw = w - 62 > 10 ? w - 62 : 10;
 
 	for (size_t i = 0; i < m->nr_pools; i++, used_lines++) {
 		const struct hypmem_pool *p = &m->pools[i];
@@ -169,8 +175,8 @@ static int panel_pools(const struct hypmem_top_model *m, int y, int w)
 		for (int k = 0; k < bw; k++)
 			addch(k < n ? '|' : ' ');
 		attroff(COLOR_PAIR(2));
-		printw("] %5.1f%% %7" PRIu64 "/%" PRIu64 " free", used * 100, p->free_pages,
-		       p->nr_pages);
+		printw("] %5.1f%% used, %" PRIu64 "/%" PRIu64 " pages free", used * 100,
+		       p->free_pages, p->nr_pages);
 	}
 	if (!m->nr_pools)
 		for (size_t i = 0; i < m->nr_event_pools; i++, used_lines++)
@@ -196,8 +202,16 @@ static int cmp_rows(const struct hypmem_top_row *a, const struct hypmem_top_row 
 	}
 }
 
+/* Per-CPU columns count the last interval, as INTERVAL does: "CPU0/INT". */
+static const char *cpu_header(char *buf, size_t len, unsigned int cpu)
+{
+	snprintf(buf, len, "CPU%u/INT", cpu);
+	return buf;
+}
+
 static int panel_events(const struct hypmem_top_model *m, const struct view *v, int y, int h, int w)
 {
+	char hdr[24];
 	const struct hypmem_top_row **order = calloc(m->nr_rows ? m->nr_rows : 1, sizeof(*order));
 	int line = 0;
 
@@ -206,7 +220,7 @@ static int panel_events(const struct hypmem_top_model *m, const struct view *v, 
 	attron(COLOR_PAIR(1));
 	mvprintw(y, 0, "%-20s %12s %10s %12s", "EVENT", "RATE/s", "INTERVAL", "TOTAL");
 	for (unsigned int c = 0; v->per_cpu && c < m->nr_cpus && 56 + 10 * (int)(c + 1) <= w; c++)
-		printw(" %7s%-2u", "CPU", c);
+		printw(" %9s", cpu_header(hdr, sizeof(hdr), c));
 	for (int x = getcurx(stdscr); x < w; x++)
 		addch(' ');
 	attroff(COLOR_PAIR(1));
@@ -424,6 +438,7 @@ int main(int argc, char **argv)
 	struct hypmem_top_model m;
 	struct hypmem_error *err;
 	const char *tracefs = NULL;
+	bool default_target = false;
 	char target[512];
 	int opt, ret;
 
@@ -460,13 +475,20 @@ int main(int argc, char **argv)
 			tracefs = optarg;
 			break;
 		default:
-			fputs(usage, stderr);
-			return HYPMEM_EXIT_USAGE;
+			return hypmem_cli_try_help("hypmem-top");
 		}
 	}
+	/* Curses needs a terminal both ways: without one, print screens as -b does. */
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+		v.batch = true;
 	if (v.json && !v.batch) {
 		fprintf(stderr, "hypmem-top: --json needs -b\n");
 		return HYPMEM_EXIT_USAGE;
+	}
+	/* No target at all: the device's own tracefs, as top reads /proc. */
+	if (!tracefs && optind == argc && !cfg.vmlinux && !cfg.core && !cfg.raw_spec) {
+		tracefs = DEFAULT_TRACEFS;
+		default_target = true;
 	}
 	if (tracefs) {
 		if (optind < argc) {
@@ -479,12 +501,20 @@ int main(int argc, char **argv)
 		if (hypmem_cli_positional("hypmem-top", &cfg, argc - optind, argv + optind, true))
 			return HYPMEM_EXIT_USAGE;
 		snprintf(target, sizeof(target), "%s", cfg.core ? cfg.core : cfg.raw_spec);
-		err = hypmem_target_open(&cfg, &t);
-		if (!err)
-			err = hypmem_trace_open_target(t, &tr);
+		if ((ret = hypmem_cli_open("hypmem-top", &cfg, &t)))
+			return ret;
+		err = hypmem_trace_open_target(t, &tr);
 	}
 	if (err) {
 		hypmem_target_destroy(t);
+		if (default_target) {
+			fprintf(stderr,
+				"hypmem-top: %s (no target given: give VMLINUX VMCORE, --raw or "
+				"--tracefs DIR)\n",
+				err->message);
+			hypmem_error_destroy(err);
+			return HYPMEM_EXIT_USAGE;
+		}
 		return hypmem_cli_error("hypmem-top", err);
 	}
 	v.target = target;

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# fish completion for hypmem-stat and hypmem-dump
+# fish completion for hypmem-stat, hypmem-dump and hypmem-top
 
-for cmd in hypmem-stat hypmem-dump
+for cmd in hypmem-stat hypmem-dump hypmem-top
     complete -c $cmd -s s -l symbols -r -F -d 'vmlinux or EL2 image with DWARF'
     complete -c $cmd -s c -l core -r -F -d 'ELF or kdump-compressed dump'
     complete -c $cmd -l raw -r -F -d 'raw memory image FILE@PHYS'
@@ -9,7 +9,7 @@ for cmd in hypmem-stat hypmem-dump
     complete -c $cmd -l kimage-voffset -x -d 'kernel image VA - PA'
     complete -c $cmd -l json -d 'JSON output'
     complete -c $cmd -s h -l help -d 'show help'
-    complete -c $cmd -l version -d 'show version'
+    complete -c $cmd -l version -d 'show version and features'
 end
 
 complete -c hypmem-dump -n '__fish_use_subcommand' -f -a vmemmap -d 'one line per struct hyp_page'
@@ -24,6 +24,10 @@ complete -c hypmem-dump -n '__fish_seen_subcommand_from stage2' -l svg -r -F -d 
 complete -c hypmem-top -s d -l delay -x -d 'refresh interval'
 complete -c hypmem-top -s n -l iterations -x -d 'stop after N refreshes'
 complete -c hypmem-top -s b -l batch -d 'plain text like top -b'
-complete -c hypmem-top -l tracefs -r -d 'tracefs directory'
+complete -c hypmem-top -l tracefs -x -a '(__fish_complete_directories)' -d 'tracefs directory'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from vmemmap' -l pfn -x -d 'only this PFN'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from vmemmap' -l range -x -d 'PFN range A-B'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l tracefs -x -a '(__fish_complete_directories)' -d 'read a tracefs directory'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -s o -l output -r -F -d 'also write trace.dat'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l export-tracefs -x -a '(__fish_complete_directories)' -d 'write the pages as a tracefs tree'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l stats -d 'per-CPU counters after the events'

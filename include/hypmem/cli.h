@@ -11,14 +11,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hypmem/target.h"
 
 #define HYPMEM_EXIT_OK	     0
 #define HYPMEM_EXIT_FINDINGS 1
 #define HYPMEM_EXIT_USAGE    2
-
-#define HYPMEM_VERSION "0.1"
 
 /* Long-option values above the ASCII range for the shared options. */
 enum {
@@ -64,8 +63,31 @@ int hypmem_cli_target_option(const char *prog, struct hypmem_target_config *cfg,
 int hypmem_cli_positional(const char *prog, struct hypmem_target_config *cfg, int argc,
 			  char **argv, bool need_core);
 
+/**
+ * hypmem_cli_version() - Print "prog (hypmem) VERSION", the git revision it
+ * was built from and the optional features compiled in.
+ */
+void hypmem_cli_version(FILE *out, const char *prog);
+
 /** hypmem_cli_u64() - Parse decimal or 0x-hex; false on junk or overflow. */
 bool hypmem_cli_u64(const char *s, uint64_t *ret);
+
+/**
+ * hypmem_cli_open() - hypmem_target_open() for a command: on failure print
+ * one line saying why (suggesting the swap when VMLINUX is a dump and VMCORE
+ * an image, crash's order being easy to get backwards).
+ *
+ * Return: 0 with *@ret set, or HYPMEM_EXIT_USAGE after printing.
+ */
+int hypmem_cli_open(const char *prog, const struct hypmem_target_config *cfg,
+		    struct hypmem_target **ret);
+
+/**
+ * hypmem_cli_try_help() - After getopt said what was wrong, point at --help.
+ *
+ * Return: HYPMEM_EXIT_USAGE.
+ */
+int hypmem_cli_try_help(const char *prog);
 
 /** hypmem_cli_error() - Print "prog: message", destroy @err, return 2. */
 int hypmem_cli_error(const char *prog, struct hypmem_error *err);

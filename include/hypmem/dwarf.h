@@ -119,6 +119,31 @@ struct hypmem_error *hypmem_dwarf_find_variable(struct hypmem_dwarf *dw, const c
 						uint64_t *addr_ret, struct hypmem_type *type_ret);
 
 /**
+ * hypmem_dwarf_image_sample() - Bytes of the image that RAM holds unchanged.
+ * @dw: the handle.
+ * @buf: filled with *@len_ret bytes (at most @max).
+ * @max: room in @buf.
+ * @len_ret: how many were taken (at least 64).
+ * @vaddr_ret: their link-time VA.
+ *
+ * A kernel's linux_banner (text: never relocated, never patched), else the
+ * start of the first executable segment (the hypmem EL2 image, which has
+ * no alternatives).  Used to find where the image sits in a raw dump of RAM.
+ *
+ * Return: NULL, or HYPMEM_ERROR_LOOKUP if neither is there.
+ */
+struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t max,
+					       size_t *len_ret, uint64_t *vaddr_ret);
+
+/**
+ * hypmem_dwarf_check_pkvm() - Is this the image of a pKVM hypervisor?
+ *
+ * Return: NULL if DWARF describes struct hyp_page and struct hyp_pool;
+ * else HYPMEM_ERROR_FORMAT with one sentence naming the file.
+ */
+struct hypmem_error *hypmem_dwarf_check_pkvm(struct hypmem_dwarf *dw);
+
+/**
  * hypmem_dwarf_find_type() - Find a named type.
  * @dw: the handle.
  * @name: "struct hyp_page", "union foo", "enum pkvm_page_state", or a

@@ -89,6 +89,17 @@ uint32_t hypmem_heap_hash(uint32_t next, uint32_t prev, uint32_t unmapped);
 double hypmem_heap_fragmentation(const struct hypmem_heap *h);
 
 /**
+ * hypmem_heap_check_design() - Name a heap design that is not decoded here.
+ *
+ * Return: NULL, or HYPMEM_ERROR_FORMAT when struct chunk_hdr is Android's
+ * (alloc_size, mapped_size, a list node), saying so in one sentence.
+ */
+struct hypmem_error *hypmem_heap_check_design(struct hypmem_dwarf *dw);
+
+/* The one sentence for a kernel without the heap, in stat and dump alike. */
+#define HYPMEM_NO_HEAP "this kernel has no hyp heap"
+
+/**
  * hypmem_heaps_decode() - Find and decode every struct hyp_allocator.
  * @t: target.
  * @chunks: keep the chunk and hole lists (else only the totals).
@@ -96,8 +107,9 @@ double hypmem_heap_fragmentation(const struct hypmem_heap *h);
  * @nr_ret: its length.
  *
  * Return: NULL; HYPMEM_ERROR_LOOKUP when the image has no struct
- * hyp_allocator (a kernel without the heap); HYPMEM_ERROR_FORMAT when its
- * layout is not the one decoded here; out of memory.
+ * hyp_allocator (a kernel without the heap: the message starts with
+ * HYPMEM_NO_HEAP); HYPMEM_ERROR_FORMAT when its layout is not the one decoded
+ * here (Android's list-based design is named as such); out of memory.
  */
 struct hypmem_error *hypmem_heaps_decode(struct hypmem_target *t, bool chunks,
 					 struct hypmem_heap **heaps_ret, size_t *nr_ret);

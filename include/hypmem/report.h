@@ -28,6 +28,7 @@ struct hypmem_report {
 	struct hypmem_vmemmap_summary vmemmap;
 	struct hypmem_heap *heaps; /* totals only (no chunk lists); none without a heap */
 	size_t nr_heaps;
+	char heap_note[192]; /* why there are no heaps: no heap, or a layout not decoded */
 	struct hypmem_stage2 *stage2; /* totals only (no runs); owned */
 	struct hypmem_vms vms;	      /* guest stage-2 totals only (no runs) */
 	uint64_t nr_pages_cross_checked; /* pages the 7.x invariants covered */

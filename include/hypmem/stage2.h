@@ -271,4 +271,29 @@ void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s);
 struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
 				       const struct hypmem_target_info *info);
 
+/* A range outlined on the map and named in its legend (carve-out, pools). */
+struct hypmem_svg_mark {
+	char label[48];
+	uint64_t start, end; /* physical, end exclusive */
+};
+
+struct hypmem_vm_mems;
+
+/* What the map can show beyond the stage-2 itself; every field optional. */
+struct hypmem_svg_extra {
+	const struct hypmem_vm_mems *vms; /* memory coloured per VM (vm_ranges.h) */
+	const struct hypmem_svg_mark *marks;
+	size_t nr_marks;
+};
+
+/**
+ * hypmem_svg_stage2_extra() - hypmem_svg_stage2() with guest memory
+ * coloured per VM (with a legend entry each) and @extra's ranges outlined.
+ * Every rectangle has a <title> (range, size, owner, state) for a hover
+ * tooltip; a single page is drawn at least SVG_MIN_W pixels wide.
+ */
+struct hypmem_error *hypmem_svg_stage2_extra(FILE *out, const struct hypmem_stage2 *s,
+					     const struct hypmem_target_info *info,
+					     const struct hypmem_svg_extra *extra);
+
 #endif /* HYPMEM_STAGE2_H */

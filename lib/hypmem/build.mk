@@ -20,3 +20,16 @@ $(HYPMEM_LIB): $(HYPMEM_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+# --version: VERSION, the git revision and the features (see the Makefile).
+VERSION_H := $(BUILD)/gen/hypmem_version.h
+.PHONY: FORCE
+$(VERSION_H): FORCE
+	@mkdir -p $(@D)
+	@printf '#define HYPMEM_VERSION "%s"\n#define HYPMEM_GIT_REV "%s"\n#define HYPMEM_FEATURES "%s"\n' \
+		'$(HYPMEM_VERSION)' '$(GIT_REV)' '$(FEATURES)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+# (cli.o is also compiled by the fuzz build, tests/fuzz/fuzz.mk.)
+VERSION_USERS := $(BUILD)/lib/hypmem/cli.o $(BUILD)/fuzz/obj/hypmem/cli.o
+$(VERSION_USERS): $(VERSION_H)
+$(VERSION_USERS): CPPFLAGS += -I$(BUILD)/gen

@@ -4,8 +4,16 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hypmem/cli.h"
+#include "hypmem_version.h" /* generated: VERSION, git revision, features */
+
+void hypmem_cli_version(FILE *out, const char *prog)
+{
+	fprintf(out, "%s (hypmem) %s\ngit %s\nfeatures: %s\n", prog, HYPMEM_VERSION,
+		HYPMEM_GIT_REV, HYPMEM_FEATURES);
+}
 
 bool hypmem_cli_u64(const char *s, uint64_t *ret)
 {
@@ -53,7 +61,7 @@ int hypmem_cli_target_option(const char *prog, struct hypmem_target_config *cfg,
 		*json = true;
 		return 1;
 	case HYPMEM_OPT_VERSION:
-		printf("%s (hypmem) %s\n", prog, HYPMEM_VERSION);
+		hypmem_cli_version(stdout, prog);
 		exit(HYPMEM_EXIT_OK);
 	default:
 		return 0;
@@ -86,6 +94,46 @@ int hypmem_cli_positional(const char *prog, struct hypmem_target_config *cfg, in
 		return -1;
 	}
 	return 0;
+}
+
+/* 1 for a crash dump (ELF core, kdump-compressed), 0 for anything else. */
+static int is_dump(const char *path)
+{
+	unsigned char b[18] = { 0 };
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	if (n >= 8 && (!memcmp(b, "KDUMP   ", 8) || !memcmp(b, "makedumpfile", 8)))
+		return 1;
+	/* ELF64 little-endian, e_type ET_CORE. */
+	return n == sizeof(b) && !memcmp(b, "\177ELF", 4) && b[5] == 1 && b[16] == 4 && b[17] == 0;
+}
+
+int hypmem_cli_open(const char *prog, const struct hypmem_target_config *cfg,
+		    struct hypmem_target **ret)
+{
+	struct hypmem_error *err = hypmem_target_open(cfg, ret);
+
+	if (!err)
+		return 0;
+	if (cfg->vmlinux && is_dump(cfg->vmlinux) && (!cfg->core || !is_dump(cfg->core))) {
+		fprintf(stderr,
+			"%s: %s is a dump, not a vmlinux: the order is VMLINUX VMCORE (swapped?)\n",
+			prog, cfg->vmlinux);
+		hypmem_error_destroy(err);
+		return HYPMEM_EXIT_USAGE;
+	}
+	return hypmem_cli_error(prog, err);
+}
+
+int hypmem_cli_try_help(const char *prog)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+	return HYPMEM_EXIT_USAGE;
 }
 
 int hypmem_cli_error(const char *prog, struct hypmem_error *err)

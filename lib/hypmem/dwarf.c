@@ -438,6 +438,42 @@ struct cache_entry {
 	uint8_t kind, decl, has_location, pad;
 };
 
+/* mkdir -p: every missing parent too.  0 or an errno. */
+static int mkdir_parents(const char *dir)
+{
+	char d[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(d))
+		return ENAMETOOLONG;
+	memcpy(d, dir, len + 1);
+	for (char *p = d + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(d, 0755) && errno != EEXIST)
+			return errno;
+		*p = '/';
+	}
+	if (mkdir(d, 0755) && errno != EEXIST)
+		return errno;
+	return 0;
+}
+
+/* The cache only costs speed, so one warning per process is enough. */
+static void cache_warn(const char *what, int errnum)
+{
+	static bool warned;
+
+	if (warned)
+		return;
+	warned = true;
+	fprintf(stderr,
+		"hypmem: warning: cannot write the DWARF index cache %s: %s (later runs stay "
+		"slow; set HYPMEM_CACHE_DIR, or HYPMEM_NO_CACHE=1 to silence this)\n",
+		what, strerror(errnum));
+}
+
 static bool cache_path(const struct hypmem_dwarf *dw, char *buf, size_t len, bool create)
 {
 	const char *dir = getenv("HYPMEM_CACHE_DIR"), *base;
@@ -446,23 +482,22 @@ static bool cache_path(const struct hypmem_dwarf *dw, char *buf, size_t len, boo
 			     (uint64_t)dw->st.st_size, (uint64_t)dw->st.st_mtim.tv_sec,
 			     (uint64_t)dw->st.st_mtim.tv_nsec };
 	char d[PATH_MAX];
+	int errnum;
 
 	if (getenv("HYPMEM_NO_CACHE") || (uint64_t)dw->st.st_size < CACHE_MIN_SIZE)
 		return false;
-	if (dir && *dir) {
+	if (dir && *dir)
 		snprintf(d, sizeof(d), "%s", dir);
-	} else if ((base = getenv("XDG_CACHE_HOME")) && *base) {
+	else if ((base = getenv("XDG_CACHE_HOME")) && *base)
 		snprintf(d, sizeof(d), "%s/hypmem", base);
-	} else if ((base = getenv("HOME")) && *base) {
-		snprintf(d, sizeof(d), "%s/.cache", base);
-		if (create)
-			mkdir(d, 0755);
+	else if ((base = getenv("HOME")) && *base)
 		snprintf(d, sizeof(d), "%s/.cache/hypmem", base);
-	} else {
+	else
+		return false;
+	if (create && (errnum = mkdir_parents(d))) {
+		cache_warn(d, errnum);
 		return false;
 	}
-	if (create)
-		mkdir(d, 0755);
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		for (int b = 0; b < 8; b++)
 			key = (key ^ ((parts[i] >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
@@ -617,13 +652,16 @@ static void cache_save(const struct hypmem_dwarf *dw)
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	f = fopen(tmp, "wb");
 	if (!f) {
+		cache_warn(path, errno);
 		free(body);
 		return;
 	}
 	ok = fwrite(&h, sizeof(h), 1, f) == 1 && fwrite(body, 1, body_size, f) == body_size;
 	free(body);
-	if (fclose(f) || !ok || rename(tmp, path))
+	if (fclose(f) || !ok || rename(tmp, path)) {
+		cache_warn(path, errno);
 		unlink(tmp);
+	}
 }
 
 /* Index the hyp units (@rest false) or all the others (@rest true). */
@@ -1468,6 +1506,89 @@ void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type
 	if (type->kind == HYPMEM_TYPE_STRUCT && type->size > end)
 		fprintf(out, "\t/* padding: %" PRIu64 " */\n", type->size - end);
 	fprintf(out, "};\n");
+}
+
+/* @len file bytes at link VA @va, from the PT_LOAD holding them; false if none does. */
+static bool image_bytes(struct hypmem_dwarf *dw, uint64_t va, void *buf, size_t len, bool exec)
+{
+	size_t nr;
+
+	if (elf_getphdrnum(dw->elf, &nr))
+		return false;
+	for (size_t i = 0; i < nr; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+
+		if (!gelf_getphdr(dw->elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    (exec && !(ph.p_flags & PF_X)) || va < ph.p_vaddr ||
+		    va - ph.p_vaddr > ph.p_filesz || ph.p_filesz - (va - ph.p_vaddr) < len)
+			continue;
+		d = elf_getdata_rawchunk(dw->elf, (int64_t)(ph.p_offset + (va - ph.p_vaddr)), len,
+					 ELF_T_BYTE);
+		if (!d || !d->d_buf)
+			continue;
+		memcpy(buf, d->d_buf, len);
+		return true;
+	}
+	return false;
+}
+
+struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t max,
+					       size_t *len_ret, uint64_t *vaddr_ret)
+{
+	uint64_t va, size;
+	size_t nr;
+
+	if (max < 64)
+		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "sample too small");
+	/* A kernel patches its code at boot (alternatives); its banner stays as linked. */
+	if (!hypmem_dwarf_find_symbol(dw, "linux_banner", &va, &size) && size >= 64) {
+		*len_ret = size < max ? (size_t)size : max;
+		if (image_bytes(dw, va, buf, *len_ret, false)) {
+			*vaddr_ret = va;
+			return NULL;
+		}
+	}
+	if (elf_getphdrnum(dw->elf, &nr))
+		return hypmem_error_libelf(dw->path);
+	for (size_t i = 0; i < nr; i++) {
+		GElf_Phdr ph;
+		bool zero = true;
+
+		if (!gelf_getphdr(dw->elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X) || !image_bytes(dw, ph.p_vaddr, buf, max, true))
+			continue;
+		for (size_t k = 0; k < max && zero; k++)
+			zero = !((const uint8_t *)buf)[k];
+		if (zero)
+			continue;
+		*len_ret = max;
+		*vaddr_ret = ph.p_vaddr;
+		return NULL;
+	}
+	return hypmem_error_create(HYPMEM_ERROR_LOOKUP, "%s: no code or banner to locate",
+				   dw->path);
+}
+
+struct hypmem_error *hypmem_dwarf_check_pkvm(struct hypmem_dwarf *dw)
+{
+	static const char *const types[] = { "struct hyp_page", "struct hyp_pool" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct hypmem_error *err;
+		struct hypmem_type type;
+
+		err = hypmem_dwarf_find_type(dw, types[i], &type);
+		if (!err)
+			continue;
+		if (!hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP))
+			return err;
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "%s: no pKVM hypervisor types in its DWARF (no %s): not a "
+					   "pKVM vmlinux nor a hypmem EL2 image",
+					   dw->path, types[i]);
+	}
+	return NULL;
 }
 
 /* --- open / close --- */

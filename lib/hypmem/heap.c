@@ -523,6 +523,27 @@ out:
 
 /* --- a target's heaps --- */
 
+struct hypmem_error *hypmem_heap_check_design(struct hypmem_dwarf *dw)
+{
+	struct hypmem_member m;
+	struct hypmem_type hdr;
+	struct hypmem_error *err;
+
+	err = hypmem_dwarf_find_type(dw, "struct chunk_hdr", &hdr);
+	if (err) {
+		/* No header type at all: the layout check that follows says so. */
+		hypmem_error_destroy(err);
+		return NULL;
+	}
+	if (hypmem_dwarf_has_member(dw, &hdr, "alloc_size", &m) &&
+	    hypmem_dwarf_has_member(dw, &hdr, "mapped_size", &m))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "the hyp heap is Android's list-based design (struct "
+					   "chunk_hdr with alloc_size, mapped_size and a list node), "
+					   "which hypmem does not decode");
+	return NULL;
+}
+
 struct allocator_layout {
 	struct hypmem_type type;
 	struct hypmem_field start, end, last_used, first_unmapped, head, tail, mc_head, mc_pages;
@@ -538,6 +559,12 @@ static struct hypmem_error *allocator_layout(struct hypmem_target *t, struct all
 	memset(a, 0, sizeof(*a));
 	memset(l, 0, sizeof(*l));
 	err = hypmem_dwarf_find_type(dw, "struct hyp_allocator", &a->type);
+	if (err && hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP))
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP, HYPMEM_NO_HEAP
+					   " (no struct hyp_allocator in its DWARF)");
+	if (err)
+		return err;
+	err = hypmem_heap_check_design(dw);
 	if (err)
 		return err;
 	if (a->type.size == 0 || a->type.size > ALLOCATOR_MAX)
@@ -886,6 +913,11 @@ struct hypmem_error *hypmem_heaps_decode(struct hypmem_target *t, bool chunks,
 					     &nr_names);
 	if (err)
 		return err;
+	if (!nr_names) {
+		free(names);
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP, HYPMEM_NO_HEAP
+					   " (no variable of type struct hyp_allocator)");
+	}
 	heaps = calloc(nr_names ? nr_names : 1, sizeof(*heaps));
 	if (!heaps) {
 		err = &hypmem_enomem;

@@ -125,13 +125,13 @@ void hypmem_text_heap_summary(FILE *out, const struct hypmem_heap *heaps, size_t
 		human(free, sizeof(free), h->free_bytes);
 		fprintf(out,
 			"Heap:   %s, %s of VA, %" PRIu64 " pages mapped, %zu chunks (%" PRIu64
-			" used), used %s, free %s, fragmentation %.2f\n",
-			h->name, range, h->mapped_pages, h->nr_chunks, h->nr_used, used, free,
-			hypmem_heap_fragmentation(h));
-		fprintf(out,
-			"        %zu holes (%" PRIu64 " pages), reclaimable %" PRIu64
-			" pages (%" PRIu64 " in the memcache)%s\n",
-			h->nr_holes, h->hole_pages, h->reclaimable_pages, h->mc_pages,
+			" used)\n",
+			h->name, range, h->mapped_pages, h->nr_chunks, h->nr_used);
+		fprintf(out, "        used %s, free %s, fragmentation %.2f, %zu holes (%" PRIu64
+			" pages)\n",
+			used, free, hypmem_heap_fragmentation(h), h->nr_holes, h->hole_pages);
+		fprintf(out, "        reclaimable %" PRIu64 " pages (%" PRIu64 " in the memcache)%s\n",
+			h->reclaimable_pages, h->mc_pages,
 			h->complete ? "" : ", chunk walk incomplete");
 	}
 }

@@ -42,9 +42,12 @@ struct hypmem_error *hypmem_report_collect(struct hypmem_target *t, struct hypme
 		return err;
 	/* A kernel without the heap (or with a design not decoded) has no heap section. */
 	err = hypmem_heaps_decode(t, false, &ret->heaps, &ret->nr_heaps);
-	if (err && (hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP) ||
-		    hypmem_error_catch(&err, HYPMEM_ERROR_FORMAT)))
+	if (err && (err->code == HYPMEM_ERROR_LOOKUP || err->code == HYPMEM_ERROR_FORMAT)) {
+		snprintf(ret->heap_note, sizeof(ret->heap_note), "%s%s",
+			 err->code == HYPMEM_ERROR_FORMAT ? "not decoded: " : "", err->message);
+		hypmem_error_destroy(err);
 		err = NULL;
+	}
 	if (err)
 		return err;
 	/* Without a host stage-2 in DWARF the section says why, found = false. */
@@ -314,24 +317,33 @@ int hypmem_json_print(FILE *out, struct json_object *obj)
 void hypmem_text_pools(FILE *out, const struct hypmem_pool *pools, size_t nr)
 {
 	unsigned int max_orders = 0;
+	uint64_t widest = 99;
+	int w = 1;
 
-	for (size_t i = 0; i < nr; i++)
+	/* Order columns as wide as the largest count needs: 11 orders stay in 100 columns. */
+	for (size_t i = 0; i < nr; i++) {
 		if (pools[i].nr_orders > max_orders)
 			max_orders = pools[i].nr_orders;
-	fprintf(out, "%-16s %8s %8s %5s", "POOL", "PAGES", "FREE", "MAXO");
+		for (unsigned int o = 0; o < pools[i].nr_orders; o++)
+			if (pools[i].free_blocks_by_order[o] > widest)
+				widest = pools[i].free_blocks_by_order[o];
+	}
+	for (; widest >= 10; widest /= 10)
+		w++;
+	fprintf(out, "%-16s %7s %7s %4s", "POOL", "PAGES", "FREE", "MAXO");
 	for (unsigned int o = 0; o < max_orders; o++)
-		fprintf(out, " %6u", o);
+		fprintf(out, " %*u", w, o);
 	fprintf(out, "\n");
 	for (size_t i = 0; i < nr; i++) {
 		const struct hypmem_pool *p = &pools[i];
 
-		fprintf(out, "%-16s %8" PRIu64 " %8" PRIu64 " %5" PRIu64, p->name, p->nr_pages,
+		fprintf(out, "%-16s %7" PRIu64 " %7" PRIu64 " %4" PRIu64, p->name, p->nr_pages,
 			p->free_pages, p->max_order);
 		for (unsigned int o = 0; o < max_orders; o++) {
 			if (o < p->nr_orders)
-				fprintf(out, " %6" PRIu64, p->free_blocks_by_order[o]);
+				fprintf(out, " %*" PRIu64, w, p->free_blocks_by_order[o]);
 			else
-				fprintf(out, " %6s", "-");
+				fprintf(out, " %*s", w, "-");
 		}
 		fprintf(out, "\n");
 	}
@@ -361,6 +373,8 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 	const struct hypmem_vmemmap_summary *v = &r->vmemmap;
 	uint64_t ram = 0, pool_pages = 0, pool_free = 0;
 	char b1[32], b2[32], b3[32];
+	size_t shown = 0;
+	int col;
 
 	for (size_t i = 0; i < info->nr_ram; i++)
 		ram += info->ram[i].end - info->ram[i].start;
@@ -386,17 +400,32 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 		" entries (%s), backed %s, %.2f%% of RAM\n",
 		v->base, v->entry_size, v->nr_entries, b3, b1,
 		ram ? 100.0 * (double)v->backing_bytes / (double)ram : 0.0);
-	fprintf(out, "  refcount:");
-	for (size_t i = 0; i < v->refcount.nr && i < 12; i++)
-		fprintf(out, " %" PRIu64 ":%" PRIu64, v->refcount.keys[i], v->refcount.counts[i]);
-	if (v->refcount.nr > 12)
+	/* Under 100 columns: refcounts up to 12 values, orders wrapped. */
+	col = fprintf(out, "  refcount:");
+	for (size_t i = 0; i < v->refcount.nr && i < 12; i++) {
+		char item[48];
+
+		snprintf(item, sizeof(item), " %" PRIu64 ":%" PRIu64, v->refcount.keys[i],
+			 v->refcount.counts[i]);
+		if (col + (int)strlen(item) > 80)
+			break;
+		col += fprintf(out, "%s", item);
+		shown = i + 1;
+	}
+	if (v->refcount.nr > shown)
 		fprintf(out, " ... (%zu values)", v->refcount.nr);
-	fprintf(out, "\n  order:   ");
+	col = fprintf(out, "\n  order:   ") - 1;
 	for (size_t i = 0; i < v->order.nr; i++) {
+		char item[48];
+
 		if (v->order.keys[i] == v->no_order)
-			fprintf(out, " none:%" PRIu64, v->order.counts[i]);
+			snprintf(item, sizeof(item), " none:%" PRIu64, v->order.counts[i]);
 		else
-			fprintf(out, " %" PRIu64 ":%" PRIu64, v->order.keys[i], v->order.counts[i]);
+			snprintf(item, sizeof(item), " %" PRIu64 ":%" PRIu64, v->order.keys[i],
+				 v->order.counts[i]);
+		if (col + (int)strlen(item) > 99)
+			col = fprintf(out, "\n           ") - 1;
+		col += fprintf(out, "%s", item);
 	}
 	fprintf(out, "\n");
 	for (int which = 0; which < 2; which++) {
@@ -405,11 +434,18 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 
 		if (!h->nr)
 			continue;
-		fprintf(out, "  %s", which ? "hyp states: " : "host states:");
-		for (size_t i = 0; i < h->nr; i++)
-			fprintf(out, " %s:%" PRIu64,
-				hypmem_page_state_name(&v->names, (unsigned int)h->keys[i], nb),
-				h->counts[i]);
+		/* Wrapped under 100 columns, like the orders. */
+		col = fprintf(out, "  %s", which ? "hyp states: " : "host states:");
+		for (size_t i = 0; i < h->nr; i++) {
+			char item[64];
+
+			snprintf(item, sizeof(item), " %s:%" PRIu64,
+				 hypmem_page_state_name(&v->names, (unsigned int)h->keys[i], nb),
+				 h->counts[i]);
+			if (col + (int)strlen(item) > 99)
+				col = fprintf(out, "\n              ") - 1;
+			col += fprintf(out, "%s", item);
+		}
 		fprintf(out, "\n");
 	}
 	if (v->nr_unbacked)
@@ -419,6 +455,8 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 		fprintf(out, "  %" PRIu64 " entries unreadable (mapped but not in the dump)\n",
 			v->nr_unreadable);
 	hypmem_text_heap_summary(out, r->heaps, r->nr_heaps);
+	if (!r->nr_heaps && r->heap_note[0])
+		fprintf(out, "Heap:   %s\n", r->heap_note);
 	if (r->stage2)
 		hypmem_text_stage2_line(out, r->stage2);
 	hypmem_text_vms(out, &r->vms);

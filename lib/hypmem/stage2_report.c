@@ -18,6 +18,7 @@
 #include "hypmem/report.h"
 #include "report_priv.h"
 #include "hypmem/stage2.h"
+#include "hypmem/vm_ranges.h"
 
 /* --- JSON --- */
 
@@ -266,14 +267,17 @@ void hypmem_text_stage2_line(FILE *out, const struct hypmem_stage2 *s)
 		fprintf(out, "Stage-2: not found (%s)\n", s->missing);
 		return;
 	}
-	fprintf(out, "Stage-2: %s, %u-bit IPA from level %d; mapped", s->table, s->geom.ia_bits,
-		s->geom.start_level);
+	/* Three lines, each under 100 columns with every owner a kernel defines. */
+	fprintf(out, "Stage-2: %s, %u-bit IPA from level %d; %" PRIu64 " tables, %" PRIu64
+		" coalescing candidates\n", s->table, s->geom.ia_bits, s->geom.start_level,
+		s->tables, s->candidates);
+	fprintf(out, "         mapped:");
 	for (int l = 1; l <= 3; l++) {
 		human(b, sizeof(b), s->mapped_by_level[l].bytes);
 		fprintf(out, "%s %s %s", sep, hypmem_s2_level_size_name(s, l, size), b);
 		sep = ",";
 	}
-	fprintf(out, "; owners");
+	fprintf(out, "\n         owners:");
 	sep = "";
 	for (unsigned int i = 0; i < HYPMEM_S2_MAX_OWNERS; i++) {
 		if (!s->by_owner[i].count)
@@ -282,8 +286,7 @@ void hypmem_text_stage2_line(FILE *out, const struct hypmem_stage2 *s)
 		fprintf(out, "%s %s %s", sep, hypmem_s2_owner_name(s, i, name), b);
 		sep = ",";
 	}
-	fprintf(out, "; %" PRIu64 " tables, %" PRIu64 " coalescing candidates\n", s->tables,
-		s->candidates);
+	fprintf(out, "\n");
 }
 
 void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
@@ -380,6 +383,8 @@ void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s)
 #define SVG_ROW_H   18
 #define SVG_ROW_GAP 4
 #define SVG_MAP_W   (SVG_WIDTH - SVG_LEFT - SVG_RIGHT)
+#define SVG_MIN_W   2.0 /* pixels: a single 4K page stays visible */
+#define SVG_VM_COLS 5	/* VM legend entries per line */
 
 static const char *owner_colour(unsigned int owner)
 {
@@ -387,6 +392,14 @@ static const char *owner_colour(unsigned int owner)
 					      "#8e5ea2", "#e0a030", "#7a6a5a"};
 
 	return colours[owner < 5 ? owner : 5];
+}
+
+/* VM colours: golden-angle hues, darker than the owner colours' greens. */
+static const char *vm_colour(char *buf, size_t len, size_t i)
+{
+	snprintf(buf, len, "hsl(%u,70%%,%u%%)", (unsigned int)((i * 137 + 20) % 360),
+		 i % 2 ? 38u : 52u);
+	return buf;
 }
 
 static double level_opacity(int level)
@@ -424,9 +437,9 @@ struct svg_map {
 	uint64_t base;
 };
 
-/* Draw [start, end) of a RAM range, split over rows. */
+/* Draw [start, end) of a RAM range, split over rows, each piece titled. */
 static void svg_span(struct svg_map *m, uint64_t start, uint64_t end, const char *fill,
-		     double opacity, const char *extra)
+		     double opacity, const char *extra, const char *title)
 {
 	while (start < end) {
 		uint64_t row = (start - m->base) / m->row_bytes;
@@ -436,13 +449,21 @@ static void svg_span(struct svg_map *m, uint64_t start, uint64_t end, const char
 					  (double)m->row_bytes;
 		double w = (double)(stop - start) * SVG_MAP_W / (double)m->row_bytes;
 
-		if (w < 0.6)
-			w = 0.6;
+		if (w < SVG_MIN_W)
+			w = SVG_MIN_W;
+		if (x + w > SVG_LEFT + SVG_MAP_W)
+			x = SVG_LEFT + SVG_MAP_W - w;
 		fprintf(m->out,
 			"<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"%s\" "
-			"fill-opacity=\"%.2f\"%s/>\n",
+			"fill-opacity=\"%.2f\"%s>",
 			x, m->y0 + (double)row * (SVG_ROW_H + SVG_ROW_GAP), w, SVG_ROW_H, fill,
 			opacity, extra);
+		if (title) {
+			fputs("<title>", m->out);
+			xml_text(m->out, title);
+			fputs("</title>", m->out);
+		}
+		fputs("</rect>\n", m->out);
 		start = stop;
 	}
 }
@@ -458,57 +479,224 @@ static uint64_t pick_row_bytes(const struct hypmem_target_info *info)
 	return row;
 }
 
-static void svg_legend(FILE *out, const struct hypmem_stage2 *s, double y)
+/* "0x...-0x... (8.0K): 4K pages, owner guest, state nopage[, what]" */
+static void run_title(char *buf, size_t len, const struct hypmem_stage2 *s,
+		      const struct hypmem_s2_run *run, uint64_t a, uint64_t z, const char *what)
 {
-	char size[8];
-	char name[16];
+	char size[32], name[16], level[8];
+
+	human(size, sizeof(size), z - a);
+	snprintf(buf, len, "0x%" PRIx64 "-0x%" PRIx64 " (%s): %s %s, owner %s, state %s%s%s", a, z,
+		 size, hypmem_s2_level_size_name(s, run->level, level),
+		 run->level == 3 ? "pages" : "blocks",
+		 hypmem_s2_owner_name(s, run->owner, name), hypmem_s2_state_name(run->state),
+		 what ? ", " : "", what ? what : "");
+}
+
+static void legend_box(FILE *out, double x, double y, const char *fill, const char *extra,
+		       const char *label)
+{
+	fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"%s/>", x,
+		y, fill, extra);
+	fprintf(out, "<text x=\"%.0f\" y=\"%.0f\">", x + 18, y + 11);
+	xml_text(out, label);
+	fprintf(out, "</text>\n");
+}
+
+static const char *const mark_stroke[] = {"#000000", "#17becf", "#bcbd22", "#e377c2"};
+#define MARK_STROKE(i) mark_stroke[(i) < 4 ? (i) : 3]
+
+/* The lines the legend takes, so that the map starts below it. */
+static unsigned int legend_lines(const struct hypmem_svg_extra *x)
+{
+	unsigned int n = 2;
+
+	if (x->vms && x->vms->nr)
+		n += 1 + (unsigned int)((x->vms->nr - 1) / SVG_VM_COLS);
+	if (x->nr_marks)
+		n += 1 + (unsigned int)((x->nr_marks - 1) / 4);
+	return n;
+}
+
+static void svg_legend(FILE *out, const struct hypmem_stage2 *s,
+		       const struct hypmem_svg_extra *extra, unsigned int page_shift, double y)
+{
+	char name[16], colour[32], label[96], size[8];
 	double x = SVG_LEFT;
 
 	fprintf(out, "<g font-size=\"12\">\n");
 	for (unsigned int i = 0; i < HYPMEM_S2_MAX_OWNERS; i++) {
 		if (!s->by_owner[i].count && i)
 			continue;
-		fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"/>",
-			x, y, owner_colour(i));
-		fprintf(out, "<text x=\"%.0f\" y=\"%.0f\">", x + 18, y + 11);
-		xml_text(out, hypmem_s2_owner_name(s, i, name));
-		fprintf(out, "</text>\n");
-		x += 90;
+		const char *owner = hypmem_s2_owner_name(s, i, name);
+
+		snprintf(label, sizeof(label), "%s%s", owner,
+			 extra->vms && extra->vms->nr && !strcmp(owner, "guest") ? " (no VM)" : "");
+		legend_box(out, x, y, owner_colour(i), "", label);
+		x += 90 + (strlen(label) > 8 ? 50 : 0);
 	}
-	fprintf(out,
-		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"#e8e8e8\" "
-		"stroke=\"#bbb\"/><text x=\"%.0f\" y=\"%.0f\">not mapped yet (host)</text>\n",
-		x, y, x + 18, y + 11);
+	legend_box(out, x, y, "#e8e8e8", " stroke=\"#bbb\"", "not mapped yet (host)");
 	y += 22;
 	x = SVG_LEFT;
 	for (int l = 1; l <= 3; l++) {
-		fprintf(out,
-			"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\" "
-			"fill-opacity=\"%.2f\"/><text x=\"%.0f\" y=\"%.0f\">%s %s</text>\n",
-			x, y, owner_colour(0), level_opacity(l), x + 18, y + 11,
-			hypmem_s2_level_size_name(s, l, size), l == 3 ? "pages" : "blocks");
+		char extra_attr[48];
+
+		snprintf(extra_attr, sizeof(extra_attr), " fill-opacity=\"%.2f\"", level_opacity(l));
+		snprintf(label, sizeof(label), "%s %s", hypmem_s2_level_size_name(s, l, size),
+			 l == 3 ? "pages" : "blocks");
+		legend_box(out, x, y, owner_colour(0), extra_attr, label);
 		x += 110;
 	}
-	fprintf(out,
-		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"url(#shared)\"/>"
-		"<text x=\"%.0f\" y=\"%.0f\">shared with EL2</text>\n",
-		x, y, x + 18, y + 11);
+	legend_box(out, x, y, "url(#shared)", "", "shared with EL2");
 	x += 140;
-	fprintf(out,
-		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"none\" "
-		"stroke=\"#ff7f0e\" stroke-width=\"2\" stroke-dasharray=\"3,2\"/>"
-		"<text x=\"%.0f\" y=\"%.0f\">coalescing candidate (2M owned by the host, "
-		"mapped by pages)</text>\n</g>\n",
-		x, y, x + 18, y + 11);
+	snprintf(label, sizeof(label), "coalescing candidate (%s owned by the host, mapped by pages)",
+		 hypmem_s2_level_size_name(s, 2, size));
+	legend_box(out, x, y, "none", " stroke=\"#ff7f0e\" stroke-width=\"2\" stroke-dasharray=\"3,2\"",
+		   label);
+	if (extra->vms && extra->vms->nr) {
+		for (size_t i = 0; i < extra->vms->nr; i++) {
+			const struct hypmem_vm_mem *vm = &extra->vms->vms[i];
+			uint64_t pages = 0;
+
+			if (i % SVG_VM_COLS == 0) {
+				y += 22;
+				x = SVG_LEFT;
+			}
+			for (size_t k = 0; k < vm->nr_ranges; k++)
+				pages += (vm->ranges[k].end - vm->ranges[k].start) >> page_shift;
+			snprintf(label, sizeof(label), "VM 0x%" PRIx64 " (%" PRIu64 " pages)",
+				 vm->handle, pages);
+			legend_box(out, x, y, vm_colour(colour, sizeof(colour), i), "", label);
+			x += 200;
+		}
+	}
+	for (size_t i = 0; i < extra->nr_marks; i++) {
+		char attr[96];
+
+		if (i % 4 == 0) {
+			y += 22;
+			x = SVG_LEFT;
+		}
+		snprintf(attr, sizeof(attr), " stroke=\"%s\" stroke-width=\"2\"", MARK_STROKE(i));
+		legend_box(out, x, y, "none", attr, extra->marks[i].label);
+		x += 230;
+	}
+	fprintf(out, "</g>\n");
+}
+
+/* The first of @vm's (sorted) ranges that ends after @a. */
+static size_t first_range(const struct hypmem_vm_mem *vm, uint64_t a)
+{
+	size_t lo = 0, hi = vm->nr_ranges;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (vm->ranges[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Memory inside [a, z) that a known VM holds, in its colour. */
+static void svg_vm_spans(struct svg_map *m, const struct hypmem_stage2 *s,
+			 const struct hypmem_s2_run *run, uint64_t a, uint64_t z,
+			 const struct hypmem_vm_mems *vms)
+{
+	char colour[32], what[48], title[256];
+
+	for (size_t i = 0; vms && i < vms->nr; i++) {
+		const struct hypmem_vm_mem *vm = &vms->vms[i];
+
+		for (size_t k = first_range(vm, a); k < vm->nr_ranges && vm->ranges[k].start < z; k++) {
+			uint64_t lo = vm->ranges[k].start > a ? vm->ranges[k].start : a;
+			uint64_t hi = vm->ranges[k].end < z ? vm->ranges[k].end : z;
+
+			if (lo >= hi)
+				continue;
+			snprintf(what, sizeof(what), "VM 0x%" PRIx64, vm->handle);
+			run_title(title, sizeof(title), s, run, lo, hi, what);
+			svg_span(m, lo, hi, vm_colour(colour, sizeof(colour), i),
+				 level_opacity(run->level), "", title);
+		}
+	}
+}
+
+/* The first run (runs are in address order) that ends after @a. */
+static size_t first_run(const struct hypmem_stage2 *s, uint64_t a)
+{
+	size_t lo = 0, hi = s->nr_runs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->runs[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Memory a VM holds inside [start, end) where the host stage-2 has no entry
+ * (a page shared with a guest that the host has not touched since): drawn
+ * in the VM's colour too, since no run covers it.
+ */
+static void svg_vm_holes(struct svg_map *m, const struct hypmem_stage2 *s,
+			 const struct hypmem_vm_mems *vms, uint64_t start, uint64_t end)
+{
+	char colour[32], title[256], size[32];
+
+	for (size_t i = 0; vms && i < vms->nr; i++) {
+		const struct hypmem_vm_mem *vm = &vms->vms[i];
+
+		for (size_t k = first_range(vm, start); k < vm->nr_ranges && vm->ranges[k].start < end;
+		     k++) {
+			uint64_t lo = vm->ranges[k].start > start ? vm->ranges[k].start : start;
+			uint64_t hi = vm->ranges[k].end < end ? vm->ranges[k].end : end;
+
+			for (size_t r = first_run(s, lo); lo < hi; r++) {
+				uint64_t gap_end = r < s->nr_runs && s->runs[r].start < hi ?
+							   s->runs[r].start : hi;
+
+				if (gap_end > lo) {
+					human(size, sizeof(size), gap_end - lo);
+					snprintf(title, sizeof(title),
+						 "0x%" PRIx64 "-0x%" PRIx64 " (%s): no host stage-2 "
+						 "entry, VM 0x%" PRIx64, lo, gap_end, size, vm->handle);
+					svg_span(m, lo, gap_end, vm_colour(colour, sizeof(colour), i),
+						 1.0, "", title);
+				}
+				if (r >= s->nr_runs || s->runs[r].start >= hi)
+					break;
+				lo = s->runs[r].end;
+			}
+		}
+	}
 }
 
 struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
 				       const struct hypmem_target_info *info)
 {
+	static const struct hypmem_svg_extra none;
+
+	return hypmem_svg_stage2_extra(out, s, info, &none);
+}
+
+struct hypmem_error *hypmem_svg_stage2_extra(FILE *out, const struct hypmem_stage2 *s,
+					     const struct hypmem_target_info *info,
+					     const struct hypmem_svg_extra *extra)
+{
 	struct svg_map m = {.out = out, .row_bytes = pick_row_bytes(info)};
 	uint64_t rows = 0, outside = 0;
-	double y, height;
-	char b1[32], b2[32];
+	double y, height, top = 60 + 22.0 * legend_lines(extra) + 16;
+	char b1[32], b2[32], title[256];
+	/* A coalescing candidate spans what one last-level table maps. */
+	unsigned int ps = s->geom.page_shift ? s->geom.page_shift : 12;
+	uint64_t block = 1ULL << (ps + (ps - 3));
 
 	for (size_t i = 0; i < info->nr_ram; i++)
 		rows += (info->ram[i].end - info->ram[i].start + m.row_bytes - 1) / m.row_bytes;
@@ -520,7 +708,7 @@ struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
 			     s->runs[i].end > info->ram[j].start;
 		outside += !in;
 	}
-	height = 110 + (double)rows * (SVG_ROW_H + SVG_ROW_GAP) + 30.0 * (double)info->nr_ram + 60 +
+	height = top + (double)rows * (SVG_ROW_H + SVG_ROW_GAP) + 30.0 * (double)info->nr_ram + 60 +
 		 16.0 * (double)(outside < 40 ? outside : 41) + 20;
 
 	fprintf(out,
@@ -546,11 +734,11 @@ struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
 	human(b1, sizeof(b1), m.row_bytes);
 	fprintf(out,
 		"<text x=\"20\" y=\"48\" font-size=\"12\" fill=\"#555\">one row = %s of "
-		"physical address space (identity map)</text>\n",
+		"physical address space (identity map); hover a range for its details</text>\n",
 		b1);
-	svg_legend(out, s, 60);
+	svg_legend(out, s, extra, info->page_shift, 60);
 
-	y = 120;
+	y = top;
 	for (size_t i = 0; i < info->nr_ram; i++) {
 		uint64_t start = info->ram[i].start, end = info->ram[i].end;
 		uint64_t nrows = (end - start + m.row_bytes - 1) / m.row_bytes;
@@ -572,7 +760,10 @@ struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
 				"</text>\n",
 				SVG_LEFT - 6, ry + 13, start + r * m.row_bytes);
 		}
-		svg_span(&m, start, end, "#e8e8e8", 1.0, "");
+		snprintf(title, sizeof(title),
+			 "RAM 0x%" PRIx64 "-0x%" PRIx64 " (%s): not mapped yet, owner host", start,
+			 end, b1);
+		svg_span(&m, start, end, "#e8e8e8", 1.0, "", title);
 		for (size_t k = 0; k < s->nr_runs; k++) {
 			const struct hypmem_s2_run *run = &s->runs[k];
 			uint64_t a = run->start > start ? run->start : start;
@@ -582,16 +773,46 @@ struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
 
 			if (a >= z)
 				continue;
+			run_title(title, sizeof(title), s, run, a, z, NULL);
 			svg_span(&m, a, z, shared ? "url(#shared)" : owner_colour(run->owner),
-				 level_opacity(run->level), "");
+				 level_opacity(run->level), "", title);
+			/*
+			 * Drawn over whatever the host records there: donated
+			 * (guest-owned) or, for a guest stage-2, shared pages.
+			 */
+			svg_vm_spans(&m, s, run, a, z, extra->vms);
 		}
+		svg_vm_holes(&m, s, extra->vms, start, end);
 		for (size_t k = 0; k < s->nr_candidate_addrs; k++) {
 			uint64_t a = s->candidate_addrs[k];
 
-			if (a >= start && a < end)
-				svg_span(&m, a, a + (2ULL << 20), "none", 1.0,
+			if (a >= start && a < end) {
+				human(b2, sizeof(b2), block);
+				snprintf(title, sizeof(title),
+					 "0x%" PRIx64 "-0x%" PRIx64 " (%s): coalescing candidate, "
+					 "owned by the host, mapped by pages",
+					 a, a + block, b2);
+				svg_span(&m, a, a + block, "none", 1.0,
 					 " stroke=\"#ff7f0e\" stroke-width=\"2\" "
-					 "stroke-dasharray=\"3,2\"");
+					 "stroke-dasharray=\"3,2\"",
+					 title);
+			}
+		}
+		for (size_t k = 0; k < extra->nr_marks; k++) {
+			const struct hypmem_svg_mark *mk = &extra->marks[k];
+			uint64_t a = mk->start > start ? mk->start : start;
+			uint64_t z = mk->end < end ? mk->end : end;
+			char attr[96];
+
+			if (a >= z)
+				continue;
+			human(b2, sizeof(b2), mk->end - mk->start);
+			snprintf(title, sizeof(title), "%s: 0x%" PRIx64 "-0x%" PRIx64 " (%s)",
+				 mk->label, mk->start, mk->end, b2);
+			snprintf(attr, sizeof(attr),
+				 " stroke=\"%s\" stroke-width=\"2\" pointer-events=\"stroke\"",
+				 MARK_STROKE(k));
+			svg_span(&m, a, z, "none", 1.0, attr, title);
 		}
 		y += (double)nrows * (SVG_ROW_H + SVG_ROW_GAP) + 20;
 	}

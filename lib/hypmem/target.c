@@ -297,6 +297,79 @@ struct hypmem_error *hypmem_target_read_hyp(struct hypmem_target *t, void *buf, 
 
 /* --- opening --- */
 
+/*
+ * A raw image of RAM says nothing about where the kernel was loaded.  The
+ * image's banner (or, for the hypmem EL2 image, its first code bytes) is
+ * in RAM exactly as linked, at the same offset in its page since images
+ * load page-aligned: every 4K page of RAM is compared at that offset, and
+ * exactly one match gives kimage_voffset (runtime VA, i.e. link VA + KASLR
+ * offset, minus that PA).  Several matches (a copy of the Image in the page
+ * cache) are ambiguous: the user says which with --kimage-voffset.
+ */
+#define LOCATE_SAMPLE 256
+#define LOCATE_WINDOW (2ULL << 20)
+
+static struct hypmem_error *locate_image(struct hypmem_target *t)
+{
+	uint8_t sample[LOCATE_SAMPLE], page[LOCATE_SAMPLE];
+	const struct hypmem_segment *segs;
+	uint64_t vaddr, in_page, found = 0, nr_found = 0;
+	struct hypmem_error *err;
+	size_t nr, len;
+
+	err = hypmem_dwarf_image_sample(t->dw, sample, sizeof(sample), &len, &vaddr);
+	if (err)
+		return err;
+	/*
+	 * A scan in 4K steps, not a page size: the image is aligned to at least
+	 * its granule (4K, 16K or 64K), always a multiple of 4K.
+	 */
+	in_page = vaddr & 4095;
+	segs = hypmem_source_segments(t->src, &nr);
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t pa = (segs[i].phys_start + 4095) & ~4095ULL;
+		uint64_t end = segs[i].phys_start + segs[i].size;
+
+		for (; pa < end && end - pa >= in_page + len; pa += 4096) {
+			uint64_t win = end - pa < LOCATE_WINDOW ? end - pa : LOCATE_WINDOW;
+			const void *v = NULL;
+
+			/* One view per window when the source can, else a read per page. */
+			if (!(pa % LOCATE_WINDOW) &&
+			    (err = hypmem_source_view(t->src, pa, (size_t)win, &v))) {
+				hypmem_error_destroy(err);
+				v = NULL;
+			}
+			if (v) {
+				for (uint64_t off = 0; win - off >= in_page + len; off += 4096)
+					if (!memcmp((const uint8_t *)v + off + in_page, sample, len)) {
+						found = pa + off;
+						nr_found++;
+					}
+				pa += (win - 1) & ~4095ULL;
+				continue;
+			}
+			err = hypmem_source_read(t->src, page, pa + in_page, len);
+			if (err) {
+				hypmem_error_destroy(err);
+				continue;
+			}
+			if (!memcmp(page, sample, len)) {
+				found = pa;
+				nr_found++;
+			}
+		}
+	}
+	if (nr_found != 1)
+		return hypmem_error_create(
+		    HYPMEM_ERROR_LOOKUP,
+		    "cannot translate kernel image addresses: the raw image has no VMCOREINFO and "
+		    "the kernel image is %s in it (give --kimage-voffset)",
+		    nr_found ? "at more than one place" : "nowhere");
+	t->info.kimage_voffset = (vaddr & ~4095ULL) + t->info.kaslr_offset - found;
+	return NULL;
+}
+
 static struct hypmem_error *find_kimage_voffset(struct hypmem_target *t,
 						const struct hypmem_target_config *cfg)
 {
@@ -325,6 +398,8 @@ static struct hypmem_error *find_kimage_voffset(struct hypmem_target *t,
 			return NULL;
 		}
 	}
+	if (hypmem_source_kind(t->src) == HYPMEM_SOURCE_RAW)
+		return locate_image(t);
 	return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
 				   "cannot translate kernel image addresses: the dump has no "
 				   "VMCOREINFO kimage_voffset and no virtual segment for the "
@@ -444,6 +519,9 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	uint64_t v;
 
 	err = hypmem_dwarf_open(cfg->vmlinux, &t->dw);
+	if (err)
+		return err;
+	err = hypmem_dwarf_check_pkvm(t->dw);
 	if (err)
 		return err;
 	if (t->src) {

@@ -303,8 +303,12 @@ void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *ta
 				m->event_pools[i].allocs, m->event_pools[i].frees);
 	fprintf(out, "\n%-20s %12s %10s %12s", "EVENT", "RATE/s", "INTERVAL", "TOTAL");
 	if (per_cpu)
-		for (unsigned int c = 0; c < m->nr_cpus; c++)
-			fprintf(out, " %8s%u", "CPU", c);
+		for (unsigned int c = 0; c < m->nr_cpus; c++) {
+			char hdr[24]; /* per-CPU columns count the interval */
+
+			snprintf(hdr, sizeof(hdr), "CPU%u/INT", c);
+			fprintf(out, " %9s", hdr);
+		}
 	fprintf(out, "\n");
 	for (size_t i = 0; i < m->nr_rows; i++) {
 		const struct hypmem_top_row *r = &m->rows[i];

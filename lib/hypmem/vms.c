@@ -545,7 +545,8 @@ struct json_object *hypmem_json_vms(const struct hypmem_vms *v)
 
 void hypmem_text_vms(FILE *out, const struct hypmem_vms *v)
 {
-	char b[32];
+	char b[32], head[96], tail[160];
+	int head_len;
 
 	if (!v->found)
 		return;
@@ -563,13 +564,16 @@ void hypmem_text_vms(FILE *out, const struct hypmem_vms *v)
 			n += s->mapped_by_level[l].count;
 		}
 		human(b, sizeof(b), mapped);
-		fprintf(out, "  vm_table[%u] handle 0x%" PRIx64 ", %" PRIu64 " vCPU(s), ", vm->slot,
-			vm->handle, vm->nr_vcpus);
+		head_len = snprintf(head, sizeof(head), "  vm_table[%u] handle 0x%" PRIx64
+				    ", %" PRIu64 " vCPU(s),", vm->slot, vm->handle, vm->nr_vcpus);
 		if (s->found)
-			fprintf(out, "guest stage-2 %u-bit from level %d: %" PRIu64
-				" leaf(s) map %s, %" PRIu64 " table(s)\n",
-				s->geom.ia_bits, s->geom.start_level, n, b, s->tables);
+			snprintf(tail, sizeof(tail), "guest stage-2 %u-bit from level %d: %" PRIu64
+				 " leaf(s) map %s, %" PRIu64 " table(s)",
+				 s->geom.ia_bits, s->geom.start_level, n, b, s->tables);
 		else
-			fprintf(out, "%s\n", s->missing);
+			snprintf(tail, sizeof(tail), "%s", s->missing);
+		/* Under 100 columns: the stage-2 on a line of its own when it does not fit. */
+		fprintf(out, "%s%s%s\n", head,
+			head_len + 1 + strlen(tail) > 99 ? "\n    " : " ", tail);
 	}
 }

@@ -85,11 +85,29 @@ def main():
                     a.get("pools") == b.get("pools") and a.get("vmemmap") == b.get("vmemmap"))
         t.ok(same, "--raw FILE@PHYS decodes like the ELF core",
              "exit %d/%d\n%s" % (ref.returncode, p.returncode, p.stderr[-1500:]))
-        # Without the translation parameters a raw image must fail clearly.
+        # Without kimage_voffset the image's code is found in RAM (the
+        # README's "--raw ddr.bin@PHYS --kaslr-offset N" line).
+        p = subprocess.run([stat, "--json", "-s", image, "--raw", "%s@0x%x" % (raw, ram[0]),
+                            "--kaslr-offset", "0"], capture_output=True, text=True)
+        got = json.loads(p.stdout) if p.returncode == 0 else {}
+        t.ok(got.get("hyp", {}).get("kimage_voffset") == truth["hyp"]["kimage_voffset"] and
+             got.get("pools") == json.loads(ref.stdout).get("pools"),
+             "--raw without kimage_voffset: found from the image's code in RAM",
+             p.stderr[-800:])
+        # With that code gone from RAM it must fail clearly.
+        kimage_voffset = int(truth["hyp"]["kimage_voffset"], 16)
+        loads = [x.split() for x in subprocess.run(
+            ["aarch64-linux-gnu-readelf", "-lW", image], capture_output=True, text=True,
+            check=True).stdout.splitlines() if x.split()[:1] == ["LOAD"]]
+        text_va = min(int(x[2], 16) for x in loads if "E" in "".join(x[6:-1]))
+        with open(raw, "r+b") as f:
+            f.seek(text_va - kimage_voffset - ram[0])
+            f.write(bytes(256))
         p = subprocess.run([stat, "-s", image, "--raw", "%s@0x%x" % (raw, ram[0])],
                            capture_output=True, text=True)
-        t.ok(p.returncode == 2 and "kimage" in p.stderr and len(p.stderr.splitlines()) == 1,
-             "--raw without kimage_voffset: exit 2 with a one-line hint", p.stderr)
+        t.ok(p.returncode == 2 and "--kimage-voffset" in p.stderr and
+             "nowhere" in p.stderr and len(p.stderr.splitlines()) == 1,
+             "--raw, image code not in RAM: exit 2 with a one-line hint", p.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

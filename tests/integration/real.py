@@ -301,6 +301,14 @@ def check_config(name, out, have_drgn):
             without(got, "target.source", "target.release")
         t.ok(rc == 0 and same, "%s: --raw %s gives the same JSON" % (
             name, os.path.basename(spec)), "exit %d\n%s" % (rc, err))
+        # The README's line: --kaslr-offset alone, kimage_voffset found from
+        # the banner in RAM (the kernel's code is patched at boot).
+        rc, gotr, err = stat_json(["-s", vmlinux, "--raw", spec,
+                                   "--kaslr-offset", got["hyp"]["kaslr_offset"]])
+        same = gotr is not None and without(gotr, "target.source", "target.release") == \
+            without(got, "target.source", "target.release")
+        t.ok(rc == 0 and same, "%s: --raw with --kaslr-offset alone finds kimage_voffset" % name,
+             "exit %d\n%s" % (rc, err))
         rc, _, err = stat_json(["-s", vmlinux, "--raw", spec] + args)
         t.ok(rc == 2 and "--kaslr-offset" in err,
              "%s: --raw without --kaslr-offset fails, naming --kaslr-offset" % name,

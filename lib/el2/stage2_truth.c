@@ -10,9 +10,17 @@
 #include "el2/stage2_truth.h"
 #include "el2/string.h"
 
-enum { STATE_OWNED, STATE_SHARED_OWNED, STATE_SHARED_BORROWED, STATE_NOPAGE, STATE_RESERVED };
+enum {
+	STATE_OWNED,
+	STATE_SHARED_OWNED,
+	STATE_SHARED_BORROWED,
+	STATE_NOPAGE,
+	STATE_RESERVED,
+	STATE_NONE, /* layout 8's host leaves: the state is in the vmemmap */
+};
 
 struct describe_data {
+	bool guest;
 	stage2_run_fn fn;
 	void *arg;
 	struct stage2_summary *sum;
@@ -26,9 +34,14 @@ struct describe_data {
  * no link-time pointers in data (check-image.sh), and a switch returning
  * string literals would become such a table.
  */
+#if HYP_PAGE_LAYOUT == 8
+static const char owner_names[][12] = {"host", "hyp", "guest"};
+#else
 static const char owner_names[][12] = {"host", "hyp", "guest", "ffa", "protected"};
-static const char state_names[][16] = {"owned", "shared_owned", "shared_borrowed", "nopage",
-				       "reserved"};
+#endif
+static const char state_names[][16] = {"owned",	   "shared_owned", "shared_borrowed",
+				       "nopage",   "reserved",	   "-"};
+static const char type_names[][16] = {"type0", "locked", "host_donation", "guest_poisoned"};
 static const char prot_names[][4] = {"---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx"};
 static const char memattr_names[][8] = {"none", "normal", "device", "other"};
 static const char size_names[][8] = {"512G", "1G", "2M", "4K"};
@@ -41,6 +54,11 @@ const char *stage2_owner_name(u8 owner)
 const char *stage2_state_name(u8 state)
 {
 	return state_names[state < ARRAY_SIZE(state_names) ? state : STATE_RESERVED];
+}
+
+static const char *stage2_type_name(u8 type)
+{
+	return type < ARRAY_SIZE(type_names) ? type_names[type] : "type?";
 }
 
 const char *stage2_prot_name(u8 prot)
@@ -72,7 +90,7 @@ static u8 leaf_state(kvm_pte_t pte)
 	return STATE_RESERVED;
 }
 
-static void classify(kvm_pte_t pte, u64 addr, s8 level, struct stage2_run *r)
+static void classify(kvm_pte_t pte, u64 addr, s8 level, bool guest, struct stage2_run *r)
 {
 	u64 memattr = (pte & KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR) >> 2;
 
@@ -81,6 +99,28 @@ static void classify(kvm_pte_t pte, u64 addr, s8 level, struct stage2_run *r)
 	r->end = addr + kvm_granule_size(level);
 	r->level = level;
 	r->valid = kvm_pte_valid(pte);
+#if HYP_PAGE_LAYOUT == 8
+	if (!r->valid) {
+		r->state = STATE_NOPAGE;
+		r->type = (u8)(pte >> KVM_INVALID_PTE_TYPE_SHIFT);
+		r->owner = guest ? PKVM_ID_GUEST : PKVM_ID_HOST;
+		if (r->type == KVM_HOST_INVALID_PTE_TYPE_DONATION) {
+			u64 meta = (pte & KVM_HOST_DONATION_PTE_EXTRA_MASK) >>
+				   KVM_HOST_DONATION_PTE_EXTRA_SHIFT;
+
+			r->owner = (u8)((pte & KVM_HOST_DONATION_PTE_OWNER_MASK) >>
+					KVM_HOST_DONATION_PTE_OWNER_SHIFT);
+			if (r->owner == PKVM_ID_GUEST) {
+				r->vm_handle = (u16)(meta & KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK);
+				r->gfn = meta >> KVM_HOST_PTE_OWNER_GUEST_GFN_SHIFT;
+			}
+		}
+		return;
+	}
+	r->owner = guest ? PKVM_ID_GUEST : PKVM_ID_HOST;
+	r->state = guest ? leaf_state(pte) : STATE_NONE;
+#else
+	(void)guest;
 	if (!r->valid) {
 		r->owner = (pte & KVM_INVALID_PTE_OWNER_MASK) >> 2;
 		r->state = STATE_NOPAGE;
@@ -88,6 +128,7 @@ static void classify(kvm_pte_t pte, u64 addr, s8 level, struct stage2_run *r)
 	}
 	r->owner = PKVM_ID_HOST;
 	r->state = leaf_state(pte);
+#endif
 	r->prot = (pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R ? 1 : 0) |
 		  (pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W ? 2 : 0) |
 		  (pte & KVM_PTE_LEAF_ATTR_HI_S2_XN ? 0 : 4);
@@ -98,7 +139,8 @@ static bool same_run(const struct stage2_run *a, const struct stage2_run *b)
 {
 	return a->end == b->start && a->level == b->level && a->valid == b->valid &&
 	       a->owner == b->owner && a->state == b->state && a->prot == b->prot &&
-	       a->memattr == b->memattr;
+	       a->memattr == b->memattr && a->type == b->type && a->vm_handle == b->vm_handle &&
+	       (!a->vm_handle || a->gfn + ((a->end - a->start) >> PAGE_SHIFT) == b->gfn);
 }
 
 static void flush_run(struct describe_data *d)
@@ -119,8 +161,14 @@ static void account(struct stage2_summary *sum, const struct stage2_run *r)
 	sum->bytes_by_level[r->level] += bytes;
 	sum->count_by_owner[r->owner]++;
 	sum->bytes_by_owner[r->owner] += bytes;
-	sum->count_by_state[r->state]++;
-	sum->bytes_by_state[r->state] += bytes;
+	if (r->state < STAGE2_NR_STATES) {
+		sum->count_by_state[r->state]++;
+		sum->bytes_by_state[r->state] += bytes;
+	}
+	if (HYP_PAGE_LAYOUT == 8 && !r->valid) {
+		sum->count_by_type[r->type & 15]++;
+		sum->bytes_by_type[r->type & 15] += bytes;
+	}
 }
 
 /* A last-level table with no counted entry could be a block again. */
@@ -129,7 +177,7 @@ static bool table_is_candidate(struct kvm_pgtable *pgt, kvm_pte_t *childp)
 	unsigned int i;
 
 	for (i = 0; i < PTRS_PER_PTE; i++)
-		if (pgt->pte_ops->pte_is_counted_cb(childp[i], KVM_PGTABLE_LAST_LEVEL))
+		if (kvm_pgtable_stage2_pte_is_counted(pgt, childp[i], KVM_PGTABLE_LAST_LEVEL))
 			return false;
 	return true;
 }
@@ -146,14 +194,15 @@ static int describe_walker(const struct kvm_pgtable_visit_ctx *ctx,
 		return 0;
 	}
 	if (visit == KVM_PGTABLE_WALK_TABLE_POST) {
-		if (ctx->level == KVM_PGTABLE_LAST_LEVEL - 1 && d->pgt->pte_ops &&
+		if (ctx->level == KVM_PGTABLE_LAST_LEVEL - 1 &&
 		    table_is_candidate(d->pgt, kvm_pte_follow(ctx->old, ctx->mm_ops)))
 			d->sum->candidates++;
 		return 0;
 	}
 	if (!ctx->old)
 		return 0;
-	classify(ctx->old, ALIGN_DOWN(ctx->addr, kvm_granule_size(ctx->level)), ctx->level, &r);
+	classify(ctx->old, ALIGN_DOWN(ctx->addr, kvm_granule_size(ctx->level)), ctx->level,
+		 d->guest, &r);
 	account(d->sum, &r);
 	if (d->have_run && same_run(&d->run, &r)) {
 		d->run.end = r.end;
@@ -165,10 +214,11 @@ static int describe_walker(const struct kvm_pgtable_visit_ctx *ctx,
 	return 0;
 }
 
-int stage2_describe(struct kvm_pgtable *pgt, stage2_run_fn fn, void *arg,
+int stage2_describe(struct kvm_pgtable *pgt, bool guest, stage2_run_fn fn, void *arg,
 		    struct stage2_summary *sum)
 {
 	struct describe_data d = {
+	    .guest = guest,
 	    .fn = fn,
 	    .arg = arg,
 	    .sum = sum,
@@ -199,13 +249,19 @@ static void print_run(const struct stage2_run *r, void *arg)
 
 	hyp_printf("%s\n      {\"start\": \"0x%llx\", \"end\": \"0x%llx\", \"level\": %d, "
 		   "\"size\": \"%s\", \"entries\": %llu, \"valid\": %s, \"owner\": \"%s\", "
-		   "\"owner_id\": %u, \"state\": \"%s\", \"prot\": \"%s\", \"memattr\": \"%s\"}",
+		   "\"owner_id\": %u, \"state\": \"%s\", \"prot\": \"%s\", \"memattr\": \"%s\"",
 		   *first ? "" : ",", (unsigned long long)r->start, (unsigned long long)r->end,
 		   r->level, stage2_size_name(r->level),
 		   (unsigned long long)((r->end - r->start) >> kvm_granule_shift(r->level)),
 		   r->valid ? "true" : "false", stage2_owner_name(r->owner), r->owner,
 		   stage2_state_name(r->state), stage2_prot_name(r->prot),
 		   stage2_memattr_name(r->memattr));
+	if (HYP_PAGE_LAYOUT == 8 && !r->valid)
+		hyp_printf(", \"type\": \"%s\"", stage2_type_name(r->type));
+	if (r->vm_handle)
+		hyp_printf(", \"vm_handle\": %u, \"gfn\": \"0x%llx\"", r->vm_handle,
+			   (unsigned long long)r->gfn);
+	hyp_printf("}");
 	*first = false;
 }
 
@@ -238,6 +294,13 @@ static void print_histogram(const struct stage2_summary *s)
 	for (i = 0; i < STAGE2_NR_STATES; i++)
 		print_bucket(&sep, stage2_state_name(i), s->count_by_state[i],
 			     s->bytes_by_state[i]);
+	if (HYP_PAGE_LAYOUT == 8) {
+		hyp_printf("},\n      \"by_type\": {");
+		sep = "";
+		for (i = 1; i < ARRAY_SIZE(type_names); i++)
+			print_bucket(&sep, stage2_type_name(i), s->count_by_type[i],
+				     s->bytes_by_type[i]);
+	}
 	hyp_printf("}},\n");
 }
 
@@ -267,7 +330,7 @@ void stage2_truth_print(void)
 	if (!pgt->pgd)
 		return;
 	for (i = 0; i < KVM_MAX_PVMS; i++)
-		live += vm_table[i].handle != 0;
+		live += pkvm_vm_slot(i) != NULL;
 
 	hyp_printf(
 	    "  \"stage2\": {\"table\": \"%s\", \"ia_bits\": %u, \"start_level\": %d, "
@@ -277,7 +340,7 @@ void stage2_truth_print(void)
 	    (unsigned long long)(kvm_pgtable_stage2_pgd_size(host_mmu.arch.vtcr) >> PAGE_SHIFT));
 	hyp_printf("    \"runs\": [");
 	host_lock_component();
-	stage2_describe(pgt, print_run, &first, &s);
+	stage2_describe(pgt, false, print_run, &first, &s);
 	host_unlock_component();
 	hyp_printf("\n    ],\n");
 	print_histogram(&s);

@@ -209,6 +209,14 @@ static struct host_vm *vm_create(void)
 	if (!vm)
 		return NULL;
 	vm->meta_nr = rnd_range(1, 4);
+#if HYP_PAGE_LAYOUT == 8
+	/*
+	 * 7.x era: the metadata also holds the VM's pool, which builds its
+	 * guest stage-2: a concatenated root (up to 16 pages) and the tables
+	 * for MAX_CHUNKS chunks mapped at consecutive gfns.
+	 */
+	vm->meta_nr += 16 + MAX_CHUNKS * (hs.max_chunk / 512 + 3);
+#endif
 	vm->meta_pfn = host_alloc(vm->meta_nr);
 	if (!vm->meta_pfn)
 		return NULL;

@@ -30,6 +30,7 @@ struct stage2_run {
 	u8 type;    /* layout 8: enum kvm_invalid_pte_type of an invalid entry */
 	u16 vm_handle; /* layout 8: a donation to a guest: its VM and gfn */
 	u64 gfn;
+	u64 phys; /* output of a valid leaf (not printed: runs are contiguous in it) */
 };
 
 struct stage2_summary {
@@ -60,5 +61,7 @@ const char *stage2_size_name(s8 level);
 
 /* Print the "stage2" member of truth.json, with a trailing comma; nothing without a host stage-2. */
 void stage2_truth_print(void);
+/* Layout 8: the "vms" member of truth.json (every VM and its guest stage-2), with a comma. */
+void vms_truth_print(void);
 
 #endif /* EL2_STAGE2_TRUTH_H */

@@ -119,6 +119,7 @@ static void classify(kvm_pte_t pte, u64 addr, s8 level, bool guest, struct stage
 	}
 	r->owner = guest ? PKVM_ID_GUEST : PKVM_ID_HOST;
 	r->state = guest ? leaf_state(pte) : STATE_NONE;
+	r->phys = kvm_pte_to_phys(pte);
 #else
 	(void)guest;
 	if (!r->valid) {
@@ -128,6 +129,7 @@ static void classify(kvm_pte_t pte, u64 addr, s8 level, bool guest, struct stage
 	}
 	r->owner = PKVM_ID_HOST;
 	r->state = leaf_state(pte);
+	r->phys = kvm_pte_to_phys(pte);
 #endif
 	r->prot = (pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R ? 1 : 0) |
 		  (pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W ? 2 : 0) |
@@ -140,7 +142,8 @@ static bool same_run(const struct stage2_run *a, const struct stage2_run *b)
 	return a->end == b->start && a->level == b->level && a->valid == b->valid &&
 	       a->owner == b->owner && a->state == b->state && a->prot == b->prot &&
 	       a->memattr == b->memattr && a->type == b->type && a->vm_handle == b->vm_handle &&
-	       (!a->vm_handle || a->gfn + ((a->end - a->start) >> PAGE_SHIFT) == b->gfn);
+	       (!a->vm_handle || a->gfn + ((a->end - a->start) >> PAGE_SHIFT) == b->gfn) &&
+	       (!a->valid || a->phys + (a->end - a->start) == b->phys);
 }
 
 static void flush_run(struct describe_data *d)
@@ -274,7 +277,7 @@ static void print_bucket(const char **sep, const char *name, u64 count, u64 byte
 	*sep = ", ";
 }
 
-static void print_histogram(const struct stage2_summary *s)
+static void print_histogram(const struct stage2_summary *s, bool guest)
 {
 	const char *sep = "";
 	unsigned int i;
@@ -286,7 +289,7 @@ static void print_histogram(const struct stage2_summary *s)
 			     s->bytes_by_level[level]);
 	hyp_printf("},\n      \"by_owner\": {");
 	sep = "";
-	for (i = 0; i < STAGE2_NR_OWNERS; i++)
+	for (i = guest ? PKVM_ID_GUEST : 0; i < STAGE2_NR_OWNERS; i++)
 		print_bucket(&sep, stage2_owner_name(i), s->count_by_owner[i],
 			     s->bytes_by_owner[i]);
 	hyp_printf("},\n      \"by_state\": {");
@@ -343,7 +346,7 @@ void stage2_truth_print(void)
 	stage2_describe(pgt, false, print_run, &first, &s);
 	host_unlock_component();
 	hyp_printf("\n    ],\n");
-	print_histogram(&s);
+	print_histogram(&s, false);
 	hyp_printf("    \"tables\": %llu, ", (unsigned long long)s.tables);
 	print_levels("tables_by_level", s.tables_by_level);
 	hyp_printf(", \"coalescing_candidates\": %llu, \"nr_runs\": %llu,\n",
@@ -362,3 +365,52 @@ void stage2_truth_print(void)
 		   (unsigned long long)vs->freed, live, (unsigned long long)vs->donated_pages,
 		   (unsigned long long)vs->reclaimed_pages);
 }
+
+#if HYP_PAGE_LAYOUT == 8
+static void print_guest(struct pkvm_hyp_vm *vm, unsigned int slot, bool last)
+{
+	static struct stage2_summary s;
+	struct kvm_pgtable *pgt = &vm->pgt;
+	bool first = true;
+	u64 mapped = 0;
+	s8 level;
+
+	hyp_printf("    {\"slot\": %u, \"handle\": \"0x%x\", \"address\": \"0x%llx\", "
+		   "\"nr_vcpus\": %d, \"pool_start\": \"0x%llx\", \"pool_end\": \"0x%llx\",\n",
+		   slot, vm->kvm.arch.pkvm.handle, (unsigned long long)(u64)vm, vm->kvm.created_vcpus,
+		   (unsigned long long)vm->pool.range_start, (unsigned long long)vm->pool.range_end);
+	hyp_printf("     \"stage2\": {\"table\": \"vm_table[%u]\", \"ia_bits\": %u, "
+		   "\"start_level\": %d, \"pgd\": \"0x%llx\",\n    \"runs\": [",
+		   slot, pgt->ia_bits, (int)pgt->start_level, (unsigned long long)(u64)pgt->pgd);
+	stage2_describe(pgt, true, print_run, &first, &s);
+	hyp_printf("\n    ],\n");
+	print_histogram(&s, true);
+	hyp_printf("    \"tables\": %llu, ", (unsigned long long)s.tables);
+	print_levels("tables_by_level", s.tables_by_level);
+	for (level = KVM_PGTABLE_FIRST_LEVEL; level <= KVM_PGTABLE_LAST_LEVEL; level++)
+		mapped += s.bytes_by_level[level];
+	hyp_printf(", \"nr_runs\": %llu},\n     \"mapped_bytes\": %llu, \"mapped_pages\": %llu}%s\n",
+		   (unsigned long long)s.nr_runs, (unsigned long long)mapped,
+		   (unsigned long long)(mapped >> PAGE_SHIFT), last ? "" : ",");
+}
+
+void vms_truth_print(void)
+{
+	unsigned int i, n = 0, seen = 0;
+
+	for (i = 0; i < KVM_MAX_PVMS; i++)
+		n += pkvm_vm_slot(i) != NULL;
+	hyp_printf("  \"vms\": [\n");
+	for (i = 0; i < KVM_MAX_PVMS; i++) {
+		struct pkvm_hyp_vm *vm = pkvm_vm_slot(i);
+
+		if (vm)
+			print_guest(vm, i, ++seen == n);
+	}
+	hyp_printf("  ],\n");
+}
+#else
+void vms_truth_print(void)
+{
+}
+#endif

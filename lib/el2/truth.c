@@ -163,6 +163,7 @@ void truth_print(struct workload *wl, const struct truth_target *tgt)
 	if (tgt->heap)
 		heap_truth_print(tgt->heap);
 	stage2_truth_print();
+	vms_truth_print();
 	smp_truth_print();
 	hyp_printf("  \"findings\": [],\n");
 

@@ -51,6 +51,7 @@ struct pkvm_mem_range_gfn {
 	u64 pfn;
 	u64 nr_pages;
 	u64 gfn;
+	bool shared; /* the host's page, shared (host_share_guest_count), not donated */
 };
 
 struct pkvm_hyp_vm {
@@ -98,5 +99,13 @@ long __pkvm_init_vm(u64 metadata_pfn, u64 nr_pages);
 int __pkvm_host_donate_guest(pkvm_handle_t handle, u64 pfn, u64 nr_pages);
 int __pkvm_teardown_vm(pkvm_handle_t handle);
 int __pkvm_reclaim_dying_guest_page(pkvm_handle_t handle, u64 pfn, u64 nr_pages);
+#if HYP_PAGE_LAYOUT == 8
+/*
+ * Layout 8: the host shares one of its pages with a VM, which maps it
+ * SHARED_BORROWED at its next gfn; the host's state becomes SHARED_OWNED and
+ * host_share_guest_count counts the VMs.  Given back with the VM's pages.
+ */
+int __pkvm_host_share_guest(pkvm_handle_t handle, u64 pfn);
+#endif
 
 #endif /* EL2_PKVM_H */

@@ -153,6 +153,66 @@ static int vm_free_metadata(struct pkvm_hyp_vm *vm, unsigned int idx)
 	return __pkvm_hyp_donate_host(meta.pfn, meta.nr_pages);
 }
 
+int __pkvm_host_share_guest(pkvm_handle_t handle, u64 pfn)
+{
+	u64 addr = hyp_pfn_to_phys(pfn);
+	struct pkvm_hyp_vm *vm;
+	struct hyp_page *p;
+	int ret = -ENOENT;
+
+	hyp_spin_lock(&vm_table_lock);
+	vm = get_vm_by_handle(handle);
+	if (!vm || vm->is_dying)
+		goto unlock;
+	ret = -ENOSPC;
+	if (vm->nr_ranges == PKVM_MAX_VM_RANGES)
+		goto unlock;
+	ret = -EPERM;
+	if (!addr_is_memory(addr))
+		goto unlock;
+	host_lock_component();
+	p = hyp_phys_to_page(addr);
+	/* The host's own page, or one it already shares with guests only. */
+	if (get_host_state(p) == PKVM_PAGE_OWNED ||
+	    (get_host_state(p) == PKVM_PAGE_SHARED_OWNED && p->host_share_guest_count)) {
+		guest_s2_vm = vm;
+		ret = kvm_pgtable_stage2_map(&vm->pgt, vm->next_gfn << PAGE_SHIFT, PAGE_SIZE, addr,
+					     pkvm_mkstate(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W |
+							      KVM_PGTABLE_PROT_X,
+							  PKVM_PAGE_SHARED_BORROWED),
+					     &vm->pool);
+	}
+	if (!ret) {
+		set_host_state(p, PKVM_PAGE_SHARED_OWNED);
+		p->host_share_guest_count++;
+	}
+	host_unlock_component();
+	if (ret)
+		goto unlock;
+	vm->ranges[vm->nr_ranges++] = (struct pkvm_mem_range_gfn){
+	    .pfn = pfn, .nr_pages = 1, .gfn = vm->next_gfn, .shared = true};
+	vm->next_gfn++;
+unlock:
+	hyp_spin_unlock(&vm_table_lock);
+	return ret;
+}
+
+/* A shared page back from a dying VM: one guest fewer shares it. */
+static int reclaim_shared_locked(struct pkvm_hyp_vm *vm, int i)
+{
+	struct hyp_page *p = hyp_phys_to_page(hyp_pfn_to_phys(vm->ranges[i].pfn));
+	int ret;
+
+	if (!p->host_share_guest_count || get_host_state(p) != PKVM_PAGE_SHARED_OWNED)
+		return -EPERM;
+	ret = guest_stage2_unmap(vm, vm->ranges[i].gfn << PAGE_SHIFT, PAGE_SIZE);
+	if (ret)
+		return ret;
+	if (!--p->host_share_guest_count)
+		set_host_state(p, PKVM_PAGE_OWNED);
+	return 0;
+}
+
 long __pkvm_init_vm(u64 metadata_pfn, u64 nr_pages)
 {
 	struct pkvm_hyp_vm *vm;
@@ -416,6 +476,16 @@ int __pkvm_reclaim_dying_guest_page(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 	if (i < 0)
 		goto unlock;
 
+#if HYP_PAGE_LAYOUT == 8
+	if (vm->ranges[i].shared) {
+		host_lock_component();
+		ret = nr_pages == 1 ? reclaim_shared_locked(vm, i) : -EINVAL;
+		host_unlock_component();
+		if (!ret)
+			vm_range_remove(vm, i, pfn, nr_pages);
+		goto freed;
+	}
+#endif
 	host_lock_component();
 	ret = __host_check_page_owner_range(addr, size, PKVM_ID_GUEST);
 #if HYP_PAGE_LAYOUT == 8
@@ -434,6 +504,9 @@ int __pkvm_reclaim_dying_guest_page(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 	ret = vm_range_remove(vm, i, pfn, nr_pages);
 	vm->nr_guest_pages -= nr_pages;
 	pkvm_vm_stats.reclaimed_pages += nr_pages;
+#if HYP_PAGE_LAYOUT == 8
+freed:
+#endif
 	if (!ret && !vm->nr_ranges) {
 		pkvm_vm_stats.freed++;
 #if HYP_PAGE_LAYOUT == 8

@@ -81,6 +81,9 @@ def check_vms(name, out, whole):
                          r["owner"] == "guest" for r in donated),
          "%s: %d guest donations, each naming a VM of vm_table" % (name, len(donated)),
          repr(donated[:3]))
+    shared = sum(r["entries"] for v in vms for r in v["stage2"]["runs"]
+                 if r["state"] == "shared_borrowed")
+    t.ok(shared > 0, "%s: guests map %d pages the host shares with them" % (name, shared))
     elf, core = os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")
     p, got = run("hypmem-dump", "vms", "--json", elf, core)
     diffs = compare(vms, (got or {}).get("vms")) if got else ["no JSON"]

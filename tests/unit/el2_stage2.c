@@ -429,6 +429,46 @@ TEST(vm_errors)
 	CHECK_TABLE();
 }
 
+#if HYP_PAGE_LAYOUT == 8
+/* 7.x: a page shared with two VMs, mapped by both, counted in the vmemmap. */
+TEST(share_guest_counts_the_vms)
+{
+	u64 page = GUEST_PAGE(60), meta2 = GUEST_PAGE(100);
+	struct hyp_page *p;
+	long a, b;
+	kvm_pte_t pte;
+	s8 level;
+
+	REQUIRE(s2env_init(&env, 0, S2ENV_S2POOL_PAGES) == 0);
+	a = __pkvm_init_vm(pfn(host_pa(0)), S2ENV_VM_PAGES(1));
+	b = __pkvm_init_vm(pfn(meta2), S2ENV_VM_PAGES(1));
+	REQUIRE(a > 0 && b > 0);
+	p = hyp_phys_to_page(page);
+	CHECK_EQ_U64(__pkvm_host_share_guest(a, pfn(page)), 0);
+	CHECK_EQ_U64(__pkvm_host_share_guest(b, pfn(page)), 0);
+	CHECK_EQ_U64(p->host_share_guest_count, 2);
+	CHECK_EQ_U64(get_host_state(p), PKVM_PAGE_SHARED_OWNED);
+	/* Shared with guests: the hyp may not borrow it, nobody may be given it. */
+	CHECK_EQ_U64(__pkvm_host_share_hyp(pfn(page)), -EPERM);
+	CHECK_EQ_U64(__pkvm_host_donate_hyp(pfn(page), 1), -EPERM);
+	/* Each VM maps it at its first gfn, SHARED_BORROWED. */
+	pte = 0;
+	kvm_pgtable_get_leaf(&pkvm_vm_slot(0)->pgt, 0, &pte, &level);
+	CHECK_EQ_U64(pte & (PTE_ADDR | 1), page | 1);
+	CHECK_EQ_U64(pte & PKVM_PAGE_STATE_PROT_MASK, KVM_PGTABLE_PROT_SW1);
+	CHECK_EQ_U64(__pkvm_teardown_vm(a), 0);
+	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(a, pfn(page), 1), 0);
+	CHECK_EQ_U64(p->host_share_guest_count, 1);
+	CHECK_EQ_U64(get_host_state(p), PKVM_PAGE_SHARED_OWNED);
+	CHECK_EQ_U64(__pkvm_teardown_vm(b), 0);
+	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(b, pfn(page), 1), 0);
+	CHECK_EQ_U64(p->host_share_guest_count, 0);
+	CHECK_EQ_U64(get_host_state(p), PKVM_PAGE_OWNED);
+	CHECK_EQ_U64(pkvm_vm_stats.freed, 2);
+	CHECK_TABLE();
+}
+#endif
+
 static void check_concatenated(u32 ipa_bits, u64 pgd_pages, s8 start_level)
 {
 	kvm_pte_t pte;

@@ -32,6 +32,7 @@ struct host_vm {
 	u64 meta_pfn, meta_nr;
 	unsigned int nr_chunks;
 	u64 chunk_pfn[MAX_CHUNKS], chunk_nr[MAX_CHUNKS];
+	u64 shared_pfn; /* layout 8: a page of the host's the VM shares; 0: none */
 };
 
 struct host_state {
@@ -252,6 +253,19 @@ static void vm_add_memory(struct host_vm *vm)
 		vm->chunk_nr[vm->nr_chunks++] = nr;
 		hs.live_pages += nr;
 	}
+#if HYP_PAGE_LAYOUT == 8
+	/* And a page the host keeps but shares with the VM (host_share_guest_count). */
+	vm->shared_pfn = host_alloc(1);
+	if (vm->shared_pfn) {
+		touch(vm->shared_pfn, 1, 1);
+		if (hvc(KVM_HOST_SMCCC_FUNC(__pkvm_host_share_guest), vm->handle, vm->shared_pfn,
+			0)) {
+			hs.failures++;
+			host_free(vm->shared_pfn, 1);
+			vm->shared_pfn = 0;
+		}
+	}
+#endif
 }
 
 /* Teardown, then take every page back and use it again (coalesced blocks). */
@@ -273,6 +287,14 @@ static void vm_destroy(struct host_vm *vm)
 		touch(vm->chunk_pfn[i], vm->chunk_nr[i], 128);
 		host_free(vm->chunk_pfn[i], vm->chunk_nr[i]);
 		hs.live_pages -= vm->chunk_nr[i];
+	}
+	if (vm->shared_pfn) {
+		if (hvc(KVM_HOST_SMCCC_FUNC(__pkvm_reclaim_dying_guest_page), vm->handle,
+			vm->shared_pfn, 1))
+			hs.failures++;
+		else
+			host_free(vm->shared_pfn, 1);
+		vm->shared_pfn = 0;
 	}
 	vm->handle = 0;
 }

@@ -39,8 +39,8 @@ struct pkvm_mem_range {
  * Pages donated to the guest are mapped there (owned by the guest) at
  * consecutive gfns from 0.
  */
-#define RESERVED_ENTRY	    ((struct pkvm_hyp_vm *)0xa110ca7edUL)
-#define VM_TABLE_SLOTS	    (PAGE_SIZE / sizeof(void *))
+#define RESERVED_ENTRY ((struct pkvm_hyp_vm *)0xa110ca7edUL)
+#define VM_TABLE_SLOTS (PAGE_SIZE / sizeof(void *))
 
 struct kvm {
 	struct kvm_arch arch;

@@ -23,11 +23,11 @@ struct stage2_run {
 	u64 start, end;
 	s8 level;
 	bool valid;
-	u8 owner;   /* PKVM_ID_HOST for valid leaves */
-	u8 state;   /* index into stage2_state_name() */
-	u8 prot;    /* bit 0 r, bit 1 w, bit 2 x */
-	u8 memattr; /* 0 none, 1 normal, 2 device, 3 other */
-	u8 type;    /* layout 8: enum kvm_invalid_pte_type of an invalid entry */
+	u8 owner;      /* PKVM_ID_HOST for valid leaves */
+	u8 state;      /* index into stage2_state_name() */
+	u8 prot;       /* bit 0 r, bit 1 w, bit 2 x */
+	u8 memattr;    /* 0 none, 1 normal, 2 device, 3 other */
+	u8 type;       /* layout 8: enum kvm_invalid_pte_type of an invalid entry */
 	u16 vm_handle; /* layout 8: a donation to a guest: its VM and gfn */
 	u64 gfn;
 	u64 phys; /* output of a valid leaf (not printed: runs are contiguous in it) */

@@ -266,7 +266,8 @@ int host_stage2_set_owner_metadata_locked(phys_addr_t addr, u64 size,
 	kvm_pte_t annotation;
 
 	hyp_assert_lock_held(&host_mmu.lock);
-	if (owner_id == PKVM_ID_HOST || owner_id > PKVM_ID_GUEST || !range_is_memory(addr, addr + size))
+	if (owner_id == PKVM_ID_HOST || owner_id > PKVM_ID_GUEST ||
+	    !range_is_memory(addr, addr + size))
 		return -EINVAL;
 	if (meta > (KVM_HOST_DONATION_PTE_EXTRA_MASK >> KVM_HOST_DONATION_PTE_EXTRA_SHIFT))
 		return -EINVAL;

@@ -266,8 +266,7 @@ static int stage2_try_coalesce(const struct kvm_pgtable_visit_ctx *ctx,
 	kvm_pte_t *child;
 
 	if (HYP_PAGE_LAYOUT == 8 || !stage2_force_pte_cb(data->pgt) ||
-	    data->phys != KVM_PHYS_INVALID ||
-	    ctx->level < KVM_PGTABLE_MIN_BLOCK_LEVEL)
+	    data->phys != KVM_PHYS_INVALID || ctx->level < KVM_PGTABLE_MIN_BLOCK_LEVEL)
 		return 0;
 
 	child = kvm_pte_follow(ctx->old, mm_ops);
@@ -316,8 +315,7 @@ static int stage2_map_table_pre(const struct kvm_pgtable_visit_ctx *ctx,
 	struct kvm_pgtable *pgt = data->pgt;
 	kvm_pte_t *child;
 
-	if (HYP_PAGE_LAYOUT != 8 || data->phys == KVM_PHYS_INVALID ||
-	    !stage2_leaf_fits(ctx, data))
+	if (HYP_PAGE_LAYOUT != 8 || data->phys == KVM_PHYS_INVALID || !stage2_leaf_fits(ctx, data))
 		return 0;
 	child = kvm_pte_follow(ctx->old, ctx->mm_ops);
 	stage2_drop_entry(ctx, pgt);
@@ -370,8 +368,8 @@ int kvm_pgtable_stage2_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys
 	};
 	struct kvm_pgtable_walker walker = {
 	    .cb = stage2_map_visit,
-	    .flags = KVM_PGTABLE_WALK_LEAF |
-		     (HYP_PAGE_LAYOUT == 8 ? KVM_PGTABLE_WALK_TABLE_PRE : 0),
+	    .flags =
+		KVM_PGTABLE_WALK_LEAF | (HYP_PAGE_LAYOUT == 8 ? KVM_PGTABLE_WALK_TABLE_PRE : 0),
 	    .arg = &map_data,
 	};
 	kvm_pgtable_force_pte_cb_t force_pte_cb = stage2_force_pte_cb(pgt);

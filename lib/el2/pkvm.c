@@ -176,11 +176,11 @@ int __pkvm_host_share_guest(pkvm_handle_t handle, u64 pfn)
 	if (get_host_state(p) == PKVM_PAGE_OWNED ||
 	    (get_host_state(p) == PKVM_PAGE_SHARED_OWNED && p->host_share_guest_count)) {
 		guest_s2_vm = vm;
-		ret = kvm_pgtable_stage2_map(&vm->pgt, vm->next_gfn << PAGE_SHIFT, PAGE_SIZE, addr,
-					     pkvm_mkstate(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W |
-							      KVM_PGTABLE_PROT_X,
-							  PKVM_PAGE_SHARED_BORROWED),
-					     &vm->pool);
+		ret = kvm_pgtable_stage2_map(
+		    &vm->pgt, vm->next_gfn << PAGE_SHIFT, PAGE_SIZE, addr,
+		    pkvm_mkstate(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W | KVM_PGTABLE_PROT_X,
+				 PKVM_PAGE_SHARED_BORROWED),
+		    &vm->pool);
 	}
 	if (!ret) {
 		set_host_state(p, PKVM_PAGE_SHARED_OWNED);
@@ -347,11 +347,11 @@ int __pkvm_host_donate_guest(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 	/* The guest's stage-2 first: it may run out of table pages. */
 	if (!ret) {
 		guest_s2_vm = vm;
-		ret = kvm_pgtable_stage2_map(&vm->pgt, vm->next_gfn << PAGE_SHIFT, size, addr,
-					     pkvm_mkstate(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W |
-							      KVM_PGTABLE_PROT_X,
-							  PKVM_PAGE_OWNED),
-					     &vm->pool);
+		ret = kvm_pgtable_stage2_map(
+		    &vm->pgt, vm->next_gfn << PAGE_SHIFT, size, addr,
+		    pkvm_mkstate(KVM_PGTABLE_PROT_R | KVM_PGTABLE_PROT_W | KVM_PGTABLE_PROT_X,
+				 PKVM_PAGE_OWNED),
+		    &vm->pool);
 		if (ret)
 			WARN_ON(guest_stage2_unmap(vm, vm->next_gfn << PAGE_SHIFT, size));
 	}
@@ -490,8 +490,8 @@ int __pkvm_reclaim_dying_guest_page(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 	ret = __host_check_page_owner_range(addr, size, PKVM_ID_GUEST);
 #if HYP_PAGE_LAYOUT == 8
 	if (!ret)
-		ret = guest_stage2_unmap(vm, (vm->ranges[i].gfn + (pfn - vm->ranges[i].pfn)) << PAGE_SHIFT,
-					 size);
+		ret = guest_stage2_unmap(
+		    vm, (vm->ranges[i].gfn + (pfn - vm->ranges[i].pfn)) << PAGE_SHIFT, size);
 #endif
 	if (!ret)
 		ret = host_stage2_set_owner_locked(addr, size, PKVM_ID_HOST);

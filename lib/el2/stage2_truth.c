@@ -39,8 +39,8 @@ static const char owner_names[][12] = {"host", "hyp", "guest"};
 #else
 static const char owner_names[][12] = {"host", "hyp", "guest", "ffa", "protected"};
 #endif
-static const char state_names[][16] = {"owned",	   "shared_owned", "shared_borrowed",
-				       "nopage",   "reserved",	   "-"};
+static const char state_names[][16] = {"owned",	 "shared_owned", "shared_borrowed",
+				       "nopage", "reserved",	 "-"};
 static const char type_names[][16] = {"type0", "locked", "host_donation", "guest_poisoned"};
 static const char prot_names[][4] = {"---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx"};
 static const char memattr_names[][8] = {"none", "normal", "device", "other"};
@@ -377,8 +377,9 @@ static void print_guest(struct pkvm_hyp_vm *vm, unsigned int slot, bool last)
 
 	hyp_printf("    {\"slot\": %u, \"handle\": \"0x%x\", \"address\": \"0x%llx\", "
 		   "\"nr_vcpus\": %d, \"pool_start\": \"0x%llx\", \"pool_end\": \"0x%llx\",\n",
-		   slot, vm->kvm.arch.pkvm.handle, (unsigned long long)(u64)vm, vm->kvm.created_vcpus,
-		   (unsigned long long)vm->pool.range_start, (unsigned long long)vm->pool.range_end);
+		   slot, vm->kvm.arch.pkvm.handle, (unsigned long long)(u64)vm,
+		   vm->kvm.created_vcpus, (unsigned long long)vm->pool.range_start,
+		   (unsigned long long)vm->pool.range_end);
 	hyp_printf("     \"stage2\": {\"table\": \"vm_table[%u]\", \"ia_bits\": %u, "
 		   "\"start_level\": %d, \"pgd\": \"0x%llx\",\n    \"runs\": [",
 		   slot, pgt->ia_bits, (int)pgt->start_level, (unsigned long long)(u64)pgt->pgd);
@@ -389,9 +390,10 @@ static void print_guest(struct pkvm_hyp_vm *vm, unsigned int slot, bool last)
 	print_levels("tables_by_level", s.tables_by_level);
 	for (level = KVM_PGTABLE_FIRST_LEVEL; level <= KVM_PGTABLE_LAST_LEVEL; level++)
 		mapped += s.bytes_by_level[level];
-	hyp_printf(", \"nr_runs\": %llu},\n     \"mapped_bytes\": %llu, \"mapped_pages\": %llu}%s\n",
-		   (unsigned long long)s.nr_runs, (unsigned long long)mapped,
-		   (unsigned long long)(mapped >> PAGE_SHIFT), last ? "" : ",");
+	hyp_printf(
+	    ", \"nr_runs\": %llu},\n     \"mapped_bytes\": %llu, \"mapped_pages\": %llu}%s\n",
+	    (unsigned long long)s.nr_runs, (unsigned long long)mapped,
+	    (unsigned long long)(mapped >> PAGE_SHIFT), last ? "" : ",");
 }
 
 void vms_truth_print(void)

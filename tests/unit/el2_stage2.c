@@ -30,7 +30,7 @@
 /* The annotation a page given to the hyp / to a guest's gfn carries. */
 #if HYP_PAGE_LAYOUT == 8
 #define HYP_ANNOT (0x2000000000000000ULL | 0x2ULL)
-#define GUEST_ANNOT(handle, gfn)                                                                 \
+#define GUEST_ANNOT(handle, gfn)                                                                   \
 	(0x2000000000000000ULL | 0x4ULL | ((u64)(handle) << 4) | ((u64)(gfn) << 20))
 #else
 #define HYP_ANNOT		 ((u64)PKVM_ID_HYP << 2)

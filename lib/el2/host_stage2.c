@@ -528,6 +528,12 @@ static int fix_host_ownership_walker(const struct kvm_pgtable_visit_ctx *ctx,
 		return -EINVAL;
 #endif
 	pkvm_set_page_states(phys, size, PKVM_NOPAGE, PKVM_PAGE_OWNED);
+	/*
+	 * Layout 8, as 7.x: the host keeps a read-only view of the hyp's text
+	 * (to inspect it after a panic); the page is still the hyp's.
+	 */
+	if (HYP_PAGE_LAYOUT == 8 && phys >= hyp_text_phys_start && phys + size <= hyp_text_phys_end)
+		return host_stage2_idmap_locked(phys, size, KVM_PGTABLE_PROT_R);
 	return host_stage2_set_owner_locked(phys, size, PKVM_ID_HYP);
 }
 

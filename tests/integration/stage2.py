@@ -37,6 +37,7 @@ CONFIGS = [
     # (layout, seed, MiB, ops, EL2 arguments)
     (8, 1, 1024, 20000, ""),
     (8, 7, 512, 5000, ""),
+    (8, 5, 768, 5000, "ipa=40"),  # concatenated roots, host and guests
     (4, 2, 768, 20000, "ipa=40"),
     (32, 3, 512, 20000, "ipa=36 rounds=30"),
 ]

@@ -34,6 +34,7 @@ enum __kvm_host_smccc_func {
 	__KVM_HOST_SMCCC_FUNC___pkvm_reclaim_dying_guest_page,
 	__KVM_HOST_SMCCC_FUNC___hypmem_host_exit,
 	__KVM_HOST_SMCCC_FUNC___hypmem_host_panic,
+	__KVM_HOST_SMCCC_FUNC___pkvm_host_share_guest, /* layout 8 */
 	__KVM_HOST_SMCCC_NR_FUNCS
 };
 

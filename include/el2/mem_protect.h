@@ -18,13 +18,38 @@ int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages);
 int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages);
 
 /*
- * The host stage-2 (host_stage2.c).  Encoding of the Android android14-6.1
- * era (the tree Android's host stage-2 coalescing was written for): an
- * invalid entry with bits 9:2 set says who owns the page instead of the
- * host; a valid leaf carries the host's page state in software bits 56:55.
- * Layout 8 also keeps the states in struct hyp_page, as v6.15+ does.
- * Component ids as enum pkvm_component_id in android14-6.1.
+ * The host stage-2 (host_stage2.c), in two eras.
+ *
+ * Layout 8, the 7.x era: the host's and the hyp's page states live only in
+ * struct hyp_page; host leaves carry none.  A page given away is an invalid
+ * entry of type KVM_HOST_INVALID_PTE_TYPE_DONATION with the new owner in
+ * bits 3:1 and metadata in 59:4: nothing for the hyp, the VM's handle
+ * (metadata 15:0) and the gfn (metadata 55:16) for a guest.  Guest stage-2
+ * leaves keep the guest's state in software bits 56:55.  Component ids as
+ * 7.2's enum pkvm_component_id.
+ *
+ * Layouts 4 and 32, the Android android14-6.1 era (the tree Android's host
+ * stage-2 coalescing was written for): an invalid entry with bits 9:2 set
+ * says who owns the page instead of the host; a valid leaf carries the
+ * host's page state in software bits 56:55.  Component ids as
+ * android14-6.1's.
  */
+#if HYP_PAGE_LAYOUT == 8
+enum pkvm_component_id {
+	PKVM_ID_HOST,
+	PKVM_ID_HYP,
+	PKVM_ID_GUEST,
+};
+
+#define KVM_HOST_DONATION_PTE_OWNER_MASK  GENMASK(3, 1)
+#define KVM_HOST_DONATION_PTE_OWNER_SHIFT 1
+#define KVM_HOST_DONATION_PTE_EXTRA_MASK  GENMASK(59, 4)
+#define KVM_HOST_DONATION_PTE_EXTRA_SHIFT 4
+/* A guest donation's metadata: VM handle, then the guest frame number. */
+#define KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK GENMASK(15, 0)
+#define KVM_HOST_PTE_OWNER_GUEST_GFN_SHIFT   16
+#define KVM_HOST_PTE_OWNER_GUEST_GFN_MASK    GENMASK(55, 16)
+#else
 enum pkvm_component_id {
 	PKVM_ID_HOST,
 	PKVM_ID_HYP,
@@ -33,10 +58,11 @@ enum pkvm_component_id {
 	PKVM_ID_PROTECTED,
 	PKVM_ID_MAX = PKVM_ID_PROTECTED,
 };
+#endif
 
 #define PKVM_PAGE_STATE_PROT_MASK (KVM_PGTABLE_PROT_SW0 | KVM_PGTABLE_PROT_SW1)
 #if HYP_PAGE_LAYOUT == 8
-/* Small integers (memory.h), placed in the software bits. */
+/* Small integers (memory.h), placed in the software bits of guest leaves. */
 static inline enum kvm_pgtable_prot pkvm_mkstate(enum kvm_pgtable_prot prot,
 						 enum pkvm_page_state state)
 {
@@ -95,9 +121,19 @@ struct kvm_s2_mmu {
 	struct kvm_arch *arch;
 };
 
+typedef u32 pkvm_handle_t;
+
+/* Layout 8: a VM's handle, where 7.x keeps it (kvm.arch.pkvm.handle). */
+struct kvm_protected_vm {
+	pkvm_handle_t handle;
+};
+
 struct kvm_arch {
 	struct kvm_s2_mmu mmu;
 	u64 vtcr;
+#if HYP_PAGE_LAYOUT == 8
+	struct kvm_protected_vm pkvm;
+#endif
 };
 
 /*
@@ -139,10 +175,15 @@ bool addr_is_memory(phys_addr_t phys);
 void host_lock_component(void);
 void host_unlock_component(void);
 int host_stage2_set_owner_locked(phys_addr_t addr, u64 size, enum pkvm_component_id owner_id);
+#if HYP_PAGE_LAYOUT == 8
+/* A donation to @owner_id recording @meta (7.x); not to the host. */
+int host_stage2_set_owner_metadata_locked(phys_addr_t addr, u64 size,
+					  enum pkvm_component_id owner_id, u64 meta);
+#endif
 int __host_check_page_state_range(u64 addr, u64 size, enum pkvm_page_state state);
 int __host_check_page_owner_range(u64 addr, u64 size, enum pkvm_component_id owner_id);
 void host_stage2_coalesced(u64 addr, s8 level);
-/* Layout 8 keeps the host and hyp states of memory pages in struct hyp_page too. */
+/* Layout 8 keeps the host and hyp states of memory pages in struct hyp_page. */
 void pkvm_set_page_states(u64 addr, u64 size, enum pkvm_page_state host, enum pkvm_page_state hyp);
 
 int __pkvm_host_share_hyp(u64 pfn);

@@ -6,7 +6,7 @@
  * struct hyp_page exists in three layouts, chosen at build time with
  * HYP_PAGE_LAYOUT (the decoder must learn which from DWARF alone):
  *
- *  8  current upstream (about v6.15+): u16 refcount, u8 order, 4-bit host
+ *  8  the 7.x era (about v6.15+): u16 refcount, u8 order, 4-bit host
  *     state, 4-bit complemented hyp state, u32 host_share_guest_count.
  *     The free-list node lives inside the free page.  max_order is inclusive.
  *  4  the v6.1 era, after hyp_page shrank to 4 bytes in v5.14 (v5.14..v6.9):

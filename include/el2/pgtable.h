@@ -60,9 +60,24 @@ typedef u64 kvm_pte_t;
 #define KVM_PTE_LEAF_ATTR_HI_S2_XN BIT(54)
 #define KVM_PTE_LEAF_ATTR_HI_SW	   GENMASK(58, 55)
 
-/* An invalid stage-2 entry may carry an owner id in bits 9:2. */
+#if HYP_PAGE_LAYOUT == 8
+/*
+ * The 7.x era: a non-zero invalid stage-2 entry says why in bits 63:60
+ * (enum kvm_invalid_pte_type); what else it records depends on the type
+ * (a host donation: the new owner in bits 3:1, metadata in 59:4).
+ */
+#define KVM_INVALID_PTE_TYPE_MASK  GENMASK(63, 60)
+#define KVM_INVALID_PTE_TYPE_SHIFT 60
+enum kvm_invalid_pte_type {
+	KVM_INVALID_PTE_TYPE_LOCKED = 1,	 /* break-before-make under way */
+	KVM_HOST_INVALID_PTE_TYPE_DONATION = 2,	 /* host page given to someone else */
+	KVM_GUEST_INVALID_PTE_TYPE_POISONED = 3, /* guest page taken back by force */
+};
+#else
+/* Earlier eras: an invalid stage-2 entry may carry an owner id in bits 9:2. */
 #define KVM_INVALID_PTE_OWNER_MASK GENMASK(9, 2)
 #define KVM_MAX_OWNER_ID	   0xff
+#endif
 
 /* Stage-2 MemAttr values without FWB: normal write-back, device nGnRE. */
 #define MT_S2_NORMAL	   0xfUL
@@ -125,15 +140,22 @@ enum kvm_pgtable_stage2_flags {
 
 /*
  * struct kvm_pgtable - a page table.  Recent kernels type start_level as s8
- * (LPA2 allows level -1); v6.1 used u32.  Layout 8 follows the former.
+ * (LPA2 allows level -1); v6.1 used u32.  Layout 8 follows the former, and
+ * like 7.x keeps only the force-pte callback (every non-zero entry is
+ * counted there); the older layouts carry Android's pte_ops.
  */
 struct kvm_pgtable {
 	u32 ia_bits;
 #if HYP_PAGE_LAYOUT == 8
 	s8 start_level;
+	kvm_pte_t *pgd;
+	struct kvm_pgtable_mm_ops *mm_ops;
+	/* Stage-2 only */
+	enum kvm_pgtable_stage2_flags flags;
+	kvm_pgtable_force_pte_cb_t force_pte_cb;
+	struct kvm_s2_mmu *mmu;
 #else
 	u32 start_level;
-#endif
 	kvm_pte_t *pgd;
 	struct kvm_pgtable_mm_ops *mm_ops;
 	/* Stage-2 only */
@@ -141,6 +163,7 @@ struct kvm_pgtable {
 	u32 flags;
 	/* Android's pte_ops (android14-6.1): force_pte_cb and pte_is_counted_cb. */
 	struct kvm_pgtable_pte_ops *pte_ops;
+#endif
 };
 
 /* As enum kvm_pgtable_walk_flags in v6.1 (the three visit kinds). */
@@ -244,8 +267,16 @@ int kvm_pgtable_stage2_init(struct kvm_pgtable *pgt, struct kvm_s2_mmu *mmu,
 			    struct kvm_pgtable_pte_ops *pte_ops);
 int kvm_pgtable_stage2_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys,
 			   enum kvm_pgtable_prot prot, void *mc);
+#if HYP_PAGE_LAYOUT == 8
+/* Replace [addr, addr + size) by invalid entries of @type carrying @annotation. */
+int kvm_pgtable_stage2_annotate(struct kvm_pgtable *pgt, u64 addr, u64 size, void *mc,
+				enum kvm_invalid_pte_type type, kvm_pte_t annotation);
+#else
 int kvm_pgtable_stage2_set_owner(struct kvm_pgtable *pgt, u64 addr, u64 size, void *mc,
 				 u8 owner_id);
+#endif
+/* Does @pte hold a reference on the table page of @pgt that contains it? */
+bool kvm_pgtable_stage2_pte_is_counted(struct kvm_pgtable *pgt, kvm_pte_t pte, s8 level);
 u64 kvm_get_vtcr(u64 mmfr0, u32 phys_shift);
 
 #endif /* EL2_PGTABLE_H */

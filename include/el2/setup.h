@@ -24,6 +24,8 @@ extern struct hyp_pool host_s2_pool;
 extern unsigned long hyp_nr_cpus;
 extern phys_addr_t hyp_mem_base;
 extern u64 hyp_mem_size;
+/* The hyp's text, by PA: layout 8 lets the host read it (fix_host_ownership()). */
+extern phys_addr_t hyp_text_phys_start, hyp_text_phys_end;
 
 /* Pages the carve-out needs for RAM described by hyp_memory. */
 unsigned long hyp_carveout_pages(void);

@@ -23,10 +23,14 @@ struct stage2_run {
 	u64 start, end;
 	s8 level;
 	bool valid;
-	u8 owner;   /* PKVM_ID_HOST for valid leaves */
-	u8 state;   /* index into stage2_state_name() */
-	u8 prot;    /* bit 0 r, bit 1 w, bit 2 x */
-	u8 memattr; /* 0 none, 1 normal, 2 device, 3 other */
+	u8 owner;      /* PKVM_ID_HOST for valid leaves */
+	u8 state;      /* index into stage2_state_name() */
+	u8 prot;       /* bit 0 r, bit 1 w, bit 2 x */
+	u8 memattr;    /* 0 none, 1 normal, 2 device, 3 other */
+	u8 type;       /* layout 8: enum kvm_invalid_pte_type of an invalid entry */
+	u16 vm_handle; /* layout 8: a donation to a guest: its VM and gfn */
+	u64 gfn;
+	u64 phys; /* output of a valid leaf (not printed: runs are contiguous in it) */
 };
 
 struct stage2_summary {
@@ -35,14 +39,18 @@ struct stage2_summary {
 	u64 count_by_level[KVM_PGTABLE_MAX_LEVELS], bytes_by_level[KVM_PGTABLE_MAX_LEVELS];
 	u64 count_by_owner[STAGE2_NR_OWNERS], bytes_by_owner[STAGE2_NR_OWNERS];
 	u64 count_by_state[STAGE2_NR_STATES], bytes_by_state[STAGE2_NR_STATES];
+	u64 count_by_type[16], bytes_by_type[16];
 	u64 candidates; /* last-level tables holding only default leaves and holes */
 	u64 nr_runs;
 };
 
 typedef void (*stage2_run_fn)(const struct stage2_run *run, void *arg);
 
-/* Walk @pgt (the host stage-2), calling @fn for every run in address order. */
-int stage2_describe(struct kvm_pgtable *pgt, stage2_run_fn fn, void *arg,
+/*
+ * Walk @pgt (the host stage-2, or with @guest a guest's), calling @fn for
+ * every run in address order.
+ */
+int stage2_describe(struct kvm_pgtable *pgt, bool guest, stage2_run_fn fn, void *arg,
 		    struct stage2_summary *sum);
 
 const char *stage2_owner_name(u8 owner);
@@ -53,5 +61,7 @@ const char *stage2_size_name(s8 level);
 
 /* Print the "stage2" member of truth.json, with a trailing comma; nothing without a host stage-2. */
 void stage2_truth_print(void);
+/* Layout 8: the "vms" member of truth.json (every VM and its guest stage-2), with a comma. */
+void vms_truth_print(void);
 
 #endif /* EL2_STAGE2_TRUTH_H */

@@ -4,15 +4,20 @@
  * lazily.  A host access to an address with no mapping faults to EL2, which
  * maps the largest block that fits inside one memory (or MMIO) range and
  * does not cover anything annotated (host_stage2_idmap()).  Pages given to
- * someone else are annotated with the owner's id in an invalid entry; pages
- * shared with EL2 carry a page state in the software bits.  Only default
- * mappings may be blocks: anything else is forced to pages.
+ * someone else are annotated in an invalid entry.  Only default mappings
+ * may be blocks: anything else is forced to pages.
  *
- * The table pages come from host_s2_pool.  Refcounting follows Android's
- * android14-6.1 host stage-2 (see pgtable_stage2.c): default leaves are not
- * counted, so giving pages back to the host (host_stage2_set_owner_locked(...,
- * PKVM_ID_HOST)) zaps the tables left holding only default leaves, and the
- * next fault maps the block again.
+ * Layout 8 (7.x): the annotation is a typed donation (owner and metadata,
+ * mem_protect.h), page states are only in struct hyp_page, every non-zero
+ * entry is refcounted, and pages given back to the host are mapped again
+ * at once (as blocks where the range allows, replacing their tables).
+ *
+ * Layouts 4 and 32 (android14-6.1): the owner id is the annotation, pages
+ * shared with EL2 carry a page state in the software bits, and default
+ * leaves are not counted (see pgtable_stage2.c), so giving pages back to
+ * the host (host_stage2_set_owner_locked(..., PKVM_ID_HOST)) zaps the
+ * tables left holding only default leaves, and the next fault maps the
+ * block again.
  *
  * Locking: host_mmu.lock (host_lock_component()) guards the table; the hyp
  * stage-1 lock, pkvm_pgd_lock, nests inside it.
@@ -154,6 +159,7 @@ static bool host_stage2_force_pte_cb(u64 addr, u64 end, enum kvm_pgtable_prot pr
 	return prot != default_host_prot(range_is_memory(addr, end));
 }
 
+#if HYP_PAGE_LAYOUT != 8
 /* Seed 002: what the fault handler cannot re-create holds a reference. */
 static bool host_stage2_pte_is_counted(kvm_pte_t pte, s8 level)
 {
@@ -165,6 +171,7 @@ static bool host_stage2_pte_is_counted(kvm_pte_t pte, s8 level)
 		return (pte & KVM_HOST_S2_DEFAULT_MASK) != KVM_HOST_S2_DEFAULT_MEM_PTE;
 	return (pte & KVM_HOST_S2_DEFAULT_MASK) != KVM_HOST_S2_DEFAULT_MMIO_PTE;
 }
+#endif
 
 /* Filled at run time: the image must hold no link-time pointers in data. */
 static struct kvm_pgtable_pte_ops host_s2_pte_ops;
@@ -210,7 +217,9 @@ int kvm_host_prepare_stage2(void)
 	host_mmu.mm_ops.get_page = host_s2_get_page;
 	host_mmu.mm_ops.put_page = host_s2_put_page;
 	host_s2_pte_ops.force_pte_cb = host_stage2_force_pte_cb;
+#if HYP_PAGE_LAYOUT != 8
 	host_s2_pte_ops.pte_is_counted_cb = host_stage2_pte_is_counted;
+#endif
 	mmu->arch = &host_mmu.arch;
 	ret =
 	    kvm_pgtable_stage2_init(&host_mmu.pgt, mmu, &host_mmu.mm_ops,
@@ -250,6 +259,38 @@ static int host_stage2_idmap_locked(phys_addr_t addr, u64 size, enum kvm_pgtable
 	return kvm_pgtable_stage2_map(&host_mmu.pgt, addr, size, addr, prot, &host_s2_pool);
 }
 
+#if HYP_PAGE_LAYOUT == 8
+int host_stage2_set_owner_metadata_locked(phys_addr_t addr, u64 size,
+					  enum pkvm_component_id owner_id, u64 meta)
+{
+	kvm_pte_t annotation;
+
+	hyp_assert_lock_held(&host_mmu.lock);
+	if (owner_id == PKVM_ID_HOST || owner_id > PKVM_ID_GUEST ||
+	    !range_is_memory(addr, addr + size))
+		return -EINVAL;
+	if (meta > (KVM_HOST_DONATION_PTE_EXTRA_MASK >> KVM_HOST_DONATION_PTE_EXTRA_SHIFT))
+		return -EINVAL;
+	annotation = ((kvm_pte_t)owner_id << KVM_HOST_DONATION_PTE_OWNER_SHIFT) |
+		     (meta << KVM_HOST_DONATION_PTE_EXTRA_SHIFT);
+	return kvm_pgtable_stage2_annotate(&host_mmu.pgt, addr, size, &host_s2_pool,
+					   KVM_HOST_INVALID_PTE_TYPE_DONATION, annotation);
+}
+
+/* Back to the host: mapped again by default; to the hyp: a bare donation. */
+int host_stage2_set_owner_locked(phys_addr_t addr, u64 size, enum pkvm_component_id owner_id)
+{
+	hyp_assert_lock_held(&host_mmu.lock);
+	if (owner_id == PKVM_ID_HOST) {
+		if (!range_is_memory(addr, addr + size))
+			return -EPERM;
+		return host_stage2_idmap_locked(addr, size, PKVM_HOST_MEM_PROT);
+	}
+	if (owner_id == PKVM_ID_HYP)
+		return host_stage2_set_owner_metadata_locked(addr, size, owner_id, 0);
+	return -EINVAL; /* a guest's donation names the VM and gfn */
+}
+#else
 int host_stage2_set_owner_locked(phys_addr_t addr, u64 size, enum pkvm_component_id owner_id)
 {
 	hyp_assert_lock_held(&host_mmu.lock);
@@ -257,6 +298,7 @@ int host_stage2_set_owner_locked(phys_addr_t addr, u64 size, enum pkvm_component
 		return -EINVAL;
 	return kvm_pgtable_stage2_set_owner(&host_mmu.pgt, addr, size, &host_s2_pool, owner_id);
 }
+#endif
 
 void host_stage2_coalesced(u64 addr __maybe_unused, s8 level)
 {
@@ -264,6 +306,7 @@ void host_stage2_coalesced(u64 addr __maybe_unused, s8 level)
 	host_s2_stats.coalesced_by_level[level]++;
 }
 
+#if HYP_PAGE_LAYOUT != 8
 static enum pkvm_page_state host_get_page_state(kvm_pte_t pte)
 {
 	if (!kvm_pte_valid(pte) && pte)
@@ -277,6 +320,7 @@ static enum pkvm_page_state hyp_get_page_state(kvm_pte_t pte)
 		return PKVM_NOPAGE;
 	return pkvm_getstate((enum kvm_pgtable_prot)(pte & PKVM_PAGE_STATE_PROT_MASK));
 }
+#endif
 
 /*
  * The ownership checks ask one question of every leaf in a range, and fail
@@ -308,6 +352,7 @@ static int test_leaves(struct kvm_pgtable *pgt, u64 addr, u64 size,
 	return kvm_pgtable_walk(pgt, addr, size, &walker);
 }
 
+#if HYP_PAGE_LAYOUT != 8
 static bool host_leaf_in_state(kvm_pte_t pte, u64 state)
 {
 	return host_get_page_state(pte) == (enum pkvm_page_state)state;
@@ -337,6 +382,45 @@ static int __hyp_check_page_state_range(u64 addr, u64 size, enum pkvm_page_state
 	hyp_assert_lock_held(&pkvm_pgd_lock);
 	return test_leaves(&pkvm_pgtable, (u64)__hyp_va(addr), size, hyp_leaf_in_state, state);
 }
+#else
+/* Layout 8: the vmemmap is the only record of states; the range must be RAM. */
+static int check_page_states(u64 addr, u64 size, bool host, enum pkvm_page_state state)
+{
+	u64 end = addr + size;
+
+	if (!range_is_memory(addr, end))
+		return -EPERM;
+	for (; addr < end; addr += PAGE_SIZE) {
+		struct hyp_page *p = hyp_phys_to_page(addr);
+
+		if ((host ? get_host_state(p) : get_hyp_state(p)) != state)
+			return -EPERM;
+	}
+	return 0;
+}
+
+int __host_check_page_state_range(u64 addr, u64 size, enum pkvm_page_state state)
+{
+	hyp_assert_lock_held(&host_mmu.lock);
+	return check_page_states(addr, size, true, state);
+}
+
+static int __hyp_check_page_state_range(u64 addr, u64 size, enum pkvm_page_state state)
+{
+	hyp_assert_lock_held(&pkvm_pgd_lock);
+	return check_page_states(addr, size, false, state);
+}
+
+/* A donation entry whose owner field is @owner. */
+static bool leaf_owned_by(kvm_pte_t pte, u64 owner)
+{
+	if (!pte || kvm_pte_valid(pte) ||
+	    (pte >> KVM_INVALID_PTE_TYPE_SHIFT) != KVM_HOST_INVALID_PTE_TYPE_DONATION)
+		return false;
+	return ((pte & KVM_HOST_DONATION_PTE_OWNER_MASK) >> KVM_HOST_DONATION_PTE_OWNER_SHIFT) ==
+	       owner;
+}
+#endif
 
 int __host_check_page_owner_range(u64 addr, u64 size, enum pkvm_component_id owner_id)
 {
@@ -438,9 +522,18 @@ static int fix_host_ownership_walker(const struct kvm_pgtable_visit_ctx *ctx,
 	if (!kvm_pte_valid(ctx->old))
 		return 0;
 	phys = kvm_pte_to_phys(ctx->old) + off;
+#if HYP_PAGE_LAYOUT != 8
+	/* Layout 8's hyp stage-1 carries no states: what it maps is the hyp's. */
 	if (hyp_get_page_state(ctx->old) != PKVM_PAGE_OWNED)
 		return -EINVAL;
+#endif
 	pkvm_set_page_states(phys, size, PKVM_NOPAGE, PKVM_PAGE_OWNED);
+	/*
+	 * Layout 8, as 7.x: the host keeps a read-only view of the hyp's text
+	 * (to inspect it after a panic); the page is still the hyp's.
+	 */
+	if (HYP_PAGE_LAYOUT == 8 && phys >= hyp_text_phys_start && phys + size <= hyp_text_phys_end)
+		return host_stage2_idmap_locked(phys, size, KVM_PGTABLE_PROT_R);
 	return host_stage2_set_owner_locked(phys, size, PKVM_ID_HYP);
 }
 
@@ -514,12 +607,15 @@ int __pkvm_host_share_hyp(u64 pfn)
 		ret = __hyp_check_page_state_range(addr, PAGE_SIZE, PKVM_NOPAGE);
 	if (ret)
 		goto unlock;
-	ret = host_stage2_idmap_locked(addr, PAGE_SIZE,
-				       pkvm_mkstate(PKVM_HOST_MEM_PROT, PKVM_PAGE_SHARED_OWNED));
+	/* Layout 8: the host's mapping does not change, the vmemmap says it all. */
+	if (HYP_PAGE_LAYOUT != 8)
+		ret = host_stage2_idmap_locked(
+		    addr, PAGE_SIZE, pkvm_mkstate(PKVM_HOST_MEM_PROT, PKVM_PAGE_SHARED_OWNED));
 	if (ret)
 		goto unlock;
-	ret = pkvm_create_mappings_locked(virt, (char *)virt + PAGE_SIZE,
-					  pkvm_mkstate(PAGE_HYP, PKVM_PAGE_SHARED_BORROWED));
+	ret = pkvm_create_mappings_locked(
+	    virt, (char *)virt + PAGE_SIZE,
+	    HYP_PAGE_LAYOUT == 8 ? PAGE_HYP : pkvm_mkstate(PAGE_HYP, PKVM_PAGE_SHARED_BORROWED));
 	if (!ret)
 		pkvm_set_page_states(addr, PAGE_SIZE, PKVM_PAGE_SHARED_OWNED,
 				     PKVM_PAGE_SHARED_BORROWED);
@@ -550,7 +646,8 @@ int __pkvm_host_unshare_hyp(u64 pfn)
 		ret = __hyp_check_page_state_range(addr, PAGE_SIZE, PKVM_PAGE_SHARED_BORROWED);
 	if (ret)
 		goto unlock;
-	ret = host_stage2_idmap_locked(addr, PAGE_SIZE, PKVM_HOST_MEM_PROT);
+	if (HYP_PAGE_LAYOUT != 8)
+		ret = host_stage2_idmap_locked(addr, PAGE_SIZE, PKVM_HOST_MEM_PROT);
 	if (ret)
 		goto unlock;
 	if (kvm_pgtable_hyp_unmap(&pkvm_pgtable, virt, PAGE_SIZE) != PAGE_SIZE)
@@ -573,7 +670,7 @@ int host_stage2_mark_shared(u64 addr, u64 size)
 
 	host_lock_component();
 	ret = __host_check_page_state_range(addr, size, PKVM_PAGE_OWNED);
-	if (!ret)
+	if (!ret && HYP_PAGE_LAYOUT != 8)
 		ret = host_stage2_idmap_locked(
 		    addr, size, pkvm_mkstate(PKVM_HOST_MEM_PROT, PKVM_PAGE_SHARED_OWNED));
 	if (!ret)

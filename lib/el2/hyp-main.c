@@ -67,6 +67,16 @@ static void handle___pkvm_reclaim_dying_guest_page(struct kvm_cpu_context *host_
 	cpu_reg(host_ctxt, 1) = (u64)(long)__pkvm_reclaim_dying_guest_page(handle, pfn, nr_pages);
 }
 
+#if HYP_PAGE_LAYOUT == 8
+static void handle___pkvm_host_share_guest(struct kvm_cpu_context *host_ctxt)
+{
+	DECLARE_REG(pkvm_handle_t, handle, host_ctxt, 1);
+	DECLARE_REG(u64, pfn, host_ctxt, 2);
+
+	cpu_reg(host_ctxt, 1) = (u64)(long)__pkvm_host_share_guest(handle, pfn);
+}
+#endif
+
 /*
  * A switch of calls rather than the kernel's table of function pointers:
  * the image runs at two addresses that differ from its link address, so it
@@ -88,6 +98,9 @@ static bool host_hcall(u64 id, struct kvm_cpu_context *host_ctxt)
 		HANDLE_FUNC(__pkvm_host_donate_guest);
 		HANDLE_FUNC(__pkvm_teardown_vm);
 		HANDLE_FUNC(__pkvm_reclaim_dying_guest_page);
+#if HYP_PAGE_LAYOUT == 8
+		HANDLE_FUNC(__pkvm_host_share_guest);
+#endif
 	default:
 		return false;
 	}

@@ -17,7 +17,8 @@
  *    its children and TABLE_POST after them, with ->addr the cursor at the
  *    time the entry was first reached;
  *  - a LEAF visitor may install a table in the entry it was shown; the walk
- *    reads the entry again and descends into it;
+ *    reads the entry again and descends into it; likewise a TABLE_PRE
+ *    visitor may replace the table by a leaf, and the walk steps over it;
  *  - a non-zero return ends the whole walk at once (no TABLE_POST for the
  *    tables above) and becomes the walk's result.
  *
@@ -105,8 +106,12 @@ static int visit_slot(struct walk *w, kvm_pte_t *ptep, s8 level)
 	int ret = 0;
 
 	if (descend) {
-		if (wants(w, KVM_PGTABLE_WALK_TABLE_PRE))
+		if (wants(w, KVM_PGTABLE_WALK_TABLE_PRE)) {
 			ret = w->walker->cb(&ctx, KVM_PGTABLE_WALK_TABLE_PRE);
+			/* It may have put a block in the table's place. */
+			ctx.old = READ_ONCE(*ptep);
+			descend = kvm_pte_table(ctx.old, level);
+		}
 	} else if (wants(w, KVM_PGTABLE_WALK_LEAF)) {
 		ret = w->walker->cb(&ctx, KVM_PGTABLE_WALK_LEAF);
 		ctx.old = READ_ONCE(*ptep);
@@ -386,6 +391,10 @@ int kvm_pgtable_hyp_init(struct kvm_pgtable *pgt, u32 va_bits, struct kvm_pgtabl
 	pgt->ia_bits = va_bits;
 	pgt->start_level = (s8)(KVM_PGTABLE_MAX_LEVELS - levels);
 	pgt->mmu = NULL;
+#if HYP_PAGE_LAYOUT == 8
+	pgt->force_pte_cb = NULL;
+#else
 	pgt->pte_ops = NULL;
+#endif
 	return 0;
 }

@@ -116,17 +116,44 @@ int kvm_pgtable_stage2_init(struct kvm_pgtable *pgt, struct kvm_s2_mmu *mmu,
 	pgt->mm_ops = mm_ops;
 	pgt->mmu = mmu;
 	pgt->flags = flags;
+#if HYP_PAGE_LAYOUT == 8
+	pgt->force_pte_cb = pte_ops ? pte_ops->force_pte_cb : NULL;
+#else
 	pgt->pte_ops = pte_ops;
+#endif
 	arch_dsb_ishst();
 	return 0;
 }
 
-/* Upstream's rule: valid entries and owner annotations hold a reference. */
+/*
+ * Layout 8 (7.x): whatever is not zero holds a reference.  Older layouts:
+ * pte_ops decides (Android), else valid entries and owner annotations.
+ */
 static bool stage2_pte_is_counted(struct kvm_pgtable *pgt, kvm_pte_t pte, s8 level)
 {
+#if HYP_PAGE_LAYOUT == 8
+	(void)pgt;
+	(void)level;
+	return pte != 0;
+#else
 	if (pgt->pte_ops && pgt->pte_ops->pte_is_counted_cb)
 		return pgt->pte_ops->pte_is_counted_cb(pte, level);
 	return kvm_pte_valid(pte) || (pte & KVM_INVALID_PTE_OWNER_MASK);
+#endif
+}
+
+bool kvm_pgtable_stage2_pte_is_counted(struct kvm_pgtable *pgt, kvm_pte_t pte, s8 level)
+{
+	return stage2_pte_is_counted(pgt, pte, level);
+}
+
+static kvm_pgtable_force_pte_cb_t stage2_force_pte_cb(struct kvm_pgtable *pgt)
+{
+#if HYP_PAGE_LAYOUT == 8
+	return pgt->force_pte_cb;
+#else
+	return pgt->pte_ops ? pgt->pte_ops->force_pte_cb : NULL;
+#endif
 }
 
 /*
@@ -238,8 +265,8 @@ static int stage2_try_coalesce(const struct kvm_pgtable_visit_ctx *ctx,
 	struct kvm_pgtable_mm_ops *mm_ops = ctx->mm_ops;
 	kvm_pte_t *child;
 
-	if (!data->pgt->pte_ops || data->phys != KVM_PHYS_INVALID ||
-	    ctx->level < KVM_PGTABLE_MIN_BLOCK_LEVEL)
+	if (HYP_PAGE_LAYOUT == 8 || !stage2_force_pte_cb(data->pgt) ||
+	    data->phys != KVM_PHYS_INVALID || ctx->level < KVM_PGTABLE_MIN_BLOCK_LEVEL)
 		return 0;
 
 	child = kvm_pte_follow(ctx->old, mm_ops);
@@ -255,9 +282,55 @@ static int stage2_try_coalesce(const struct kvm_pgtable_visit_ctx *ctx,
 	return 0;
 }
 
+/*
+ * A table no longer linked from anywhere: every counted entry drops its
+ * reference, tables below it first, and the last reference, the table's
+ * own, returns the page to its pool.
+ */
+static void stage2_free_unlinked(struct kvm_pgtable *pgt, struct kvm_pgtable_mm_ops *mm_ops,
+				 kvm_pte_t *table, s8 level)
+{
+	unsigned int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		kvm_pte_t pte = table[i];
+
+		if (kvm_pte_table(pte, level))
+			stage2_free_unlinked(pgt, mm_ops, kvm_pte_follow(pte, mm_ops), level + 1);
+		if (stage2_pte_is_counted(pgt, pte, level))
+			mm_ops->put_page(&table[i]);
+	}
+	mm_ops->put_page(table);
+}
+
+/*
+ * TABLE_PRE visit of a map walk, layout 8 (7.x): when the request covers
+ * the table's whole range with a mapping a block can express, the block
+ * takes the table's place and the table goes back to the pool.  On the
+ * host this is how memory given back becomes a block again.
+ */
+static int stage2_map_table_pre(const struct kvm_pgtable_visit_ctx *ctx,
+				struct stage2_map_data *data)
+{
+	struct kvm_pgtable *pgt = data->pgt;
+	kvm_pte_t *child;
+
+	if (HYP_PAGE_LAYOUT != 8 || data->phys == KVM_PHYS_INVALID || !stage2_leaf_fits(ctx, data))
+		return 0;
+	child = kvm_pte_follow(ctx->old, ctx->mm_ops);
+	stage2_drop_entry(ctx, pgt);
+	stage2_free_unlinked(pgt, ctx->mm_ops, child, ctx->level + 1);
+	stage2_install(ctx, pgt, stage2_leaf_for(ctx, data));
+	if (pgt->flags & KVM_PGTABLE_S2_IDMAP)
+		host_stage2_coalesced(ctx->addr, ctx->level);
+	return 0;
+}
+
 static int stage2_map_visit(const struct kvm_pgtable_visit_ctx *ctx,
 			    enum kvm_pgtable_walk_flags visit)
 {
+	if (visit == KVM_PGTABLE_WALK_TABLE_PRE)
+		return stage2_map_table_pre(ctx, ctx->arg);
 	if (visit == KVM_PGTABLE_WALK_TABLE_POST)
 		return stage2_try_coalesce(ctx, ctx->arg);
 	return stage2_map_leaf(ctx, ctx->arg);
@@ -295,13 +368,15 @@ int kvm_pgtable_stage2_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys
 	};
 	struct kvm_pgtable_walker walker = {
 	    .cb = stage2_map_visit,
-	    .flags = KVM_PGTABLE_WALK_LEAF,
+	    .flags =
+		KVM_PGTABLE_WALK_LEAF | (HYP_PAGE_LAYOUT == 8 ? KVM_PGTABLE_WALK_TABLE_PRE : 0),
 	    .arg = &map_data,
 	};
+	kvm_pgtable_force_pte_cb_t force_pte_cb = stage2_force_pte_cb(pgt);
 	int ret;
 
-	if (pgt->pte_ops && pgt->pte_ops->force_pte_cb)
-		map_data.force_pte = pgt->pte_ops->force_pte_cb(addr, addr + size, prot);
+	if (force_pte_cb)
+		map_data.force_pte = force_pte_cb(addr, addr + size, prot);
 	ret = stage2_leaf_attr(prot, &map_data.attr);
 	if (ret)
 		return ret;
@@ -311,6 +386,33 @@ int kvm_pgtable_stage2_map(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys
 	return ret;
 }
 
+#if HYP_PAGE_LAYOUT == 8
+/* Layout 8: annotations are typed (bits 63:60), page by page. */
+int kvm_pgtable_stage2_annotate(struct kvm_pgtable *pgt, u64 addr, u64 size, void *mc,
+				enum kvm_invalid_pte_type type, kvm_pte_t annotation)
+{
+	struct stage2_map_data map_data = {
+	    .phys = KVM_PHYS_INVALID,
+	    .memcache = mc,
+	    .pgt = pgt,
+	    .force_pte = true,
+	    .attr = ((kvm_pte_t)type << KVM_INVALID_PTE_TYPE_SHIFT) |
+		    (annotation & ~(KVM_INVALID_PTE_TYPE_MASK | KVM_PTE_VALID)),
+	};
+	struct kvm_pgtable_walker walker = {
+	    .cb = stage2_map_visit,
+	    .flags = KVM_PGTABLE_WALK_LEAF,
+	    .arg = &map_data,
+	};
+	int ret;
+
+	if (!type || type > KVM_GUEST_INVALID_PTE_TYPE_POISONED)
+		return -EINVAL;
+	ret = kvm_pgtable_walk(pgt, addr, size, &walker);
+	arch_dsb_ishst();
+	return ret;
+}
+#else
 /* Annotate [addr, addr + size) with @owner_id, page by page. */
 int kvm_pgtable_stage2_set_owner(struct kvm_pgtable *pgt, u64 addr, u64 size, void *mc, u8 owner_id)
 {
@@ -332,3 +434,4 @@ int kvm_pgtable_stage2_set_owner(struct kvm_pgtable *pgt, u64 addr, u64 size, vo
 	arch_dsb_ishst();
 	return ret;
 }
+#endif

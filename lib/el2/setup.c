@@ -15,6 +15,7 @@ struct hyp_pool hpool;
 unsigned long hyp_nr_cpus;
 phys_addr_t hyp_mem_base;
 u64 hyp_mem_size;
+phys_addr_t hyp_text_phys_start, hyp_text_phys_end;
 
 /*
  * The three parts of the carve-out, as hyp VAs, in address order: the
@@ -74,6 +75,8 @@ static int recreate_hyp_mappings(phys_addr_t phys, unsigned long size, u32 hyp_v
 	ret = pkvm_create_mappings(img->text_start, img->text_end, PAGE_HYP_EXEC);
 	if (ret)
 		return ret;
+	hyp_text_phys_start = __hyp_pa(img->text_start);
+	hyp_text_phys_end = __hyp_pa(img->text_end);
 	ret = pkvm_create_mappings(img->rodata_start, img->rodata_end, PAGE_HYP_RO);
 	if (ret)
 		return ret;

@@ -10,9 +10,17 @@
 #include "el2/stage2_truth.h"
 #include "el2/string.h"
 
-enum { STATE_OWNED, STATE_SHARED_OWNED, STATE_SHARED_BORROWED, STATE_NOPAGE, STATE_RESERVED };
+enum {
+	STATE_OWNED,
+	STATE_SHARED_OWNED,
+	STATE_SHARED_BORROWED,
+	STATE_NOPAGE,
+	STATE_RESERVED,
+	STATE_NONE, /* layout 8's host leaves: the state is in the vmemmap */
+};
 
 struct describe_data {
+	bool guest;
 	stage2_run_fn fn;
 	void *arg;
 	struct stage2_summary *sum;
@@ -26,9 +34,14 @@ struct describe_data {
  * no link-time pointers in data (check-image.sh), and a switch returning
  * string literals would become such a table.
  */
+#if HYP_PAGE_LAYOUT == 8
+static const char owner_names[][12] = {"host", "hyp", "guest"};
+#else
 static const char owner_names[][12] = {"host", "hyp", "guest", "ffa", "protected"};
-static const char state_names[][16] = {"owned", "shared_owned", "shared_borrowed", "nopage",
-				       "reserved"};
+#endif
+static const char state_names[][16] = {"owned",	 "shared_owned", "shared_borrowed",
+				       "nopage", "reserved",	 "-"};
+static const char type_names[][16] = {"type0", "locked", "host_donation", "guest_poisoned"};
 static const char prot_names[][4] = {"---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx"};
 static const char memattr_names[][8] = {"none", "normal", "device", "other"};
 static const char size_names[][8] = {"512G", "1G", "2M", "4K"};
@@ -41,6 +54,11 @@ const char *stage2_owner_name(u8 owner)
 const char *stage2_state_name(u8 state)
 {
 	return state_names[state < ARRAY_SIZE(state_names) ? state : STATE_RESERVED];
+}
+
+static const char *stage2_type_name(u8 type)
+{
+	return type < ARRAY_SIZE(type_names) ? type_names[type] : "type?";
 }
 
 const char *stage2_prot_name(u8 prot)
@@ -72,7 +90,7 @@ static u8 leaf_state(kvm_pte_t pte)
 	return STATE_RESERVED;
 }
 
-static void classify(kvm_pte_t pte, u64 addr, s8 level, struct stage2_run *r)
+static void classify(kvm_pte_t pte, u64 addr, s8 level, bool guest, struct stage2_run *r)
 {
 	u64 memattr = (pte & KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR) >> 2;
 
@@ -81,6 +99,29 @@ static void classify(kvm_pte_t pte, u64 addr, s8 level, struct stage2_run *r)
 	r->end = addr + kvm_granule_size(level);
 	r->level = level;
 	r->valid = kvm_pte_valid(pte);
+#if HYP_PAGE_LAYOUT == 8
+	if (!r->valid) {
+		r->state = STATE_NOPAGE;
+		r->type = (u8)(pte >> KVM_INVALID_PTE_TYPE_SHIFT);
+		r->owner = guest ? PKVM_ID_GUEST : PKVM_ID_HOST;
+		if (r->type == KVM_HOST_INVALID_PTE_TYPE_DONATION) {
+			u64 meta = (pte & KVM_HOST_DONATION_PTE_EXTRA_MASK) >>
+				   KVM_HOST_DONATION_PTE_EXTRA_SHIFT;
+
+			r->owner = (u8)((pte & KVM_HOST_DONATION_PTE_OWNER_MASK) >>
+					KVM_HOST_DONATION_PTE_OWNER_SHIFT);
+			if (r->owner == PKVM_ID_GUEST) {
+				r->vm_handle = (u16)(meta & KVM_HOST_PTE_OWNER_GUEST_HANDLE_MASK);
+				r->gfn = meta >> KVM_HOST_PTE_OWNER_GUEST_GFN_SHIFT;
+			}
+		}
+		return;
+	}
+	r->owner = guest ? PKVM_ID_GUEST : PKVM_ID_HOST;
+	r->state = guest ? leaf_state(pte) : STATE_NONE;
+	r->phys = kvm_pte_to_phys(pte);
+#else
+	(void)guest;
 	if (!r->valid) {
 		r->owner = (pte & KVM_INVALID_PTE_OWNER_MASK) >> 2;
 		r->state = STATE_NOPAGE;
@@ -88,6 +129,8 @@ static void classify(kvm_pte_t pte, u64 addr, s8 level, struct stage2_run *r)
 	}
 	r->owner = PKVM_ID_HOST;
 	r->state = leaf_state(pte);
+	r->phys = kvm_pte_to_phys(pte);
+#endif
 	r->prot = (pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_R ? 1 : 0) |
 		  (pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W ? 2 : 0) |
 		  (pte & KVM_PTE_LEAF_ATTR_HI_S2_XN ? 0 : 4);
@@ -98,7 +141,9 @@ static bool same_run(const struct stage2_run *a, const struct stage2_run *b)
 {
 	return a->end == b->start && a->level == b->level && a->valid == b->valid &&
 	       a->owner == b->owner && a->state == b->state && a->prot == b->prot &&
-	       a->memattr == b->memattr;
+	       a->memattr == b->memattr && a->type == b->type && a->vm_handle == b->vm_handle &&
+	       (!a->vm_handle || a->gfn + ((a->end - a->start) >> PAGE_SHIFT) == b->gfn) &&
+	       (!a->valid || a->phys + (a->end - a->start) == b->phys);
 }
 
 static void flush_run(struct describe_data *d)
@@ -119,8 +164,14 @@ static void account(struct stage2_summary *sum, const struct stage2_run *r)
 	sum->bytes_by_level[r->level] += bytes;
 	sum->count_by_owner[r->owner]++;
 	sum->bytes_by_owner[r->owner] += bytes;
-	sum->count_by_state[r->state]++;
-	sum->bytes_by_state[r->state] += bytes;
+	if (r->state < STAGE2_NR_STATES) {
+		sum->count_by_state[r->state]++;
+		sum->bytes_by_state[r->state] += bytes;
+	}
+	if (HYP_PAGE_LAYOUT == 8 && !r->valid) {
+		sum->count_by_type[r->type & 15]++;
+		sum->bytes_by_type[r->type & 15] += bytes;
+	}
 }
 
 /* A last-level table with no counted entry could be a block again. */
@@ -129,7 +180,7 @@ static bool table_is_candidate(struct kvm_pgtable *pgt, kvm_pte_t *childp)
 	unsigned int i;
 
 	for (i = 0; i < PTRS_PER_PTE; i++)
-		if (pgt->pte_ops->pte_is_counted_cb(childp[i], KVM_PGTABLE_LAST_LEVEL))
+		if (kvm_pgtable_stage2_pte_is_counted(pgt, childp[i], KVM_PGTABLE_LAST_LEVEL))
 			return false;
 	return true;
 }
@@ -146,14 +197,15 @@ static int describe_walker(const struct kvm_pgtable_visit_ctx *ctx,
 		return 0;
 	}
 	if (visit == KVM_PGTABLE_WALK_TABLE_POST) {
-		if (ctx->level == KVM_PGTABLE_LAST_LEVEL - 1 && d->pgt->pte_ops &&
+		if (ctx->level == KVM_PGTABLE_LAST_LEVEL - 1 &&
 		    table_is_candidate(d->pgt, kvm_pte_follow(ctx->old, ctx->mm_ops)))
 			d->sum->candidates++;
 		return 0;
 	}
 	if (!ctx->old)
 		return 0;
-	classify(ctx->old, ALIGN_DOWN(ctx->addr, kvm_granule_size(ctx->level)), ctx->level, &r);
+	classify(ctx->old, ALIGN_DOWN(ctx->addr, kvm_granule_size(ctx->level)), ctx->level,
+		 d->guest, &r);
 	account(d->sum, &r);
 	if (d->have_run && same_run(&d->run, &r)) {
 		d->run.end = r.end;
@@ -165,10 +217,11 @@ static int describe_walker(const struct kvm_pgtable_visit_ctx *ctx,
 	return 0;
 }
 
-int stage2_describe(struct kvm_pgtable *pgt, stage2_run_fn fn, void *arg,
+int stage2_describe(struct kvm_pgtable *pgt, bool guest, stage2_run_fn fn, void *arg,
 		    struct stage2_summary *sum)
 {
 	struct describe_data d = {
+	    .guest = guest,
 	    .fn = fn,
 	    .arg = arg,
 	    .sum = sum,
@@ -199,13 +252,19 @@ static void print_run(const struct stage2_run *r, void *arg)
 
 	hyp_printf("%s\n      {\"start\": \"0x%llx\", \"end\": \"0x%llx\", \"level\": %d, "
 		   "\"size\": \"%s\", \"entries\": %llu, \"valid\": %s, \"owner\": \"%s\", "
-		   "\"owner_id\": %u, \"state\": \"%s\", \"prot\": \"%s\", \"memattr\": \"%s\"}",
+		   "\"owner_id\": %u, \"state\": \"%s\", \"prot\": \"%s\", \"memattr\": \"%s\"",
 		   *first ? "" : ",", (unsigned long long)r->start, (unsigned long long)r->end,
 		   r->level, stage2_size_name(r->level),
 		   (unsigned long long)((r->end - r->start) >> kvm_granule_shift(r->level)),
 		   r->valid ? "true" : "false", stage2_owner_name(r->owner), r->owner,
 		   stage2_state_name(r->state), stage2_prot_name(r->prot),
 		   stage2_memattr_name(r->memattr));
+	if (HYP_PAGE_LAYOUT == 8 && !r->valid)
+		hyp_printf(", \"type\": \"%s\"", stage2_type_name(r->type));
+	if (r->vm_handle)
+		hyp_printf(", \"vm_handle\": %u, \"gfn\": \"0x%llx\"", r->vm_handle,
+			   (unsigned long long)r->gfn);
+	hyp_printf("}");
 	*first = false;
 }
 
@@ -218,7 +277,7 @@ static void print_bucket(const char **sep, const char *name, u64 count, u64 byte
 	*sep = ", ";
 }
 
-static void print_histogram(const struct stage2_summary *s)
+static void print_histogram(const struct stage2_summary *s, bool guest)
 {
 	const char *sep = "";
 	unsigned int i;
@@ -230,7 +289,7 @@ static void print_histogram(const struct stage2_summary *s)
 			     s->bytes_by_level[level]);
 	hyp_printf("},\n      \"by_owner\": {");
 	sep = "";
-	for (i = 0; i < STAGE2_NR_OWNERS; i++)
+	for (i = guest ? PKVM_ID_GUEST : 0; i < STAGE2_NR_OWNERS; i++)
 		print_bucket(&sep, stage2_owner_name(i), s->count_by_owner[i],
 			     s->bytes_by_owner[i]);
 	hyp_printf("},\n      \"by_state\": {");
@@ -238,6 +297,13 @@ static void print_histogram(const struct stage2_summary *s)
 	for (i = 0; i < STAGE2_NR_STATES; i++)
 		print_bucket(&sep, stage2_state_name(i), s->count_by_state[i],
 			     s->bytes_by_state[i]);
+	if (HYP_PAGE_LAYOUT == 8) {
+		hyp_printf("},\n      \"by_type\": {");
+		sep = "";
+		for (i = 1; i < ARRAY_SIZE(type_names); i++)
+			print_bucket(&sep, stage2_type_name(i), s->count_by_type[i],
+				     s->bytes_by_type[i]);
+	}
 	hyp_printf("}},\n");
 }
 
@@ -267,7 +333,7 @@ void stage2_truth_print(void)
 	if (!pgt->pgd)
 		return;
 	for (i = 0; i < KVM_MAX_PVMS; i++)
-		live += vm_table[i].handle != 0;
+		live += pkvm_vm_slot(i) != NULL;
 
 	hyp_printf(
 	    "  \"stage2\": {\"table\": \"%s\", \"ia_bits\": %u, \"start_level\": %d, "
@@ -277,10 +343,10 @@ void stage2_truth_print(void)
 	    (unsigned long long)(kvm_pgtable_stage2_pgd_size(host_mmu.arch.vtcr) >> PAGE_SHIFT));
 	hyp_printf("    \"runs\": [");
 	host_lock_component();
-	stage2_describe(pgt, print_run, &first, &s);
+	stage2_describe(pgt, false, print_run, &first, &s);
 	host_unlock_component();
 	hyp_printf("\n    ],\n");
-	print_histogram(&s);
+	print_histogram(&s, false);
 	hyp_printf("    \"tables\": %llu, ", (unsigned long long)s.tables);
 	print_levels("tables_by_level", s.tables_by_level);
 	hyp_printf(", \"coalescing_candidates\": %llu, \"nr_runs\": %llu,\n",
@@ -299,3 +365,54 @@ void stage2_truth_print(void)
 		   (unsigned long long)vs->freed, live, (unsigned long long)vs->donated_pages,
 		   (unsigned long long)vs->reclaimed_pages);
 }
+
+#if HYP_PAGE_LAYOUT == 8
+static void print_guest(struct pkvm_hyp_vm *vm, unsigned int slot, bool last)
+{
+	static struct stage2_summary s;
+	struct kvm_pgtable *pgt = &vm->pgt;
+	bool first = true;
+	u64 mapped = 0;
+	s8 level;
+
+	hyp_printf("    {\"slot\": %u, \"handle\": \"0x%x\", \"address\": \"0x%llx\", "
+		   "\"nr_vcpus\": %d, \"pool_start\": \"0x%llx\", \"pool_end\": \"0x%llx\",\n",
+		   slot, vm->kvm.arch.pkvm.handle, (unsigned long long)(u64)vm,
+		   vm->kvm.created_vcpus, (unsigned long long)vm->pool.range_start,
+		   (unsigned long long)vm->pool.range_end);
+	hyp_printf("     \"stage2\": {\"table\": \"vm_table[%u]\", \"ia_bits\": %u, "
+		   "\"start_level\": %d, \"pgd\": \"0x%llx\",\n    \"runs\": [",
+		   slot, pgt->ia_bits, (int)pgt->start_level, (unsigned long long)(u64)pgt->pgd);
+	stage2_describe(pgt, true, print_run, &first, &s);
+	hyp_printf("\n    ],\n");
+	print_histogram(&s, true);
+	hyp_printf("    \"tables\": %llu, ", (unsigned long long)s.tables);
+	print_levels("tables_by_level", s.tables_by_level);
+	for (level = KVM_PGTABLE_FIRST_LEVEL; level <= KVM_PGTABLE_LAST_LEVEL; level++)
+		mapped += s.bytes_by_level[level];
+	hyp_printf(
+	    ", \"nr_runs\": %llu},\n     \"mapped_bytes\": %llu, \"mapped_pages\": %llu}%s\n",
+	    (unsigned long long)s.nr_runs, (unsigned long long)mapped,
+	    (unsigned long long)(mapped >> PAGE_SHIFT), last ? "" : ",");
+}
+
+void vms_truth_print(void)
+{
+	unsigned int i, n = 0, seen = 0;
+
+	for (i = 0; i < KVM_MAX_PVMS; i++)
+		n += pkvm_vm_slot(i) != NULL;
+	hyp_printf("  \"vms\": [\n");
+	for (i = 0; i < KVM_MAX_PVMS; i++) {
+		struct pkvm_hyp_vm *vm = pkvm_vm_slot(i);
+
+		if (vm)
+			print_guest(vm, i, ++seen == n);
+	}
+	hyp_printf("  ],\n");
+}
+#else
+void vms_truth_print(void)
+{
+}
+#endif

@@ -8,6 +8,7 @@
 #include "el2/heap_workload.h"
 #include "el2/stage2_truth.h"
 #include "el2/mm.h"
+#include "el2/pkvm.h"
 #include "el2/printk.h"
 #include "el2/smp_workload.h"
 #include "el2/string.h"
@@ -97,15 +98,14 @@ static void print_u64_array(const u64 *v, unsigned int n)
 	hyp_printf("]");
 }
 
-static void print_pool(struct workload_pool *wp, bool last)
+static void print_pool(const char *name, struct hyp_pool *pool, bool last)
 {
-	struct hyp_pool *pool = wp->pool;
 	unsigned int limit = hyp_pool_order_limit(pool);
 	struct pool_free_stats st;
 
 	pool_free_stats(pool, &st);
 	hyp_printf("    {\"name\": \"%s\", \"range_start\": \"0x%llx\", \"range_end\": \"0x%llx\", "
-		   "\"max_order\": %u,\n", wp->name, (unsigned long long)pool->range_start,
+		   "\"max_order\": %u,\n", name, (unsigned long long)pool->range_start,
 		   (unsigned long long)pool->range_end, (unsigned int)pool->max_order);
 	hyp_printf("     \"nr_pages\": %llu, \"free_pages\": %llu,\n",
 		   (unsigned long long)((pool->range_end - pool->range_start) >> PAGE_SHIFT),
@@ -115,6 +115,15 @@ static void print_pool(struct workload_pool *wp, bool last)
 	hyp_printf(",\n     \"free_blocks_by_order\": ");
 	print_u64_array(st.free_blocks_by_order, limit);
 	hyp_printf("}%s\n", last ? "" : ",");
+}
+
+/* Does a VM with its own pool sit in vm_table at or after @from? */
+static bool vm_pools_left(unsigned int from)
+{
+	for (; HYP_PAGE_LAYOUT == 8 && from < KVM_MAX_PVMS; from++)
+		if (pkvm_vm_slot(from))
+			return true;
+	return false;
 }
 
 void truth_print(struct workload *wl, const struct truth_target *tgt)
@@ -150,7 +159,25 @@ void truth_print(struct workload *wl, const struct truth_target *tgt)
 
 	hyp_printf("  \"pools\": [\n");
 	for (i = 0; i < wl->nr_pools; i++)
-		print_pool(&wl->pools[i], i + 1 == wl->nr_pools);
+		print_pool(wl->pools[i].name, wl->pools[i].pool,
+			   i + 1 == wl->nr_pools && !vm_pools_left(0));
+#if HYP_PAGE_LAYOUT == 8
+	/* Layout 8: each VM's own pool, named as the decoder names it. */
+	for (i = 0; i < KVM_MAX_PVMS; i++) {
+		struct pkvm_hyp_vm *vm = pkvm_vm_slot(i);
+		char name[24] = "vm_table[";
+		unsigned int n = 9, d = 1;
+
+		if (!vm)
+			continue;
+		while (d * 10 <= i)
+			d *= 10;
+		for (; d; d /= 10)
+			name[n++] = (char)('0' + i / d % 10);
+		memcpy(name + n, "].pool", 7);
+		print_pool(name, &vm->pool, !vm_pools_left(i + 1));
+	}
+#endif
 	hyp_printf("  ],\n");
 
 	hyp_printf("  \"vmemmap\": {\"base\": \"0x%llx\", \"entry_size\": %lu, \"nr_entries\": %llu,\n",
@@ -163,6 +190,7 @@ void truth_print(struct workload *wl, const struct truth_target *tgt)
 	if (tgt->heap)
 		heap_truth_print(tgt->heap);
 	stage2_truth_print();
+	vms_truth_print();
 	smp_truth_print();
 	hyp_printf("  \"findings\": [],\n");
 

@@ -1159,9 +1159,8 @@ struct hypmem_error *hypmem_stage2_decode(struct hypmem_target *t, unsigned int 
 			/*
 			 * 7.x keeps the host's page states in the vmemmap only
 			 * (since v6.15 they are there; the host stage-2 maps
-			 * RWX).  Both marks of the era are required: the EL2
-			 * core's layout 8 has the vmemmap fields but still puts
-			 * states in the leaves' software bits.
+			 * RWX).  Both marks of the era are required: the
+			 * vmemmap fields and the typed invalid entries.
 			 */
 			s->cfg.no_leaf_state = layout.host_state.present && s->cfg.invalid_types;
 			s->cfg.refcount = vmemmap_refcount;

@@ -13,6 +13,13 @@ map must be well-formed XML; the hyp stage-1, walked by the same walker,
 must decode without findings.  The workload must have left both coalesced
 and fragmented regions, or the comparison proves little.
 
+Layout 8 is the 7.x era: truth.json's runs carry the invalid-entry type and,
+for a donation to a guest, the VM handle and gfn; its "vms" section (every
+VM of vm_table with its guest stage-2, from the EL2 core's own walker) must
+equal `hypmem-dump vms --json` VM by VM and run by run, every guest donation
+in the host stage-2 must name a live VM, and `hypmem-stat` must cross-check
+the vmemmap, host and guest stage-2s without a finding.
+
 Prints TAP lines.  Skips when QEMU is not installed.
 """
 import json
@@ -30,6 +37,7 @@ CONFIGS = [
     # (layout, seed, MiB, ops, EL2 arguments)
     (8, 1, 1024, 20000, ""),
     (8, 7, 512, 5000, ""),
+    (8, 5, 768, 5000, "ipa=40"),  # concatenated roots, host and guests
     (4, 2, 768, 20000, "ipa=40"),
     (32, 3, 512, 20000, "ipa=36 rounds=30"),
 ]
@@ -61,6 +69,32 @@ def check_workload(name, s2):
     t.ok(s2["pool_pages"] == s2["tables"],
          "%s: table pages taken from host_s2_pool equal the tables walked" % name,
          "pool %d, walked %d" % (s2["pool_pages"], s2["tables"]))
+
+
+def check_vms(name, out, whole):
+    """Layout 8 (7.x): the VMs and their guest stage-2s, and the donations naming them."""
+    vms = whole.get("vms")
+    if not t.ok(vms, "%s: truth.json lists the VMs of vm_table" % name, repr(vms)[:200]):
+        return
+    handles = {int(v["handle"], 16) for v in vms}
+    donated = [r for r in whole["stage2"]["runs"] if r.get("vm_handle")]
+    t.ok(donated and all(r["vm_handle"] in handles and r["type"] == "host_donation" and
+                         r["owner"] == "guest" for r in donated),
+         "%s: %d guest donations, each naming a VM of vm_table" % (name, len(donated)),
+         repr(donated[:3]))
+    shared = sum(r["entries"] for v in vms for r in v["stage2"]["runs"]
+                 if r["state"] == "shared_borrowed")
+    t.ok(shared > 0, "%s: guests map %d pages the host shares with them" % (name, shared))
+    elf, core = os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")
+    p, got = run("hypmem-dump", "vms", "--json", elf, core)
+    diffs = compare(vms, (got or {}).get("vms")) if got else ["no JSON"]
+    t.ok(p.returncode == 0 and not diffs,
+         "%s: %d VMs and their guest stage-2s equal the ground truth" % (name, len(vms)),
+         "exit %d\n%s\n%s" % (p.returncode, "\n".join(diffs[:20]), p.stderr))
+    p, got = run("hypmem-stat", "--json", elf, core)
+    t.ok(p.returncode == 0 and got and not got["findings"],
+         "%s: vmemmap, host and guest stage-2s cross-checked, no finding" % name,
+         "exit %d\n%s" % (p.returncode, json.dumps((got or {}).get("findings"))[:2000]))
 
 
 def check_svg(name, out, tmp):
@@ -95,8 +129,11 @@ def main():
             if not t.ok(out is not None, "%s: boot, EL1 host, dumps" % name, err or ""):
                 continue
             with open(os.path.join(out, "truth.json")) as f:
-                truth = json.load(f)["stage2"]
+                whole = json.load(f)
+            truth = whole["stage2"]
             check_workload(name, truth)
+            if layout == 8:
+                check_vms(name, out, whole)
             expect = {k: v for k, v in truth.items() if k not in TRUTH_ONLY}
             for dump in ("vmcore", "vmcore.kdump"):
                 p, got = run("hypmem-dump", "stage2", "--json", os.path.join(out, "el2.elf"),

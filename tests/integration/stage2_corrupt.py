@@ -11,6 +11,16 @@ of Python.  Cases: a table pointer outside host_s2_pool, a table pointing
 at itself, an owner id that does not exist, a reserved leaf encoding, a
 table page cut in half (a raw image that ends inside it), and random
 garbage over the table pages.
+
+The dump is layout 8's, the 7.x era (a type in bits 63:60 of invalid
+entries, a donation's owner in 3:1 and metadata in 59:4, page states in the
+vmemmap), so the 7.x cases follow, each a named finding at the address of
+the entry or page concerned: a type no kernel defines, an unknown owner,
+a guest donation naming a VM handle vm_table does not hold, and a vmemmap
+host state that contradicts a donation to the hyp (`hypmem-stat`, which
+runs the cross-structure checks).  The vmemmap entry is found from the
+EL2 core's layout: its backing is the first part of the carve-out, one
+8-byte entry per page of RAM from the first RAM page on.
 """
 import json
 import os
@@ -83,14 +93,85 @@ def dump_stage2(image, *source):
     return p, out
 
 
-def expect(d, tmp, name, patches, kind):
+def stat(image, *source):
+    p = subprocess.run([tool("hypmem-stat"), "--json", "-s", image] + list(source),
+                       capture_output=True, text=True, timeout=300)
+    out = json.loads(p.stdout) if p.stdout.startswith("{") else None
+    return p, out
+
+
+def expect(d, tmp, name, patches, kind, at=None, run=dump_stage2):
+    """The patched dump gives finding @kind (at address @at, if given), exit 1."""
     core = patched_core(d.core, d.elf, patches, os.path.join(tmp, name))
-    p, out = dump_stage2(d.image, "-c", core)
-    kinds = sorted({f["kind"] for f in out["findings"]}) if out else []
-    t.ok(no_crash(p) and p.returncode == 1 and kind in kinds,
-         "%s: finding %s, exit 1" % (name, kind),
-         "exit %d, kinds %s\n%s" % (p.returncode, kinds, p.stderr[-2000:]))
+    p, out = run(d.image, "-c", core)
+    found = out["findings"] if out else []
+    kinds = sorted({f["kind"] for f in found})
+    where = sorted({int(f["address"], 16) for f in found if f["kind"] == kind})
+    t.ok(no_crash(p) and p.returncode == 1 and kind in kinds and (at is None or at in where),
+         "%s: finding %s%s, exit 1" % (name, kind, "" if at is None else " at 0x%x" % at),
+         "exit %d, kinds %s, at %s\n%s" % (p.returncode, kinds, [hex(a) for a in where],
+                                           p.stderr[-2000:]))
     os.unlink(core)
+
+
+DONATION = 2 << 60
+OWNER_HYP, OWNER_GUEST = 1, 2
+
+
+def donation(pte, owner=None):
+    """A 7.x host donation entry (to @owner, if given)."""
+    return (pte and not pte & 1 and pte >> 60 == 2 and
+            (owner is None or (pte >> 1) & 7 == owner))
+
+
+def check_7x(d, tmp):
+    """Layout 8's encodings, each broken once."""
+    ann, pte = d.find(3, lambda x: donation(x, OWNER_HYP))
+    if not t.ok(ann is not None, "7.x: the host stage-2 holds donations to the hyp"):
+        return
+    expect(d, tmp, "7x-bad-type", {ann: struct.pack("<Q", (5 << 60) | (pte & ~(0xF << 60)))},
+           "reserved_encoding", at=ann)
+    expect(d, tmp, "7x-unknown-owner", {ann: struct.pack("<Q", DONATION | (6 << 1))},
+           "bad_owner", at=ann)
+
+    gann, gpte = d.find(3, lambda x: donation(x, OWNER_GUEST))
+    if t.ok(gann is not None, "7.x: the host stage-2 holds donations to guests"):
+        handles = {int(v["handle"], 16) for v in d.truth.get("vms", [])}
+        ghost = 0x1000 + 0x1ff
+        t.ok(handles and ghost not in handles, "7.x: handle 0x%x is not a VM's" % ghost,
+             repr(handles))
+        # The page's IA: the entry's index in its level-3 table and the table's range.
+        page = ia_of(d, gann)
+        bad = (gpte & ~(0xFFFF << 4)) | (ghost << 4)
+        expect(d, tmp, "7x-vm-does-not-exist", {gann: struct.pack("<Q", bad)}, "bad_owner",
+               at=page, run=stat)
+
+    # The vmemmap entry of the hyp's page: host state back to OWNED (0).
+    page = ia_of(d, ann)
+    carve = int(d.truth["hyp"]["carveout_base"], 16)
+    entry = carve + ((page - d.ram[0][0]) >> 12) * 8
+    raw = d.read64(entry)
+    host, hyp = (raw >> 24) & 0xF, ((raw >> 28) & 0xF) ^ 3
+    if t.ok((host, hyp) == (3, 0), "7.x: vmemmap entry 0x%x of page 0x%x says host nopage, "
+            "hyp owned" % (entry, page), "raw 0x%x" % raw):
+        expect(d, tmp, "7x-vmemmap-contradicts", {entry: struct.pack("<Q", raw & ~(0xF << 24))},
+               "state_mismatch", at=page, run=stat)
+
+
+def ia_of(d, ptep):
+    """The input address mapped by the level-3 entry at PA @ptep."""
+    def walk(level, pa, base):
+        for i, pte in enumerate(d.table(pa)):
+            ia = base + (i << (12 + 9 * (3 - level)))
+            if level == 3:
+                if pa + 8 * i == ptep:
+                    return ia
+            elif pte & 3 == 3:
+                got = walk(level + 1, pte & ADDR, ia)
+                if got is not None:
+                    return got
+        return None
+    return walk(d.start_level, d.pgd, 0)
 
 
 def main():
@@ -117,9 +198,12 @@ def main():
         expect(d, tmp, "self-referencing-table",
                {slot: struct.pack("<Q", (slot & ~0xFFF) | 3)}, "table_loop")
 
-        # An owner id no kernel defines.
+        # An owner id no kernel defines (7.x: in bits 3:1 of a donation).
         ann, pte = d.find(3, lambda x: x and not x & 1)
-        expect(d, tmp, "bad-owner", {ann: struct.pack("<Q", 200 << 2)}, "bad_owner")
+        expect(d, tmp, "bad-owner", {ann: struct.pack("<Q", DONATION | (7 << 1))}, "bad_owner",
+               at=ann)
+
+        check_7x(d, tmp)
 
         # A page descriptor with the type bit cleared: a block at level 3.
         leaf, pte = d.find(3, lambda x: x & 3 == 3)

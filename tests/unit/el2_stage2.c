@@ -2,11 +2,14 @@
 /*
  * Unit tests of the EL2 host stage-2 (pgtable_stage2.c, host_stage2.c,
  * pkvm.c, stage2_truth.c), natively, once per hyp_page layout: faults map
- * the largest block, donations annotate and split, refcounts follow seed
- * 002, reclaim zaps tables and the next fault maps the block again.
+ * the largest block, donations annotate and split.  Layouts 4 and 32:
+ * refcounts follow seed 002, reclaim zaps tables and the next fault maps
+ * the block again.  Layout 8 (7.x): typed donations with metadata, every
+ * non-zero entry counted, reclaim maps the pages again (a block replacing
+ * its table where the range covers it), states only in the vmemmap.
  *
  * The oracle is this file's own reading of the descriptors: it walks the
- * table pages itself (no kvm_pgtable_walk), applies seed 002's counting
+ * table pages itself (no kvm_pgtable_walk), applies the era's counting
  * rule written out independently, and checks every table page's refcount,
  * that every table page comes from host_s2_pool, and that the pool lost
  * exactly the pages the table holds.  It also merges its own leaves into
@@ -24,6 +27,18 @@
 #define DEF_MEM	  ((0xfULL << 2) | (1ULL << 6) | (1ULL << 7) | (3ULL << 8) | (1ULL << 10))
 #define DEF_MMIO  (DEF_MEM | (1ULL << 54))
 
+/* The annotation a page given to the hyp / to a guest's gfn carries. */
+#if HYP_PAGE_LAYOUT == 8
+#define HYP_ANNOT (0x2000000000000000ULL | 0x2ULL)
+#define GUEST_ANNOT(handle, gfn)                                                                   \
+	(0x2000000000000000ULL | 0x4ULL | ((u64)(handle) << 4) | ((u64)(gfn) << 20))
+#else
+#define HYP_ANNOT		 ((u64)PKVM_ID_HYP << 2)
+#define GUEST_ANNOT(handle, gfn) ((u64)PKVM_ID_GUEST << 2)
+#endif
+/* The first page a test may give a guest after a one-page VM's metadata. */
+#define GUEST_PAGE(k) host_pa(((u64)S2ENV_VM_PAGES(1) - 1 + (k)) * PAGE_SIZE)
+
 static struct s2env env;
 
 static bool oracle_counted(u64 pte, int level)
@@ -31,6 +46,8 @@ static bool oracle_counted(u64 pte, int level)
 	u64 pa = pte & PTE_ADDR;
 	bool mem = pa >= S2ENV_RAM_PA && pa < S2ENV_RAM_PA + S2ENV_RAM_SIZE;
 
+	if (HYP_PAGE_LAYOUT == 8 || !pte)
+		return pte != 0;
 	if (!pte)
 		return false;
 	if (!(pte & 1))
@@ -59,19 +76,28 @@ static void oracle_leaf(struct oracle *o, u64 pte, u64 addr, int level)
 	struct stage2_run *prev = o->nr_runs ? &o->runs[o->nr_runs - 1] : NULL;
 
 	r.valid = pte & 1;
-	if (!r.valid) {
+	if (!r.valid && HYP_PAGE_LAYOUT == 8) {
+		r.type = (u8)(pte >> 60);
+		r.owner = r.type == 2 ? (pte >> 1) & 7 : 0;
+		r.state = 3;
+		if (r.owner == 2) {
+			r.vm_handle = (u16)(pte >> 4);
+			r.gfn = (pte >> 20) & ((1ULL << 40) - 1);
+		}
+	} else if (!r.valid) {
 		r.owner = (pte >> 2) & 0xff;
 		r.state = 3;
 	} else {
 		u64 sw = (pte >> 55) & 3;
 
-		r.state = sw == 0 ? 0 : sw == 1 ? 1 : sw == 2 ? 2 : 4;
+		r.state = HYP_PAGE_LAYOUT == 8 ? 5 : sw == 0 ? 0 : sw == 1 ? 1 : sw == 2 ? 2 : 4;
 		r.prot = ((pte >> 6) & 1) | (((pte >> 7) & 1) << 1) | (((pte >> 54) & 1) ? 0 : 4);
 		r.memattr = ((pte >> 2) & 0xf) == 0xf ? 1 : ((pte >> 2) & 0xf) <= 3 ? 2 : 3;
 	}
 	if (prev && prev->end == r.start && prev->level == r.level && prev->valid == r.valid &&
 	    prev->owner == r.owner && prev->state == r.state && prev->prot == r.prot &&
-	    prev->memattr == r.memattr) {
+	    prev->memattr == r.memattr && prev->type == r.type && prev->vm_handle == r.vm_handle &&
+	    (!r.vm_handle || prev->gfn + ((prev->end - prev->start) >> 12) == r.gfn)) {
 		prev->end = r.end;
 		return;
 	}
@@ -164,10 +190,10 @@ TEST(init_annotates_the_carveout)
 	CHECK_EQ_U64(host_mmu.arch.mmu.pgd_phys, hyp_virt_to_phys(host_mmu.pgt.pgd));
 	/* The vmemmap backing and the pools belong to EL2. */
 	leaf(S2ENV_RAM_PA, &pte, &level);
-	CHECK_EQ_U64(pte, (u64)PKVM_ID_HYP << 2);
+	CHECK_EQ_U64(pte, HYP_ANNOT);
 	CHECK_EQ_U64(level, 3);
 	leaf(hyp_pfn_to_phys(env.host_first_pfn - 1), &pte, &level);
-	CHECK_EQ_U64(pte, (u64)PKVM_ID_HYP << 2);
+	CHECK_EQ_U64(pte, HYP_ANNOT);
 	leaf(host_pa(0), &pte, &level);
 	CHECK_EQ_U64(pte, 0);
 #if HYP_PAGE_LAYOUT == 8
@@ -228,9 +254,9 @@ TEST(donate_hyp_splits_and_annotates)
 	CHECK_EQ_U64(__pkvm_host_donate_hyp(pfn(page), 2), 0);
 	leaf(page, &pte, &level);
 	CHECK_EQ_U64(level, 3);
-	CHECK_EQ_U64(pte, (u64)PKVM_ID_HYP << 2);
+	CHECK_EQ_U64(pte, HYP_ANNOT);
 	leaf(page + PAGE_SIZE, &pte, &level);
-	CHECK_EQ_U64(pte, (u64)PKVM_ID_HYP << 2);
+	CHECK_EQ_U64(pte, HYP_ANNOT);
 	/* The rest of the old block is unmapped, to be faulted back by pages. */
 	leaf(block, &pte, &level);
 	CHECK_EQ_U64(level, 3);
@@ -251,12 +277,20 @@ TEST(donate_hyp_splits_and_annotates)
 	CHECK_EQ_U64(get_hyp_state(hyp_phys_to_page(page)), PKVM_PAGE_OWNED);
 #endif
 	CHECK_TABLE();
-	/* And back: the table held only the host's pages, so it goes. */
 	CHECK_EQ_U64(__pkvm_hyp_donate_host(pfn(page), 2), 0);
+#if HYP_PAGE_LAYOUT == 8
+	/* And back: mapped again at once, by pages. */
+	leaf(page, &pte, &level);
+	CHECK_EQ_U64(pte & (ATTR_MASK | 3 | PTE_ADDR), page | DEF_MEM | 3);
+	CHECK_EQ_U64(get_host_state(hyp_phys_to_page(page)), PKVM_PAGE_OWNED);
+	CHECK_EQ_U64(get_hyp_state(hyp_phys_to_page(page)), PKVM_NOPAGE);
+#else
+	/* And back: the table held only the host's pages, so it goes. */
 	leaf(page, &pte, &level);
 	CHECK_EQ_U64(pte, 0);
 	CHECK(level <= 2);
 	CHECK(host_s2_stats.coalesce_events >= 1);
+#endif
 	CHECK_TABLE();
 }
 
@@ -271,17 +305,27 @@ TEST(share_unshare_leaves_a_candidate)
 	CHECK_EQ_U64(handle_host_mem_abort(page), 0);
 	CHECK_EQ_U64(__pkvm_host_share_hyp(pfn(page)), 0);
 	leaf(page, &pte, &level);
+	kvm_pgtable_get_leaf(&pkvm_pgtable, (u64)__hyp_va(page), &hpte, &hlevel);
+#if HYP_PAGE_LAYOUT == 8
+	/* Only the vmemmap changes; the host keeps its 2M block. */
+	CHECK_EQ_U64(level, 2);
+	CHECK_EQ_U64(pte & ATTR_MASK, DEF_MEM);
+	CHECK(kvm_pte_valid(hpte));
+	CHECK_EQ_U64(hpte & PKVM_PAGE_STATE_PROT_MASK, 0);
+	CHECK_EQ_U64(get_host_state(hyp_phys_to_page(page)), PKVM_PAGE_SHARED_OWNED);
+	CHECK_EQ_U64(get_hyp_state(hyp_phys_to_page(page)), PKVM_PAGE_SHARED_BORROWED);
+#else
 	CHECK_EQ_U64(level, 3);
 	CHECK_EQ_U64(pte & PKVM_PAGE_STATE_PROT_MASK, KVM_PGTABLE_PROT_SW0);
 	CHECK(oracle_counted(pte, 3));
-	kvm_pgtable_get_leaf(&pkvm_pgtable, (u64)__hyp_va(page), &hpte, &hlevel);
 	CHECK_EQ_U64(hpte & PKVM_PAGE_STATE_PROT_MASK, KVM_PGTABLE_PROT_SW1);
+#endif
 	CHECK_EQ_U64(__pkvm_host_share_hyp(pfn(page)), -EPERM);
 	CHECK_TABLE();
 
 	CHECK_EQ_U64(__pkvm_host_unshare_hyp(pfn(page)), 0);
 	leaf(page, &pte, &level);
-	CHECK_EQ_U64(level, 3);
+	CHECK_EQ_U64(level, HYP_PAGE_LAYOUT == 8 ? 2 : 3);
 	CHECK_EQ_U64(pte & ATTR_MASK, DEF_MEM);
 	hpte = 0;
 	kvm_pgtable_get_leaf(&pkvm_pgtable, (u64)__hyp_va(page), &hpte, &hlevel);
@@ -289,8 +333,8 @@ TEST(share_unshare_leaves_a_candidate)
 	CHECK_EQ_U64(__pkvm_host_unshare_hyp(pfn(page)), -EPERM);
 	CHECK_TABLE();
 	/* Unsharing does not coalesce: the 2M range is still mapped by pages. */
-	REQUIRE(stage2_describe(&host_mmu.pgt, NULL, NULL, &sum) == 0);
-	CHECK_EQ_U64(sum.candidates, 1);
+	REQUIRE(stage2_describe(&host_mmu.pgt, false, NULL, NULL, &sum) == 0);
+	CHECK_EQ_U64(sum.candidates, HYP_PAGE_LAYOUT == 8 ? 0 : 1);
 }
 
 /* Donate three guest ranges in [2G, 3G), reclaim them: back to one 1G block. */
@@ -307,12 +351,12 @@ TEST(guest_reclaim_coalesces_up_to_1g)
 	REQUIRE(s2env_init(&env, 0, S2ENV_S2POOL_PAGES) == 0);
 	pool_free_stats(&host_s2_pool, &before);
 	CHECK_EQ_U64(handle_host_mem_abort(base), 0);
-	handle = __pkvm_init_vm(pfn(host_pa(0)), 2);
+	handle = __pkvm_init_vm(pfn(host_pa(0)), S2ENV_VM_PAGES(2));
 	REQUIRE(handle > 0);
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ_U64(__pkvm_host_donate_guest(handle, pfn(r[i][0]), r[i][1]), 0);
 	leaf(r[1][0], &pte, &level);
-	CHECK_EQ_U64(pte, (u64)PKVM_ID_GUEST << 2);
+	CHECK_EQ_U64(pte, GUEST_ANNOT(handle, r[0][1]));
 	CHECK_EQ_U64(level, 3);
 	/* The host touches memory around the guest: blocks and pages. */
 	CHECK_EQ_U64(handle_host_mem_abort(base + (20ULL << 20)), 0);
@@ -328,6 +372,19 @@ TEST(guest_reclaim_coalesces_up_to_1g)
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(handle, pfn(r[i][0]), r[i][1]), 0);
 	CHECK_EQ_U64(pkvm_vm_stats.freed, 1);
+#if HYP_PAGE_LAYOUT == 8
+	/* Mapped back at once: the aligned 2M range as a block, the rest by pages. */
+	leaf(base + (6ULL << 20), &pte, &level);
+	CHECK_EQ_U64(level, 2);
+	CHECK_EQ_U64(pte & (ATTR_MASK | 3 | PTE_ADDR), (base + (6ULL << 20)) | DEF_MEM | 1);
+	leaf(r[2][0], &pte, &level);
+	CHECK_EQ_U64(level, 3);
+	CHECK(pte & 1);
+	CHECK(host_s2_stats.coalesced_by_level[2] >= 1);
+	CHECK_EQ_U64(get_host_state(hyp_phys_to_page(r[2][0])), PKVM_PAGE_OWNED);
+	CHECK_EQ_U64(pkvm_vm_slot((unsigned int)(handle - HANDLE_OFFSET)), 0);
+	CHECK_TABLE();
+#else
 	/* Every table under the 1G entry held only default leaves: all zapped. */
 	leaf(base + (20ULL << 20), &pte, &level);
 	CHECK_EQ_U64(pte, 0);
@@ -342,6 +399,9 @@ TEST(guest_reclaim_coalesces_up_to_1g)
 	/* The metadata pages came back too; the pool lost only what the table holds. */
 	pool_free_stats(&host_s2_pool, &after);
 	CHECK_EQ_U64(after.free_pages, before.free_pages);
+#endif
+	(void)before;
+	(void)after;
 }
 
 TEST(vm_errors)
@@ -349,26 +409,65 @@ TEST(vm_errors)
 	long handle;
 
 	REQUIRE(s2env_init(&env, 0, S2ENV_S2POOL_PAGES) == 0);
-	CHECK_EQ_U64(__pkvm_init_vm(pfn(S2ENV_RAM_PA), 1), -EPERM); /* EL2's page */
-	handle = __pkvm_init_vm(pfn(host_pa(0)), 1);
+	CHECK_EQ_U64(__pkvm_init_vm(pfn(S2ENV_RAM_PA), S2ENV_VM_PAGES(1)), -EPERM); /* EL2's page */
+	handle = __pkvm_init_vm(pfn(host_pa(0)), S2ENV_VM_PAGES(1));
 	REQUIRE(handle > 0);
-	CHECK_EQ_U64(__pkvm_host_donate_guest(handle, pfn(host_pa(0)), 1), -EPERM);
-	CHECK_EQ_U64(__pkvm_host_donate_guest(handle + 1, pfn(host_pa(PAGE_SIZE)), 1), -ENOENT);
-	CHECK_EQ_U64(__pkvm_host_donate_guest(handle, pfn(host_pa(PAGE_SIZE)), 4), 0);
-	CHECK_EQ_U64(__pkvm_host_donate_hyp(pfn(host_pa(2 * PAGE_SIZE)), 1), -EPERM);
+	CHECK_EQ_U64(__pkvm_host_donate_guest(handle, pfn(GUEST_PAGE(0)), 1), -EPERM);
+	CHECK_EQ_U64(__pkvm_host_donate_guest(handle + 1, pfn(GUEST_PAGE(1)), 1), -ENOENT);
+	CHECK_EQ_U64(__pkvm_host_donate_guest(handle, pfn(GUEST_PAGE(1)), 4), 0);
+	CHECK_EQ_U64(__pkvm_host_donate_hyp(pfn(GUEST_PAGE(2)), 1), -EPERM);
 	CHECK_EQ_U64(__pkvm_teardown_vm(handle), 0);
 	CHECK_EQ_U64(__pkvm_teardown_vm(handle), -ENOENT);
-	CHECK_EQ_U64(__pkvm_host_donate_guest(handle, pfn(host_pa(8 * PAGE_SIZE)), 1), -ENOENT);
+	CHECK_EQ_U64(__pkvm_host_donate_guest(handle, pfn(GUEST_PAGE(8)), 1), -ENOENT);
 	/* A sub-range first, then the rest (a hole in the middle splits the range). */
-	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(handle, pfn(host_pa(2 * PAGE_SIZE)), 1), 0);
-	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(handle, pfn(host_pa(2 * PAGE_SIZE)), 1),
-		     -ENOENT);
-	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(handle, pfn(host_pa(PAGE_SIZE)), 1), 0);
-	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(handle, pfn(host_pa(3 * PAGE_SIZE)), 2), 0);
+	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(handle, pfn(GUEST_PAGE(2)), 1), 0);
+	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(handle, pfn(GUEST_PAGE(2)), 1), -ENOENT);
+	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(handle, pfn(GUEST_PAGE(1)), 1), 0);
+	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(handle, pfn(GUEST_PAGE(3)), 2), 0);
 	CHECK_EQ_U64(pkvm_vm_stats.freed, 1);
 	CHECK_EQ_U64(pkvm_vm_stats.reclaimed_pages, 4);
 	CHECK_TABLE();
 }
+
+#if HYP_PAGE_LAYOUT == 8
+/* 7.x: a page shared with two VMs, mapped by both, counted in the vmemmap. */
+TEST(share_guest_counts_the_vms)
+{
+	u64 page = GUEST_PAGE(60), meta2 = GUEST_PAGE(100);
+	struct hyp_page *p;
+	long a, b;
+	kvm_pte_t pte;
+	s8 level;
+
+	REQUIRE(s2env_init(&env, 0, S2ENV_S2POOL_PAGES) == 0);
+	a = __pkvm_init_vm(pfn(host_pa(0)), S2ENV_VM_PAGES(1));
+	b = __pkvm_init_vm(pfn(meta2), S2ENV_VM_PAGES(1));
+	REQUIRE(a > 0 && b > 0);
+	p = hyp_phys_to_page(page);
+	CHECK_EQ_U64(__pkvm_host_share_guest(a, pfn(page)), 0);
+	CHECK_EQ_U64(__pkvm_host_share_guest(b, pfn(page)), 0);
+	CHECK_EQ_U64(p->host_share_guest_count, 2);
+	CHECK_EQ_U64(get_host_state(p), PKVM_PAGE_SHARED_OWNED);
+	/* Shared with guests: the hyp may not borrow it, nobody may be given it. */
+	CHECK_EQ_U64(__pkvm_host_share_hyp(pfn(page)), -EPERM);
+	CHECK_EQ_U64(__pkvm_host_donate_hyp(pfn(page), 1), -EPERM);
+	/* Each VM maps it at its first gfn, SHARED_BORROWED. */
+	pte = 0;
+	kvm_pgtable_get_leaf(&pkvm_vm_slot(0)->pgt, 0, &pte, &level);
+	CHECK_EQ_U64(pte & (PTE_ADDR | 1), page | 1);
+	CHECK_EQ_U64(pte & PKVM_PAGE_STATE_PROT_MASK, KVM_PGTABLE_PROT_SW1);
+	CHECK_EQ_U64(__pkvm_teardown_vm(a), 0);
+	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(a, pfn(page), 1), 0);
+	CHECK_EQ_U64(p->host_share_guest_count, 1);
+	CHECK_EQ_U64(get_host_state(p), PKVM_PAGE_SHARED_OWNED);
+	CHECK_EQ_U64(__pkvm_teardown_vm(b), 0);
+	CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(b, pfn(page), 1), 0);
+	CHECK_EQ_U64(p->host_share_guest_count, 0);
+	CHECK_EQ_U64(get_host_state(p), PKVM_PAGE_OWNED);
+	CHECK_EQ_U64(pkvm_vm_stats.freed, 2);
+	CHECK_TABLE();
+}
+#endif
 
 static void check_concatenated(u32 ipa_bits, u64 pgd_pages, s8 start_level)
 {
@@ -413,7 +512,7 @@ TEST(pool_exhaustion_is_clean)
 
 	/* Room for the PGD and the carve-out's tables, little more. */
 	REQUIRE(s2env_init(&env, 0, 24) == 0);
-	handle = __pkvm_init_vm(pfn(host_pa(0)), 1);
+	handle = __pkvm_init_vm(pfn(host_pa(0)), S2ENV_VM_PAGES(1));
 	REQUIRE(handle > 0);
 	/* One page every 2M: a new last-level table each time. */
 	for (i = 1; i < 64 && !ret; i++)
@@ -467,16 +566,17 @@ TEST(random_operations_keep_the_invariants)
 			break;
 		case 2:
 			if (!handles[vm])
-				handles[vm] = __pkvm_init_vm(pfn(addr), 1 + r % 3);
+				handles[vm] = __pkvm_init_vm(pfn(addr), S2ENV_VM_PAGES(1 + r % 3));
 			else
 				__pkvm_host_donate_guest(handles[vm], pfn(addr), nr);
 			break;
 		case 3:
 			if (handles[vm] > 0) {
-				struct pkvm_hyp_vm *v = &vm_table[handles[vm] - HANDLE_OFFSET];
+				unsigned int slot = (unsigned int)(handles[vm] - HANDLE_OFFSET);
+				struct pkvm_hyp_vm *v = pkvm_vm_slot(slot);
 
 				__pkvm_teardown_vm(handles[vm]);
-				while (v->handle && v->nr_ranges)
+				while (v && pkvm_vm_slot(slot) == v && v->nr_ranges)
 					CHECK_EQ_U64(__pkvm_reclaim_dying_guest_page(
 							 handles[vm], v->ranges[0].pfn,
 							 v->ranges[0].nr_pages),
@@ -498,10 +598,11 @@ TEST(random_operations_keep_the_invariants)
 		bad = oracle_check(&oracle);
 	}
 	CHECK_EQ_U64(bad, 0);
-	CHECK(host_s2_stats.coalesce_events > 0);
+	/* Layout 8 coalesces only when a give-back covers an aligned block. */
+	CHECK(HYP_PAGE_LAYOUT == 8 || host_s2_stats.coalesce_events > 0);
 
 	nr_described = 0;
-	REQUIRE(stage2_describe(&host_mmu.pgt, collect, NULL, &sum) == 0);
+	REQUIRE(stage2_describe(&host_mmu.pgt, false, collect, NULL, &sum) == 0);
 	CHECK_EQ_U64(sum.nr_runs, oracle.nr_runs);
 	CHECK_EQ_U64(nr_described, oracle.nr_runs);
 	CHECK_EQ_U64(sum.tables, oracle.table_pages);
@@ -510,7 +611,8 @@ TEST(random_operations_keep_the_invariants)
 
 		if (a->start != b->start || a->end != b->end || a->level != b->level ||
 		    a->valid != b->valid || a->owner != b->owner || a->state != b->state ||
-		    a->prot != b->prot || a->memattr != b->memattr) {
+		    a->prot != b->prot || a->memattr != b->memattr || a->type != b->type ||
+		    a->vm_handle != b->vm_handle || a->gfn != b->gfn) {
 			printf("#   run %u differs: 0x%llx-0x%llx vs 0x%llx-0x%llx\n", i,
 			       (unsigned long long)described[i].start,
 			       (unsigned long long)described[i].end,

@@ -30,6 +30,16 @@
 #include "el2/setup.h"
 #include "el2/string.h"
 
+/*
+ * Pages a VM's metadata takes: layout 8 also builds the VM's guest stage-2
+ * from them (its pool), so it needs room for a few tables.
+ */
+#if HYP_PAGE_LAYOUT == 8
+#define S2ENV_VM_PAGES(n) ((n) + 24)
+#else
+#define S2ENV_VM_PAGES(n) (n)
+#endif
+
 #define S2ENV_RAM_PA	   0x40000000ULL
 #define S2ENV_RAM_SIZE	   (2ULL << 30)
 #define S2ENV_HPOOL_PAGES  1024
@@ -123,7 +133,12 @@ static int s2env_init(struct s2env *e, u32 ipa_bits, unsigned int s2pool_pages)
 		return ret;
 
 	memset(&host_mmu, 0, sizeof(host_mmu));
+#if HYP_PAGE_LAYOUT == 8
+	if (vm_table)
+		memset(vm_table, 0, PAGE_SIZE);
+#else
 	memset(vm_table, 0, sizeof(vm_table));
+#endif
 	memset(&pkvm_vm_stats, 0, sizeof(pkvm_vm_stats));
 	id_aa64mmfr0_el1_sys_val = 5; /* PARange: 48 bits */
 	hyp_host_ipa_bits = ipa_bits;

@@ -32,6 +32,7 @@ struct host_vm {
 	u64 meta_pfn, meta_nr;
 	unsigned int nr_chunks;
 	u64 chunk_pfn[MAX_CHUNKS], chunk_nr[MAX_CHUNKS];
+	u64 shared_pfn; /* layout 8: a page of the host's the VM shares; 0: none */
 };
 
 struct host_state {
@@ -209,6 +210,14 @@ static struct host_vm *vm_create(void)
 	if (!vm)
 		return NULL;
 	vm->meta_nr = rnd_range(1, 4);
+#if HYP_PAGE_LAYOUT == 8
+	/*
+	 * 7.x era: the metadata also holds the VM's pool, which builds its
+	 * guest stage-2: a concatenated root (up to 16 pages) and the tables
+	 * for MAX_CHUNKS chunks mapped at consecutive gfns.
+	 */
+	vm->meta_nr += 16 + MAX_CHUNKS * (hs.max_chunk / 512 + 3);
+#endif
 	vm->meta_pfn = host_alloc(vm->meta_nr);
 	if (!vm->meta_pfn)
 		return NULL;
@@ -244,6 +253,19 @@ static void vm_add_memory(struct host_vm *vm)
 		vm->chunk_nr[vm->nr_chunks++] = nr;
 		hs.live_pages += nr;
 	}
+#if HYP_PAGE_LAYOUT == 8
+	/* And a page the host keeps but shares with the VM (host_share_guest_count). */
+	vm->shared_pfn = host_alloc(1);
+	if (vm->shared_pfn) {
+		touch(vm->shared_pfn, 1, 1);
+		if (hvc(KVM_HOST_SMCCC_FUNC(__pkvm_host_share_guest), vm->handle, vm->shared_pfn,
+			0)) {
+			hs.failures++;
+			host_free(vm->shared_pfn, 1);
+			vm->shared_pfn = 0;
+		}
+	}
+#endif
 }
 
 /* Teardown, then take every page back and use it again (coalesced blocks). */
@@ -265,6 +287,14 @@ static void vm_destroy(struct host_vm *vm)
 		touch(vm->chunk_pfn[i], vm->chunk_nr[i], 128);
 		host_free(vm->chunk_pfn[i], vm->chunk_nr[i]);
 		hs.live_pages -= vm->chunk_nr[i];
+	}
+	if (vm->shared_pfn) {
+		if (hvc(KVM_HOST_SMCCC_FUNC(__pkvm_reclaim_dying_guest_page), vm->handle,
+			vm->shared_pfn, 1))
+			hs.failures++;
+		else
+			host_free(vm->shared_pfn, 1);
+		vm->shared_pfn = 0;
 	}
 	vm->handle = 0;
 }

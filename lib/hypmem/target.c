@@ -436,6 +436,25 @@ static struct hypmem_error *read_hyp_state(struct hypmem_target *t)
 	return read_hyp_memory(t);
 }
 
+/* A dump cut short: one finding per range its headers claim but its bytes lack. */
+static struct hypmem_error *report_missing(struct hypmem_target *t)
+{
+	size_t nr;
+	const struct hypmem_segment *m = hypmem_source_missing(t->src, &nr);
+
+	for (size_t i = 0; i < nr; i++) {
+		struct hypmem_error *err = hypmem_findings_add(
+		    &t->findings, HYPMEM_FINDING_DUMP_TRUNCATED, m[i].phys_start,
+		    "the dump is cut short: PA 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+		    " bytes) is described but not in the file",
+		    m[i].phys_start, m[i].phys_start + m[i].size - 1, m[i].size);
+
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 static struct hypmem_error *target_setup(struct hypmem_target *t,
 					 const struct hypmem_target_config *cfg)
 {
@@ -461,6 +480,9 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	} else {
 		err = hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "no dump given");
 	}
+	if (err)
+		return err;
+	err = report_missing(t);
 	if (err)
 		return err;
 

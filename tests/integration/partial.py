@@ -5,7 +5,9 @@
 instead of being refused whole.
 
 EL2 dumps (layout 8): the ELF core cut inside the second pool keeps the
-first pool whole; the kdump cut short reports the pages it lost.  Real 7.x
+first pool whole, and so does a raw image of RAM cut at the same place
+(its cut is found from hyp_memory); the kdump cut short reports the pages
+it lost.  Real 7.x
 dump (when cached, see real.py): a copy in a temporary directory cut inside
 host_s2_pool still shows hpool exactly as the whole dump does.  The cache is
 never written.
@@ -105,6 +107,38 @@ def check_elf_cut(label, image, core, tmp, keep, cut_in, whole):
     os.unlink(path)
 
 
+def check_raw_cut(label, image, core, tmp, keep, cut_in, whole, truth):
+    """A raw image of RAM cut inside pool @cut_in (only for single-PT_LOAD cores)."""
+    loads = load_phdr(core)
+    if len(loads) != 1:
+        t.skip("%s: raw image cut short" % label, "core has %d PT_LOADs" % len(loads))
+        return
+    off, base, _ = loads[0]
+    p_in = pool(whole, cut_in)
+    cut_pa = (int(p_in["range_start"], 16) + int(p_in["range_end"], 16)) // 2 & ~0xfff
+    path = os.path.join(tmp, label + ".raw")
+    with open(core, "rb") as fi, open(path, "wb") as fo:
+        n, pos = cut_pa - base, 0
+        while pos < n:
+            c = os.copy_file_range(fi.fileno(), fo.fileno(), n - pos, off + pos, pos)
+            if c <= 0:
+                break
+            pos += c
+    p = subprocess.run([tool("hypmem-stat"), "--json", "-s", image, "--raw",
+                        "%s@0x%x" % (path, base), "--kaslr-offset", "0",
+                        "--kimage-voffset", truth["hyp"]["kimage_voffset"]],
+                       capture_output=True, text=True, timeout=120)
+    out = json.loads(p.stdout) if p.returncode in (0, 1) and p.stdout else None
+    tr = truncated(out)
+    t.ok(no_crash(p) and p.returncode == 1 and tr and int(tr[0]["address"], 16) == cut_pa,
+         "%s: raw image cut at PA 0x%x: dump_truncated there (exit 1)" % (label, cut_pa),
+         p.stderr + json.dumps(tr))
+    a, b = pool(out, keep), pool(whole, keep)
+    t.ok(a is not None and a["free_pages"] == b["free_pages"],
+         "%s: raw cut: pool %s decodes as in the whole dump" % (label, keep), str(a))
+    os.unlink(path)
+
+
 def check_kdump_cut(label, image, kdump, tmp, frac):
     size = os.path.getsize(kdump)
     path = os.path.join(tmp, label + ".kdump")
@@ -133,6 +167,10 @@ def main():
             check_elf_cut("el2-L8", image, core, tmp, by_addr[0]["name"], by_addr[-1]["name"],
                           whole)
             t.ok(len(names) >= 2, "EL2 L8: two pools or more", str(names))
+            with open(os.path.join(d, "truth.json")) as f:
+                truth = json.load(f)
+            check_raw_cut("el2-L8", image, core, tmp, by_addr[0]["name"], by_addr[-1]["name"],
+                          whole, truth)
             kd = os.path.join(d, "vmcore.kdump")
             check_kdump_cut("el2-L8", image, kd, tmp, 0.8)
             # Cut before the hypervisor's own state: refused, naming what is missing.

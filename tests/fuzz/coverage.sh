@@ -5,7 +5,7 @@
 # every corpus input run once, then the per-file report of lib/hypmem.
 #
 # Usage: BUILD=build tests/fuzz/coverage.sh fuzz_source CORPUS_DIR...
-# (only harnesses without the EL2 core: fuzz_source, fuzz_ringbuf)
+# (only harnesses without the EL2 core: fuzz_source)
 set -eu
 BUILD=${BUILD:-build}
 name=$1

@@ -17,13 +17,13 @@ flags="-std=gnu11 -O1 -g -Iinclude -D_GNU_SOURCE -fprofile-instr-generate -fcove
 objs=
 for src in lib/hypmem/*.c "tests/fuzz/$name.c"; do
 	o="$out/obj/$(basename "$src" .c).o"
-	if [ ! -e "$o" ] || [ "$src" -nt "$o" ]; then
+	if [ ! -e "$o" ] || [ -n "$(find "$src" -newer "$o")" ]; then
 		# shellcheck disable=SC2086
 		clang $flags -fsanitize=fuzzer-no-link -c -o "$o" "$src"
 	fi
 	objs="$objs $o"
 done
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2046
 clang -fprofile-instr-generate -fsanitize=fuzzer -o "$out/$name" $objs \
 	$(pkg-config --libs libdw libelf json-c libkdumpfile ncursesw)
 rm -f "$out"/*.profraw

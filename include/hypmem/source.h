@@ -59,6 +59,22 @@ struct hypmem_source;
 struct hypmem_error *hypmem_source_open(const char *path, struct hypmem_source **ret);
 
 /**
+ * hypmem_source_missing() - What the file claims but does not hold.
+ * @src: the source.
+ * @nr_ret: number of ranges.
+ *
+ * A dump cut short (an ELF core whose PT_LOADs run past the end of the file,
+ * a kdump whose page data does) is opened with the bytes it has; the ranges
+ * its headers describe but its bytes do not reach are listed here (sorted,
+ * not in the segments, so reading them is a FAULT).  Targets report each as
+ * a "dump_truncated" finding.
+ *
+ * Return: the ranges, owned by @src.
+ */
+const struct hypmem_segment *hypmem_source_missing(const struct hypmem_source *src,
+						   size_t *nr_ret);
+
+/**
  * hypmem_source_open_raw() - Open a raw physical memory image.
  * @path: the file; its byte 0 is physical address @base.
  * @base: physical address of the first byte.

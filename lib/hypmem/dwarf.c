@@ -142,6 +142,13 @@ static struct hypmem_error *hash_symbols(struct hypmem_dwarf *dw)
 	return NULL;
 }
 
+/*
+ * A Debian vmlinux has about 260k symbols; eight times that is still a
+ * kernel, ten million is a file built to exhaust memory (24 bytes each here,
+ * plus the hash and the pages of the table itself).
+ */
+#define MAX_SYMBOLS (2U << 20)
+
 static struct hypmem_error *read_symbols(struct hypmem_dwarf *dw)
 {
 	Elf_Scn *scn = NULL;
@@ -157,6 +164,10 @@ static struct hypmem_error *read_symbols(struct hypmem_dwarf *dw)
 		if (!data)
 			return hypmem_error_libelf(dw->path);
 		n = shdr.sh_size / shdr.sh_entsize;
+		if (n > MAX_SYMBOLS)
+			return hypmem_error_create(HYPMEM_ERROR_ELF,
+						   "%s: %zu symbols: more than a kernel has (%u)",
+						   dw->path, n, MAX_SYMBOLS);
 		dw->syms = calloc(n ? n : 1, sizeof(*dw->syms));
 		if (!dw->syms)
 			return &hypmem_enomem;
@@ -665,13 +676,20 @@ static void cache_save(const struct hypmem_dwarf *dw)
 }
 
 /* Index the hyp units (@rest false) or all the others (@rest true). */
+/*
+ * libdw keeps per-unit state (about 1 KiB) for every unit it has stepped
+ * over, so a file of a million empty units costs a GiB before anything is
+ * indexed.  A distribution vmlinux has a few thousand units.
+ */
+#define MAX_UNITS (64U << 10)
+
 static struct hypmem_error *build_tier(struct hypmem_dwarf *dw, bool rest)
 {
 	struct tier *t = &dw->tiers[rest];
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie;
 	uint8_t unit_type;
-	size_t seen = 0;
+	size_t seen = 0, units = 0;
 
 	if (!rest && cache_load(dw))
 		return NULL;
@@ -693,6 +711,11 @@ static struct hypmem_error *build_tier(struct hypmem_dwarf *dw, bool rest)
 	while (dwarf_get_units(dw->dbg, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
 		struct hypmem_error *err;
 
+		if (++units > MAX_UNITS)
+			return hypmem_error_create(HYPMEM_ERROR_DWARF,
+						   "%s: DWARF has more than %u units: not a kernel "
+						   "image, or a corrupt one",
+						   dw->path, MAX_UNITS);
 		if (unit_type != DW_UT_compile && unit_type != DW_UT_partial)
 			continue;
 		seen++;

@@ -52,6 +52,44 @@ const char *hypmem_source_vmcoreinfo(const struct hypmem_source *src)
 	return src->vmcoreinfo;
 }
 
+const struct hypmem_segment *hypmem_source_missing(const struct hypmem_source *src,
+						   size_t *nr_ret)
+{
+	*nr_ret = src->nr_missing;
+	return src->missing;
+}
+
+/* At most this many ranges are kept; the last one then grows to cover the rest. */
+#define MISSING_MAX 4096
+
+struct hypmem_error *hypmem_source_add_missing(struct hypmem_source *src, uint64_t phys,
+					       uint64_t size)
+{
+	struct hypmem_segment *m;
+
+	if (!size)
+		return NULL;
+	if (src->nr_missing == MISSING_MAX) {
+		m = &src->missing[src->nr_missing - 1];
+		if (phys + size > m->phys_start + m->size)
+			m->size = phys + size - m->phys_start;
+		return NULL;
+	}
+	m = realloc(src->missing, (src->nr_missing + 1) * sizeof(*m));
+	if (!m)
+		return &hypmem_enomem;
+	src->missing = m;
+	m[src->nr_missing++] = (struct hypmem_segment){.phys_start = phys, .size = size};
+	/* Keep them sorted (insertion: they mostly come in order). */
+	for (size_t j = src->nr_missing - 1; j && m[j].phys_start < m[j - 1].phys_start; j--) {
+		struct hypmem_segment t = m[j];
+
+		m[j] = m[j - 1];
+		m[j - 1] = t;
+	}
+	return NULL;
+}
+
 struct hypmem_error *hypmem_source_alloc(enum hypmem_source_kind kind,
 					 const struct hypmem_source_ops *ops, size_t nr,
 					 struct hypmem_source **ret)
@@ -186,6 +224,7 @@ void hypmem_source_destroy(struct hypmem_source *src)
 	if (src->ops->destroy)
 		src->ops->destroy(src);
 	free(src->segments);
+	free(src->missing);
 	free(src->vmcoreinfo);
 	free(src);
 }

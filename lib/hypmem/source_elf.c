@@ -5,9 +5,9 @@
  * libelf reads the headers; the file is also mmap()ed so that reads are a
  * memcpy and views point straight into the page cache.  PT_LOAD p_paddr is
  * the physical address; bytes past p_filesz (up to p_memsz) read as zero.
- * Every program header is checked against the file size, so a truncated
- * dump is rejected when it is opened, with the segment that runs past the
- * end named.  PT_NOTE contents are walked with a bounded cursor to find
+ * Every program header is checked against the file size: a dump cut short
+ * keeps the bytes it has, and what its PT_LOADs claim past the end of the
+ * file is listed as missing (hypmem_source_missing()), not read as zeroes.  PT_NOTE contents are walked with a bounded cursor to find
  * the VMCOREINFO note.
  */
 #include <errno.h>
@@ -142,18 +142,20 @@ static struct hypmem_error *elf_parse(struct hypmem_source *src, const char *pat
 
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
+		uint64_t present;
 
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			return hypmem_error_libelf(path);
+		/* Cut short: keep what the file holds, note the rest as missing. */
+		present = ph.p_filesz;
 		if (ph.p_offset > p->size || p->size - ph.p_offset < ph.p_filesz)
-			return hypmem_error_create(
-				HYPMEM_ERROR_FORMAT,
-				"%s: truncated: segment %zu (PA 0x%" PRIx64 ") needs bytes up to offset "
-				"0x%" PRIx64 " but the file ends at 0x%" PRIx64,
-				path, i, (uint64_t)ph.p_paddr, (uint64_t)(ph.p_offset + ph.p_filesz),
-				p->size);
-		if (ph.p_type == PT_NOTE) {
-			err = elf_notes(src, path, ph.p_offset, ph.p_filesz);
+			present = ph.p_offset >= p->size ? 0 : p->size - ph.p_offset;
+		if (ph.p_type == PT_NOTE && present) {
+			err = elf_notes(src, path, ph.p_offset, present);
+			if (err && present < ph.p_filesz) {
+				hypmem_error_destroy(err); /* a note cut in the middle */
+				err = NULL;
+			}
 			if (err)
 				return err;
 		}
@@ -162,6 +164,18 @@ static struct hypmem_error *elf_parse(struct hypmem_source *src, const char *pat
 		if (ph.p_filesz > ph.p_memsz)
 			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
 						   "%s: segment %zu has filesz > memsz", path, i);
+		if (present < ph.p_filesz) {
+			if (ph.p_paddr + ph.p_memsz - 1 < ph.p_paddr)
+				return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+							   "%s: segment %zu wraps around", path, i);
+			err = hypmem_source_add_missing(src, ph.p_paddr + present,
+							ph.p_memsz - present);
+			if (err)
+				return err;
+			if (!present)
+				continue;
+			ph.p_memsz = ph.p_filesz = present;
+		}
 		src->segments[nr] = (struct hypmem_segment){
 			.phys_start = ph.p_paddr,
 			.size = ph.p_memsz,

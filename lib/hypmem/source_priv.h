@@ -29,6 +29,8 @@ struct hypmem_source {
 	size_t nr_segments;
 	size_t last;			 /* index of the last segment hit */
 	char *vmcoreinfo;		 /* owned, NUL-terminated, or NULL */
+	struct hypmem_segment *missing;	 /* owned: claimed but past the end of the file */
+	size_t nr_missing;
 	void *priv;			 /* the format's own state */
 };
 
@@ -36,6 +38,10 @@ struct hypmem_source {
 struct hypmem_error *hypmem_source_alloc(enum hypmem_source_kind kind,
 					 const struct hypmem_source_ops *ops, size_t nr,
 					 struct hypmem_source **ret);
+
+/* Note a range the file's headers claim but its bytes do not hold. */
+struct hypmem_error *hypmem_source_add_missing(struct hypmem_source *src, uint64_t phys,
+					       uint64_t size);
 
 /* Sort segments and reject overlaps and wrap-arounds (FORMAT errors). */
 struct hypmem_error *hypmem_source_finish(struct hypmem_source *src, const char *path);

@@ -853,7 +853,8 @@ static struct hypmem_error *check_roots(struct decode *d, struct hypmem_source *
 
 		if (err) {
 			hypmem_error_destroy(err);
-			continue; /* reported by the walk */
+			err = NULL; /* else a root missing last is returned freed */
+			continue;   /* reported by the walk */
 		}
 		for (unsigned int i = 0; i < nr; i++) {
 			uint64_t pte = entries[i];

@@ -511,6 +511,55 @@ static struct hypmem_error *read_hyp_state(struct hypmem_target *t)
 	return read_hyp_memory(t);
 }
 
+/*
+ * A raw image says nothing of its own length: it is cut short when the RAM
+ * range (hyp_memory) holding its last byte goes on past it.
+ */
+static struct hypmem_error *raw_cut_short(struct hypmem_target *t)
+{
+	const struct hypmem_segment *s;
+	size_t nr;
+	uint64_t end;
+
+	if (hypmem_source_kind(t->src) != HYPMEM_SOURCE_RAW)
+		return NULL;
+	s = hypmem_source_segments(t->src, &nr);
+	if (nr != 1)
+		return NULL;
+	end = s->phys_start + s->size;
+	for (size_t i = 0; i < t->info.nr_ram; i++) {
+		const struct hypmem_ram_range *r = &t->ram[i];
+
+		if (r->start < end && r->end > end)
+			return hypmem_findings_add(
+			    &t->findings, HYPMEM_FINDING_DUMP_TRUNCATED, end,
+			    "the raw image is cut short: it ends at PA 0x%" PRIx64
+			    " inside RAM range 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+			    " bytes missing)",
+			    end, r->start, r->end - 1, r->end - end);
+	}
+	return NULL;
+}
+
+/* A dump cut short: one finding per range its headers claim but its bytes lack. */
+static struct hypmem_error *report_missing(struct hypmem_target *t)
+{
+	size_t nr;
+	const struct hypmem_segment *m = hypmem_source_missing(t->src, &nr);
+
+	for (size_t i = 0; i < nr; i++) {
+		struct hypmem_error *err = hypmem_findings_add(
+		    &t->findings, HYPMEM_FINDING_DUMP_TRUNCATED, m[i].phys_start,
+		    "the dump is cut short: PA 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+		    " bytes) is described but not in the file",
+		    m[i].phys_start, m[i].phys_start + m[i].size - 1, m[i].size);
+
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 static struct hypmem_error *target_setup(struct hypmem_target *t,
 					 const struct hypmem_target_config *cfg)
 {
@@ -539,6 +588,9 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	} else {
 		err = hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "no dump given");
 	}
+	if (err)
+		return err;
+	err = report_missing(t);
 	if (err)
 		return err;
 
@@ -577,6 +629,8 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	if (err)
 		return err;
 	err = read_hyp_state(t);
+	if (!err)
+		err = raw_cut_short(t);
 	if (err && err != &hypmem_enomem && !t->vmci && !cfg->kaslr_offset_set) {
 		/* A raw ramdump: every symbol moved by an unknown KASLR offset. */
 		struct hypmem_error *hint = hypmem_error_create(

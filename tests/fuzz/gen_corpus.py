@@ -167,6 +167,10 @@ def source_seeds():
         "kdump-v3": kdump_file(3),
         "kdump-v6": kdump_file(6),
         "flattened-elf": flattened(elf_core([(RAM_PA, 0, PAGE, PAGE)])),
+        # Cut short: decoded as far as the bytes go (partial dumps).
+        "kdump-v6-cut": kdump_file(6)[:-PAGE - 7],
+        "flattened-kdump-cut": flattened(kdump_file(6))[:-PAGE - 40],
+        "flattened-kdump": flattened(kdump_file(6)),
         "vmcoreinfo.txt": VMCOREINFO.encode() + b"NUMBER(x)=-0x10\r\nnoequals\n\nKEY=",
     }
 

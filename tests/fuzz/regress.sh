@@ -63,7 +63,7 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
 		status=1
 		continue
 	fi
-	if "$bin" -rss_limit_mb=2048 -timeout=20 "$@" >"$tmp/$name.log" 2>&1; then
+	if "$bin" -rss_limit_mb=2048 -malloc_limit_mb=256 -timeout=20 "$@" >"$tmp/$name.log" 2>&1; then
 		tap ok "$name corpus"
 	else
 		tap "not ok" "$name corpus" "$tmp/$name.log"

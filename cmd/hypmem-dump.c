@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "hypmem/cli.h"
+#include "hypmem/query.h"
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"
 #include "hypmem/trace.h"
@@ -40,6 +41,10 @@ static const char usage[] =
 	"  heap      every hyp heap (struct hyp_allocator): one line per chunk, holes\n"
 	"  trace     hypervisor trace events, like trace-cmd report (a dump, live RAM\n"
 	"            with --raw, or a tracefs directory with --tracefs)\n"
+	"  page      everything about pages: page VMLINUX VMCORE ADDR... where ADDR is\n"
+	"            a PA, pfn:N, pa:X, hyp:X (hyp VA), kva:X (kernel image VA) or\n"
+	"            sym:NAME; a bare number is a kernel VA if bits 63:48 are set, a PA\n"
+	"            if in RAM, else a hyp VA if mapped\n"
 	"\n"
 	"Options:\n"
 	"  -s, --symbols FILE       vmlinux (or hypmem EL2 image) with DWARF\n"
@@ -490,6 +495,83 @@ static int cmd_vms(struct hypmem_target *t, const struct dump_args *a)
 	return finish(t, a->json, o);
 }
 
+/* page: VMLINUX and VMCORE first (unless -s/-c/--raw gave them), then addresses. */
+static int cmd_page(struct hypmem_target_config *cfg, const struct dump_args *a, int argc,
+		    char **argv)
+{
+	struct hypmem_addr *addrs;
+	struct hypmem_target *t;
+	struct hypmem_query *q;
+	struct hypmem_error *err;
+	struct json_object *o = NULL, *arr = NULL;
+	int i = 0, nr = 0;
+
+	if (!cfg->vmlinux && i < argc)
+		cfg->vmlinux = argv[i++];
+	if (!cfg->core && !cfg->raw_spec && i < argc)
+		cfg->core = argv[i++];
+	if (hypmem_cli_positional("hypmem-dump", cfg, 0, NULL, true))
+		return HYPMEM_EXIT_USAGE;
+	if (i >= argc) {
+		fprintf(stderr, "hypmem-dump: page: no ADDR given (try --help)\n");
+		return HYPMEM_EXIT_USAGE;
+	}
+	addrs = calloc((size_t)(argc - i), sizeof(*addrs));
+	if (!addrs)
+		return hypmem_cli_error("hypmem-dump", &hypmem_enomem);
+	for (; i < argc; i++) {
+		if (!hypmem_query_parse(argv[i], &addrs[nr++])) {
+			fprintf(stderr, "hypmem-dump: page: bad address '%s'\n", argv[i]);
+			free(addrs);
+			return HYPMEM_EXIT_USAGE;
+		}
+	}
+	err = hypmem_target_open(cfg, &t);
+	if (!err && (err = hypmem_query_open(t, &q)))
+		hypmem_target_destroy(t);
+	if (err) {
+		free(addrs);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
+	if (a->json) {
+		o = json_envelope(t);
+		arr = json_object_new_array();
+	}
+	for (int k = 0; k < nr && !err; k++) {
+		struct hypmem_page_query r;
+
+		err = hypmem_query_page(q, &addrs[k], &r);
+		if (err)
+			break;
+		if (a->json)
+			json_object_array_add(arr, hypmem_json_page_query(q, &r));
+		else
+			hypmem_text_page_query(stdout, q, &r);
+	}
+	free(addrs);
+	if (err) {
+		json_object_put(o);
+		json_object_put(arr);
+		hypmem_query_destroy(q);
+		hypmem_target_destroy(t);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
+	if (a->json && o) {
+		json_object_object_add(o, "pages", arr);
+		json_object_object_add(o, "findings", hypmem_json_findings(hypmem_target_findings(t)));
+	}
+	/* The page's own findings are printed with it; the exit status counts all. */
+	{
+		int ret = a->json ? finish(t, true, o)
+				  : (hypmem_target_findings(t)->total ? HYPMEM_EXIT_FINDINGS
+								      : HYPMEM_EXIT_OK);
+
+		hypmem_query_destroy(q);
+		hypmem_target_destroy(t);
+		return ret;
+	}
+}
+
 static bool parse_range(const char *s, uint64_t *first, uint64_t *end)
 {
 	const char *dash = strchr(s, '-');
@@ -592,6 +674,8 @@ int main(int argc, char **argv)
 			return HYPMEM_EXIT_USAGE;
 		return cmd_layout(cfg.vmlinux, a.json);
 	}
+	if (!strcmp(cmd, "page"))
+		return cmd_page(&cfg, &a, argc - optind, argv + optind);
 	if (!strcmp(cmd, "trace") && a.tracefs) {
 		if (optind < argc) {
 			fprintf(stderr, "hypmem-dump: --tracefs takes no VMLINUX/VMCORE\n");

@@ -52,6 +52,7 @@ static const char usage[] =
 	"      --raw FILE@PHYS      raw memory image starting at physical address PHYS\n"
 	"      --kaslr-offset N     KASLR offset when the dump has no VMCOREINFO\n"
 	"      --kimage-voffset N   kernel image VA - PA when the dump has no VMCOREINFO\n"
+	"      --force              go on when VMLINUX is not the kernel of the dump\n"
 	"      --pfn N              vmemmap: only this PFN\n"
 	"      --range A-B          vmemmap: PFNs A to B inclusive\n"
 	"      --json               JSON output (schema: man 5 hypmem-json)\n"

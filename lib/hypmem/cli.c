@@ -52,6 +52,9 @@ int hypmem_cli_target_option(const char *prog, struct hypmem_target_config *cfg,
 	case HYPMEM_OPT_JSON:
 		*json = true;
 		return 1;
+	case HYPMEM_OPT_FORCE:
+		cfg->force = true;
+		return 1;
 	case HYPMEM_OPT_VERSION:
 		printf("%s (hypmem) %s\n", prog, HYPMEM_VERSION);
 		exit(HYPMEM_EXIT_OK);

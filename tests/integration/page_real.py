@@ -36,6 +36,8 @@ def dumps():
         full = os.path.join(d, name)
         if want and not any(name.startswith(w + "-") for w in want.split(",")):
             continue
+        if name.endswith(".tmp"):
+            continue
         if all(os.path.exists(os.path.join(full, f)) for f in ("vmlinux", "vmcore")):
             out.append((name, full))
     return out

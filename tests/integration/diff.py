@@ -151,6 +151,36 @@ def el2():
              "host -> guest" in p.stdout, "%s: text output" % name, p.stdout[-3000:])
 
 
+def heap_expected(ha, hb):
+    ua = {c["address"]: c["used"] for c in ha["chunks"] if c["state"] == "used"}
+    ub = {c["address"]: c["used"] for c in hb["chunks"] if c["state"] == "used"}
+    return (sorted(k for k in ub if k not in ua), sorted(k for k in ua if k not in ub),
+            sorted(k for k in ub if k in ua and ua[k] != ub[k]))
+
+
+def heap():
+    """Two seeds of one image: the heap workloads differ (chunk by chunk from the truths)."""
+    if not shutil.which("qemu-system-aarch64"):
+        return
+    a, _ = make_dumps(8, 7, 512, 5000)
+    b, _ = make_dumps(8, 1, 1024, 20000)
+    if not a or not b:
+        t.skip("heap diff", "no dumps")
+        return
+    ta = json.load(open(os.path.join(a, "truth.json")))
+    tb = json.load(open(os.path.join(b, "truth.json")))
+    p, j = diff(["--json", os.path.join(b, "el2.elf"), os.path.join(a, "vmcore"),
+                 os.path.join(b, "vmcore")])
+    if not t.ok(j is not None and no_crash(p), "heap diff of seeds 7 and 1", p.stderr):
+        return
+    h = j["heap"][0]
+    got = (sorted(c["address"] for c in h["born"]), sorted(c["address"] for c in h["freed"]),
+           sorted(c["address"] for c in h["resized"]))
+    want = heap_expected(ta["heap"][0], tb["heap"][0])
+    t.ok(got == want and any(want), "heap chunks born %d, freed %d, resized %d as the truths" % (
+        len(want[0]), len(want[1]), len(want[2])), "got %r\nwant %r" % (got, want))
+
+
 def real():
     root = os.path.abspath(os.path.expanduser(
         os.environ.get("HYPMEM_REAL_CACHE") or "~/.cache/hypmem-real"))
@@ -187,6 +217,7 @@ def real():
 
 def main():
     el2()
+    heap()
     real()
     return t.done()
 

@@ -289,6 +289,26 @@ static void diff_pools(struct diff *d, struct json_object *a, struct json_object
 		printf("\n");
 }
 
+struct hist_row {
+	const char *key;
+	uint64_t before, after;
+};
+
+/* Numeric keys in numeric order, then the others ("none") by name. */
+static int row_cmp(const void *pa, const void *pb)
+{
+	const struct hist_row *a = pa, *b = pb;
+	char *ea, *eb;
+	unsigned long long x = strtoull(a->key, &ea, 0), y = strtoull(b->key, &eb, 0);
+	bool na = *a->key && !*ea, nb = *b->key && !*eb;
+
+	if (na && nb)
+		return x < y ? -1 : x > y;
+	if (na != nb)
+		return na ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
 static void diff_histograms(struct diff *d, struct json_object *a, struct json_object *b)
 {
 	static const char *const names[] = { "refcount_histogram", "order_histogram",
@@ -304,7 +324,8 @@ static void diff_histograms(struct diff *d, struct json_object *a, struct json_o
 	for (size_t h = 0; h < sizeof(names) / sizeof(names[0]); h++) {
 		struct json_object *ha = get(va, names[h]), *hb = get(vb, names[h]);
 		struct json_object *rows = d->json ? json_object_new_array() : NULL;
-		bool header = false;
+		struct hist_row *r = NULL;
+		size_t nr = 0, cap = 0;
 
 		for (int side = 0; side < 2; side++) {
 			struct json_object *hx = side ? hb : ha;
@@ -318,28 +339,41 @@ static void diff_histograms(struct diff *d, struct json_object *a, struct json_o
 				(void)val;
 				if ((side && get(ha, key)) || u == v)
 					continue;
-				d->different = true;
-				if (d->json) {
-					struct json_object *e = json_object_new_object();
+				if (nr == cap) {
+					struct hist_row *n = realloc(r, (cap = cap ? 2 * cap : 32) *
+										sizeof(*n));
 
-					json_object_object_add(e, "key", json_object_new_string(key));
-					json_object_object_add(e, "before", json_object_new_uint64(u));
-					json_object_object_add(e, "after", json_object_new_uint64(v));
-					json_object_array_add(rows, e);
-					continue;
+					if (!n)
+						break;
+					r = n;
 				}
-				if (!header) {
-					printf("vmemmap %s\n  %-16s %10s %10s %10s\n", names[h], "KEY",
-					       "BEFORE", "AFTER", "DELTA");
-					header = true;
-				}
-				printf("  %-16s %10" PRIu64 " %10" PRIu64 " %+10" PRId64 "\n", key, u, v,
-				       (int64_t)(v - u));
+				r[nr++] = (struct hist_row){ key, u, v };
 			}
 		}
+		if (nr)
+			d->different = true;
+		if (r)
+			qsort(r, nr, sizeof(*r), row_cmp);
+		if (!d->json && nr)
+			printf("vmemmap %s\n  %-16s %10s %10s %10s\n", names[h], "KEY", "BEFORE",
+			       "AFTER", "DELTA");
+		for (size_t i = 0; i < nr; i++) {
+			if (d->json) {
+				struct json_object *e = json_object_new_object();
+
+				json_object_object_add(e, "key", json_object_new_string(r[i].key));
+				json_object_object_add(e, "before", json_object_new_uint64(r[i].before));
+				json_object_object_add(e, "after", json_object_new_uint64(r[i].after));
+				json_object_array_add(rows, e);
+			} else {
+				printf("  %-16s %10" PRIu64 " %10" PRIu64 " %+10" PRId64 "\n", r[i].key,
+				       r[i].before, r[i].after, (int64_t)(r[i].after - r[i].before));
+			}
+		}
+		free(r);
 		if (d->json)
 			json_object_object_add(jh, names[h], rows);
-		else if (header)
+		else if (nr)
 			printf("\n");
 	}
 	if (d->json)

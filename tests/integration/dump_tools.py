@@ -7,7 +7,8 @@
 - file(1) recognises the kdump-compressed dump;
 - a raw image cut from the ELF core (crash's FILE@ADDRESS convention)
   decodes to the same JSON as the core itself, given the KASLR offset and
-  kimage_voffset that a raw image cannot carry;
+  kimage_voffset, and also without them (the kernel's VMCOREINFO note is in
+  RAM); with that note wiped, it fails with a one-line hint;
 - the launcher names the missing package when QEMU is not on PATH, and a
   launch that fails leaves no dump under a final name.
 
@@ -83,11 +84,33 @@ def main():
             same = a.get("pools") == b.get("pools") and a.get("vmemmap") == b.get("vmemmap")
         t.ok(same, "--raw FILE@PHYS decodes like the ELF core",
              "exit %d/%d\n%s" % (ref.returncode, p.returncode, p.stderr[-1500:]))
-        # Without the translation parameters a raw image must fail clearly.
+        # Without offsets, the kernel's VMCOREINFO note is found in RAM.
+        p = subprocess.run([stat, "--json", "-s", image, "--raw", "%s@0x%x" % (raw, ram[0])],
+                           capture_output=True, text=True)
+        same = False
+        if p.returncode == 0 and ref.returncode == 0:
+            a, b = json.loads(ref.stdout), json.loads(p.stdout)
+            same = a.get("pools") == b.get("pools") and a.get("vmemmap") == b.get("vmemmap")
+        t.ok(same, "--raw with no offsets: VMCOREINFO found in RAM, decodes like the ELF core",
+             "exit %d\n%s" % (p.returncode, p.stderr[-1500:]))
+        # With the note wiped (its name at each page start), a raw image must fail clearly.
+        with open(raw, "r+b") as f:
+            off = 0
+            while True:
+                buf = f.read(1 << 24)
+                if not buf:
+                    break
+                for pg in range(0, len(buf), 4096):
+                    if buf[pg + 12:pg + 22] == b"VMCOREINFO":
+                        f.seek(off + pg + 12)
+                        f.write(b"XXXXXXXXXX")
+                        f.seek(off + len(buf))
+                off += len(buf)
         p = subprocess.run([stat, "-s", image, "--raw", "%s@0x%x" % (raw, ram[0])],
                            capture_output=True, text=True)
         t.ok(p.returncode == 2 and "kimage" in p.stderr and len(p.stderr.splitlines()) == 1,
-             "--raw without kimage_voffset: exit 2 with a one-line hint", p.stderr)
+             "--raw without VMCOREINFO or kimage_voffset: exit 2 with a one-line hint",
+             p.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -570,7 +570,8 @@ void hypmem_text_page_query(FILE *out, struct hypmem_query *q, const struct hypm
 			r->s2.end);
 		if (r->s2.valid)
 			fprintf(out, " -> 0x%" PRIx64 ", %s, %s, %s", r->s2.phys + (r->page_pa - r->s2.start),
-				r->s2_state, hypmem_s2_prot_name(r->s2.prot), r->s2_memattr);
+				r->s2.state == HYPMEM_S2_NOSTATE ? "state in the vmemmap" : r->s2_state,
+				hypmem_s2_prot_name(r->s2.prot), r->s2_memattr);
 		else
 			fprintf(out, ", owner %s%s%s", r->s2_owner, r->s2_type[0] ? ", type " : "",
 				r->s2_type);

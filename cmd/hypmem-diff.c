@@ -26,24 +26,24 @@
 #include "hypmem/vms.h"
 
 static const char usage[] =
-	"Usage: hypmem-diff [OPTIONS] VMLINUX DUMP1 DUMP2\n"
-	"       hypmem-diff [OPTIONS] SNAPSHOT1.json SNAPSHOT2.json\n"
-	"       hypmem-diff --snapshot [OPTIONS] VMLINUX DUMP > SNAPSHOT.json\n"
-	"Compare the pKVM hypervisor's memory in two dumps of one kernel: free pages\n"
-	"per pool and order, vmemmap refcount/order/state histograms, host stage-2\n"
-	"ownership that moved (host -> hyp, hyp -> host, host -> guest...), heap\n"
-	"chunks born, freed and resized, VMs created and destroyed, leak candidates.\n"
-	"A snapshot is the JSON of --snapshot, or hypmem-stat --json (no stage-2\n"
-	"runs or heap chunks then).\n"
-	"\n"
-	"      --snapshot           print one dump's snapshot as JSON and exit\n"
-	"      --json               JSON output (schema: man 5 hypmem-json)\n"
-	"      --force              go on when VMLINUX is not the kernel of a dump\n"
-	"      --max-lines N        ranges and chunks listed per section (default 20)\n"
-	"  -h, --help               this help\n"
-	"      --version            version\n"
-	"\n"
-	"Exit status: 0 no difference, 1 differences, 2 usage error or unreadable input.\n";
+    "Usage: hypmem-diff [OPTIONS] VMLINUX DUMP1 DUMP2\n"
+    "       hypmem-diff [OPTIONS] SNAPSHOT1.json SNAPSHOT2.json\n"
+    "       hypmem-diff --snapshot [OPTIONS] VMLINUX DUMP > SNAPSHOT.json\n"
+    "Compare the pKVM hypervisor's memory in two dumps of one kernel: free pages\n"
+    "per pool and order, vmemmap refcount/order/state histograms, host stage-2\n"
+    "ownership that moved (host -> hyp, hyp -> host, host -> guest...), heap\n"
+    "chunks born, freed and resized, VMs created and destroyed, leak candidates.\n"
+    "A snapshot is the JSON of --snapshot, or hypmem-stat --json (no stage-2\n"
+    "runs or heap chunks then).\n"
+    "\n"
+    "      --snapshot           print one dump's snapshot as JSON and exit\n"
+    "      --json               JSON output (schema: man 5 hypmem-json)\n"
+    "      --force              go on when VMLINUX is not the kernel of a dump\n"
+    "      --max-lines N        ranges and chunks listed per section (default 20)\n"
+    "  -h, --help               this help\n"
+    "      --version            version\n"
+    "\n"
+    "Exit status: 0 no difference, 1 differences, 2 usage error or unreadable input.\n";
 
 enum { OPT_SNAPSHOT = HYPMEM_OPT_FIRST_PRIVATE, OPT_MAX_LINES };
 
@@ -92,8 +92,8 @@ static const char *str(struct json_object *v, const char *dflt)
 static struct hypmem_error *snapshot_of(struct hypmem_target *t, struct json_object **ret)
 {
 	struct hypmem_report r;
-	struct hypmem_stage2 s2 = { 0 };
-	struct hypmem_vms vms = { 0 };
+	struct hypmem_stage2 s2 = {0};
+	struct hypmem_vms vms = {0};
 	struct hypmem_heap *heaps = NULL;
 	size_t nr_heaps = 0;
 	struct json_object *o;
@@ -230,8 +230,8 @@ static void diff_pools(struct diff *d, struct json_object *a, struct json_object
 				continue; /* both: done on the first pass */
 			if (!header && !d->json) {
 				printf("pools: free pages per order\n");
-				printf("  %-20s %5s %8s %8s %8s\n", "POOL", "ORDER", "BEFORE", "AFTER",
-				       "DELTA");
+				printf("  %-20s %5s %8s %8s %8s\n", "POOL", "ORDER", "BEFORE",
+				       "AFTER", "DELTA");
 				header = true;
 			}
 			if (!x || !y) {
@@ -244,8 +244,10 @@ static void diff_pools(struct diff *d, struct json_object *a, struct json_object
 				jp = json_object_new_object();
 				orders = json_object_new_array();
 				json_object_object_add(jp, "name", json_object_new_string(name));
-				json_object_object_add(jp, "before", json_object_new_boolean(x != NULL));
-				json_object_object_add(jp, "after", json_object_new_boolean(y != NULL));
+				json_object_object_add(jp, "before",
+						       json_object_new_boolean(x != NULL));
+				json_object_object_add(jp, "after",
+						       json_object_new_boolean(y != NULL));
 			}
 			for (size_t o = 0; o < n; o++) {
 				uint64_t u = num(aget(fx, o)), v = num(aget(fy, o));
@@ -256,30 +258,39 @@ static void diff_pools(struct diff *d, struct json_object *a, struct json_object
 				if (d->json) {
 					struct json_object *e = json_object_new_object();
 
-					json_object_object_add(e, "order", json_object_new_int((int)o));
-					json_object_object_add(e, "before", json_object_new_uint64(u));
-					json_object_object_add(e, "after", json_object_new_uint64(v));
+					json_object_object_add(e, "order",
+							       json_object_new_int((int)o));
+					json_object_object_add(e, "before",
+							       json_object_new_uint64(u));
+					json_object_object_add(e, "after",
+							       json_object_new_uint64(v));
 					json_object_array_add(orders, e);
 				} else {
-					printf("  %-20s %5zu %8" PRIu64 " %8" PRIu64 " %+8" PRId64 "\n",
+					printf("  %-20s %5zu %8" PRIu64 " %8" PRIu64 " %+8" PRId64
+					       "\n",
 					       name, o, u, v, (int64_t)(v - u));
 				}
 			}
 			if (d->json) {
 				json_object_object_add(jp, "free_pages_by_order", orders);
-				json_object_object_add(jp, "free_before",
-						       json_object_new_uint64(num(get(x, "free_pages"))));
-				json_object_object_add(jp, "free_after",
-						       json_object_new_uint64(num(get(y, "free_pages"))));
+				json_object_object_add(
+				    jp, "free_before",
+				    json_object_new_uint64(num(get(x, "free_pages"))));
+				json_object_object_add(
+				    jp, "free_after",
+				    json_object_new_uint64(num(get(y, "free_pages"))));
 				/* Unchanged pools are left out, as diff(1) leaves out equal lines. */
 				if (x && y && !json_object_array_length(orders))
 					json_object_put(jp);
 				else
 					json_object_array_add(jarr, jp);
-			} else if (x && y && num(get(x, "free_pages")) != num(get(y, "free_pages"))) {
-				printf("  %-20s %5s %8" PRIu64 " %8" PRIu64 " %+8" PRId64 "\n", name,
-				       "all", num(get(x, "free_pages")), num(get(y, "free_pages")),
-				       (int64_t)(num(get(y, "free_pages")) - num(get(x, "free_pages"))));
+			} else if (x && y &&
+				   num(get(x, "free_pages")) != num(get(y, "free_pages"))) {
+				printf("  %-20s %5s %8" PRIu64 " %8" PRIu64 " %+8" PRId64 "\n",
+				       name, "all", num(get(x, "free_pages")),
+				       num(get(y, "free_pages")),
+				       (int64_t)(num(get(y, "free_pages")) -
+						 num(get(x, "free_pages"))));
 			}
 		}
 	}
@@ -311,8 +322,8 @@ static int row_cmp(const void *pa, const void *pb)
 
 static void diff_histograms(struct diff *d, struct json_object *a, struct json_object *b)
 {
-	static const char *const names[] = { "refcount_histogram", "order_histogram",
-					     "host_state_histogram", "hyp_state_histogram" };
+	static const char *const names[] = {"refcount_histogram", "order_histogram",
+					    "host_state_histogram", "hyp_state_histogram"};
 	struct json_object *va = get(a, "vmemmap"), *vb = get(b, "vmemmap");
 	struct json_object *jh = d->json ? json_object_new_object() : NULL;
 
@@ -340,14 +351,14 @@ static void diff_histograms(struct diff *d, struct json_object *a, struct json_o
 				if ((side && get(ha, key)) || u == v)
 					continue;
 				if (nr == cap) {
-					struct hist_row *n = realloc(r, (cap = cap ? 2 * cap : 32) *
-										sizeof(*n));
+					struct hist_row *n =
+					    realloc(r, (cap = cap ? 2 * cap : 32) * sizeof(*n));
 
 					if (!n)
 						break;
 					r = n;
 				}
-				r[nr++] = (struct hist_row){ key, u, v };
+				r[nr++] = (struct hist_row){key, u, v};
 			}
 		}
 		if (nr)
@@ -362,12 +373,15 @@ static void diff_histograms(struct diff *d, struct json_object *a, struct json_o
 				struct json_object *e = json_object_new_object();
 
 				json_object_object_add(e, "key", json_object_new_string(r[i].key));
-				json_object_object_add(e, "before", json_object_new_uint64(r[i].before));
-				json_object_object_add(e, "after", json_object_new_uint64(r[i].after));
+				json_object_object_add(e, "before",
+						       json_object_new_uint64(r[i].before));
+				json_object_object_add(e, "after",
+						       json_object_new_uint64(r[i].after));
 				json_object_array_add(rows, e);
 			} else {
-				printf("  %-16s %10" PRIu64 " %10" PRIu64 " %+10" PRId64 "\n", r[i].key,
-				       r[i].before, r[i].after, (int64_t)(r[i].after - r[i].before));
+				printf("  %-16s %10" PRIu64 " %10" PRIu64 " %+10" PRId64 "\n",
+				       r[i].key, r[i].before, r[i].after,
+				       (int64_t)(r[i].after - r[i].before));
 			}
 		}
 		free(r);
@@ -501,8 +515,8 @@ static void diff_stage2(struct diff *d, struct json_object *a, struct json_objec
 				moves[nr - 1].end = end;
 			} else {
 				if (nr == cap) {
-					struct move *m = realloc(moves, (cap = cap ? 2 * cap : 64) *
-									       sizeof(*m));
+					struct move *m =
+					    realloc(moves, (cap = cap ? 2 * cap : 64) * sizeof(*m));
 
 					if (!m)
 						break;
@@ -537,8 +551,9 @@ static void diff_stage2(struct diff *d, struct json_object *a, struct json_objec
 			json_object_object_add(e, "start", json_object_new_string(buf));
 			snprintf(buf, sizeof(buf), "0x%" PRIx64, moves[i].end);
 			json_object_object_add(e, "end", json_object_new_string(buf));
-			json_object_object_add(e, "pages", json_object_new_uint64(
-								   (moves[i].end - moves[i].start) / page));
+			json_object_object_add(
+			    e, "pages",
+			    json_object_new_uint64((moves[i].end - moves[i].start) / page));
 			json_object_object_add(e, "from", json_object_new_string(moves[i].from));
 			json_object_object_add(e, "to", json_object_new_string(moves[i].to));
 			json_object_array_add(jm, e);
@@ -577,8 +592,8 @@ static void diff_stage2(struct diff *d, struct json_object *a, struct json_objec
 			json_object_object_add(e, "start", json_object_new_string(buf));
 			snprintf(buf, sizeof(buf), "0x%" PRIx64, y[i].end);
 			json_object_object_add(e, "end", json_object_new_string(buf));
-			json_object_object_add(e, "pages",
-					       json_object_new_uint64((y[i].end - y[i].start) / page));
+			json_object_object_add(
+			    e, "pages", json_object_new_uint64((y[i].end - y[i].start) / page));
 			json_object_object_add(e, "owner", json_object_new_string(y[i].label));
 			json_object_object_add(e, "reason", json_object_new_string("vm_gone"));
 			json_object_array_add(jl, e);
@@ -601,10 +616,12 @@ static void diff_stage2(struct diff *d, struct json_object *a, struct json_objec
 			json_object_object_add(e, "start", json_object_new_string(buf));
 			snprintf(buf, sizeof(buf), "0x%" PRIx64, moves[i].end);
 			json_object_object_add(e, "end", json_object_new_string(buf));
-			json_object_object_add(e, "pages", json_object_new_uint64(
-								   (moves[i].end - moves[i].start) / page));
+			json_object_object_add(
+			    e, "pages",
+			    json_object_new_uint64((moves[i].end - moves[i].start) / page));
 			json_object_object_add(e, "owner", json_object_new_string(moves[i].to));
-			json_object_object_add(e, "reason", json_object_new_string("donated_no_new_vm"));
+			json_object_object_add(e, "reason",
+					       json_object_new_string("donated_no_new_vm"));
 			json_object_array_add(jl, e);
 		} else {
 			if (!shown++)
@@ -710,24 +727,29 @@ static void diff_heap(struct diff *d, struct json_object *a, struct json_object 
 				if (d->json) {
 					struct json_object *e = json_object_new_object();
 
-					json_object_object_add(e, "address",
-							       json_object_new_string(str(get(c, "address"), "")));
-					json_object_object_add(e, sign == '~' ? "after" : "used",
-							       json_object_new_uint64(num(get(c, "used"))));
+					json_object_object_add(
+					    e, "address",
+					    json_object_new_string(str(get(c, "address"), "")));
+					json_object_object_add(
+					    e, sign == '~' ? "after" : "used",
+					    json_object_new_uint64(num(get(c, "used"))));
 					if (sign == '~')
-						json_object_object_add(e, "before", json_object_new_uint64(
-										    num(get(o, "used"))));
+						json_object_object_add(
+						    e, "before",
+						    json_object_new_uint64(num(get(o, "used"))));
 					json_object_array_add(arr, e);
 				} else if (shown++ < d->max_lines) {
 					if (shown == 1)
 						printf("heap %s\n", name);
 					if (sign == '~')
-						printf("  ~ %s %" PRIu64 " -> %" PRIu64 " bytes used\n",
-						       str(get(c, "address"), "?"), num(get(o, "used")),
-						       num(get(c, "used")));
+						printf("  ~ %s %" PRIu64 " -> %" PRIu64
+						       " bytes used\n",
+						       str(get(c, "address"), "?"),
+						       num(get(o, "used")), num(get(c, "used")));
 					else
 						printf("  %c %s %" PRIu64 " bytes used\n", sign,
-						       str(get(c, "address"), "?"), num(get(c, "used")));
+						       str(get(c, "address"), "?"),
+						       num(get(c, "used")));
 				}
 			}
 		}
@@ -838,13 +860,13 @@ static int run_diff(struct diff *d, const char *name_a, struct json_object *a, c
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		HYPMEM_CLI_TARGET_OPTIONS,
-		{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
-		{ "max-lines", required_argument, NULL, OPT_MAX_LINES },
-		{ 0 },
+	    HYPMEM_CLI_TARGET_OPTIONS,
+	    {"snapshot", no_argument, NULL, OPT_SNAPSHOT},
+	    {"max-lines", required_argument, NULL, OPT_MAX_LINES},
+	    {0},
 	};
-	struct hypmem_target_config cfg = { 0 };
-	struct diff d = { .max_lines = 20 };
+	struct hypmem_target_config cfg = {0};
+	struct diff d = {.max_lines = 20};
 	struct json_object *a = NULL, *b = NULL;
 	bool snapshot = false;
 	uint64_t v;
@@ -868,13 +890,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_LINES:
 			if (!hypmem_cli_u64(optarg, &v) || v > 1000000) {
-				fprintf(stderr, "hypmem-diff: --max-lines: bad number '%s'\n", optarg);
+				fprintf(stderr, "hypmem-diff: --max-lines: bad number '%s'\n",
+					optarg);
 				return HYPMEM_EXIT_USAGE;
 			}
 			d.max_lines = (unsigned int)v;
 			break;
 		default:
-			fprintf(stderr, "hypmem-diff: this option does not apply here (try --help)\n");
+			fprintf(stderr,
+				"hypmem-diff: this option does not apply here (try --help)\n");
 			return HYPMEM_EXIT_USAGE;
 		}
 	}

@@ -24,10 +24,10 @@
 #define HYPMEM_IDENTITY_SAMPLES 64
 
 struct hypmem_identity {
-	char image_release[80], dump_release[80];   /* "" when unknown */
+	char image_release[80], dump_release[80];     /* "" when unknown */
 	char image_build_id[130], dump_build_id[130]; /* hex, "" when unknown */
-	const char *dump_release_from; /* "VMCOREINFO", "linux_banner" or "" */
-	unsigned int samples, readable, matching;   /* .text windows */
+	const char *dump_release_from;		      /* "VMCOREINFO", "linux_banner" or "" */
+	unsigned int samples, readable, matching;     /* .text windows */
 	bool mismatch;
 	char reason[640]; /* why, naming both sides, when @mismatch */
 };
@@ -39,8 +39,7 @@ struct hypmem_identity {
  *
  * Return: NULL, or an error other than "not in the dump" (out of memory).
  */
-struct hypmem_error *hypmem_target_identity(struct hypmem_target *t,
-					    struct hypmem_identity *ret);
+struct hypmem_error *hypmem_target_identity(struct hypmem_target *t, struct hypmem_identity *ret);
 
 /**
  * hypmem_vmcoreinfo_find_in_ram() - Find the kernel's VMCOREINFO note in

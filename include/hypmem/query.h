@@ -52,19 +52,19 @@ struct hypmem_query;
 struct hypmem_error *hypmem_query_open(struct hypmem_target *t, struct hypmem_query **ret);
 void hypmem_query_destroy(struct hypmem_query *q);
 
-#define HYPMEM_QUERY_MAX_MAPS	16
-#define HYPMEM_QUERY_MAX_CHUNKS 8
+#define HYPMEM_QUERY_MAX_MAPS	  16
+#define HYPMEM_QUERY_MAX_CHUNKS	  8
 #define HYPMEM_QUERY_MAX_FINDINGS 16
 
-struct hypmem_query_map { /* a stage-1 or guest stage-2 leaf mapping the page */
-	uint64_t va;	  /* hyp VA, or the guest IPA */
+struct hypmem_query_map {   /* a stage-1 or guest stage-2 leaf mapping the page */
+	uint64_t va;	    /* hyp VA, or the guest IPA */
 	uint64_t vm_handle; /* guest mappings */
 	int level;
-	bool block;	  /* above the last level */
+	bool block; /* above the last level */
 	char size[8];
-	char state[24];	  /* guest: page state of the leaf */
+	char state[24]; /* guest: page state of the leaf */
 	unsigned int prot, memattr;
-	bool donation;	  /* 7.x: a donation recorded in the host stage-2, not a guest leaf */
+	bool donation; /* 7.x: a donation recorded in the host stage-2, not a guest leaf */
 };
 
 struct hypmem_query_chunk {
@@ -76,17 +76,17 @@ struct hypmem_query_chunk {
 
 struct hypmem_page_query {
 	struct hypmem_addr in;
-	bool resolved;	   /* false: @why says why */
+	bool resolved; /* false: @why says why */
 	char why[160];
-	char kind[8];	   /* how the input was read: "pa", "pfn", "hyp", "kva", "sym" */
-	uint64_t pa;	   /* the address the input names */
-	uint64_t page_pa;  /* its page */
+	char kind[8];	  /* how the input was read: "pa", "pfn", "hyp", "kva", "sym" */
+	uint64_t pa;	  /* the address the input names */
+	uint64_t page_pa; /* its page */
 	uint64_t pfn;
-	bool in_ram;	   /* in hyp_memory[] */
+	bool in_ram; /* in hyp_memory[] */
 
 	/* The vmemmap entry. */
 	bool has_page;
-	uint64_t entry_va;  /* hyp VA of the entry */
+	uint64_t entry_va; /* hyp VA of the entry */
 	struct hypmem_page page;
 	char host_state[24], hyp_state[24]; /* "" when the layout has none */
 
@@ -100,8 +100,8 @@ struct hypmem_page_query {
 	bool block_unlisted;  /* the decoder found the head on no free list */
 
 	/* The host stage-2 entry. */
-	bool s2_found;	     /* the kernel has a host stage-2 */
-	bool s2_mapped;	     /* a non-zero entry covers the page */
+	bool s2_found;		 /* the kernel has a host stage-2 */
+	bool s2_mapped;		 /* a non-zero entry covers the page */
 	struct hypmem_s2_run s2; /* the run holding the entry */
 	char s2_size[8], s2_owner[16], s2_state[24], s2_type[24], s2_memattr[16];
 	uint64_t s2_desc, s2_ptep, s2_table_pa;

@@ -15,13 +15,13 @@ static const struct {
 	const char *field;
 	const char *how;
 } derivable_rules[] = {
-	{ "node", "the free-list node can live in the free page itself (the v5.14 shrink)" },
-	{ "pool", "the pool follows from the page's address: pool ranges do not overlap" },
-	{ "__host_state", "the host stage-2 entry of the page (leaf software bits, owner "
-			  "annotations), where kernels before v6.15 keep it" },
-	{ "__hyp_state_comp", "the hyp stage-1 entry of the page" },
-	{ "host_share_guest_count", "the guest stage-2 leaves mapping the page (a walk of "
-				    "the VMs' tables)" },
+    {"node", "the free-list node can live in the free page itself (the v5.14 shrink)"},
+    {"pool", "the pool follows from the page's address: pool ranges do not overlap"},
+    {"__host_state", "the host stage-2 entry of the page (leaf software bits, owner "
+		     "annotations), where kernels before v6.15 keep it"},
+    {"__hyp_state_comp", "the hyp stage-1 entry of the page"},
+    {"host_share_guest_count", "the guest stage-2 leaves mapping the page (a walk of "
+			       "the VMs' tables)"},
 };
 
 uint64_t hypmem_cost_per_gib(const struct hypmem_cost *c, uint64_t bytes)
@@ -78,10 +78,10 @@ struct hypmem_error *hypmem_cost_compute(struct hypmem_target *t, const struct h
 					 struct hypmem_cost *c)
 {
 	const struct hypmem_target_info *info = hypmem_target_info(t);
-	struct hypmem_stage2 s1 = { 0 };
+	struct hypmem_stage2 s1 = {0};
 	struct hypmem_error *err;
 	uint64_t hdr = type_size(t, "struct chunk_hdr");
-	static const uint64_t sizes[3] = { 32, 8, 4 };
+	static const uint64_t sizes[3] = {32, 8, 4};
 
 	memset(c, 0, sizeof(*c));
 	c->page_size = info->page_size;
@@ -90,11 +90,9 @@ struct hypmem_error *hypmem_cost_compute(struct hypmem_target *t, const struct h
 		c->ram_bytes += info->ram[i].end - info->ram[i].start;
 
 	c->items[HYPMEM_COST_VMEMMAP] = (struct hypmem_cost_item){
-		"vmemmap", r->vmemmap.nr_entries * r->vmemmap.entry_size, r->vmemmap.nr_entries
-	};
+	    "vmemmap", r->vmemmap.nr_entries * r->vmemmap.entry_size, r->vmemmap.nr_entries};
 	c->items[HYPMEM_COST_POOLS] = (struct hypmem_cost_item){
-		"pools", r->nr_pools * type_size(t, "struct hyp_pool"), r->nr_pools
-	};
+	    "pools", r->nr_pools * type_size(t, "struct hyp_pool"), r->nr_pools};
 	err = hypmem_stage2_decode(t, HYPMEM_S2_HYP_STAGE1, &s1);
 	if (err && (hypmem_error_catch(&err, HYPMEM_ERROR_LOOKUP) ||
 		    hypmem_error_catch(&err, HYPMEM_ERROR_FORMAT)))
@@ -104,12 +102,11 @@ struct hypmem_error *hypmem_cost_compute(struct hypmem_target *t, const struct h
 		return err;
 	}
 	c->items[HYPMEM_COST_HYP_STAGE1] =
-		(struct hypmem_cost_item){ "hyp_stage1", s1.tables * c->page_size, s1.tables };
+	    (struct hypmem_cost_item){"hyp_stage1", s1.tables * c->page_size, s1.tables};
 	hypmem_stage2_deinit(&s1);
 	if (r->stage2 && r->stage2->found)
 		c->items[HYPMEM_COST_HOST_STAGE2] = (struct hypmem_cost_item){
-			"host_stage2", r->stage2->tables * c->page_size, r->stage2->tables
-		};
+		    "host_stage2", r->stage2->tables * c->page_size, r->stage2->tables};
 	else
 		c->items[HYPMEM_COST_HOST_STAGE2].name = "host_stage2";
 	c->items[HYPMEM_COST_GUEST_STAGE2].name = "guest_stage2";
@@ -147,8 +144,9 @@ void hypmem_text_cost(FILE *out, const struct hypmem_cost *c)
 {
 	char a[32], b[32];
 
-	fprintf(out, "Metadata cost: %s of RAM tracked, %" PRIu64 "-byte pages, %" PRIu64
-		     "-byte struct hyp_page\n",
+	fprintf(out,
+		"Metadata cost: %s of RAM tracked, %" PRIu64 "-byte pages, %" PRIu64
+		"-byte struct hyp_page\n",
 		human(c->ram_bytes, a, sizeof(a)), c->page_size, c->entry_size);
 	fprintf(out, "  %-14s %10s %14s %14s\n", "WHAT", "COUNT", "BYTES", "PER GiB");
 	for (int i = 0; i < HYPMEM_COST_NR; i++)
@@ -190,8 +188,9 @@ struct json_object *hypmem_json_cost(const struct hypmem_cost *c)
 
 		json_object_object_add(e, "count", json_object_new_uint64(c->items[i].count));
 		json_object_object_add(e, "bytes", json_object_new_uint64(c->items[i].bytes));
-		json_object_object_add(e, "per_gib", json_object_new_uint64(
-							     hypmem_cost_per_gib(c, c->items[i].bytes)));
+		json_object_object_add(
+		    e, "per_gib",
+		    json_object_new_uint64(hypmem_cost_per_gib(c, c->items[i].bytes)));
 		json_object_object_add(items, c->items[i].name, e);
 	}
 	json_object_object_add(o, "items", items);

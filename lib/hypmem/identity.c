@@ -58,7 +58,8 @@ static void sample_text(struct hypmem_target *t, struct hypmem_identity *id)
 		return;
 	for (unsigned int i = 0; i < HYPMEM_IDENTITY_SAMPLES; i++) {
 		/* Spread over the section, off page boundaries. */
-		uint64_t va = start + (size - WINDOW) / HYPMEM_IDENTITY_SAMPLES * i + 0x10 * (i % 7);
+		uint64_t va =
+		    start + (size - WINDOW) / HYPMEM_IDENTITY_SAMPLES * i + 0x10 * (i % 7);
 		struct hypmem_error *err;
 		uint64_t pa;
 
@@ -135,18 +136,20 @@ struct hypmem_error *hypmem_target_identity(struct hypmem_target *t, struct hypm
 		     !strcasecmp(id->image_build_id, id->dump_build_id);
 	if (id->image_build_id[0] && id->dump_build_id[0] && !same_build) {
 		id->mismatch = true;
-		snprintf(id->reason, sizeof(id->reason), "the dump is of %s, the image is %s", theirs,
-			 mine);
+		snprintf(id->reason, sizeof(id->reason), "the dump is of %s, the image is %s",
+			 theirs, mine);
 	} else if (!same_build && id->image_release[0] && id->dump_release[0] &&
 		   strcmp(id->image_release, id->dump_release)) {
 		id->mismatch = true;
 		snprintf(id->reason, sizeof(id->reason), "the dump is of %s (%s), the image is %s",
 			 theirs, id->dump_release_from, mine);
 	} else if (!same_build && have_banner && dump_banner[0] &&
-		   strcmp(file_banner, dump_banner) && !strncmp(dump_banner, "Linux version ", 14)) {
+		   strcmp(file_banner, dump_banner) &&
+		   !strncmp(dump_banner, "Linux version ", 14)) {
 		id->mismatch = true;
 		snprintf(id->reason, sizeof(id->reason),
-			 "the dump's linux_banner differs from the image's (dump: %.120s)", dump_banner);
+			 "the dump's linux_banner differs from the image's (dump: %.120s)",
+			 dump_banner);
 		printable(id->reason);
 	} else if (id->samples >= 8 && id->readable * 2 < id->samples) {
 		/* The right build (or unknown) whose code is not where we look. */
@@ -158,10 +161,11 @@ struct hypmem_error *hypmem_target_identity(struct hypmem_target *t, struct hypm
 	} else if (id->readable >= 8 && id->matching * 4 < id->readable * 3) {
 		id->mismatch = true;
 		if (same_build)
-			snprintf(id->reason, sizeof(id->reason),
-				 "the dump is of the image's build (%s), but only %u of %u samples of "
-				 "its .text are where the KASLR offset and kimage_voffset put them",
-				 mine, id->matching, id->readable);
+			snprintf(
+			    id->reason, sizeof(id->reason),
+			    "the dump is of the image's build (%s), but only %u of %u samples of "
+			    "its .text are where the KASLR offset and kimage_voffset put them",
+			    mine, id->matching, id->readable);
 		else
 			snprintf(id->reason, sizeof(id->reason),
 				 "the dump is of %s, the image is %s, and only %u of %u samples of "
@@ -211,9 +215,9 @@ struct hypmem_error *hypmem_vmcoreinfo_find_in_ram(struct hypmem_source *src, ch
 			namesz = (uint32_t)hypmem_load_le(hdr, 4);
 			descsz = (uint32_t)hypmem_load_le(hdr + 4, 4);
 			type = (uint32_t)hypmem_load_le(hdr + 8, 4);
-			if (namesz != sizeof(NOTE_NAME) || type || memcmp(hdr + 12, NOTE_NAME, namesz) ||
-			    descsz <= 10 || descsz > NOTE_DESC_MAX ||
-			    !text_ok((const char *)hdr + NOTE_HDR, 16))
+			if (namesz != sizeof(NOTE_NAME) || type ||
+			    memcmp(hdr + 12, NOTE_NAME, namesz) || descsz <= 10 ||
+			    descsz > NOTE_DESC_MAX || !text_ok((const char *)hdr + NOTE_HDR, 16))
 				continue;
 			text = malloc(descsz + 1);
 			if (!text)

@@ -41,9 +41,8 @@ bool hypmem_query_parse(const char *s, struct hypmem_addr *ret)
 		const char *prefix;
 		enum hypmem_addr_kind kind;
 	} prefixes[] = {
-		{ "pa:", HYPMEM_ADDR_PA },	   { "pfn:", HYPMEM_ADDR_PFN },
-		{ "hyp:", HYPMEM_ADDR_HYP_VA },	   { "kva:", HYPMEM_ADDR_KVA },
-		{ "sym:", HYPMEM_ADDR_SYMBOL },
+	    {"pa:", HYPMEM_ADDR_PA},   {"pfn:", HYPMEM_ADDR_PFN},    {"hyp:", HYPMEM_ADDR_HYP_VA},
+	    {"kva:", HYPMEM_ADDR_KVA}, {"sym:", HYPMEM_ADDR_SYMBOL},
 	};
 	const char *rest = s;
 
@@ -104,8 +103,8 @@ struct hypmem_error *hypmem_query_open(struct hypmem_target *t, struct hypmem_qu
 	if (!err)
 		err = absent_ok(hypmem_stage2_decode(t, HYPMEM_S2_KEEP_RUNS, &q->host));
 	if (!err)
-		err = absent_ok(hypmem_stage2_decode(t, HYPMEM_S2_KEEP_RUNS | HYPMEM_S2_HYP_STAGE1,
-						     &q->s1));
+		err = absent_ok(
+		    hypmem_stage2_decode(t, HYPMEM_S2_KEEP_RUNS | HYPMEM_S2_HYP_STAGE1, &q->s1));
 	if (!err)
 		err = hypmem_vms_decode(t, &q->vms);
 	if (!err && q->host.found)
@@ -185,8 +184,8 @@ static struct hypmem_error *resolve(struct hypmem_query *q, const struct hypmem_
 			snprintf(r->why, sizeof(r->why), "hyp VA 0x%" PRIx64 " is not mapped%s",
 				 in->value,
 				 hypmem_target_hyp_unmapped(q->t, in->value)
-					 ? ""
-					 : " (or its tables are not in the dump)");
+				     ? ""
+				     : " (or its tables are not in the dump)");
 			hypmem_error_destroy(err);
 		}
 		return NULL;
@@ -333,8 +332,8 @@ static const struct hypmem_s2_run *find_run(const struct hypmem_stage2 *s, uint6
 static void host_s2_part(struct hypmem_query *q, struct hypmem_page_query *r)
 {
 	struct hypmem_findings scratch;
-	struct entry_find e = { .pa = r->page_pa };
-	struct hypmem_pgtable_walker w = { find_entry, &e, HYPMEM_WALK_LEAF };
+	struct entry_find e = {.pa = r->page_pa};
+	struct hypmem_pgtable_walker w = {find_entry, &e, HYPMEM_WALK_LEAF};
 	const struct hypmem_s2_run *run;
 	struct hypmem_error *err;
 	uint64_t step;
@@ -404,9 +403,11 @@ static void maps_of(const struct hypmem_stage2 *s, const struct hypmem_page_quer
 		m->vm_handle = vm_handle;
 		m->level = run->level;
 		m->block = level_shift(ps, run->level) > ps;
-		snprintf(m->size, sizeof(m->size), "%s", hypmem_s2_level_size_name(s, run->level, buf));
+		snprintf(m->size, sizeof(m->size), "%s",
+			 hypmem_s2_level_size_name(s, run->level, buf));
 		if (!s->cfg.stage1)
-			snprintf(m->state, sizeof(m->state), "%s", hypmem_s2_state_name(run->state));
+			snprintf(m->state, sizeof(m->state), "%s",
+				 hypmem_s2_state_name(run->state));
 		m->prot = run->prot;
 		m->memattr = run->memattr;
 	}
@@ -449,8 +450,8 @@ static void heap_part(struct hypmem_query *q, struct hypmem_page_query *r)
 				for (size_t i = 0; i < heap->nr_chunks; i++) {
 					const struct hypmem_heap_chunk *c = &heap->chunks[i];
 					uint64_t end = i + 1 < heap->nr_chunks
-							       ? heap->chunks[i + 1].addr
-							       : heap->end;
+							   ? heap->chunks[i + 1].addr
+							   : heap->end;
 					bool holds = exact >= c->addr && exact < end;
 
 					if (end <= va || c->addr >= va + page || holds != !pass)
@@ -535,8 +536,8 @@ void hypmem_text_page_query(FILE *out, struct hypmem_query *q, const struct hypm
 	fprintf(out, " PA 0x%" PRIx64 " (%s), PFN 0x%" PRIx64 "%s\n", r->pa, r->kind, r->pfn,
 		r->in_ram ? "" : ", not in hyp_memory[]");
 	if (r->has_page) {
-		fprintf(out, "  vmemmap   entry at hyp VA 0x%" PRIx64 ": refcount %" PRIu64
-			     ", order %s",
+		fprintf(out,
+			"  vmemmap   entry at hyp VA 0x%" PRIx64 ": refcount %" PRIu64 ", order %s",
 			r->entry_va, r->page.refcount, r->page.no_order ? "none" : "");
 		if (!r->page.no_order)
 			fprintf(out, "%" PRIu64, r->page.order);
@@ -549,12 +550,14 @@ void hypmem_text_page_query(FILE *out, struct hypmem_query *q, const struct hypm
 	}
 	if (r->in_pool) {
 		if (r->is_free)
-			fprintf(out, "  pool      %s: free, %s of %" PRIu64
-				     " pages of an order-%u block at PA 0x%" PRIx64
-				     " on %s's free list%s\n",
+			fprintf(out,
+				"  pool      %s: free, %s of %" PRIu64
+				" pages of an order-%u block at PA 0x%" PRIx64
+				" on %s's free list%s\n",
 				r->pool, ordinal(r->block_index + 1, nth, sizeof(nth)),
-				(uint64_t)1 << r->block_order, r->block_order, r->block_pfn << pshift(q),
-				r->pool, r->block_unlisted ? " (but the head is on no list)" : "");
+				(uint64_t)1 << r->block_order, r->block_order,
+				r->block_pfn << pshift(q), r->pool,
+				r->block_unlisted ? " (but the head is on no list)" : "");
 		else
 			fprintf(out, "  pool      %s: allocated\n", r->pool);
 	} else {
@@ -569,16 +572,19 @@ void hypmem_text_page_query(FILE *out, struct hypmem_query *q, const struct hypm
 			r->s2.valid ? "mapped" : "invalid", r->s2.level, r->s2_size, r->s2.start,
 			r->s2.end);
 		if (r->s2.valid)
-			fprintf(out, " -> 0x%" PRIx64 ", %s, %s, %s", r->s2.phys + (r->page_pa - r->s2.start),
-				r->s2.state == HYPMEM_S2_NOSTATE ? "state in the vmemmap" : r->s2_state,
+			fprintf(out, " -> 0x%" PRIx64 ", %s, %s, %s",
+				r->s2.phys + (r->page_pa - r->s2.start),
+				r->s2.state == HYPMEM_S2_NOSTATE ? "state in the vmemmap"
+								 : r->s2_state,
 				hypmem_s2_prot_name(r->s2.prot), r->s2_memattr);
 		else
 			fprintf(out, ", owner %s%s%s", r->s2_owner, r->s2_type[0] ? ", type " : "",
 				r->s2_type);
 		fprintf(out, "\n");
 		if (r->s2_table_pa)
-			fprintf(out, "            descriptor 0x%016" PRIx64 " at PA 0x%" PRIx64
-				     " in table page 0x%" PRIx64 "\n",
+			fprintf(out,
+				"            descriptor 0x%016" PRIx64 " at PA 0x%" PRIx64
+				" in table page 0x%" PRIx64 "\n",
 				r->s2_desc, r->s2_ptep, r->s2_table_pa);
 	}
 	for (size_t i = 0; i < r->nr_hyp; i++)
@@ -591,26 +597,31 @@ void hypmem_text_page_query(FILE *out, struct hypmem_query *q, const struct hypm
 		fprintf(out, "  stage-1   not mapped at EL2\n");
 	for (size_t i = 0; i < r->nr_guest; i++) {
 		if (r->guest[i].donation)
-			fprintf(out, "  guest     VM 0x%" PRIx64 " IPA 0x%" PRIx64
-				     " (donation recorded in the host stage-2)\n",
+			fprintf(out,
+				"  guest     VM 0x%" PRIx64 " IPA 0x%" PRIx64
+				" (donation recorded in the host stage-2)\n",
 				r->guest[i].vm_handle, r->guest[i].va);
 		else
-			fprintf(out, "  guest     VM 0x%" PRIx64 " IPA 0x%" PRIx64
-				     " level %d (%s) %s %s\n",
+			fprintf(out,
+				"  guest     VM 0x%" PRIx64 " IPA 0x%" PRIx64
+				" level %d (%s) %s %s\n",
 				r->guest[i].vm_handle, r->guest[i].va, r->guest[i].level,
 				r->guest[i].size, r->guest[i].state,
 				hypmem_s2_prot_name(r->guest[i].prot));
 	}
 	for (size_t i = 0; i < r->nr_chunks; i++)
-		fprintf(out, "  heap      %s chunk at hyp VA 0x%" PRIx64 ": %s, %" PRIu64
-			     " bytes, %" PRIu64 " used%s\n",
-			r->chunks[i].heap, r->chunks[i].addr, r->chunks[i].is_used ? "used" : "free",
-			r->chunks[i].size, r->chunks[i].used,
-			r->chunks[i].holds ? " (holds the address)" : "");
+		fprintf(out,
+			"  heap      %s chunk at hyp VA 0x%" PRIx64 ": %s, %" PRIu64
+			" bytes, %" PRIu64 " used%s\n",
+			r->chunks[i].heap, r->chunks[i].addr,
+			r->chunks[i].is_used ? "used" : "free", r->chunks[i].size,
+			r->chunks[i].used, r->chunks[i].holds ? " (holds the address)" : "");
 	if (r->nr_chunks_total > r->nr_chunks)
-		fprintf(out, "  heap      ... %zu more chunks\n", r->nr_chunks_total - r->nr_chunks);
+		fprintf(out, "  heap      ... %zu more chunks\n",
+			r->nr_chunks_total - r->nr_chunks);
 	for (size_t i = 0; i < r->nr_findings; i++)
-		fprintf(out, "  finding   %s: %s\n", hypmem_finding_key(f->items[r->findings[i]].kind),
+		fprintf(out, "  finding   %s: %s\n",
+			hypmem_finding_key(f->items[r->findings[i]].kind),
 			f->items[r->findings[i]].message);
 	if (r->nr_findings_total > r->nr_findings)
 		fprintf(out, "  finding   ... %zu more\n", r->nr_findings_total - r->nr_findings);
@@ -646,8 +657,9 @@ static struct json_object *json_map(const struct hypmem_query_map *m, bool guest
 	json_object_object_add(o, "level", json_object_new_int(m->level));
 	json_object_object_add(o, "size", json_object_new_string(m->size));
 	json_object_object_add(o, "prot", json_object_new_string(hypmem_s2_prot_name(m->prot)));
-	json_object_object_add(o, "memattr", json_object_new_string(hypmem_s2_memattr_name(
-						     m->memattr, attr, sizeof(attr))));
+	json_object_object_add(
+	    o, "memattr",
+	    json_object_new_string(hypmem_s2_memattr_name(m->memattr, attr, sizeof(attr))));
 	return o;
 }
 
@@ -690,7 +702,8 @@ struct json_object *hypmem_json_page_query(struct hypmem_query *q,
 			json_object_object_add(x, "block", jhex(r->block_pfn << pshift(q)));
 			json_object_object_add(x, "order", json_object_new_int(r->block_order));
 			json_object_object_add(x, "index", json_object_new_uint64(r->block_index));
-			json_object_object_add(x, "listed", json_object_new_boolean(!r->block_unlisted));
+			json_object_object_add(x, "listed",
+					       json_object_new_boolean(!r->block_unlisted));
 		}
 		json_object_object_add(o, "pool", x);
 	}
@@ -702,16 +715,19 @@ struct json_object *hypmem_json_page_query(struct hypmem_query *q,
 		json_object_object_add(x, "size", json_object_new_string(r->s2_size));
 		json_object_object_add(x, "valid", json_object_new_boolean(r->s2.valid));
 		if (r->s2.valid) {
-			json_object_object_add(x, "phys", jhex(r->s2.phys + (r->page_pa - r->s2.start)));
+			json_object_object_add(x, "phys",
+					       jhex(r->s2.phys + (r->page_pa - r->s2.start)));
 			json_object_object_add(x, "state", json_object_new_string(r->s2_state));
-			json_object_object_add(x, "prot",
-					       json_object_new_string(hypmem_s2_prot_name(r->s2.prot)));
+			json_object_object_add(
+			    x, "prot", json_object_new_string(hypmem_s2_prot_name(r->s2.prot)));
 			json_object_object_add(x, "memattr", json_object_new_string(r->s2_memattr));
 		} else {
 			json_object_object_add(x, "owner", json_object_new_string(r->s2_owner));
-			json_object_object_add(x, "owner_id", json_object_new_int((int)r->s2.owner));
+			json_object_object_add(x, "owner_id",
+					       json_object_new_int((int)r->s2.owner));
 			if (r->s2_type[0])
-				json_object_object_add(x, "type", json_object_new_string(r->s2_type));
+				json_object_object_add(x, "type",
+						       json_object_new_string(r->s2_type));
 		}
 		if (r->s2_table_pa) {
 			json_object_object_add(x, "descriptor", jhex(r->s2_desc));
@@ -737,8 +753,8 @@ struct json_object *hypmem_json_page_query(struct hypmem_query *q,
 		json_object_object_add(x, "address", jhex(r->chunks[i].addr));
 		json_object_object_add(x, "size", json_object_new_uint64(r->chunks[i].size));
 		json_object_object_add(x, "used", json_object_new_uint64(r->chunks[i].used));
-		json_object_object_add(x, "state",
-				       json_object_new_string(r->chunks[i].is_used ? "used" : "free"));
+		json_object_object_add(
+		    x, "state", json_object_new_string(r->chunks[i].is_used ? "used" : "free"));
 		json_object_object_add(x, "holds_address",
 				       json_object_new_boolean(r->chunks[i].holds));
 		json_object_array_add(arr, x);
@@ -749,7 +765,8 @@ struct json_object *hypmem_json_page_query(struct hypmem_query *q,
 		const struct hypmem_finding *fi = &f->items[r->findings[i]];
 
 		x = json_object_new_object();
-		json_object_object_add(x, "kind", json_object_new_string(hypmem_finding_key(fi->kind)));
+		json_object_object_add(x, "kind",
+				       json_object_new_string(hypmem_finding_key(fi->kind)));
 		json_object_object_add(x, "address", jhex(fi->address));
 		json_object_object_add(x, "message", json_object_new_string(fi->message));
 		json_object_array_add(arr, x);

@@ -38,8 +38,9 @@ TEST(parse_prefixes)
 
 TEST(parse_rejects)
 {
-	static const char *const bad[] = { "", "pa:", "pa:zz", "pfn:-1", "sym:", "-5",
-					   "0x10junk", "pa:0x1 ", "99999999999999999999999" };
+	static const char *const bad[] = {"",	      "pa:",	 "pa:zz",
+					  "pfn:-1",   "sym:",	 "-5",
+					  "0x10junk", "pa:0x1 ", "99999999999999999999999"};
 	char longname[200];
 	struct hypmem_addr a;
 
@@ -68,8 +69,8 @@ TEST(vmcoreinfo_in_ram)
 	static const char text[] = "OSRELEASE=6.12.0\nPAGESIZE=4096\nKERNELOFFSET=1000\n";
 	const size_t size = 64 * 4096;
 	uint8_t *ram = calloc(1, size);
-	struct hypmem_segment seg = { .phys_start = 0x40000000, .size = size };
-	const void *data[1] = { ram };
+	struct hypmem_segment seg = {.phys_start = 0x40000000, .size = size};
+	const void *data[1] = {ram};
 	struct hypmem_source *src = NULL;
 	char *found = NULL;
 	uint64_t pa = 0;

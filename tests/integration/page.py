@@ -12,6 +12,7 @@ For the configurations of el2_dumps.py (cached dumps are shared):
 - heap chunks of the truth, asked for by hyp VA: the PA and the chunk;
 - a hyp variable by its kernel image VA (from nm, translated with the
   truth's kimage_voffset) and by name, as the truth's hyp_allocator PA;
+- a free head given a reference in a copy of the dump: the page shows the finding;
 - bare numbers read as a PA, a hyp VA and a kernel VA; bad input exits 2,
   an unmapped hyp VA is answered "not mapped".
 Runs the ASan+UBSan build when there is one.  Prints TAP; skips without QEMU.
@@ -19,11 +20,14 @@ Runs the ASan+UBSan build when there is one.  Prints TAP; skips without QEMU.
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import Tap, make_dumps, nm, no_crash, tool  # noqa: E402
+from hypmemtest import (BUILD, ElfCore, Tap, layout, make_dumps, nm, no_crash,  # noqa: E402
+                        patched_core, tool)
 
 CONFIGS = [
     # (layout, seed, MiB, ops): those of el2_dumps.py
@@ -152,6 +156,49 @@ def check_symbols(name, out, truth):
          p.stderr + (json.dumps(pages)[:2000] if pages else ""))
 
 
+def check_finding(name, out, truth):
+    """A listed free head given a reference (patched in a copy of the dump, at
+    addresses from nm, DWARF and the truth): the page's answer carries the
+    finding, and the command exits 1."""
+    M64 = (1 << 64) - 1
+    image, core = os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")
+    syms, lay, elf = nm(image), layout(BUILD, image), ElfCore(core)
+    hyp = truth["hyp"]
+    kvo, hpo = int(hyp["kimage_voffset"], 16), int(hyp["hyp_physvirt_offset"], 16)
+    ram_start = int(truth["target"]["ram_ranges"][0]["start"], 16)
+    esz = truth["vmemmap"]["entry_size"]
+    fa = lay["struct hyp_pool"]["free_area"]["offset"]
+    with open(core, "rb") as f:
+        def read64(pa):
+            f.seek(elf.offset(pa))
+            return struct.unpack("<Q", f.read(8))[0]
+        node = None
+        for order in range(11):
+            head = (syms["__kvm_nvhe_hpool"] - kvo + fa + 16 * order) & M64
+            first = read64(head)
+            if first != (head - hpo) & M64:
+                node = (first + hpo) & M64
+                break
+    if node is None:
+        t.skip("%s: a finding in a page" % name, "no free block in hpool")
+        return
+    m = lay["struct hyp_page"]["refcount"]
+    entry = int(hyp["carveout_base"], 16) + ((node >> 12) - (ram_start >> 12)) * esz
+    tmp = tempfile.mkdtemp(prefix="hypmem-page-")
+    try:
+        bad = patched_core(core, elf, {entry + m["offset"]: (1).to_bytes(m["size"], "little")},
+                           os.path.join(tmp, "vmcore"))
+        p = subprocess.run([tool("hypmem-dump"), "page", "--json", image, bad, "pa:%#x" % node],
+                           capture_output=True, text=True)
+        pages = json.loads(p.stdout)["pages"] if p.returncode == 1 else []
+        kinds = [x["kind"] for x in pages[0]["findings"]] if pages else []
+        t.ok(no_crash(p) and "free_page_referenced" in kinds,
+             "%s: a free head given a reference: the page shows free_page_referenced, exit 1"
+             % name, "exit %d kinds %r\n%s" % (p.returncode, kinds, p.stderr[-1000:]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def check_usage(out):
     base = [tool("hypmem-dump"), "page", os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")]
     for bad in (["pa:zz"], [], ["pfn:-1"]):
@@ -180,6 +227,7 @@ def main():
         check_symbols(name, out, truth)
         if i == 0:
             check_usage(out)
+            check_finding(name, out, truth)
     return t.done()
 
 

@@ -405,7 +405,7 @@ static void maps_of(const struct hypmem_stage2 *s, const struct hypmem_page_quer
 		m->block = level_shift(ps, run->level) > ps;
 		snprintf(m->size, sizeof(m->size), "%s",
 			 hypmem_s2_level_size_name(s, run->level, buf));
-		if (!s->cfg.stage1)
+		if (run->state != HYPMEM_S2_NOSTATE)
 			snprintf(m->state, sizeof(m->state), "%s",
 				 hypmem_s2_state_name(run->state));
 		m->prot = run->prot;
@@ -588,9 +588,10 @@ void hypmem_text_page_query(FILE *out, struct hypmem_query *q, const struct hypm
 				r->s2_desc, r->s2_ptep, r->s2_table_pa);
 	}
 	for (size_t i = 0; i < r->nr_hyp; i++)
-		fprintf(out, "  stage-1   hyp VA 0x%" PRIx64 " level %d (%s) %s %s\n", r->hyp[i].va,
+		fprintf(out, "  stage-1   hyp VA 0x%" PRIx64 " level %d (%s) %s %s%s%s\n", r->hyp[i].va,
 			r->hyp[i].level, r->hyp[i].size, hypmem_s2_prot_name(r->hyp[i].prot),
-			hypmem_s2_memattr_name(r->hyp[i].memattr, attr, sizeof(attr)));
+			hypmem_s2_memattr_name(r->hyp[i].memattr, attr, sizeof(attr)),
+			r->hyp[i].state[0] ? " " : "", r->hyp[i].state);
 	if (r->nr_hyp_total > r->nr_hyp)
 		fprintf(out, "  stage-1   ... %zu more\n", r->nr_hyp_total - r->nr_hyp);
 	if (!r->nr_hyp_total)
@@ -653,6 +654,8 @@ static struct json_object *json_map(const struct hypmem_query_map *m, bool guest
 		json_object_object_add(o, "state", json_object_new_string(m->state));
 	} else {
 		json_object_object_add(o, "va", jhex(m->va));
+		if (m->state[0])
+			json_object_object_add(o, "state", json_object_new_string(m->state));
 	}
 	json_object_object_add(o, "level", json_object_new_int(m->level));
 	json_object_object_add(o, "size", json_object_new_string(m->size));

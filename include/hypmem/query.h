@@ -26,7 +26,7 @@ enum hypmem_addr_kind {
 	HYPMEM_ADDR_PA,	    /* "pa:X" */
 	HYPMEM_ADDR_PFN,    /* "pfn:N" */
 	HYPMEM_ADDR_HYP_VA, /* "hyp:X": through the hyp stage-1 */
-	HYPMEM_ADDR_KVA,    /* "kva:X": kernel image VA, as nm prints it */
+	HYPMEM_ADDR_KVA,    /* "kva:X": kernel VA: linear map, or image as nm prints it */
 	HYPMEM_ADDR_SYMBOL, /* "sym:NAME": a hyp or kernel variable */
 };
 
@@ -39,7 +39,9 @@ struct hypmem_addr {
 /**
  * hypmem_query_parse() - Parse "pfn:N", "pa:X", "hyp:X", "kva:X",
  * "sym:NAME" or a bare number (resolved by hypmem_query_page(): all ones in
- * bits 63:48 is a kernel image VA, an address in hyp_memory[] is a PA,
+ * bits 63:48 is a kernel VA, of the linear map when VMCOREINFO's VA_BITS,
+ * PHYS_OFFSET and TCR_EL1_T1SZ place it there, else of the image; an
+ * address in hyp_memory[] is a PA,
  * otherwise a hyp VA if the hyp stage-1 maps it, otherwise a PA).
  *
  * Return: false for a malformed string.
@@ -78,7 +80,7 @@ struct hypmem_page_query {
 	struct hypmem_addr in;
 	bool resolved; /* false: @why says why */
 	char why[160];
-	char kind[8];	  /* how the input was read: "pa", "pfn", "hyp", "kva", "sym" */
+	char kind[8];	  /* how the input was read: "pa", "pfn", "hyp", "kva", "linear", "sym" */
 	uint64_t pa;	  /* the address the input names */
 	uint64_t page_pa; /* its page */
 	uint64_t pfn;

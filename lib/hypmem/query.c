@@ -10,6 +10,7 @@
 
 #include "hypmem/query.h"
 #include "hypmem/report.h"
+#include "hypmem/vmcoreinfo.h"
 
 struct hypmem_query {
 	struct hypmem_target *t;
@@ -142,6 +143,40 @@ static unsigned int level_shift(unsigned int ps, int level)
 	return ps + (unsigned int)(3 - level) * (ps - 3);
 }
 
+/*
+ * A kernel linear-map VA: VMCOREINFO gives VA_BITS (PAGE_OFFSET is
+ * -2^VA_BITS), PHYS_OFFSET and, where the kernel fell back to fewer bits
+ * than it was built for, TCR_EL1_T1SZ; the linear map is the lower half of
+ * the kernel's actual VA space, PA = VA - PAGE_OFFSET + PHYS_OFFSET.
+ */
+static bool linear_kva(struct hypmem_query *q, uint64_t va, uint64_t *pa)
+{
+	const struct hypmem_vmcoreinfo *vmci = hypmem_target_vmcoreinfo(q->t);
+	uint64_t va_bits, phys_offset, t1sz, actual;
+	struct hypmem_error *err;
+
+	if (!vmci)
+		return false;
+	err = hypmem_vmcoreinfo_number(vmci, "VA_BITS", &va_bits);
+	if (!err)
+		err = hypmem_vmcoreinfo_number(vmci, "PHYS_OFFSET", &phys_offset);
+	if (err) {
+		hypmem_error_destroy(err);
+		return false;
+	}
+	actual = va_bits;
+	err = hypmem_vmcoreinfo_number(vmci, "TCR_EL1_T1SZ", &t1sz);
+	if (!err && t1sz >= 12 && t1sz <= 48)
+		actual = 64 - t1sz;
+	hypmem_error_destroy(err);
+	if (va_bits < 36 || va_bits > 52 || actual < 36 || actual > va_bits)
+		return false;
+	if (va < -(1ULL << actual) || va >= -(1ULL << (actual - 1)))
+		return false;
+	*pa = va + (1ULL << va_bits) + phys_offset;
+	return true;
+}
+
 static struct hypmem_error *resolve(struct hypmem_query *q, const struct hypmem_addr *in,
 				    struct hypmem_page_query *r)
 {
@@ -164,8 +199,7 @@ static struct hypmem_error *resolve(struct hypmem_query *q, const struct hypmem_
 		r->pa = in->value << info->page_shift;
 		return NULL;
 	case HYPMEM_ADDR_KVA:
-		snprintf(r->kind, sizeof(r->kind), "kva");
-		return hypmem_target_kva_to_pa(q->t, in->value, &r->pa);
+		break;
 	case HYPMEM_ADDR_SYMBOL: {
 		const char *name = in->text + 4;
 
@@ -192,7 +226,11 @@ static struct hypmem_error *resolve(struct hypmem_query *q, const struct hypmem_
 	case HYPMEM_ADDR_AUTO:
 		break;
 	}
-	if ((in->value >> 48) == 0xffff) {
+	if (in->kind == HYPMEM_ADDR_KVA || (in->value >> 48) == 0xffff) {
+		if (linear_kva(q, in->value, &r->pa)) {
+			snprintf(r->kind, sizeof(r->kind), "linear");
+			return NULL;
+		}
 		snprintf(r->kind, sizeof(r->kind), "kva");
 		return hypmem_target_kva_to_pa(q->t, in->value, &r->pa);
 	}
@@ -588,8 +626,9 @@ void hypmem_text_page_query(FILE *out, struct hypmem_query *q, const struct hypm
 				r->s2_desc, r->s2_ptep, r->s2_table_pa);
 	}
 	for (size_t i = 0; i < r->nr_hyp; i++)
-		fprintf(out, "  stage-1   hyp VA 0x%" PRIx64 " level %d (%s) %s %s%s%s\n", r->hyp[i].va,
-			r->hyp[i].level, r->hyp[i].size, hypmem_s2_prot_name(r->hyp[i].prot),
+		fprintf(out, "  stage-1   hyp VA 0x%" PRIx64 " level %d (%s) %s %s%s%s\n",
+			r->hyp[i].va, r->hyp[i].level, r->hyp[i].size,
+			hypmem_s2_prot_name(r->hyp[i].prot),
 			hypmem_s2_memattr_name(r->hyp[i].memattr, attr, sizeof(attr)),
 			r->hyp[i].state[0] ? " " : "", r->hyp[i].state);
 	if (r->nr_hyp_total > r->nr_hyp)

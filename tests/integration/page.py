@@ -154,6 +154,13 @@ def check_symbols(name, out, truth):
         pages[1]["pa"] == pages[3]["pa"]
     t.ok(ok, "%s: bare hyp VA and PA, pfn:, an unmapped hyp VA" % name,
          p.stderr + (json.dumps(pages)[:2000] if pages else ""))
+    # The EL2 core's VMCOREINFO: VA_BITS 48, PHYS_OFFSET = start of RAM, so
+    # the arm64 linear map puts PA P at 0xffff000000000000 + P - PHYS_OFFSET.
+    ram = int(truth["target"]["ram_ranges"][0]["start"], 16)
+    lin = 0xffff000000000000 + pa - ram
+    p, pages = query(out, ["%#x" % lin, "kva:%#x" % lin])
+    ok = pages is not None and all(q["as"] == "linear" and int(q["pa"], 16) == pa for q in pages)
+    t.ok(ok, "%s: a kernel linear-map VA" % name, p.stderr + json.dumps(pages)[:1000])
 
 
 def check_finding(name, out, truth):

@@ -13,6 +13,7 @@ Skips when the cache or python3-drgn is missing.  Prints TAP.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -54,7 +55,18 @@ def check(name, out):
     for pool in want["pools"]:
         addrs += ["pa:%#x" % a for a in range(int(pool["range_start"], 16),
                                               int(pool["range_end"], 16), page)]
-    extra = list(want["entries"]) + ["pa:%#x" % g["pa"] for g in want["guest"]]
+    # A linear-map VA of the first pool page, by the arm64 rule from the
+    # dump's VMCOREINFO: PAGE_OFFSET = -2^VA_BITS, PA = VA - PAGE_OFFSET +
+    # PHYS_OFFSET, linear map = the lower half of the actual (T1SZ) VA space.
+    with open(core, "rb") as f:
+        head = f.read(1 << 20).decode("latin-1")
+    num = {k: int(v, 0) for k, v in re.findall(r"NUMBER\((\w+)\)=(-?\w+)", head)}
+    lin = None
+    if "VA_BITS" in num and "PHYS_OFFSET" in num:
+        pa0 = int(want["pools"][0]["range_start"], 16)
+        lin = (pa0 - num["PHYS_OFFSET"] - (1 << num["VA_BITS"])) % (1 << 64)
+    extra = list(want["entries"]) + ["pa:%#x" % g["pa"] for g in want["guest"]] + \
+        (["kva:%#x" % lin] if lin else [])
     p = subprocess.run([tool("hypmem-dump"), "page", "--json", vmlinux, core] + addrs + extra,
                        capture_output=True, text=True)
     if not t.ok(no_crash(p) and p.returncode != 2, "%s: %d page queries" % (name, len(addrs)),
@@ -95,6 +107,10 @@ def check(name, out):
             diffs.append("%s: hypmem %r drgn %r" % (pa, mine, theirs))
     t.ok(not diffs, "%s: %d vmemmap entries as drgn reads them" % (name, len(want["entries"])),
          "\n".join(diffs))
+    if lin:
+        q = rest[-1]
+        t.ok(q.get("as") == "linear" and int(q["pa"], 16) == pa0,
+             "%s: kernel linear-map VA %#x is PA %#x" % (name, lin, pa0), json.dumps(q)[:500])
     if not want["guest"]:
         t.skip("%s: guest mappings" % name, "no VM with a guest stage-2 in this dump")
         return

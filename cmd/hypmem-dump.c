@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "hypmem/cli.h"
+#include "hypmem/query.h"
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"
 #include "hypmem/trace.h"
@@ -44,6 +45,10 @@ static const char usage[] =
 	"  heap      every hyp heap (struct hyp_allocator): one line per chunk, holes\n"
 	"  trace     hypervisor trace events, like trace-cmd report (a dump, live RAM\n"
 	"            with --raw, or a tracefs directory with --tracefs)\n"
+	"  page      everything about pages: page VMLINUX VMCORE ADDR... where ADDR is\n"
+	"            a PA, pfn:N, pa:X, hyp:X (hyp VA), kva:X (kernel image VA) or\n"
+	"            sym:NAME; a bare number is a kernel VA if bits 63:48 are set, a PA\n"
+	"            if in RAM, else a hyp VA if mapped\n"
 	"\n"
 	"Options:\n"
 	"  -s, --symbols FILE       vmlinux (or hypmem EL2 image) with DWARF\n"
@@ -51,6 +56,7 @@ static const char usage[] =
 	"      --raw FILE@PHYS      raw memory image starting at physical address PHYS\n"
 	"      --kaslr-offset N     KASLR offset when the dump has no VMCOREINFO\n"
 	"      --kimage-voffset N   kernel image VA - PA when the dump has no VMCOREINFO\n"
+	"      --force              go on when VMLINUX is not the kernel of the dump\n"
 	"      --pfn N              vmemmap: only this PFN\n"
 	"      --range A-B          vmemmap: PFNs A to B inclusive\n"
 	"      --json               JSON output (schema: man 5 hypmem-json)\n"
@@ -617,6 +623,83 @@ static int cmd_vms(struct hypmem_target *t, const struct dump_args *a)
 	return finish(t, a->json, o);
 }
 
+/* page: VMLINUX and VMCORE first (unless -s/-c/--raw gave them), then addresses. */
+static int cmd_page(struct hypmem_target_config *cfg, const struct dump_args *a, int argc,
+		    char **argv)
+{
+	struct hypmem_addr *addrs;
+	struct hypmem_target *t;
+	struct hypmem_query *q;
+	struct hypmem_error *err;
+	struct json_object *o = NULL, *arr = NULL;
+	int i = 0, nr = 0;
+
+	if (!cfg->vmlinux && i < argc)
+		cfg->vmlinux = argv[i++];
+	if (!cfg->core && !cfg->raw_spec && i < argc)
+		cfg->core = argv[i++];
+	if (hypmem_cli_positional("hypmem-dump", cfg, 0, NULL, true))
+		return HYPMEM_EXIT_USAGE;
+	if (i >= argc) {
+		fprintf(stderr, "hypmem-dump: page: no ADDR given (try --help)\n");
+		return HYPMEM_EXIT_USAGE;
+	}
+	addrs = calloc((size_t)(argc - i), sizeof(*addrs));
+	if (!addrs)
+		return hypmem_cli_error("hypmem-dump", &hypmem_enomem);
+	for (; i < argc; i++) {
+		if (!hypmem_query_parse(argv[i], &addrs[nr++])) {
+			fprintf(stderr, "hypmem-dump: page: bad address '%s'\n", argv[i]);
+			free(addrs);
+			return HYPMEM_EXIT_USAGE;
+		}
+	}
+	err = hypmem_target_open(cfg, &t);
+	if (!err && (err = hypmem_query_open(t, &q)))
+		hypmem_target_destroy(t);
+	if (err) {
+		free(addrs);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
+	if (a->json) {
+		o = json_envelope(t);
+		arr = json_object_new_array();
+	}
+	for (int k = 0; k < nr && !err; k++) {
+		struct hypmem_page_query r;
+
+		err = hypmem_query_page(q, &addrs[k], &r);
+		if (err)
+			break;
+		if (a->json)
+			json_object_array_add(arr, hypmem_json_page_query(q, &r));
+		else
+			hypmem_text_page_query(stdout, q, &r);
+	}
+	free(addrs);
+	if (err) {
+		json_object_put(o);
+		json_object_put(arr);
+		hypmem_query_destroy(q);
+		hypmem_target_destroy(t);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
+	if (a->json && o) {
+		json_object_object_add(o, "pages", arr);
+		json_object_object_add(o, "findings", hypmem_json_findings(hypmem_target_findings(t)));
+	}
+	/* The page's own findings are printed with it; the exit status counts all. */
+	{
+		int ret = a->json ? finish(t, true, o)
+				  : (hypmem_target_findings(t)->total ? HYPMEM_EXIT_FINDINGS
+								      : HYPMEM_EXIT_OK);
+
+		hypmem_query_destroy(q);
+		hypmem_target_destroy(t);
+		return ret;
+	}
+}
+
 static bool parse_range(const char *s, uint64_t *first, uint64_t *end)
 {
 	const char *dash = strchr(s, '-');
@@ -684,10 +767,12 @@ enum dump_cmd {
 	CMD_STAGE1,
 	CMD_VMS,
 	CMD_HEAP,
-	CMD_TRACE
+	CMD_TRACE,
+	CMD_PAGE
 };
 static const char *const cmd_names[] = { "vmemmap", "pools", "layout", "stage2",
-					 "stage1",  "vms",   "heap",   "trace" };
+					 "stage1",  "vms",   "heap",   "trace",
+					 "page" };
 #define CMD_BIT(c)  (1u << (c))
 #define CMDS_TARGET (~CMD_BIT(CMD_LAYOUT)) /* everything that reads a dump */
 
@@ -807,7 +892,7 @@ int main(int argc, char **argv)
 	}
 	if (optind == argc) {
 		fprintf(stderr, "hypmem-dump: no command given (vmemmap, pools, layout, stage2, "
-				"stage1, vms, heap or trace; try --help)\n");
+				"stage1, vms, heap, trace or page; try --help)\n");
 		return HYPMEM_EXIT_USAGE;
 	}
 	for (c = 0; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
@@ -831,6 +916,8 @@ int main(int argc, char **argv)
 			return HYPMEM_EXIT_USAGE;
 		return cmd_layout(cfg.vmlinux, a.json);
 	}
+	if (cmd == CMD_PAGE)
+		return cmd_page(&cfg, &a, argc - optind, argv + optind);
 	if (cmd == CMD_TRACE && a.tracefs) {
 		if (optind < argc || cfg.vmlinux || cfg.core || cfg.raw_spec) {
 			fprintf(stderr, "hypmem-dump: --tracefs takes no VMLINUX/VMCORE\n");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hypmem/identity.h"
 #include "hypmem/target.h"
 #include "hypmem/vmcoreinfo.h"
 #include "pte.h"
@@ -58,6 +59,11 @@ struct hypmem_source *hypmem_target_source(struct hypmem_target *t)
 struct hypmem_findings *hypmem_target_findings(struct hypmem_target *t)
 {
 	return &t->findings;
+}
+
+const struct hypmem_vmcoreinfo *hypmem_target_vmcoreinfo(const struct hypmem_target *t)
+{
+	return t->vmci;
 }
 
 const struct hypmem_target_info *hypmem_target_info(const struct hypmem_target *t)
@@ -566,6 +572,8 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	struct hypmem_error *err;
 	const char *text;
 	uint64_t v;
+	/* A caller-built source (tests, fuzzing, live RAM) is trusted to be the image's. */
+	bool check_identity = !t->src && !cfg->force;
 
 	err = hypmem_dwarf_open(cfg->vmlinux, &t->dw);
 	if (err)
@@ -599,6 +607,25 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 		err = hypmem_vmcoreinfo_parse(text, &t->vmci);
 		if (err)
 			return err;
+	} else if (cfg->raw_spec) {
+		/* A raw image: the kernel's own note may be in RAM. */
+		char *found;
+
+		err = hypmem_vmcoreinfo_find_in_ram(t->src, &found, NULL);
+		if (err)
+			return err;
+		if (found) {
+			err = hypmem_vmcoreinfo_parse(found, &t->vmci);
+			free(found);
+			/* A page that only looks like the note is no reason to stop. */
+			if (err && err != &hypmem_enomem) {
+				hypmem_error_destroy(err);
+				err = NULL;
+				t->vmci = NULL;
+			}
+			if (err)
+				return err;
+		}
 	}
 	/* The granule: VMCOREINFO's PAGESIZE, else 4K (a raw dump of 4K kernels). */
 	t->info.page_size = 4096;
@@ -628,6 +655,30 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	err = find_kimage_voffset(t, cfg);
 	if (err)
 		return err;
+	if (check_identity) {
+		struct hypmem_identity id;
+
+		size_t nr_missing = 0;
+
+		err = hypmem_target_identity(t, &id);
+		if (err)
+			return err;
+		/*
+		 * A dump cut short may lack the kernel's text: then the cut is
+		 * the news (reported below), not a wrong vmlinux.
+		 */
+		hypmem_source_missing(t->src, &nr_missing);
+		if (id.mismatch && !(id.text_unreadable && nr_missing))
+			return hypmem_error_create(
+			    HYPMEM_ERROR_FORMAT,
+			    "%s does not match this dump: %s%s (give the dump's vmlinux, "
+			    "or --force to go on anyway)",
+			    cfg->vmlinux, id.reason,
+			    !t->vmci && !cfg->kaslr_offset_set
+				    ? "; without VMCOREINFO, --kaslr-offset may be missing"
+			    : cfg->kaslr_offset_set ? "; or --kaslr-offset is wrong"
+						    : "");
+	}
 	err = read_hyp_state(t);
 	if (!err)
 		err = raw_cut_short(t);

@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hypmem/ringbuf.h"
 #include "hypmem/trace.h"
+#include "pipe_reader.h"
 
 #define DEFAULT_PAGE_SIZE 4096
 #define MAX_PAGE_SIZE	  (64 * 1024)
@@ -22,8 +24,17 @@
 #define META_SIZE	  80
 #define MAX_FORMAT_TEXT	  (1U << 20)
 #define RBUF_BYTES	  (256 * 1024)
+#define PIPE_BYTES	  (4U << 20)
+#define ANDROID_FOOTER	  32
+#define DEFAULT_WAIT_MS	  200
 
 enum source_kind { SRC_TARGET, SRC_TRACEFS };
+
+/* What a tracefs hypervisor remote offers. */
+enum tracefs_flavour {
+	TFS_RAW,  /* per_cpu/cpuN/trace_pipe_raw pages (Android hyp/, exports) */
+	TFS_TEXT, /* per_cpu/cpuN/trace_pipe text lines (mainline remotes/hypervisor) */
+};
 
 /* What this reader knows about one page id of a target buffer. */
 struct page_mem {
@@ -43,6 +54,8 @@ struct pending_rec {
 	uint32_t len;
 	bool lost;
 	uint64_t count;
+	size_t text_off; /* TFS_TEXT: the event's printed text in the read buffer */
+	uint32_t text_len;
 };
 
 /* A page copied during a poll, decoded after sorting by time_stamp. */
@@ -59,8 +72,12 @@ struct cpu_state {
 	uint32_t nr_pages;
 	uint64_t *page_pa;
 	struct page_mem *mem;
-	/* tracefs source: pages are read in chunks and decoded one at a time */
+	/* tracefs source: pages (or lines) are read in chunks and decoded a batch at a time */
 	int fd;
+	struct pipe_reader *pr;
+	uint8_t *pay; /* TFS_TEXT: payloads rebuilt from the text */
+	size_t pay_len, pay_cap;
+	size_t late_bytes; /* taken after the poll's deadline */
 	uint8_t *rbuf; /* read buffer of RBUF_PAGES pages */
 	size_t rlen, rpos;
 	uint64_t page_no;
@@ -83,6 +100,10 @@ struct hypmem_trace {
 	struct cpu_state *cpus;
 	uint32_t page_size;
 	unsigned int long_size;
+	enum tracefs_flavour flavour;
+	uint32_t footer; /* bytes at the end of each raw page that are not data */
+	int wait_ms;
+	struct timespec deadline; /* of the current tracefs poll */
 	bool keep;
 	struct hypmem_event_formats formats;
 	struct hypmem_findings findings;
@@ -202,7 +223,7 @@ static struct hypmem_error *decode_page(struct hypmem_trace *tr, struct cpu_stat
 {
 	enum hypmem_rb_status st;
 
-	st = hypmem_rb_page_decode(page, tr->page_size, tr->long_size, from, fn, arg, info);
+	st = hypmem_rb_page_decode(page, tr->page_size - tr->footer, tr->long_size, from, fn, arg, info);
 	if (*cb_err)
 		return *cb_err;
 	/* Only a callback stops a page early: the consumer had enough. */
@@ -623,8 +644,64 @@ static struct hypmem_error *read_formats_tracefs(struct hypmem_trace *tr, const 
 	return err;
 }
 
-/* The sub-buffer size and long size from events/header_page, if present. */
-static void read_header_page(struct hypmem_trace *tr, const char *root)
+/*
+ * The hypervisor remotes' format files (mainline trace_remote and Android's
+ * hyp/ alike) print each field at the sum of the sizes before it, ignoring
+ * alignment: hyp_enter's pid_t vcpu reads "offset:3", stored at 4.  The
+ * records are ordinary C structs after a 2-byte id, so when a remote's
+ * offsets are packed like that, lay the fields out again with natural
+ * alignment.  Returns the number of events changed.
+ */
+static size_t fix_remote_layout(struct hypmem_event_formats *f)
+{
+	size_t changed = 0;
+
+	for (size_t i = 0; i < f->nr; i++) {
+		struct hypmem_event_format *ev = &f->events[i];
+		uint32_t packed = 0, off = 0, end = 0;
+		bool is_packed = true, differs = false;
+
+		for (size_t j = 0; j < ev->nr_fields; j++) {
+			const struct hypmem_event_field *fl = &ev->fields[j];
+
+			if (fl->offset != packed)
+				is_packed = false;
+			packed = fl->offset + fl->size;
+		}
+		if (!is_packed)
+			continue;
+		for (size_t j = 0; j < ev->nr_fields; j++) {
+			struct hypmem_event_field *fl = &ev->fields[j];
+			uint32_t elem = fl->array_len ? fl->size / fl->array_len : fl->size;
+			uint32_t align = 1;
+
+			while (align < elem && align < 8)
+				align <<= 1;
+			if (align != elem && elem <= 8)
+				align = 1; /* not a scalar size: bytes */
+			off = (off + align - 1) & ~(align - 1);
+			if (fl->offset != off)
+				differs = true;
+			fl->offset = off;
+			off += fl->size;
+			end = off;
+		}
+		if (differs) {
+			ev->size = end;
+			changed++;
+		}
+	}
+	return changed;
+}
+
+/*
+ * The sub-buffer size and long size from events/header_page, if present.
+ * @footer_ok: the remote may end its pages in a footer (Android's hyp/):
+ * header_page then gives a data area that stops ANDROID_FOOTER bytes short
+ * of a power-of-two page.
+ */
+static struct hypmem_error *read_header_page(struct hypmem_trace *tr, const char *root,
+					     bool footer_ok)
 {
 	char *path = path_join(root, "events/header_page"), *text, *p;
 	size_t len;
@@ -632,12 +709,12 @@ static void read_header_page(struct hypmem_trace *tr, const char *root)
 	struct hypmem_error *err;
 
 	if (!path)
-		return;
+		return &hypmem_enomem;
 	/* Optional: without it, the defaults hold. */
 	if ((err = read_small_file(path, &text, &len))) {
 		hypmem_error_destroy(err);
 		free(path);
-		return;
+		return NULL;
 	}
 	p = strstr(text, "commit;");
 	if (p && sscanf(p, "commit;%*[ \t]offset:%u;%*[ \t]size:%u;", &off, &size) == 2 &&
@@ -645,66 +722,159 @@ static void read_header_page(struct hypmem_trace *tr, const char *root)
 		tr->long_size = size;
 	p = strstr(text, "data;");
 	if (p && sscanf(p, "data;%*[ \t]offset:%u;%*[ \t]size:%u;", &off, &size) == 2 &&
-	    off + size >= 256 && off + size <= MAX_PAGE_SIZE)
-		tr->page_size = off + size;
+	    off <= 16 && size >= 256 && size <= MAX_PAGE_SIZE) {
+		uint32_t data_end = off + size;
+
+		if (!(data_end & (data_end - 1))) {
+			tr->page_size = data_end;
+		} else if (footer_ok && !((data_end + ANDROID_FOOTER) & (data_end + ANDROID_FOOTER - 1))) {
+			tr->page_size = data_end + ANDROID_FOOTER;
+			tr->footer = ANDROID_FOOTER;
+		} else {
+			err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						  "%s: a data area ending at %u is no page "
+						  "%s",
+						  path, data_end,
+						  footer_ok ? "with or without a 32-byte footer"
+							    : "(no footer expected here)");
+		}
+	}
 	free(text);
 	free(path);
+	return err;
+}
+
+/* A candidate directory for the hypervisor's remote, and what it offers. */
+struct remote_probe {
+	const char *sub;  /* under the directory given */
+	bool footer_ok;	  /* Android hyp/ */
+};
+
+static bool readable(const char *dir, const char *rel)
+{
+	char *p = path_join(dir, rel);
+	bool ok = p && !access(p, R_OK);
+
+	free(p);
+	return ok;
+}
+
+/* Does @path name a remote directory itself (…/remotes/hypervisor or …/hyp)? */
+static const struct remote_probe *remote_of_path(const char *path, const struct remote_probe *probes,
+						 size_t nr)
+{
+	size_t len = strlen(path);
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	for (size_t i = 0; i < nr; i++) {
+		size_t n = strlen(probes[i].sub);
+
+		if (len >= n && !strncmp(path + len - n, probes[i].sub, n) &&
+		    (len == n || path[len - n - 1] == '/'))
+			return &probes[i];
+	}
+	return NULL;
 }
 
 struct hypmem_error *hypmem_trace_open_tracefs(const char *dir, struct hypmem_trace **ret)
 {
-	static const char *const subdirs[] = {"remotes/hypervisor", "hyp", "."};
+	/*
+	 * Only a hypervisor remote, never the tracing root: its per_cpu/ pipes
+	 * are the host's own buffers, and reading them would consume the
+	 * user's trace.
+	 */
+	static const struct remote_probe probes[] = {
+	    {"remotes/hypervisor", false},
+	    {"hyp", true},
+	};
+	const size_t nr_probes = sizeof(probes) / sizeof(probes[0]);
 	struct hypmem_trace *tr = calloc(1, sizeof(*tr));
+	const struct remote_probe *rp = NULL;
 	struct hypmem_error *err = NULL;
 	char *root = NULL;
+	const char *pipe_name = NULL;
 
 	if (!tr)
 		return &hypmem_enomem;
 	tr->kind = SRC_TRACEFS;
 	tr->page_size = DEFAULT_PAGE_SIZE;
 	tr->long_size = 8;
+	tr->wait_ms = DEFAULT_WAIT_MS;
 	hypmem_event_formats_init(&tr->formats);
 	hypmem_findings_init(&tr->findings);
-	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]) && !root; i++) {
-		char *r = path_join(dir, subdirs[i]), *pc;
+	/* DIR itself may be the remote; else a remote inside DIR. */
+	if ((rp = remote_of_path(dir, probes, nr_probes)) && !(root = strdup(dir))) {
+		err = &hypmem_enomem;
+		goto fail;
+	}
+	for (size_t i = 0; !root && i < nr_probes; i++) {
+		char *r = path_join(dir, probes[i].sub);
 
 		if (!r) {
 			err = &hypmem_enomem;
 			goto fail;
 		}
-		pc = path_join(r, "per_cpu/cpu0/trace_pipe_raw");
-		if (pc && !access(pc, R_OK))
+		if (is_dir(r)) {
 			root = r;
-		else
+			rp = &probes[i];
+		} else {
 			free(r);
-		free(pc);
+		}
 	}
-	if (!root) {
-		err = hypmem_error_create(HYPMEM_ERROR_LOOKUP,
-					  "%s: no per_cpu/cpu0/trace_pipe_raw under "
-					  "remotes/hypervisor/, hyp/ or the directory itself",
-					  dir);
+	if (root && readable(root, "per_cpu/cpu0/trace_pipe_raw")) {
+		tr->flavour = TFS_RAW;
+		pipe_name = "trace_pipe_raw";
+	} else if (root && !rp->footer_ok && readable(root, "per_cpu/cpu0/trace_pipe")) {
+		tr->flavour = TFS_TEXT;
+		pipe_name = "trace_pipe";
+	}
+	if (!pipe_name) {
+		err = hypmem_error_create(
+		    HYPMEM_ERROR_LOOKUP,
+		    "%s: no hypervisor trace remote: looked for "
+		    "remotes/hypervisor/per_cpu/cpu0/trace_pipe_raw or trace_pipe (mainline) "
+		    "and hyp/per_cpu/cpu0/trace_pipe_raw (Android)%s; the host's own "
+		    "per_cpu/ buffers are never read",
+		    dir, root ? " in the directory found" : "");
 		goto fail;
 	}
-	read_header_page(tr, root);
+	if ((err = read_header_page(tr, root, rp->footer_ok)))
+		goto fail;
 	if ((err = read_formats_tracefs(tr, root)))
 		goto fail;
+	fix_remote_layout(&tr->formats);
 	tr->cpus = calloc(HYPMEM_TRACE_MAX_CPUS, sizeof(*tr->cpus));
 	if (!tr->cpus) {
 		err = &hypmem_enomem;
 		goto fail;
 	}
 	for (unsigned int cpu = 0; cpu < HYPMEM_TRACE_MAX_CPUS; cpu++) {
+		struct cpu_state *c = &tr->cpus[cpu];
 		char *p;
+		int fd;
 
-		if (asprintf(&p, "%s/per_cpu/cpu%u/trace_pipe_raw", root, cpu) < 0) {
+		c->fd = -1;
+		if (asprintf(&p, "%s/per_cpu/cpu%u/%s", root, cpu, pipe_name) < 0) {
 			err = &hypmem_enomem;
 			goto fail;
 		}
-		tr->cpus[cpu].fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		/*
+		 * O_NONBLOCK only so that opening a FIFO does not wait for its
+		 * writer; the reader thread then reads blocking, as the
+		 * hypervisor's pipes do whatever the flag says.
+		 */
+		fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		free(p);
-		if (tr->cpus[cpu].fd < 0)
+		if (fd < 0)
 			break;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		c->pr = pipe_reader_create(fd, PIPE_BYTES);
+		if (!c->pr) {
+			close(fd);
+			err = &hypmem_enomem;
+			goto fail;
+		}
 		tr->nr_cpus = cpu + 1;
 	}
 	free(root);
@@ -716,17 +886,60 @@ fail:
 	return err;
 }
 
+void hypmem_trace_set_wait(struct hypmem_trace *tr, int wait_ms)
+{
+	tr->wait_ms = wait_ms < 0 ? 0 : wait_ms;
+}
+
+/* Milliseconds left before the poll's deadline (0 if past). */
+static int ms_left(const struct hypmem_trace *tr)
+{
+	struct timespec now;
+	int64_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (int64_t)(tr->deadline.tv_sec - now.tv_sec) * 1000 +
+	     (tr->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return ms <= 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+static void start_deadline(struct hypmem_trace *tr)
+{
+	clock_gettime(CLOCK_MONOTONIC, &tr->deadline);
+	tr->deadline.tv_sec += tr->wait_ms / 1000;
+	tr->deadline.tv_nsec += (long)(tr->wait_ms % 1000) * 1000000L;
+	if (tr->deadline.tv_nsec >= 1000000000L) {
+		tr->deadline.tv_sec++;
+		tr->deadline.tv_nsec -= 1000000000L;
+	}
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++)
+		tr->cpus[cpu].late_bytes = 0;
+}
+
+/* Is a whole unit (a raw page, a text line) waiting at rpos? */
+static bool unit_ready(const struct hypmem_trace *tr, const struct cpu_state *c)
+{
+	if (tr->flavour == TFS_TEXT)
+		return c->rlen > c->rpos && memchr(c->rbuf + c->rpos, '\n', c->rlen - c->rpos);
+	return c->rlen - c->rpos >= tr->page_size;
+}
+
 /*
- * Refill @c's read buffer so that a whole page lies at rpos, reading until
- * EOF or EAGAIN.  Return: true if there is one.
+ * Refill @c's read buffer from its pipe so that a whole unit lies at rpos.
+ * Waits for the pipe only until the poll's deadline; after it, takes at most
+ * one more buffer's worth (reading the hypervisor's trace makes it trace).
+ * Return: *@have if there is one; else c->done.
  */
 static struct hypmem_error *fill_tracefs(struct hypmem_trace *tr, struct cpu_state *c,
 					 unsigned int cpu, bool *have)
 {
-	size_t cap = RBUF_BYTES / tr->page_size * tr->page_size;
+	size_t cap = tr->flavour == TFS_TEXT ? RBUF_BYTES
+					     : RBUF_BYTES / tr->page_size * tr->page_size;
+	bool eof = false;
+	int perr = 0;
 
 	*have = false;
-	if (c->rlen - c->rpos >= tr->page_size) {
+	if (unit_ready(tr, c)) {
 		*have = true;
 		return NULL;
 	}
@@ -735,28 +948,39 @@ static struct hypmem_error *fill_tracefs(struct hypmem_trace *tr, struct cpu_sta
 	memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
 	c->rlen -= c->rpos;
 	c->rpos = 0;
-	while (c->fd >= 0 && c->rlen < cap) {
-		ssize_t n = read(c->fd, c->rbuf + c->rlen, cap - c->rlen);
+	while (c->pr && c->rlen < cap && !unit_ready(tr, c)) {
+		int wait = ms_left(tr);
+		size_t n;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		if (!wait && c->late_bytes >= cap)
 			break;
-		c->rlen += (size_t)n;
+		n = pipe_reader_take(c->pr, c->rbuf + c->rlen, cap - c->rlen, wait, &eof, &perr);
+		if (!wait)
+			c->late_bytes += n ? n : cap;
+		c->rlen += n;
+		if (eof || (!n && !ms_left(tr)))
+			break;
 	}
-	if (c->rlen >= tr->page_size) {
+	if (unit_ready(tr, c)) {
 		*have = true;
 		return NULL;
 	}
 	c->done = true;
-	if (c->rlen) {
+	if (perr) {
+		return hypmem_findings_add(&c->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
+					   c->page_no, "cpu %u: reading the pipe: %s", cpu,
+					   strerror(perr));
+	}
+	if (c->rlen == cap || (eof && c->rlen)) {
 		size_t got = c->rlen;
 
 		c->rlen = 0;
 		return hypmem_findings_add(&c->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
 					   c->page_no,
-					   "cpu %u: trace_pipe_raw ends with a partial "
-					   "page (%zu bytes)",
+					   tr->flavour == TFS_TEXT
+					       ? "cpu %u: trace_pipe: %zu bytes without a line end"
+					       : "cpu %u: trace_pipe_raw ends with a partial "
+						 "page (%zu bytes)",
 					   cpu, got);
 	}
 	return NULL;
@@ -774,13 +998,214 @@ static bool page_missed(struct hypmem_trace *tr, struct cpu_state *c, const uint
 
 	if (!(le64(page + 8) & HYPMEM_RB_MISSED_EVENTS))
 		return false;
-	hypmem_rb_page_decode(page, tr->page_size, tr->long_size, 0, NULL, NULL, &hi);
+	hypmem_rb_page_decode(page, tr->page_size - tr->footer, tr->long_size, 0, NULL, NULL, &hi);
 	*lost = stored ? hi.missed : HYPMEM_TRACE_LOST_UNKNOWN;
 	if (stored)
 		c->st.lost += hi.missed;
 	else
 		c->st.lost_unknown++;
 	return true;
+}
+
+/* --- the text pipe (mainline remotes/hypervisor/per_cpu/cpuN/trace_pipe) --- */
+
+#define MAX_TEXT_PAYLOAD 4096
+
+static bool parse_u64(const char **p, const char *end, uint64_t *v)
+{
+	const char *s = *p;
+	uint64_t n = 0;
+
+	if (s == end || *s < '0' || *s > '9')
+		return false;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return false;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	*p = s;
+	*v = n;
+	return true;
+}
+
+/* The value of "name=VALUE" in @args as an integer, if it is one. */
+static bool text_field(const char *args, const char *end, const char *name, bool is_signed,
+		       uint64_t *v)
+{
+	size_t n = strlen(name);
+
+	for (const char *s = args; s + n < end; s++) {
+		char num[32], *e;
+		size_t len = 0;
+
+		if ((s != args && s[-1] != ' ') || strncmp(s, name, n) || s[n] != '=')
+			continue;
+		s += n + 1;
+		while (s + len < end && s[len] != ' ' && len < sizeof(num) - 1)
+			len++;
+		memcpy(num, s, len);
+		num[len] = '\0';
+		errno = 0;
+		*v = is_signed ? (uint64_t)strtoll(num, &e, 0) : strtoull(num, &e, 0);
+		return len && !*e && !errno;
+	}
+	return false;
+}
+
+static void put_le(uint8_t *p, uint64_t v, uint32_t size)
+{
+	for (uint32_t i = 0; i < size; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * One event line: its payload rebuilt from the "field=value" pairs the
+ * format names (integers only; a value printed as a name, like hyp_enter's
+ * reason, stays 0 and the line's text is kept for printing).
+ */
+static struct hypmem_error *text_event(struct hypmem_trace *tr, struct cpu_state *c,
+				       unsigned int cpu, const char *line, const char *end,
+				       struct pending_rec *r)
+{
+	const char *p = line, *name, *args;
+	const struct hypmem_event_format *ev;
+	uint64_t lcpu, sec, usec, id = UINT16_MAX;
+	uint32_t len = 2;
+	uint8_t *pay;
+	char nm[128];
+	size_t off;
+
+	if (p == end || *p++ != '[' || !parse_u64(&p, end, &lcpu) || p == end || *p++ != ']')
+		goto bad;
+	while (p < end && (*p == '\t' || *p == ' '))
+		p++;
+	if (!parse_u64(&p, end, &sec) || p == end || *p++ != '.' || !parse_u64(&p, end, &usec) ||
+	    usec > 999999 || sec > UINT64_MAX / 1000000000ULL - 1 || end - p < 2 || p[0] != ':' ||
+	    p[1] != ' ')
+		goto bad;
+	p += 2;
+	name = p;
+	while (p < end && *p != ' ')
+		p++;
+	if (p == name || (size_t)(p - name) >= sizeof(nm))
+		goto bad;
+	memcpy(nm, name, (size_t)(p - name));
+	nm[p - name] = '\0';
+	args = p < end ? p + 1 : p;
+	if (lcpu != cpu)
+		hypmem_error_destroy(hypmem_findings_add(
+		    &c->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, c->page_no,
+		    "cpu %u: trace_pipe line for cpu %" PRIu64, cpu, lcpu));
+	ev = hypmem_event_formats_find_name(&tr->formats, nm);
+	if (ev) {
+		id = ev->id;
+		len = ev->size > len ? ev->size : len;
+		if (len > MAX_TEXT_PAYLOAD)
+			len = MAX_TEXT_PAYLOAD;
+	} else if (!strcmp(nm, "UNKNOWN") && text_field(args, end, "id", false, &id) &&
+		   id < UINT16_MAX) {
+		/* The kernel's "UNKNOWN id=N": an id without a format. */
+	} else {
+		id = UINT16_MAX;
+		hypmem_error_destroy(hypmem_findings_add(
+		    &c->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, c->page_no,
+		    "cpu %u: trace_pipe event '%s' has no format", cpu, nm));
+	}
+	if (c->pay_cap - c->pay_len < len) {
+		size_t cap = c->pay_cap ? c->pay_cap : 1 << 14;
+		uint8_t *n;
+
+		while (cap - c->pay_len < len)
+			cap *= 2;
+		if (!(n = realloc(c->pay, cap)))
+			return &hypmem_enomem;
+		c->pay = n;
+		c->pay_cap = cap;
+	}
+	off = c->pay_len;
+	pay = c->pay + off;
+	c->pay_len += len;
+	memset(pay, 0, len);
+	put_le(pay, id, 2);
+	for (size_t i = 0; ev && i < ev->nr_fields; i++) {
+		const struct hypmem_event_field *f = &ev->fields[i];
+		uint64_t v;
+
+		if (f->is_common || f->array_len || f->offset > len || len - f->offset < f->size ||
+		    !(f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8))
+			continue;
+		if (text_field(args, end, f->name, f->is_signed, &v))
+			put_le(pay + f->offset, v, f->size);
+	}
+	*r = (struct pending_rec){
+	    .ts = sec * 1000000000ULL + usec * 1000ULL,
+	    .off = off,
+	    .len = len,
+	    .text_off = (size_t)(args - (const char *)c->rbuf),
+	    .text_len = (uint32_t)(end - args),
+	};
+	return NULL;
+bad:
+	r->len = 0;
+	return hypmem_findings_add(&c->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, c->page_no,
+				   "cpu %u: unparsable trace_pipe line '%.*s'", cpu,
+				   (int)(end - line > 80 ? 80 : end - line), line);
+}
+
+/* Decode the whole lines waiting in @c's read buffer into c->recs. */
+static struct hypmem_error *decode_text_lines(struct hypmem_trace *tr, unsigned int cpu)
+{
+	struct cpu_state *c = &tr->cpus[cpu];
+	bool have_lost = false;
+	uint64_t lost = 0;
+	struct hypmem_error *err;
+
+	c->pay_len = 0;
+	while (c->rpos < c->rlen) {
+		const char *line = (const char *)c->rbuf + c->rpos;
+		const char *nl = memchr(line, '\n', c->rlen - c->rpos);
+		struct pending_rec r;
+		unsigned long lcpu;
+		uint64_t count;
+		int n = 0;
+
+		if (!nl)
+			break;
+		c->rpos += (size_t)(nl - line) + 1;
+		c->page_no++;
+		if (nl == line)
+			continue;
+		/* "CPU:%d [LOST %lu EVENTS]" */
+		if (sscanf(line, "CPU:%lu [LOST %" SCNu64 " EVENTS]%n", &lcpu, &count, &n) == 2 &&
+		    line + n == nl) {
+			have_lost = true;
+			lost += count;
+			c->st.lost += count;
+			continue;
+		}
+		if ((err = text_event(tr, c, cpu, line, nl, &r)))
+			return err;
+		if (!r.len)
+			continue;
+		if (have_lost) {
+			struct pending_rec l = {.ts = r.ts, .lost = true, .count = lost};
+
+			have_lost = false;
+			lost = 0;
+			if ((err = push_rec(c, &l)))
+				return err;
+		}
+		if ((err = push_rec(c, &r)))
+			return err;
+		c->st.read++;
+	}
+	if (have_lost) {
+		struct pending_rec l = {.ts = c->last_ts, .lost = true, .count = lost};
+
+		if ((err = push_rec(c, &l)))
+			return err;
+	}
+	return NULL;
 }
 
 /*
@@ -802,6 +1227,11 @@ static struct hypmem_error *next_tracefs_page(struct hypmem_trace *tr, unsigned 
 
 		if ((err = fill_tracefs(tr, c, cpu, &have)) || !have)
 			return err;
+		if (tr->flavour == TFS_TEXT) {
+			if ((err = decode_text_lines(tr, cpu)))
+				return err;
+			continue;
+		}
 		page = c->rbuf + c->rpos;
 		co.base = c->rbuf;
 		co.have_lost = page_missed(tr, c, page, &co.lost);
@@ -874,6 +1304,8 @@ struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn 
 	unsigned int nr = tr->nr_cpus;
 
 	tr->arena_len = 0;
+	if (tr->kind == SRC_TRACEFS)
+		start_deadline(tr);
 	for (unsigned int cpu = 0; cpu < nr; cpu++) {
 		tr->cpus[cpu].nr_recs = 0;
 		tr->cpus[cpu].next = 0;
@@ -915,9 +1347,16 @@ struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn 
 			rec.lost = r->count;
 		} else {
 			rec.kind = HYPMEM_TRACE_EVENT;
-			rec.payload = (tr->kind == SRC_TARGET ? tr->arena : c->rbuf) + r->off;
+			rec.payload = (tr->kind == SRC_TARGET	   ? tr->arena
+				       : tr->flavour == TFS_TEXT ? c->pay
+								 : c->rbuf) +
+				      r->off;
 			rec.len = r->len;
 			rec.id = hypmem_event_id(rec.payload);
+			if (r->text_len) {
+				rec.text = (const char *)c->rbuf + r->text_off;
+				rec.text_len = r->text_len;
+			}
 		}
 		if (fn && !fn(&rec, arg))
 			break;
@@ -997,6 +1436,20 @@ static struct hypmem_error *count_tracefs_cpu(struct hypmem_trace *tr, struct co
 	struct hypmem_error *err, *none = NULL;
 
 	c->done = false;
+	while (tr->flavour == TFS_TEXT && !co->stop) {
+		c->nr_recs = 0;
+		c->next = 0;
+		if ((err = next_tracefs_page(tr, co->cpu)) || !c->nr_recs)
+			return err;
+		for (size_t i = 0; i < c->nr_recs && !co->stop; i++) {
+			const struct pending_rec *r = &c->recs[i];
+
+			if (!r->lost)
+				count_one(co, r->ts, c->pay + r->off, r->len);
+			else if (r->count != HYPMEM_TRACE_LOST_UNKNOWN)
+				co->k->lost += r->count;
+		}
+	}
 	while (!co->stop) {
 		struct hypmem_rb_page_info info;
 		const uint8_t *page;
@@ -1027,6 +1480,8 @@ struct hypmem_error *hypmem_trace_poll_counts(struct hypmem_trace *tr,
 	bool stop = false;
 
 	tr->arena_len = 0;
+	if (tr->kind == SRC_TRACEFS)
+		start_deadline(tr);
 	for (unsigned int cpu = 0; cpu < tr->nr_cpus && !err && !stop; cpu++) {
 		struct cpu_state *c = &tr->cpus[cpu];
 		struct counter co = {
@@ -1068,8 +1523,9 @@ void hypmem_trace_destroy(struct hypmem_trace *tr)
 	     cpu++) {
 		struct cpu_state *c = &tr->cpus[cpu];
 
-		if (tr->kind == SRC_TRACEFS && c->fd > 0)
-			close(c->fd);
+		if (tr->kind == SRC_TRACEFS)
+			pipe_reader_destroy(c->pr);
+		free(c->pay);
 		free(c->page_pa);
 		free(c->mem);
 		free(c->recs);
@@ -1346,8 +1802,13 @@ void hypmem_trace_textbuf_add(struct hypmem_trace_textbuf *tb,
 	*p++ = ':';
 	for (n++; n < 22; n++)
 		*p++ = ' ';
-	len = hypmem_event_print(ev, rec->payload, rec->len, p, 1024);
-	p += len < 0 ? 0 : len > 1023 ? 1023 : len;
+	if (rec->text) {
+		len = rec->text_len > 1023 ? 1023 : (int)rec->text_len;
+		p = put_str(p, rec->text, (size_t)len);
+	} else {
+		len = hypmem_event_print(ev, rec->payload, rec->len, p, 1024);
+		p += len < 0 ? 0 : len > 1023 ? 1023 : len;
+	}
 	*p++ = '\n';
 	tb->len = (size_t)(p - tb->buf);
 }

@@ -219,8 +219,9 @@ void hypmem_rb_writer_start(struct hypmem_rb_writer *w, uint8_t *page, uint32_t 
 			    uint64_t ts);
 
 /**
- * hypmem_rb_writer_add() - Append an event (timestamp >= the previous one).
- * Return: false if it does not fit (finish the page and start another).
+ * hypmem_rb_writer_add() - Append an event.
+ * Return: false if it does not fit, or its time is before the previous
+ * event's (finish the page and start another at that time).
  */
 bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t *payload,
 			  uint32_t len);

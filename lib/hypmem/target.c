@@ -86,6 +86,40 @@ struct hypmem_error *hypmem_target_kva_to_pa(struct hypmem_target *t, uint64_t k
 	return NULL;
 }
 
+struct hypmem_error *hypmem_target_kernel_lm_to_pa(struct hypmem_target *t, uint64_t va,
+						   uint64_t *pa_ret)
+{
+	uint64_t va_bits, phys_offset, pa;
+	struct hypmem_error *err;
+
+	if (!t->vmci)
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					   "kernel linear address 0x%" PRIx64
+					   ": the dump has no VMCOREINFO (PHYS_OFFSET, VA_BITS)",
+					   va);
+	if ((err = hypmem_vmcoreinfo_number(t->vmci, "VA_BITS", &va_bits)) ||
+	    (err = hypmem_vmcoreinfo_number(t->vmci, "PHYS_OFFSET", &phys_offset)))
+		return err;
+	if (va_bits < 36 || va_bits > 56)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "VMCOREINFO VA_BITS %" PRIu64,
+					   va_bits);
+	/* arm64: the linear map starts at PAGE_OFFSET = -(1 << VA_BITS). */
+	pa = va + (1ULL << va_bits) + phys_offset;
+	for (size_t i = 0; i < t->info.nr_ram; i++)
+		if (pa >= t->info.ram[i].start && pa < t->info.ram[i].end) {
+			*pa_ret = pa;
+			return NULL;
+		}
+	if (!t->info.nr_ram) {
+		*pa_ret = pa;
+		return NULL;
+	}
+	return hypmem_error_create(HYPMEM_ERROR_FAULT,
+				   "kernel linear address 0x%" PRIx64 " gives PA 0x%" PRIx64
+				   ", outside RAM",
+				   va, pa);
+}
+
 struct hypmem_error *hypmem_target_symbol_pa(struct hypmem_target *t, const char *name,
 					     uint64_t *pa_ret, struct hypmem_type *type_ret)
 {

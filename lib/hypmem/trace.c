@@ -68,6 +68,9 @@ struct pending_page {
 
 struct cpu_state {
 	/* target source */
+	uint64_t rb_pa;	  /* kernel layout: this CPU's struct simple_rb_per_cpu */
+	uint64_t *bp_va;  /* kernel layout: hyp VA of bpages[i] */
+	uint32_t *bp_id;  /* kernel layout: id of bpages[i] */
 	uint64_t meta_pa;
 	uint32_t nr_pages;
 	uint64_t *page_pa;
@@ -93,8 +96,20 @@ struct cpu_state {
 	struct hypmem_trace_cpu_stats st;
 };
 
+/*
+ * Where the kernel's ring lives in struct simple_rb_per_cpu and struct
+ * simple_buffer_page (offsets from DWARF).
+ */
+struct ring_layout {
+	bool per_cpu; /* trace_buffer.simple_rbs is a per-CPU pointer (Linux 7.x) */
+	uint32_t rb_size, bp_size;
+	uint32_t off_head, off_reader, off_tail, off_bpages;
+	uint32_t off_next, sz_next; /* simple_buffer_page.link.next */
+};
+
 struct hypmem_trace {
 	enum source_kind kind;
+	struct ring_layout ring;
 	struct hypmem_target *t; /* borrowed */
 	unsigned int nr_cpus;
 	struct cpu_state *cpus;
@@ -249,6 +264,90 @@ static struct hypmem_error *member(struct hypmem_target *t, const struct hypmem_
 	return hypmem_dwarf_member(hypmem_target_dwarf(t), type, name, ret);
 }
 
+#define EVENT_STRUCT_PREFIX "remote_event_format_"
+#define MAX_EVENTS	    4096
+
+/*
+ * Linux 7.x keeps no format text in memory: each event's record is a DWARF
+ * struct remote_event_format_<name> ({struct remote_event_hdr hdr; fields}),
+ * and the host numbers the events in name order.  Write format text for
+ * them (real offsets, a print fmt of name=value pairs) and parse it.
+ */
+static struct hypmem_error *read_formats_dwarf(struct hypmem_trace *tr)
+{
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(tr->t);
+	char **names = NULL, *text = NULL;
+	size_t nr = 0, len = 0;
+	FILE *f = NULL;
+	struct hypmem_error *err;
+
+	if ((err = hypmem_dwarf_struct_names(dw, EVENT_STRUCT_PREFIX, &names, &nr)))
+		return err;
+	if (!nr) {
+		err = hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					  "%s: no hyp_trace_formats and no DWARF struct " EVENT_STRUCT_PREFIX
+					  "*: cannot name the hypervisor's events",
+					  hypmem_dwarf_path(dw));
+		goto out;
+	}
+	if (nr > MAX_EVENTS) {
+		err = hypmem_error_create(HYPMEM_ERROR_FORMAT, "%zu event structs", nr);
+		goto out;
+	}
+	if (!(f = open_memstream(&text, &len))) {
+		err = &hypmem_enomem;
+		goto out;
+	}
+	for (size_t i = 0; i < nr && !err; i++) {
+		const struct hypmem_member *m;
+		struct hypmem_type type;
+		char tname[256], pfmt[1024] = "", pargs[2048] = "";
+		size_t nm, pl = 0, al = 0;
+
+		snprintf(tname, sizeof(tname), "struct %s", names[i]);
+		if ((err = hypmem_dwarf_find_type(dw, tname, &type)) ||
+		    (err = hypmem_dwarf_members(dw, &type, &m, &nm)))
+			break;
+		fprintf(f, "name: %s\nID: %zu\nformat:\n", names[i] + strlen(EVENT_STRUCT_PREFIX), i);
+		fprintf(f, "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n");
+		for (size_t j = 0; j < nm; j++) {
+			const char *fn = m[j].name;
+			bool scalar = m[j].type.kind == HYPMEM_TYPE_INT ||
+				      m[j].type.kind == HYPMEM_TYPE_ENUM ||
+				      m[j].type.kind == HYPMEM_TYPE_POINTER;
+
+			/* The header (the id) is common_type, printed above. */
+			if (!fn || (j == 0 && m[j].type.kind == HYPMEM_TYPE_STRUCT) ||
+			    m[j].bit_size || m[j].offset + m[j].type.size > type.size)
+				continue;
+			fprintf(f, "\tfield:%s %s;\toffset:%" PRIu64 ";\tsize:%" PRIu64
+				   ";\tsigned:%d;\n",
+				m[j].type_name ? m[j].type_name : "u8", fn, m[j].offset,
+				m[j].type.size, m[j].type.is_signed);
+			if (!scalar || !m[j].type.size || m[j].type.size > 8)
+				continue;
+			if (pl < sizeof(pfmt))
+				pl += (size_t)snprintf(pfmt + pl, sizeof(pfmt) - pl, "%s%s=%s", pl ? " " : "", fn,
+						       m[j].type.size == 8 ? (m[j].type.is_signed ? "%lld" : "%llu")
+									   : (m[j].type.is_signed ? "%d" : "%u"));
+			if (al < sizeof(pargs))
+				al += (size_t)snprintf(pargs + al, sizeof(pargs) - al, ", REC->%s", fn);
+		}
+		fprintf(f, "\nprint fmt: \"%s\"%s\n", pl < sizeof(pfmt) ? pfmt : "",
+			al < sizeof(pargs) ? pargs : "");
+	}
+	if (fclose(f) && !err)
+		err = &hypmem_enomem;
+	if (!err)
+		err = hypmem_event_formats_parse(&tr->formats, text, len, "hypervisor");
+out:
+	for (size_t i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	free(text);
+	return err;
+}
+
 static struct hypmem_error *read_formats_target(struct hypmem_trace *tr)
 {
 	struct hypmem_type type;
@@ -257,6 +356,10 @@ static struct hypmem_error *read_formats_target(struct hypmem_trace *tr)
 	struct hypmem_error *err;
 
 	err = hypmem_target_symbol_pa(tr->t, "hyp_trace_formats", &pa, &type);
+	if (err && err->code == HYPMEM_ERROR_LOOKUP) {
+		hypmem_error_destroy(err);
+		return read_formats_dwarf(tr);
+	}
 	if (err)
 		return err;
 	if (!type.size || type.size > MAX_FORMAT_TEXT)
@@ -285,6 +388,270 @@ static struct hypmem_error *read_u64_field(struct hypmem_target *t, const uint8_
 	return NULL;
 }
 
+/* Read a pointer-sized (or smaller) little-endian member of @buf. */
+static uint64_t get_member(const uint8_t *buf, size_t len, uint32_t off, uint32_t size)
+{
+	if (off > len || len - off < size || !size || size > 8)
+		return 0;
+	return hypmem_load_le(buf + off, size);
+}
+
+static struct hypmem_error *member_in(struct hypmem_target *t, const struct hypmem_type *type,
+				      const char *name, uint32_t max_size, uint32_t *off,
+				      uint32_t *size)
+{
+	struct hypmem_member m;
+	struct hypmem_error *err = member(t, type, name, &m);
+
+	if (err)
+		return err;
+	if (!m.type.size || m.type.size > max_size || m.offset > type->size ||
+	    type->size - m.offset < m.type.size)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "struct %s: odd member '%s'",
+					   type->name ? type->name : "?", name);
+	*off = (uint32_t)m.offset;
+	if (size)
+		*size = (uint32_t)m.type.size;
+	return NULL;
+}
+
+/*
+ * Linux 7.x: trace_buffer (struct hyp_trace_buffer) holds a per-CPU pointer
+ * to the hyp's __simple_rbs.  CPU n's copy lies in the hyp per-CPU area the
+ * host allocated for it: kvm_arm_hyp_percpu_base[n] (a host linear-map
+ * address) + (__simple_rbs - __per_cpu_start), both ELF symbols of the hyp
+ * object.  Each CPU's bpages[] (hyp VAs) give the data pages by id and the
+ * ring's links, walked at every poll from the true head.
+ */
+static struct hypmem_error *open_kernel_buffers(struct hypmem_trace *tr, uint64_t tb_pa,
+						const struct hypmem_member *m_rbs)
+{
+	struct hypmem_target *t = tr->t;
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
+	struct ring_layout *rl = &tr->ring;
+	struct hypmem_type rb_type, bp_type, base_type, ptr_type;
+	uint32_t off_meta, off_nrp, sz_nrp, off_page, off_id, sz_id;
+	uint64_t rbs_sym, pcpu_start, base_pa, pcpu_off, nr_bases;
+	uint8_t *rb = NULL, *bp = NULL, *bases = NULL;
+	struct hypmem_member m_bpages;
+	struct hypmem_error *err;
+
+	(void)tb_pa;
+	(void)ptr_type;
+	if ((err = hypmem_dwarf_element_type(dw, &m_rbs->type, &rb_type)))
+		return err;
+	if (rb_type.kind != HYPMEM_TYPE_STRUCT || !rb_type.size || rb_type.size > 4096)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "trace_buffer.simple_rbs: not a struct pointer");
+	if ((err = member_in(t, &rb_type, "head_page", 8, &rl->off_head, NULL)) ||
+	    (err = member_in(t, &rb_type, "reader_page", 8, &rl->off_reader, NULL)) ||
+	    (err = member_in(t, &rb_type, "tail_page", 8, &rl->off_tail, NULL)) ||
+	    (err = member_in(t, &rb_type, "bpages", 8, &rl->off_bpages, NULL)) ||
+	    (err = member_in(t, &rb_type, "meta", 8, &off_meta, NULL)) ||
+	    (err = member_in(t, &rb_type, "nr_pages", 8, &off_nrp, &sz_nrp)) ||
+	    (err = member(t, &rb_type, "bpages", &m_bpages)) ||
+	    (err = hypmem_dwarf_element_type(dw, &m_bpages.type, &bp_type)))
+		return err;
+	if (bp_type.kind != HYPMEM_TYPE_STRUCT || !bp_type.size || bp_type.size > 4096)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "simple_rb_per_cpu.bpages: odd type");
+	if ((err = member_in(t, &bp_type, "link.next", 8, &rl->off_next, &rl->sz_next)) ||
+	    (err = member_in(t, &bp_type, "page", 8, &off_page, NULL)) ||
+	    (err = member_in(t, &bp_type, "id", 8, &off_id, &sz_id)))
+		return err;
+	rl->per_cpu = true;
+	rl->rb_size = (uint32_t)rb_type.size;
+	rl->bp_size = (uint32_t)bp_type.size;
+	/* The per-CPU offset of __simple_rbs inside the hyp's per-CPU section. */
+	if ((err = hypmem_dwarf_find_symbol(dw, "__kvm_nvhe___simple_rbs", &rbs_sym, NULL)) ||
+	    (err = hypmem_dwarf_find_symbol(dw, "__kvm_nvhe___per_cpu_start", &pcpu_start, NULL)))
+		return err;
+	if (rbs_sym < pcpu_start || rbs_sym - pcpu_start > (1U << 24))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "__simple_rbs is not in the hyp's per-CPU section");
+	pcpu_off = rbs_sym - pcpu_start;
+	if ((err = hypmem_target_symbol_pa(t, "kvm_arm_hyp_percpu_base", &base_pa, &base_type)))
+		return err;
+	if (base_type.kind != HYPMEM_TYPE_ARRAY || !base_type.nr_elements ||
+	    base_type.size != base_type.nr_elements * 8 || base_type.nr_elements > 4096)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "kvm_arm_hyp_percpu_base: odd type");
+	if ((err = hypmem_dwarf_element_type(dw, &base_type, &ptr_type)))
+		return err;
+	nr_bases = base_type.nr_elements;
+	bases = malloc(base_type.size);
+	rb = malloc(rb_type.size);
+	bp = malloc(bp_type.size);
+	if (!bases || !rb || !bp) {
+		err = &hypmem_enomem;
+		goto out;
+	}
+	if ((err = hypmem_target_read(t, bases, base_pa, base_type.size)))
+		goto out;
+	/* CPUs are the entries the host filled, up to the last one. */
+	tr->nr_cpus = 0;
+	for (uint64_t i = 0; i < nr_bases && i < HYPMEM_TRACE_MAX_CPUS; i++)
+		if (le64(bases + 8 * i))
+			tr->nr_cpus = (unsigned int)i + 1;
+	tr->cpus = calloc(tr->nr_cpus ? tr->nr_cpus : 1, sizeof(*tr->cpus));
+	if (!tr->cpus) {
+		err = &hypmem_enomem;
+		goto out;
+	}
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+		struct cpu_state *c = &tr->cpus[cpu];
+		uint64_t base = le64(bases + 8 * cpu), pa, meta_va, nr_pages, bpages_va;
+
+		c->fd = -1;
+		if (!base)
+			continue;
+		if ((err = hypmem_target_kernel_lm_to_pa(t, base, &pa)))
+			goto out;
+		c->rb_pa = pa + pcpu_off;
+		if ((err = hypmem_target_read(t, rb, c->rb_pa, rb_type.size)))
+			goto out;
+		meta_va = get_member(rb, rb_type.size, off_meta, 8);
+		nr_pages = get_member(rb, rb_type.size, off_nrp, sz_nrp);
+		bpages_va = get_member(rb, rb_type.size, rl->off_bpages, 8);
+		if (!meta_va || !nr_pages || !bpages_va)
+			continue; /* this CPU's buffer is not loaded */
+		if (nr_pages > MAX_RB_PAGES) {
+			err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						  "cpu %u: %" PRIu64 " trace pages", cpu, nr_pages);
+			goto out;
+		}
+		if ((err = hypmem_target_hyp_to_pa(t, meta_va, &c->meta_pa, NULL)))
+			goto out;
+		c->page_pa = calloc(nr_pages, sizeof(*c->page_pa));
+		c->mem = calloc(nr_pages, sizeof(*c->mem));
+		c->bp_va = calloc(nr_pages, sizeof(*c->bp_va));
+		c->bp_id = calloc(nr_pages, sizeof(*c->bp_id));
+		if (!c->page_pa || !c->mem || !c->bp_va || !c->bp_id) {
+			err = &hypmem_enomem;
+			goto out;
+		}
+		for (uint64_t i = 0; i < nr_pages; i++) {
+			uint64_t page_va, id;
+
+			c->bp_va[i] = bpages_va + i * bp_type.size;
+			if ((err = hypmem_target_read_hyp(t, bp, c->bp_va[i], bp_type.size)))
+				goto out;
+			page_va = get_member(bp, bp_type.size, off_page, 8);
+			id = get_member(bp, bp_type.size, off_id, sz_id);
+			if (id >= nr_pages) {
+				err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
+							  "cpu %u: page id %" PRIu64 " of %" PRIu64,
+							  cpu, id, nr_pages);
+				goto out;
+			}
+			c->bp_id[i] = (uint32_t)id;
+			if ((err = hypmem_target_hyp_to_pa(t, page_va, &c->page_pa[id], NULL)))
+				goto out;
+		}
+		c->nr_pages = (uint32_t)nr_pages;
+		c->st.nr_pages = nr_pages;
+	}
+out:
+	free(bases);
+	free(rb);
+	free(bp);
+	return err;
+}
+
+/*
+ * The order of @c's pages, oldest first, as the kernel's ring says: the
+ * reader page, then from the true head (the page the link carrying the
+ * HEAD flag points to; simple_rb_per_cpu.head_page is only a hint) round to
+ * the tail.  Broken links are findings and end the walk.  Returns the
+ * number of page ids written to @order.
+ */
+#define RB_FLAG_HEAD 1ULL
+#define RB_FLAG_MASK 3ULL
+
+static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu, uint32_t *order,
+				       uint32_t *nr_ret)
+{
+	struct cpu_state *c = &tr->cpus[cpu];
+	const struct ring_layout *rl = &tr->ring;
+	uint64_t *next = calloc(c->nr_pages, sizeof(*next));
+	uint8_t *rb = malloc(rl->rb_size), *bp = malloc(rl->bp_size);
+	uint64_t head_hint, reader, tail;
+	int64_t head = -1, reader_i = -1, tail_i = -1;
+	uint32_t nr = 0;
+	bool *seen = calloc(c->nr_pages, sizeof(*seen));
+	struct hypmem_error *err = NULL;
+
+	if (!next || !rb || !bp || !seen) {
+		err = &hypmem_enomem;
+		goto out;
+	}
+	if ((err = hypmem_target_read(tr->t, rb, c->rb_pa, rl->rb_size)))
+		goto out;
+	head_hint = get_member(rb, rl->rb_size, rl->off_head, 8);
+	reader = get_member(rb, rl->rb_size, rl->off_reader, 8);
+	tail = get_member(rb, rl->rb_size, rl->off_tail, 8);
+	for (uint32_t i = 0; i < c->nr_pages; i++) {
+		if ((err = hypmem_target_read_hyp(tr->t, bp, c->bp_va[i], rl->bp_size)))
+			goto out;
+		next[i] = get_member(bp, rl->bp_size, rl->off_next, rl->sz_next);
+		if (c->bp_va[i] == reader)
+			reader_i = i;
+		if (c->bp_va[i] == tail)
+			tail_i = i;
+	}
+	/* The link (struct list_head is the first member) carrying HEAD. */
+	for (uint32_t i = 0; i < c->nr_pages && head < 0; i++) {
+		if (!(next[i] & RB_FLAG_HEAD))
+			continue;
+		for (uint32_t j = 0; j < c->nr_pages; j++)
+			if (c->bp_va[j] + rl->off_next == (next[i] & ~RB_FLAG_MASK))
+				head = j;
+	}
+	if (head < 0) {
+		for (uint32_t j = 0; j < c->nr_pages; j++)
+			if (c->bp_va[j] == head_hint)
+				head = j;
+		if ((err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
+					       c->rb_pa,
+					       "cpu %u: no ring link carries the HEAD flag; "
+					       "walking from the head_page hint",
+					       cpu)))
+			goto out;
+	}
+	if (reader_i >= 0) {
+		order[nr++] = c->bp_id[reader_i];
+		seen[reader_i] = true;
+	}
+	for (int64_t i = head; i >= 0 && nr < c->nr_pages;) {
+		uint64_t to = next[i] & ~RB_FLAG_MASK;
+		int64_t n = -1;
+
+		if (seen[i])
+			break; /* round the ring */
+		seen[i] = true;
+		order[nr++] = c->bp_id[i];
+		if (i == tail_i)
+			break;
+		for (uint32_t j = 0; j < c->nr_pages; j++)
+			if (c->bp_va[j] + rl->off_next == to)
+				n = j;
+		if (n < 0) {
+			err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
+						  c->bp_va[i],
+						  "cpu %u: ring link of page %u points to 0x%" PRIx64
+						  ", no page of this buffer",
+						  cpu, c->bp_id[i], to);
+			break;
+		}
+		i = n;
+	}
+out:
+	free(next);
+	free(rb);
+	free(bp);
+	free(seen);
+	*nr_ret = nr;
+	return err;
+}
+
 /* Find every CPU's meta page and data pages through DWARF. */
 static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 {
@@ -297,8 +664,11 @@ static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 	struct hypmem_error *err;
 
 	if ((err = hypmem_target_symbol_pa(t, "trace_buffer", &tb_pa, &tb_type)) ||
-	    (err = member(t, &tb_type, "nr_cpus", &m_nr)) ||
-	    (err = member(t, &tb_type, "simple_rbs", &m_rbs)) ||
+	    (err = member(t, &tb_type, "simple_rbs", &m_rbs)))
+		return err;
+	if (m_rbs.type.kind == HYPMEM_TYPE_POINTER)
+		return open_kernel_buffers(tr, tb_pa, &m_rbs);
+	if ((err = member(t, &tb_type, "nr_cpus", &m_nr)) ||
 	    (err = hypmem_dwarf_element_type(hypmem_target_dwarf(t), &m_rbs.type, &rb_type)) ||
 	    (err = member(t, &rb_type, "meta", &m_meta)) ||
 	    (err = member(t, &rb_type, "nr_pages", &m_nrp)) ||
@@ -409,15 +779,28 @@ static struct hypmem_error *collect_target_cpu(struct hypmem_trace *tr, unsigned
 	size_t nr_pp = 0;
 	struct collect co = {.tr = tr, .c = c};
 	struct hypmem_error *err;
+	uint32_t *order = NULL, nr_order = 0;
 
 	if (!c->nr_pages)
 		return NULL;
 	if ((err = read_meta(tr, c)))
 		return err;
 	pp = calloc(c->nr_pages, sizeof(*pp));
-	if (!pp)
+	order = calloc(c->nr_pages, sizeof(*order));
+	if (!pp || !order) {
+		free(pp);
+		free(order);
 		return &hypmem_enomem;
-	for (uint32_t id = 0; id < c->nr_pages; id++) {
+	}
+	if (tr->ring.per_cpu) {
+		if ((err = ring_order(tr, cpu, order, &nr_order)))
+			goto out;
+	} else {
+		for (uint32_t id = 0; id < c->nr_pages; id++)
+			order[nr_order++] = id;
+	}
+	for (uint32_t k = 0; k < nr_order; k++) {
+		uint32_t id = order[k];
 		uint8_t h1[16], h2[16];
 		uint64_t ts1, size1, size2;
 		size_t off;
@@ -455,8 +838,9 @@ static struct hypmem_error *collect_target_cpu(struct hypmem_trace *tr, unsigned
 		    .off = off,
 		};
 	}
-	qsort(pp, nr_pp, sizeof(*pp), cmp_pending_page);
-
+	/* Our EL2 core's buffers: by time.  The kernel's: in ring order, checked. */
+	if (!tr->ring.per_cpu)
+		qsort(pp, nr_pp, sizeof(*pp), cmp_pending_page);
 	/* The arena no longer moves (until the next CPU's copies): decode in place. */
 	co.base = tr->arena;
 	for (size_t i = 0; i < nr_pp; i++) {
@@ -487,10 +871,38 @@ static struct hypmem_error *collect_target_cpu(struct hypmem_trace *tr, unsigned
 		memmove(c->recs + 1, c->recs, (c->nr_recs - 1) * sizeof(*c->recs));
 		c->recs[0] = l;
 	}
+	/*
+	 * The kernel's pages are in ring order, not sorted: time that goes
+	 * backwards is the writer's clock (seen with nVHE), a finding.
+	 */
+	if (tr->ring.per_cpu) {
+		uint64_t prev = c->last_ts, first_at = 0, first_from = 0, first_to = 0, n = 0;
+
+		for (size_t i = 0; i < c->nr_recs; i++) {
+			if (c->recs[i].lost)
+				continue;
+			if (c->recs[i].ts < prev) {
+				if (!n++) {
+					first_at = i;
+					first_from = prev;
+					first_to = c->recs[i].ts;
+				}
+			}
+			prev = c->recs[i].ts;
+		}
+		if (n && (err = hypmem_findings_add(
+			      &tr->findings, HYPMEM_FINDING_TRACE_TIME_BACKWARDS, c->meta_pa,
+			      "cpu %u: the hypervisor's clock went backwards %" PRIu64
+			      " time(s) in ring order; first at event %" PRIu64 ": %" PRIu64
+			      " ns after %" PRIu64 " ns",
+			      cpu, n, first_at, first_to, first_from)))
+			goto out;
+	}
 	if (c->nr_recs)
 		c->last_ts = c->recs[c->nr_recs - 1].ts;
 out:
 	free(pp);
+	free(order);
 	return err;
 }
 
@@ -1528,6 +1940,8 @@ void hypmem_trace_destroy(struct hypmem_trace *tr)
 		free(c->pay);
 		free(c->page_pa);
 		free(c->mem);
+		free(c->bp_va);
+		free(c->bp_id);
 		free(c->recs);
 		free(c->kept);
 		free(c->rbuf);
@@ -1831,10 +2245,11 @@ bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t
 			  uint32_t len)
 {
 	uint32_t len4 = (len + 3) & ~3U, size, ext;
-	uint64_t delta = ts >= w->last_ts ? ts - w->last_ts : 0;
+	uint64_t delta = ts - w->last_ts;
 	uint8_t *p;
 
-	if (len > 1 << 20)
+	/* A time before the last (a writer's clock that jumped back): new page. */
+	if (len > 1 << 20 || ts < w->last_ts)
 		return false;
 	size = len4 <= 112 ? 4 + len4 : 8 + len4;
 	ext = delta >> 27 ? 8 : 0;

@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Integration: a real Linux 7.x hypervisor's trace, on the device and in a
+dump, against the kernel's own text.
+
+tests/qemu/real/tracing-kernel builds Debian sid's linux-source-7.N with
+hypervisor tracing (about 10-15 minutes on 2 cores, once; cached), boots it
+in protected mode (-cpu max: hVHE; cortex-a72: nVHE), lets kvm-user make the
+hypervisor trace, stops tracing, prints the kernel's own
+remotes/hypervisor/trace, takes a QMP dump, then runs our static arm64
+hypmem-dump and hypmem-top inside the guest.  Checked here:
+
+ device  (inside the guest)
+   1. hypmem-dump trace --tracefs /sys/kernel/tracing prints every line of
+      the kernel's own trace text, in order (it reads trace_pipe, which
+      starts at the reader page: it may hold more than `trace` shows);
+   2. hypmem-top -b --tracefs shows the hypervisor's events;
+   3. the tracing root without a remote is exit 2, and the marker written
+      into the host's own trace before everything is still there after;
+ dump    (on the host: hypmem-dump trace VMLINUX VMCORE)
+   4. the ids are the names' order, as the guest's events/*/id say;
+   5. every CPU's events, walked from the true head, hold the kernel's text
+      lines in order (cpu, time to the microsecond, event, reason through
+      the DWARF enum hyp_enter_exit_reason read by drgn, vcpu), and their
+      number is what the meta page accounts for (entries - overrun);
+   6. trace-cmd report on our trace.dat prints exactly our text;
+   7. (nVHE) timestamps that go backwards in ring order are findings.
+
+Runs when $HYPMEM_REAL_TRACING=1 or when the kernel is already built in the
+cache ($HYPMEM_REAL_CACHE, default ~/.cache/hypmem-real); otherwise one skip
+line.  Sources that cannot be had skip.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from hypmemtest import BUILD, Tap  # noqa: E402
+
+t = Tap()
+DUMP = os.path.join(BUILD, "hypmem-dump")
+SCRIPT = os.path.join("tests", "qemu", "real", "tracing-kernel")
+ARM64 = os.path.join(BUILD, "arm64-static")
+DRGN_PYTHON = "/usr/bin/python3"
+LINE = re.compile(r"^\[(\d+)\]\t\s*(\d+)\.(\d{6}): (\S+) ?(.*)$")
+
+
+def cache():
+    return os.path.abspath(os.path.expanduser(
+        os.environ.get("HYPMEM_REAL_CACHE") or "~/.cache/hypmem-real"))
+
+
+def kernel_lines(path):
+    out = []
+    for line in open(path):
+        m = LINE.match(line.rstrip("\n"))
+        if m:
+            out.append((int(m.group(1)), int(m.group(2)) * 10**6 + int(m.group(3)),
+                        m.group(4), m.group(5)))
+    return out
+
+
+def is_subsequence(small, big):
+    it = iter(big)
+    return all(any(x == y for y in it) for x in small)
+
+
+def per_cpu_subsequence(small, big):
+    """Each CPU's records of @small appear in @big's records of that CPU, in
+    order (the merge across CPUs may order equal microseconds either way)."""
+    return all(is_subsequence([x for x in small if x[0] == c], [y for y in big if y[0] == c])
+               for c in {x[0] for x in small})
+
+
+def reasons(vmlinux):
+    """{name: value} of enum hyp_enter_exit_reason, read by drgn."""
+    code = ("import drgn,sys\np=drgn.Program()\np.load_debug_info([sys.argv[1]])\n"
+            "for e in p.type('enum hyp_enter_exit_reason').enumerators:\n"
+            "    print(e.name, e.value)\n")
+    p = subprocess.run([DRGN_PYTHON, "-c", code, vmlinux], capture_output=True, text=True)
+    if p.returncode:
+        return None
+    return {n[len("HYP_REASON_"):].lower(): int(v) for n, v in
+            (l.split() for l in p.stdout.splitlines())}
+
+
+def check_run(run, cpu):
+    meta = json.load(open(os.path.join(run, "meta.json")))
+    vmlinux = os.path.join(run, "vmlinux")
+    kern = kernel_lines(os.path.join(run, "trace.txt"))
+    t.ok(len(kern) > 100, "%s: %s mode, the kernel's own trace text has %d events" % (
+        cpu, meta.get("mode"), len(kern)))
+
+    # --- device ---
+    ours = []
+    for line in open(os.path.join(run, "tracefs.txt")):
+        m = re.match(r"^\s+<\.\.\.>--1\s+\[(\d+)\]\s+(\d+)\.(\d{6}): (\w+):\s+(.*)$", line)
+        if m:
+            ours.append((int(m.group(1)), int(m.group(2)) * 10**6 + int(m.group(3)),
+                         m.group(4), m.group(5)))
+    t.ok(ours and per_cpu_subsequence(kern, ours) and "rc=0" in open(
+        os.path.join(run, "tracefs.txt")).read(),
+         "%s: device: hypmem-dump trace --tracefs (static arm64, in the guest) shows every "
+         "line of the kernel's trace, in order (%d of our %d)" % (cpu, len(kern), len(ours)),
+         "first kernel lines %s\nfirst of ours %s" % (kern[:3], ours[:3]))
+    top = open(os.path.join(run, "top.txt")).read()
+    t.ok("hyp_enter" in top and "rc=0" in top and re.search(r"Events: [1-9]\d* total", top),
+         "%s: device: hypmem-top -b --tracefs counts the hypervisor's events" % cpu, top[-600:])
+    nohost = open(os.path.join(run, "nohost.txt")).read()
+    t.ok("rc=2" in nohost and "remotes/hypervisor" in nohost,
+         "%s: device: a tracefs without a remote is exit 2 naming what was looked for" % cpu,
+         nohost)
+    t.ok(open(os.path.join(run, "marker.txt")).read().strip() == "1",
+         "%s: device: the host's own trace still holds the marker written first" % cpu)
+
+    # --- dump ---
+    t.ok(meta.get("events") == {"hyp_enter": "0", "hyp_exit": "1", "selftest": "2"},
+         "%s: the guest's event ids are the names' order" % cpu, meta.get("events"))
+    p = subprocess.run([DUMP, "trace", "--json", vmlinux, os.path.join(run, "vmcore")],
+                       capture_output=True, text=True, timeout=300)
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError:
+        t.ok(False, "%s: hypmem-dump trace --json on the dump" % cpu, p.stderr[-800:])
+        return
+    evs = [e for e in doc["trace"]["events"] if "event" in e]
+    stats = doc["trace"]["cpus"]
+    rs = reasons(vmlinux)
+    mine = []
+    for e in evs:
+        f = e["fields"]
+        if e["event"] in ("hyp_enter", "hyp_exit"):
+            text = (f.get("reason"), f.get("vcpu"))
+        else:
+            text = (f.get("id"),)
+        mine.append((e["cpu"], e["ts"] // 1000, e["event"], text))
+    want = []
+    for c, us, name, args in kern:
+        kv = dict(a.split("=", 1) for a in args.split() if "=" in a)
+        if name in ("hyp_enter", "hyp_exit") and rs is not None:
+            want.append((c, us, name, (rs.get(kv.get("reason")), int(kv.get("vcpu", -1)))))
+        elif name == "selftest":
+            want.append((c, us, name, (int(kv.get("id", -1)),)))
+        else:
+            want.append((c, us, name, None))
+    ok = rs is not None
+    detail = "" if ok else "drgn could not read enum hyp_enter_exit_reason"
+    for c in sorted({w[0] for w in want}):
+        k = [w for w in want if w[0] == c]
+        m = [x for x in mine if x[0] == c]
+        if not is_subsequence(k, m):
+            ok = False
+            detail += "cpu %d: kernel %s...\nours %s...\n" % (c, k[:3], m[:3])
+    t.ok(ok, "%s: dump: every CPU's events from the true head hold the kernel's text lines "
+         "in order, fields decoded from DWARF (%d kernel, %d ours)" % (cpu, len(want), len(mine)),
+         detail + p.stderr[-400:])
+    acc = all(s.get("read") == s.get("entries", -1) - s.get("overrun", 0) and
+              s.get("lost") == s.get("overrun") for s in stats if "entries" in s)
+    t.ok(acc and sum(s.get("read", 0) for s in stats) == len(evs),
+         "%s: dump: the events read are what the meta pages account for "
+         "(entries - overrun per CPU: %s), the rest reported lost" % (cpu, ", ".join(
+             "%d-%d" % (s.get("entries", 0), s.get("overrun", 0)) for s in stats)), stats)
+    backwards = [f for f in doc.get("findings") or []
+                 if isinstance(f, dict) and f.get("kind") == "trace_time_backwards"]
+    # Independent: does the kernel's own text go back in time on some CPU?
+    kern_back = any(b[1] < a[1] for c in {k[0] for k in kern}
+                    for a, b in zip([k for k in kern if k[0] == c],
+                                    [k for k in kern if k[0] == c][1:]))
+    t.ok(bool(backwards) == kern_back,
+         "%s: dump: the clock going backwards is a finding exactly when the kernel's text "
+         "shows it (%s mode: %s)" % (cpu, meta.get("mode"),
+                                     backwards[0]["message"] if backwards else "monotonic"),
+         backwards[:3])
+
+    if shutil.which("trace-cmd"):
+        dat = os.path.join(run, "ours.dat")
+        p = subprocess.run([DUMP, "trace", "-o", dat, vmlinux, os.path.join(run, "vmcore")],
+                           capture_output=True, text=True, timeout=300)
+        r = subprocess.run(["trace-cmd", "report", dat], capture_output=True, text=True)
+        # Lost-event lines: trace-cmd words them its own way ("[N EVENTS
+        # DROPPED]", and not at all for a CPU's first page); the counts are
+        # checked above against the meta pages.
+        def events_only(text):
+            return [l for l in text.split("\nFindings:")[0].splitlines()
+                    if not re.match(r"CPU:\d+ \[", l)]
+        t.ok(p.returncode in (0, 1) and r.returncode == 0 and
+             events_only(r.stdout) == events_only(p.stdout),
+             "%s: dump: trace-cmd report on our trace.dat prints exactly our text" % cpu,
+             r.stderr[-400:])
+        os.unlink(dat)
+    else:
+        t.skip("%s: trace-cmd report" % cpu, "trace-cmd not installed")
+
+
+def main():
+    want = os.environ.get("HYPMEM_REAL_TRACING")
+    built = os.path.exists(os.path.join(cache(), "tracing-kernel", "build.json"))
+    if want == "0" or (want != "1" and not built):
+        t.skip("real tracing hypervisor", "set HYPMEM_REAL_TRACING=1 to build Linux 7.x "
+               "with hypervisor tracing (about 15 minutes, once)")
+        return t.done()
+    if not os.path.exists(os.path.join(ARM64, "hypmem-dump")):
+        p = subprocess.run(["make", "-s", "CROSS=aarch64-linux-gnu-", "STATIC=1",
+                            "BUILD=" + ARM64, "host"], capture_output=True, text=True)
+        if p.returncode:
+            t.skip("real tracing hypervisor", "no static arm64 build (HYPMEM_CROSS=1 make "
+                   "deps): " + p.stderr.strip()[-200:])
+            return t.done()
+    for cpu in os.environ.get("HYPMEM_REAL_TRACING_CPUS", "max,cortex-a72").split(","):
+        p = subprocess.run([SCRIPT, "--cpu", cpu, "--hypmem-arm64", ARM64],
+                           capture_output=True, text=True, timeout=3600)
+        if p.returncode == 3:
+            t.skip("real tracing hypervisor (%s)" % cpu, p.stderr.strip()[-300:])
+            continue
+        m = re.search(r"^RUN (.*)$", p.stdout, re.M)
+        if not t.ok(p.returncode == 0 and m, "%s: build, boot, trace, dump" % cpu,
+                    p.stderr[-1500:]):
+            continue
+        check_run(m.group(1), cpu)
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -556,6 +556,20 @@ out:
 	return err;
 }
 
+/* The index of the bpage whose link is at @link, or -1 (bpages[] is one array). */
+static int64_t bpage_of_link(const struct hypmem_trace *tr, const struct cpu_state *c,
+			     uint64_t link)
+{
+	uint64_t off;
+
+	if (!c->nr_pages || link < c->bp_va[0] + tr->ring.off_next)
+		return -1;
+	off = link - tr->ring.off_next - c->bp_va[0];
+	if (off % tr->ring.bp_size || off / tr->ring.bp_size >= c->nr_pages)
+		return -1;
+	return (int64_t)(off / tr->ring.bp_size);
+}
+
 /*
  * The order of @c's pages, oldest first, as the kernel's ring says: the
  * reader page, then from the true head (the page the link carrying the
@@ -592,23 +606,15 @@ static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu
 		if ((err = hypmem_target_read_hyp(tr->t, bp, c->bp_va[i], rl->bp_size)))
 			goto out;
 		next[i] = get_member(bp, rl->bp_size, rl->off_next, rl->sz_next);
-		if (c->bp_va[i] == reader)
-			reader_i = i;
-		if (c->bp_va[i] == tail)
-			tail_i = i;
 	}
-	/* The link (struct list_head is the first member) carrying HEAD. */
-	for (uint32_t i = 0; i < c->nr_pages && head < 0; i++) {
-		if (!(next[i] & RB_FLAG_HEAD))
-			continue;
-		for (uint32_t j = 0; j < c->nr_pages; j++)
-			if (c->bp_va[j] + rl->off_next == (next[i] & ~RB_FLAG_MASK))
-				head = j;
-	}
+	reader_i = bpage_of_link(tr, c, reader + rl->off_next);
+	tail_i = bpage_of_link(tr, c, tail + rl->off_next);
+	/* The link carrying HEAD points to the true head. */
+	for (uint32_t i = 0; i < c->nr_pages && head < 0; i++)
+		if (next[i] & RB_FLAG_HEAD)
+			head = bpage_of_link(tr, c, next[i] & ~RB_FLAG_MASK);
 	if (head < 0) {
-		for (uint32_t j = 0; j < c->nr_pages; j++)
-			if (c->bp_va[j] == head_hint)
-				head = j;
+		head = bpage_of_link(tr, c, head_hint + rl->off_next);
 		if ((err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
 					       c->rb_pa,
 					       "cpu %u: no ring link carries the HEAD flag; "
@@ -622,7 +628,7 @@ static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu
 	}
 	for (int64_t i = head; i >= 0 && nr < c->nr_pages;) {
 		uint64_t to = next[i] & ~RB_FLAG_MASK;
-		int64_t n = -1;
+		int64_t n;
 
 		if (seen[i])
 			break; /* round the ring */
@@ -630,9 +636,7 @@ static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu
 		order[nr++] = c->bp_id[i];
 		if (i == tail_i)
 			break;
-		for (uint32_t j = 0; j < c->nr_pages; j++)
-			if (c->bp_va[j] + rl->off_next == to)
-				n = j;
+		n = bpage_of_link(tr, c, to);
 		if (n < 0) {
 			err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
 						  c->bp_va[i],

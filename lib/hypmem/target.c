@@ -328,6 +328,62 @@ struct hypmem_error *hypmem_target_read_hyp(struct hypmem_target *t, void *buf, 
 
 /* --- opening --- */
 
+#define SCAN_CHUNK	  (4U << 20)
+#define VMCOREINFO_MAX	  4096
+#define VMCOREINFO_SCAN_MAX (64ULL << 30)
+
+/*
+ * A raw image of RAM (QEMU's memory-backend-file while the guest runs) has
+ * no ELF note, but the kernel keeps its VMCOREINFO text in RAM: find it,
+ * "OSRELEASE=..." lines up to a NUL, with PAGESIZE= in them.  Returns a
+ * malloc()ed copy, or NULL if there is none.
+ */
+static char *scan_vmcoreinfo(struct hypmem_source *src)
+{
+	static const char key[] = "OSRELEASE=";
+	const struct hypmem_segment *segs;
+	uint8_t *buf = malloc(SCAN_CHUNK + VMCOREINFO_MAX);
+	uint64_t scanned = 0;
+	char *found = NULL;
+	size_t nr;
+
+	if (!buf)
+		return NULL;
+	segs = hypmem_source_segments(src, &nr);
+	for (size_t i = 0; i < nr && !found && scanned < VMCOREINFO_SCAN_MAX; i++) {
+		for (uint64_t off = 0; off < segs[i].size && !found; off += SCAN_CHUNK) {
+			uint64_t len = segs[i].size - off;
+			struct hypmem_error *err;
+			uint8_t *p;
+
+			/* Each chunk reads a text's worth past its end, so none is cut. */
+			len = len > SCAN_CHUNK + VMCOREINFO_MAX ? SCAN_CHUNK + VMCOREINFO_MAX : len;
+			if ((err = hypmem_source_read(src, buf, segs[i].phys_start + off, len))) {
+				hypmem_error_destroy(err);
+				continue;
+			}
+			scanned += len;
+			for (p = buf; !found && (p = memmem(p, len - (size_t)(p - buf), key,
+							    sizeof(key) - 1));
+			     p++) {
+				size_t n = 0, max = len - (size_t)(p - buf);
+
+				if (p > buf && p[-1] != '\0' && p[-1] != '\n')
+					continue;
+				while (n < max && n < VMCOREINFO_MAX && p[n] &&
+				       (p[n] == '\n' || (p[n] >= 0x20 && p[n] < 0x7f)))
+					n++;
+				if (n == max || n == VMCOREINFO_MAX || p[n] ||
+				    !memmem(p, n, "\nPAGESIZE=", 10))
+					continue;
+				found = strndup((const char *)p, n);
+			}
+		}
+	}
+	free(buf);
+	return found;
+}
+
 static struct hypmem_error *find_kimage_voffset(struct hypmem_target *t,
 						const struct hypmem_target_config *cfg)
 {
@@ -500,6 +556,16 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 		err = hypmem_vmcoreinfo_parse(text, &t->vmci);
 		if (err)
 			return err;
+	} else if (hypmem_source_kind(t->src) == HYPMEM_SOURCE_RAW && !cfg->kaslr_offset_set &&
+		   !cfg->kimage_voffset_set) {
+		char *found = scan_vmcoreinfo(t->src);
+
+		/* Unparsable text found in RAM is no error: the options still can. */
+		if (found && (err = hypmem_vmcoreinfo_parse(found, &t->vmci))) {
+			hypmem_error_destroy(err);
+			t->vmci = NULL;
+		}
+		free(found);
 	}
 	t->info.page_size = 4096;
 	if (t->vmci && !hypmem_vmcoreinfo_number(t->vmci, "PAGESIZE", &v))

@@ -83,11 +83,29 @@ def main():
             same = a.get("pools") == b.get("pools") and a.get("vmemmap") == b.get("vmemmap")
         t.ok(same, "--raw FILE@PHYS decodes like the ELF core",
              "exit %d/%d\n%s" % (ref.returncode, p.returncode, p.stderr[-1500:]))
-        # Without the translation parameters a raw image must fail clearly.
+        # Without the translation parameters: the VMCOREINFO text the
+        # kernel keeps in RAM gives them.
+        p = subprocess.run([stat, "--json", "-s", image, "--raw", "%s@0x%x" % (raw, ram[0])],
+                           capture_output=True, text=True)
+        same = False
+        if p.returncode == 0 and ref.returncode == 0:
+            a, b = json.loads(ref.stdout), json.loads(p.stdout)
+            same = a.get("pools") == b.get("pools") and a.get("vmemmap") == b.get("vmemmap")
+        t.ok(same, "--raw without offsets: VMCOREINFO found in RAM, decodes like the ELF core",
+             "exit %d\n%s" % (p.returncode, p.stderr[-1500:]))
+        # A RAM image without it must fail clearly.
+        with open(raw, "r+b") as f:
+            data = f.read()
+            at = data.find(b"OSRELEASE=")
+            while at >= 0:
+                f.seek(at)
+                f.write(b"X")
+                at = data.find(b"OSRELEASE=", at + 1)
         p = subprocess.run([stat, "-s", image, "--raw", "%s@0x%x" % (raw, ram[0])],
                            capture_output=True, text=True)
         t.ok(p.returncode == 2 and "kimage" in p.stderr and len(p.stderr.splitlines()) == 1,
-             "--raw without kimage_voffset: exit 2 with a one-line hint", p.stderr)
+             "--raw without kimage_voffset nor VMCOREINFO in RAM: exit 2 with a one-line hint",
+             p.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -24,7 +24,14 @@ hypmem-dump and hypmem-top inside the guest.  Checked here:
       the DWARF enum hyp_enter_exit_reason read by drgn, vcpu), and their
       number is what the meta page accounts for (entries - overrun);
    6. trace-cmd report on our trace.dat prints exactly our text;
-   7. (nVHE) timestamps that go backwards in ring order are findings.
+   7. timestamps that go backwards in ring order (nVHE) are findings,
+      exactly when the kernel's text shows them;
+ emulator (the guest's RAM in a shared file, -cpu max)
+   8. hypmem-top --raw RAM@0x40000000 VMLINUX on the host, no offsets given
+      (VMCOREINFO found in RAM), counts exactly the events of the kernel's
+      trace text while tracing is off, with the pools;
+   9. then follows the running hypervisor while the guest traces: the
+      selftest total grows refresh after refresh.
 
 Runs when $HYPMEM_REAL_TRACING=1 or when the kernel is already built in the
 cache ($HYPMEM_REAL_CACHE, default ~/.cache/hypmem-real); otherwise one skip
@@ -195,6 +202,21 @@ def check_run(run, cpu):
         t.skip("%s: trace-cmd report" % cpu, "trace-cmd not installed")
 
 
+def check_emulator(run):
+    kern = kernel_lines(os.path.join(run, "trace.txt"))
+    still = open(os.path.join(run, "emu-still.txt")).read()
+    m = re.search(r"Events: (\d+) total", still)
+    t.ok(m and int(m.group(1)) == len(kern) and "Pool hpool" in still and "rc=0" in still,
+         "emulator: hypmem-top --raw on the running guest's RAM (VMCOREINFO found in RAM) "
+         "counts the kernel's %d events, with the pools" % len(kern), still[-800:])
+    live = open(os.path.join(run, "emu-live.txt")).read()
+    totals = [int(x) for x in re.findall(r"^selftest\s+\d+\s+\d+\s+(\d+)$", live, re.M)]
+    grew = sum(1 for a, b in zip(totals, totals[1:]) if b > a)
+    t.ok("rc=0" in live and grew >= 3,
+         "emulator: hypmem-top --raw follows the live hypervisor (selftest totals %s)"
+         % totals, live[-800:])
+
+
 def main():
     want = os.environ.get("HYPMEM_REAL_TRACING")
     built = os.path.exists(os.path.join(cache(), "tracing-kernel", "build.json"))
@@ -220,6 +242,15 @@ def main():
                     p.stderr[-1500:]):
             continue
         check_run(m.group(1), cpu)
+    p = subprocess.run([SCRIPT, "--cpu", "max", "--hypmem-arm64", ARM64, "--emulator",
+                        os.path.join(BUILD, "hypmem-top")],
+                       capture_output=True, text=True, timeout=3600)
+    m = re.search(r"^RUN (.*)$", p.stdout, re.M)
+    if p.returncode == 3:
+        t.skip("emulator scenario", p.stderr.strip()[-300:])
+    elif t.ok(p.returncode == 0 and m, "emulator: boot with RAM in a shared file, trace live",
+              p.stderr[-1500:]):
+        check_emulator(m.group(1))
     return t.done()
 
 

@@ -173,6 +173,27 @@ void hypmem_trace_keep_pages(struct hypmem_trace *tr, bool keep);
  */
 struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir);
 
+enum hypmem_tracefs_shape {
+	HYPMEM_TRACEFS_RAW,	 /* remotes/hypervisor/ with trace_pipe_raw (ours) */
+	HYPMEM_TRACEFS_MAINLINE, /* remotes/hypervisor/ with text trace_pipe only (7.x) */
+	HYPMEM_TRACEFS_ANDROID,	 /* hyp/ with trace_pipe_raw pages + 32-byte footer */
+};
+
+/**
+ * hypmem_trace_export_tracefs_shape() - Write the kept pages as a tracefs
+ * tree shaped like a kernel's: MAINLINE writes per_cpu/cpuN/trace_pipe
+ * lines as 7.x's trace_remote prints them ("CPU:N [LOST n EVENTS]" first
+ * if any were lost), ANDROID re-packs the events into pages whose last 32
+ * bytes are a zero footer (header_page data size 4048), both with format
+ * files whose offsets are summed without alignment, as the kernels print
+ * them.  RAW is hypmem_trace_export_tracefs().
+ *
+ * Return: NULL, HYPMEM_ERROR_OS, or HYPMEM_ERROR_INVALID_ARGUMENT for a
+ * reader over a text remote (it has no pages).
+ */
+struct hypmem_error *hypmem_trace_export_tracefs_shape(struct hypmem_trace *tr, const char *dir,
+						       enum hypmem_tracefs_shape shape);
+
 /* --- text output --- */
 
 #define HYPMEM_TRACE_TEXTBUF_SIZE (64 * 1024)

@@ -43,6 +43,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from hypmemtest import BUILD, Tap  # noqa: E402
@@ -181,6 +182,38 @@ def check_run(run, cpu):
          "shows it (%s mode: %s)" % (cpu, meta.get("mode"),
                                      backwards[0]["message"] if backwards else "monotonic"),
          backwards[:3])
+
+    # Exports shaped like each kernel's tracefs, read back through --tracefs.
+    direct = [(e["cpu"], e["ts"] // 1000, e["event"], e["fields"]) for e in evs]
+    for shape in ("mainline", "android"):
+        tmp = tempfile.mkdtemp(prefix="hypmem-export-")
+        try:
+            p = subprocess.run([DUMP, "trace", "--export-tracefs", tmp, "--export-shape", shape,
+                                vmlinux, os.path.join(run, "vmcore")], capture_output=True,
+                               text=True, timeout=300)
+            q = subprocess.run([DUMP, "trace", "--json", "--tracefs", tmp], capture_output=True,
+                               text=True, timeout=300)
+            back = []
+            try:
+                back = [(e["cpu"], e["ts"] // 1000, e["event"], e["fields"])
+                        for e in json.loads(q.stdout)["trace"]["events"] if "event" in e]
+            except (ValueError, KeyError):
+                pass
+            files = sorted(os.path.relpath(os.path.join(d, f), tmp)
+                           for d, _, fs in os.walk(tmp) for f in fs)
+            # Per CPU: text keeps microseconds, so the merge may order ties either way.
+            by_cpu = lambda l: sorted(l, key=lambda x: x[0])  # noqa: E731 (stable)
+            t.ok(p.returncode in (0, 1) and by_cpu(back) == by_cpu(direct) and any(
+                f.endswith("trace_pipe" if shape == "mainline" else "trace_pipe_raw")
+                for f in files),
+                 "%s: dump: --export-shape %s (%s) reads back through --tracefs with the same "
+                 "%d events" % (cpu, shape, "text pipes" if shape == "mainline" else
+                                "footer pages", len(direct)),
+                 "%s\n%s\nfiles %s\nfirst diff %s" % (p.stderr[-300:], q.stderr[-300:], files[:8],
+                                                    next(((a, b) for a, b in zip(by_cpu(back), by_cpu(direct))
+                                                          if a != b), None)))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     if shutil.which("trace-cmd"):
         dat = os.path.join(run, "ours.dat")

@@ -102,6 +102,7 @@ struct cpu_state {
  */
 struct ring_layout {
 	bool per_cpu; /* trace_buffer.simple_rbs is a per-CPU pointer (Linux 7.x) */
+	bool walk;    /* the ring's links can be walked (both layouts) */
 	uint32_t rb_size, bp_size;
 	uint32_t off_head, off_reader, off_tail, off_bpages;
 	uint32_t off_next, sz_next; /* simple_buffer_page.link.next */
@@ -348,6 +349,34 @@ out:
 	return err;
 }
 
+/*
+ * The format text in memory and the DWARF event structs must agree: the
+ * event named by the i-th struct remote_event_format_* in name order has
+ * id i.  A disagreement is a finding (the text's ids are used).
+ */
+static struct hypmem_error *check_ids_in_name_order(struct hypmem_trace *tr)
+{
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(tr->t);
+	char **names = NULL;
+	size_t nr = 0;
+	struct hypmem_error *err = hypmem_dwarf_struct_names(dw, EVENT_STRUCT_PREFIX, &names, &nr);
+
+	for (size_t i = 0; !err && i < nr; i++) {
+		const struct hypmem_event_format *ev =
+		    hypmem_event_formats_find_name(&tr->formats, names[i] + strlen(EVENT_STRUCT_PREFIX));
+
+		if (ev && ev->id != i)
+			err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, 0,
+						  "event %s: id %u in the format text, %zu in name "
+						  "order of the DWARF event structs",
+						  ev->name, ev->id, i);
+	}
+	for (size_t i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	return err;
+}
+
 static struct hypmem_error *read_formats_target(struct hypmem_trace *tr)
 {
 	struct hypmem_type type;
@@ -374,6 +403,8 @@ static struct hypmem_error *read_formats_target(struct hypmem_trace *tr)
 		err = hypmem_event_formats_parse(&tr->formats, text, strlen(text), "hypervisor");
 	}
 	free(text);
+	if (!err)
+		err = check_ids_in_name_order(tr);
 	return err;
 }
 
@@ -458,7 +489,7 @@ static struct hypmem_error *open_kernel_buffers(struct hypmem_trace *tr, uint64_
 	    (err = member_in(t, &bp_type, "page", 8, &off_page, NULL)) ||
 	    (err = member_in(t, &bp_type, "id", 8, &off_id, &sz_id)))
 		return err;
-	rl->per_cpu = true;
+	rl->per_cpu = rl->walk = true;
 	rl->rb_size = (uint32_t)rb_type.size;
 	rl->bp_size = (uint32_t)bp_type.size;
 	/* The per-CPU offset of __simple_rbs inside the hyp's per-CPU section. */
@@ -684,6 +715,22 @@ static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 	if (m_nr.type.size > sizeof(small) || !rb_type.size || rb_type.size > 4096 ||
 	    !bp_type.size || bp_type.size > 4096)
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "trace_buffer: odd struct sizes");
+	/* Our EL2 core's ring is the kernel's: walk it the same way. */
+	{
+		struct ring_layout *rl = &tr->ring;
+		struct hypmem_error *e;
+
+		if (!(e = member_in(t, &rb_type, "head_page", 8, &rl->off_head, NULL)) &&
+		    !(e = member_in(t, &rb_type, "reader_page", 8, &rl->off_reader, NULL)) &&
+		    !(e = member_in(t, &rb_type, "tail_page", 8, &rl->off_tail, NULL)) &&
+		    !(e = member_in(t, &rb_type, "bpages", 8, &rl->off_bpages, NULL)) &&
+		    !(e = member_in(t, &bp_type, "link.next", 8, &rl->off_next, &rl->sz_next))) {
+			rl->walk = true;
+			rl->rb_size = (uint32_t)rb_type.size;
+			rl->bp_size = (uint32_t)bp_type.size;
+		}
+		hypmem_error_destroy(e);
+	}
 	if ((err = hypmem_target_read(t, small, tb_pa + m_nr.offset, m_nr.type.size)))
 		return err;
 	nr_cpus = hypmem_load_le(small, (uint32_t)m_nr.type.size);
@@ -720,15 +767,19 @@ static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 			continue;
 		if ((err = hypmem_target_hyp_to_pa(t, meta_va, &c->meta_pa, NULL)))
 			goto out;
+		c->rb_pa = tb_pa + m_rbs.offset + cpu * rb_type.size;
 		c->page_pa = calloc(nr_pages, sizeof(*c->page_pa));
 		c->mem = calloc(nr_pages, sizeof(*c->mem));
-		if (!c->page_pa || !c->mem) {
+		c->bp_va = calloc(nr_pages, sizeof(*c->bp_va));
+		c->bp_id = calloc(nr_pages, sizeof(*c->bp_id));
+		if (!c->page_pa || !c->mem || !c->bp_va || !c->bp_id) {
 			err = &hypmem_enomem;
 			goto out;
 		}
 		for (uint64_t i = 0; i < nr_pages; i++) {
 			uint64_t page_va, id;
 
+			c->bp_va[i] = bpages_va + i * bp_type.size;
 			if ((err = hypmem_target_read_hyp(t, bp, bpages_va + i * bp_type.size,
 							  bp_type.size)) ||
 			    (err = read_u64_field(t, bp, bp_type.size, &m_page, &page_va)) ||
@@ -740,6 +791,7 @@ static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 							  cpu, id, nr_pages);
 				goto out;
 			}
+			c->bp_id[i] = (uint32_t)id;
 			if ((err = hypmem_target_hyp_to_pa(t, page_va, &c->page_pa[id], NULL)))
 				goto out;
 		}
@@ -796,7 +848,7 @@ static struct hypmem_error *collect_target_cpu(struct hypmem_trace *tr, unsigned
 		free(order);
 		return &hypmem_enomem;
 	}
-	if (tr->ring.per_cpu) {
+	if (tr->ring.walk) {
 		if ((err = ring_order(tr, cpu, order, &nr_order)))
 			goto out;
 	} else {
@@ -842,8 +894,8 @@ static struct hypmem_error *collect_target_cpu(struct hypmem_trace *tr, unsigned
 		    .off = off,
 		};
 	}
-	/* Our EL2 core's buffers: by time.  The kernel's: in ring order, checked. */
-	if (!tr->ring.per_cpu)
+	/* A ring without links to walk: by time.  Else ring order, checked below. */
+	if (!tr->ring.walk)
 		qsort(pp, nr_pp, sizeof(*pp), cmp_pending_page);
 	/* The arena no longer moves (until the next CPU's copies): decode in place. */
 	co.base = tr->arena;
@@ -879,7 +931,7 @@ static struct hypmem_error *collect_target_cpu(struct hypmem_trace *tr, unsigned
 	 * The kernel's pages are in ring order, not sorted: time that goes
 	 * backwards is the writer's clock (seen with nVHE), a finding.
 	 */
-	if (tr->ring.per_cpu) {
+	if (tr->ring.walk) {
 		uint64_t prev = c->last_ts, first_at = 0, first_from = 0, first_to = 0, n = 0;
 
 		for (size_t i = 0; i < c->nr_recs; i++) {

@@ -14,7 +14,8 @@ hypmem-dump and hypmem-top inside the guest.  Checked here:
    1. hypmem-dump trace --tracefs /sys/kernel/tracing prints every line of
       the kernel's own trace text, in order (it reads trace_pipe, which
       starts at the reader page: it may hold more than `trace` shows);
-   2. hypmem-top -b --tracefs shows the hypervisor's events;
+   2. hypmem-top -b --tracefs follows the hypervisor while it traces 2000
+      selftests: each shown or counted lost;
    3. the tracing root without a remote is exit 2, and the marker written
       into the host's own trace before everything is still there after;
  dump    (on the host: hypmem-dump trace VMLINUX VMCORE)
@@ -115,8 +116,14 @@ def check_run(run, cpu):
          "line of the kernel's trace, in order (%d of our %d)" % (cpu, len(kern), len(ours)),
          "first kernel lines %s\nfirst of ours %s" % (kern[:3], ours[:3]))
     top = open(os.path.join(run, "top.txt")).read()
-    t.ok("hyp_enter" in top and "rc=0" in top and re.search(r"Events: [1-9]\d* total", top),
-         "%s: device: hypmem-top -b --tracefs counts the hypervisor's events" % cpu, top[-600:])
+    sel = [int(x) for x in re.findall(r"^selftest\s+\d+\s+\d+\s+(\d+)$", top, re.M)]
+    lost = [int(x) for x in re.findall(r"lost: (\d+) total", top)]
+    rates = [int(x) for x in re.findall(r"total, (\d+)/s", top)]
+    t.ok("rc=0" in top and sel and lost and (sel[-1] == 2000 or lost[-1] > 0),
+         "%s: device: hypmem-top -b --tracefs follows 2000 selftests on the text path "
+         "(shown %d, lost %d, up to %d events/s)" % (cpu, sel[-1] if sel else -1,
+                                                     lost[-1] if lost else -1,
+                                                     max(rates or [0])), top[-600:])
     nohost = open(os.path.join(run, "nohost.txt")).read()
     t.ok("rc=2" in nohost and "remotes/hypervisor" in nohost,
          "%s: device: a tracefs without a remote is exit 2 naming what was looked for" % cpu,

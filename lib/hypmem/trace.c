@@ -641,9 +641,18 @@ static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu
 	reader_i = bpage_of_link(tr, c, reader + rl->off_next);
 	tail_i = bpage_of_link(tr, c, tail + rl->off_next);
 	/* The link carrying HEAD points to the true head. */
-	for (uint32_t i = 0; i < c->nr_pages && head < 0; i++)
-		if (next[i] & RB_FLAG_HEAD)
-			head = bpage_of_link(tr, c, next[i] & ~RB_FLAG_MASK);
+	for (uint32_t i = 0; i < c->nr_pages && head < 0; i++) {
+		if (!(next[i] & RB_FLAG_HEAD))
+			continue;
+		head = bpage_of_link(tr, c, next[i] & ~RB_FLAG_MASK);
+		if (head < 0 &&
+		    (err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
+					       c->bp_va[i],
+					       "cpu %u: the HEAD link of page %u points to 0x%" PRIx64
+					       ", no page of this buffer",
+					       cpu, c->bp_id[i], (uint64_t)(next[i] & ~RB_FLAG_MASK))))
+			goto out;
+	}
 	if (head < 0) {
 		head = bpage_of_link(tr, c, head_hint + rl->off_next);
 		if ((err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
@@ -678,6 +687,12 @@ static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu
 		}
 		i = n;
 	}
+	if (tail_i >= 0 && head >= 0 && !seen[tail_i] &&
+	    (err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, c->rb_pa,
+				       "cpu %u: the ring from the head page never reaches the tail "
+				       "page %u: its links are broken",
+				       cpu, c->bp_id[tail_i])))
+		goto out;
 out:
 	free(next);
 	free(rb);

@@ -32,7 +32,12 @@ hypmem-dump and hypmem-top inside the guest.  Checked here:
       (VMCOREINFO found in RAM), counts exactly the events of the kernel's
       trace text while tracing is off, with the pools;
    9. then follows the running hypervisor while the guest traces: the
-      selftest total grows refresh after refresh.
+      selftest total grows refresh after refresh;
+ hostile  (a copy of the hVHE dump with CPU 0's ring broken, located here
+      from the symbols, VMCOREINFO and the kernel's struct sizes)
+  10. no HEAD flag, a link into nowhere, a link to itself, a huge nr_pages,
+      a commit past the page: each a finding or a clear error, never a
+      crash or a hang (the sanitizer build when there is one).
 
 Runs when $HYPMEM_REAL_TRACING=1 or when the kernel is already built in the
 cache ($HYPMEM_REAL_CACHE, default ~/.cache/hypmem-real); otherwise one skip
@@ -47,7 +52,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, Tap  # noqa: E402
+from hypmemtest import BUILD, ElfCore, Tap, nm  # noqa: E402
 
 t = Tap()
 DUMP = os.path.join(BUILD, "hypmem-dump")
@@ -242,6 +247,78 @@ def check_run(run, cpu):
         t.skip("%s: trace-cmd report" % cpu, "trace-cmd not installed")
 
 
+def check_hostile(run):
+    """Break CPU 0's ring in a copy of the dump; hypmem must say so and end."""
+    vmlinux = os.path.join(run, "vmlinux")
+    tool = os.path.join(BUILD, "asan", "hypmem-dump")
+    tool = tool if os.path.exists(tool) else DUMP
+    tmp = tempfile.mkdtemp(prefix="hypmem-hostile-")
+    core = os.path.join(tmp, "vmcore")
+    try:
+        subprocess.run(["cp", "--sparse=always", os.path.join(run, "vmcore"), core], check=True)
+        head = open(core, "rb").read(1 << 16)
+        num = lambda k: int(re.search(rb"NUMBER\(" + k + rb"\)=(\w+)", head).group(1), 0)  # noqa
+        phys_offset, va_bits = num(b"PHYS_OFFSET"), num(b"VA_BITS")
+        kimage_voffset = num(b"kimage_voffset")
+        syms = nm(vmlinux)
+        elf = ElfCore(core)
+        f = open(core, "r+b")
+
+        def rd(pa, n=8):
+            f.seek(elf.offset(pa))
+            return int.from_bytes(f.read(n), "little")
+
+        def wr(pa, v, n=8):
+            f.seek(elf.offset(pa))
+            f.write(v.to_bytes(n, "little"))
+            f.flush()
+
+        kpa = lambda s: syms[s] - kimage_voffset  # noqa: E731 (nokaslr)
+        base0 = rd(kpa("__kvm_nvhe_kvm_arm_hyp_percpu_base"))
+        rb = (base0 + (1 << va_bits) + phys_offset) % (1 << 64) + \
+            syms["__kvm_nvhe___simple_rbs"] - syms["__kvm_nvhe___per_cpu_start"]
+        physvirt = rd(kpa("__kvm_nvhe_hyp_physvirt_offset"))
+        hyp_pa = lambda va: (va + physvirt) % (1 << 64)  # noqa: E731
+        # struct simple_rb_per_cpu: bpages @24, nr_pages @40; simple_buffer_page:
+        # 40 bytes, link.next @0, page @16 (linux-7x.md; checked by the read below).
+        bpages, nr = rd(rb + 24), rd(rb + 40, 4)
+        links = [hyp_pa(bpages + 40 * i) for i in range(nr)]
+        nexts = [rd(pa) for pa in links]
+        ok_layout = 3 <= nr <= 64 and sum(n & 1 for n in nexts) == 1
+        if not t.ok(ok_layout, "hostile: CPU 0's ring located in the dump (%d pages, one HEAD "
+                    "link)" % nr, [hex(n) for n in nexts]):
+            return
+        flagged = next(i for i, n in enumerate(nexts) if n & 1)
+        head = ((nexts[flagged] & ~3) - bpages) // 40
+        page0 = hyp_pa(rd(links[1] + 16))
+        cases = [
+            ("no HEAD flag", [(links[flagged], nexts[flagged] & ~3, 8)], "HEAD"),
+            ("a link into nowhere", [(links[flagged], 0xffff0000dead0001, 8)], "no page"),
+            ("the head's link to itself", [(links[head], bpages + 40 * head, 8)], "tail"),
+            ("nr_pages 0xffffffff", [(rb + 40, 0xffffffff, 4)], None),
+            ("a commit past the page", [(page0 + 8, 0x3fffffff, 8)], "trace page"),
+        ]
+        for name, writes, word in cases:
+            saved = [(pa, rd(pa, n), n) for pa, _, n in writes]
+            for pa, v, n in writes:
+                wr(pa, v, n)
+            try:
+                p = subprocess.run([tool, "trace", vmlinux, core], capture_output=True,
+                                   text=True, timeout=60)
+                rc, out = p.returncode, p.stdout + p.stderr
+            except subprocess.TimeoutExpired:
+                rc, out = None, "timeout"
+            t.ok(rc in (1, 2) and "Sanitizer" not in out and "runtime error" not in out and
+                 (word is None or word in out),
+                 "hostile: %s: exit %s, %s" % (name, rc, "a finding or an error naming it"),
+                 out[-600:])
+            for pa, v, n in saved:
+                wr(pa, v, n)
+        f.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def check_emulator(run):
     kern = kernel_lines(os.path.join(run, "trace.txt"))
     still = open(os.path.join(run, "emu-still.txt")).read()
@@ -282,6 +359,8 @@ def main():
                     p.stderr[-1500:]):
             continue
         check_run(m.group(1), cpu)
+        if cpu == "max":
+            check_hostile(m.group(1))
     p = subprocess.run([SCRIPT, "--cpu", "max", "--hypmem-arm64", ARM64, "--emulator",
                         os.path.join(BUILD, "hypmem-top")],
                        capture_output=True, text=True, timeout=3600)

@@ -312,6 +312,8 @@ static struct json_object *trace_stats_json(struct hypmem_trace *tr)
 		}
 		json_object_object_add(o, "read", json_object_new_uint64(st->read));
 		json_object_object_add(o, "lost", json_object_new_uint64(st->lost));
+		if (st->has_meta)
+			json_object_object_add(o, "consumed", json_object_new_uint64(st->consumed));
 		json_object_object_add(o, "pages_read", json_object_new_uint64(st->pages_read));
 		json_object_object_add(o, "pages_bad", json_object_new_uint64(st->pages_bad));
 		json_object_array_add(arr, o);
@@ -405,9 +407,10 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 				       st->lost);
 				if (st->has_meta)
 					printf(" entries %" PRIu64 " overrun %" PRIu64
-					       " pages_lost %" PRIu64 " pages_touched %" PRIu64,
-					       st->entries, st->overrun, st->pages_lost,
-					       st->pages_touched);
+					       " consumed %" PRIu64 " pages_lost %" PRIu64
+					       " pages_touched %" PRIu64,
+					       st->entries, st->overrun, st->consumed,
+					       st->pages_lost, st->pages_touched);
 				printf(" pages_read %" PRIu64 " pages_bad %" PRIu64 "\n",
 				       st->pages_read, st->pages_bad);
 			}

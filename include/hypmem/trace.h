@@ -71,6 +71,7 @@ struct hypmem_trace_cpu_stats {
 	uint64_t read;	       /* events delivered */
 	uint64_t lost;	       /* events counted lost */
 	uint64_t lost_unknown; /* pages flagged "missed events" with no count */
+	uint64_t consumed;     /* ring: read by the host's reader, since written over */
 	uint64_t pages_read, pages_bad, pages_raced;
 };
 

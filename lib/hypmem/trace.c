@@ -929,18 +929,35 @@ static struct hypmem_error *collect_target_cpu(struct hypmem_trace *tr, unsigned
 	}
 	/*
 	 * Everything committed before this poll (meta->entries, read first) is
-	 * now read or lost; the gap goes before this poll's first event.
+	 * now read, lost or, in a ring, consumed by the host's reader: pages it
+	 * read go back into the ring behind the head and are written over
+	 * without counting as overrun.  So only what overrun accounts for
+	 * (read again now) is lost; the rest of the gap was consumed.  The
+	 * lost ones go before this poll's first event.
 	 */
-	if (c->st.entries > c->st.read + c->st.lost) {
+	if (c->st.entries > c->st.read + c->st.lost + c->st.consumed) {
 		struct pending_rec l = {.lost = true};
+		uint64_t entries = c->st.entries, over;
 
-		l.count = c->st.entries - c->st.read - c->st.lost;
+		l.count = entries - c->st.read - c->st.lost - c->st.consumed;
+		if (tr->ring.walk && !(err = read_meta(tr, c))) {
+			over = c->st.overrun > c->st.lost ? c->st.overrun - c->st.lost : 0;
+			if (l.count > over) {
+				c->st.consumed += l.count - over;
+				l.count = over;
+			}
+		}
+		c->st.entries = entries;
+		if (err)
+			goto out;
 		l.ts = c->nr_recs ? c->recs[0].ts : c->last_ts;
 		c->st.lost += l.count;
-		if ((err = push_rec(c, &l)))
-			goto out;
-		memmove(c->recs + 1, c->recs, (c->nr_recs - 1) * sizeof(*c->recs));
-		c->recs[0] = l;
+		if (l.count) {
+			if ((err = push_rec(c, &l)))
+				goto out;
+			memmove(c->recs + 1, c->recs, (c->nr_recs - 1) * sizeof(*c->recs));
+			c->recs[0] = l;
+		}
 	}
 	/*
 	 * The kernel's pages are in ring order, not sorted: time that goes

@@ -373,6 +373,47 @@ def bench(n):
             print("%s: %d events in %.3f s: %.0f events/s" % (what, n, best, n / best))
 
 
+def check_hostile_text(tmp):
+    """Lines a broken or hostile kernel could print: findings, no crash."""
+    import random
+    rnd = random.Random(13)
+    good = "[000]\t    1.000001: hyp_enter reason=hvc vcpu=7\n"
+    bad = ["[000]\t99999999999999999999.000001: hyp_enter reason=hvc vcpu=1\n",
+           "[000]\t    1.9999999: hyp_exit reason=hvc vcpu=1\n",
+           "[001]\t    2.000000: hyp_exit reason=hvc vcpu=1\n",
+           "[000]\t    2.000001: no_such_event a=1\n",
+           "[000]\t    2.000002: UNKNOWN id=77\n",
+           "[000]\t    2.000003: hyp_enter vcpu=99999999999999999999999 reason=\n",
+           "[000]\t    2.000004: " + "x" * 200 + "\n",
+           "CPU:0 [LOST 18446744073709551615 EVENTS]\n",
+           "CPU:0 [LOST -1 EVENTS]\n",
+           "\0\0\0garbage\x01\x02\n",
+           "[000\n", "\n"]
+    lines = [good]
+    for _ in range(3000):
+        b = rnd.choice(bad + [good])
+        if rnd.random() < 0.1:
+            b = "".join(chr(rnd.randrange(1, 128)) for _ in range(rnd.randrange(0, 90))) + "\n"
+        lines.append(b)
+    lines.append("[000]\t    3.000000: hyp_exit reason=hvc vcpu=7")  # no line end
+    lines.append("y" * 300000)  # longer than the read buffer, no line end
+    root = os.path.join(tmp, "hostile")
+    mainline_tree(root, ["".join(lines)])
+    p = subprocess.run([DUMP, "trace", "--json", "--tracefs", root], capture_output=True,
+                       text=True, timeout=60)
+    ok = p.returncode == 1 and "Sanitizer" not in p.stderr and "runtime error" not in p.stderr
+    try:
+        doc = json.loads(p.stdout)
+        kinds = {f["kind"] for f in doc["findings"]}
+        n = len([e for e in doc["trace"]["events"] if e.get("event") == "hyp_enter"])
+    except (ValueError, KeyError, TypeError):
+        ok, kinds, n = False, set(), 0
+    t.ok(ok and kinds == {"trace_page_invalid"} and n > 0,
+         "hostile trace_pipe text (garbage, huge numbers, unknown events, no line end, "
+         "a 300 KB line): findings, the good lines still read (%d hyp_enter)" % n,
+         "rc=%d %s" % (p.returncode, p.stderr[-600:]))
+
+
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--bench":
         bench(int(sys.argv[2]))
@@ -380,6 +421,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         check_mainline(tmp)
         check_android(tmp)
+        check_hostile_text(tmp)
     return t.done()
 
 

@@ -1569,7 +1569,7 @@ static struct hypmem_error *text_event(struct hypmem_trace *tr, struct cpu_state
 {
 	const char *p = line, *name, *args;
 	const struct hypmem_event_format *ev;
-	uint64_t lcpu, sec, usec, id = UINT16_MAX;
+	uint64_t lcpu, sec, usec, us, id = UINT16_MAX;
 	uint32_t len = 2;
 	uint8_t *pay;
 	char nm[128];
@@ -1580,8 +1580,15 @@ static struct hypmem_error *text_event(struct hypmem_trace *tr, struct cpu_state
 	while (p < end && (*p == '\t' || *p == ' '))
 		p++;
 	if (!parse_u64(&p, end, &sec) || p == end || *p++ != '.' || !parse_u64(&p, end, &usec) ||
-	    usec > 999999 || sec > UINT64_MAX / 1000000000ULL - 1 || end - p < 2 || p[0] != ':' ||
-	    p[1] != ' ')
+	    usec > 999999 || end - p < 2 || p[0] != ':' || p[1] != ' ')
+		goto bad;
+	/*
+	 * The kernel prints a u64 of ns as seconds and microseconds, so any
+	 * time up to 2^64 ns (a clock gone "negative", seen with nVHE) comes
+	 * back whole, to the microsecond.
+	 */
+	if (__builtin_mul_overflow(sec, 1000000ULL, &us) || __builtin_add_overflow(us, usec, &us) ||
+	    us > UINT64_MAX / 1000)
 		goto bad;
 	p += 2;
 	name = p;
@@ -1638,7 +1645,7 @@ static struct hypmem_error *text_event(struct hypmem_trace *tr, struct cpu_state
 			put_le(pay + f->offset, v, f->size);
 	}
 	*r = (struct pending_rec){
-	    .ts = sec * 1000000000ULL + usec * 1000ULL,
+	    .ts = us * 1000ULL,
 	    .off = off,
 	    .len = len,
 	    .text_off = (size_t)(args - (const char *)c->rbuf),

@@ -64,6 +64,9 @@ static const char usage[] =
 	"      --tracefs DIR        trace: read DIR (remotes/hypervisor/ or hyp/ inside)\n"
 	"  -o, --output FILE        trace: also write FILE in trace-cmd's trace.dat format\n"
 	"      --export-tracefs DIR trace: write the pages as a tracefs tree under DIR\n"
+	"      --export-shape S     trace: raw (default; remotes/hypervisor/ with\n"
+	"                           trace_pipe_raw), mainline (7.x text pipes) or\n"
+	"                           android (hyp/, pages with a 32-byte footer)\n"
 	"      --stats              trace: per-CPU counters after the events\n"
 	"  -h, --help               this help\n"
 	"      --version            version\n"
@@ -71,12 +74,13 @@ static const char usage[] =
 	"Exit status: 0 clean, 1 findings reported, 2 usage error or unreadable input.\n";
 
 enum { OPT_PFN = HYPMEM_OPT_FIRST_PRIVATE, OPT_RANGE, OPT_TRACEFS, OPT_EXPORT, OPT_STATS };
-enum { OPT_SVG = HYPMEM_OPT_FIRST_PRIVATE + 0x40 };
+enum { OPT_SVG = HYPMEM_OPT_FIRST_PRIVATE + 0x40, OPT_EXPORT_SHAPE };
 
 struct dump_args {
 	bool json;
 	uint64_t first, end; /* PFN range, end exclusive */
 	const char *tracefs, *output, *export_dir;
+	enum hypmem_tracefs_shape export_shape;
 	bool stats;
 	const char *svg;
 };
@@ -350,6 +354,8 @@ static struct json_object *trace_stats_json(struct hypmem_trace *tr)
 		}
 		json_object_object_add(o, "read", json_object_new_uint64(st->read));
 		json_object_object_add(o, "lost", json_object_new_uint64(st->lost));
+		if (st->has_meta)
+			json_object_object_add(o, "consumed", json_object_new_uint64(st->consumed));
 		json_object_object_add(o, "pages_read", json_object_new_uint64(st->pages_read));
 		json_object_object_add(o, "pages_bad", json_object_new_uint64(st->pages_bad));
 		json_object_array_add(arr, o);
@@ -428,7 +434,8 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		err = check_trace_accounting(tr);
 	if (!err && a->output && (err = hypmem_tracedat_write(tp.td, tp.formats, a->output)))
 		err = about_output(err, a->output);
-	if (!err && a->export_dir && (err = hypmem_trace_export_tracefs(tr, a->export_dir)))
+	if (!err && a->export_dir &&
+	    (err = hypmem_trace_export_tracefs_shape(tr, a->export_dir, a->export_shape)))
 		err = about_output(err, a->export_dir);
 	if (err) {
 		json_object_put(tp.events);
@@ -456,9 +463,10 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 				       st->lost);
 				if (st->has_meta)
 					printf(" entries %" PRIu64 " overrun %" PRIu64
-					       " pages_lost %" PRIu64 " pages_touched %" PRIu64,
-					       st->entries, st->overrun, st->pages_lost,
-					       st->pages_touched);
+					       " consumed %" PRIu64 " pages_lost %" PRIu64
+					       " pages_touched %" PRIu64,
+					       st->entries, st->overrun, st->consumed,
+					       st->pages_lost, st->pages_touched);
 				printf(" pages_read %" PRIu64 " pages_bad %" PRIu64 "\n",
 				       st->pages_read, st->pages_bad);
 			}
@@ -789,6 +797,7 @@ static const struct {
 	{ 'o', "-o/--output", CMD_BIT(CMD_TRACE) },
 	{ OPT_EXPORT, "--export-tracefs", CMD_BIT(CMD_TRACE) },
 	{ OPT_STATS, "--stats", CMD_BIT(CMD_TRACE) },
+	{ OPT_EXPORT_SHAPE, "--export-shape", CMD_BIT(CMD_TRACE) },
 	{ 'c', "-c/--core", CMDS_TARGET },
 	{ HYPMEM_OPT_RAW, "--raw", CMDS_TARGET },
 	{ HYPMEM_OPT_KASLR, "--kaslr-offset", CMDS_TARGET },
@@ -832,6 +841,7 @@ int main(int argc, char **argv)
 		{ "tracefs", required_argument, NULL, OPT_TRACEFS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "export-tracefs", required_argument, NULL, OPT_EXPORT },
+		{ "export-shape", required_argument, NULL, OPT_EXPORT_SHAPE },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "svg", required_argument, NULL, OPT_SVG },
 		{ 0 },
@@ -872,6 +882,20 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXPORT:
 			a.export_dir = optarg;
+			break;
+		case OPT_EXPORT_SHAPE:
+			if (!strcmp(optarg, "raw")) {
+				a.export_shape = HYPMEM_TRACEFS_RAW;
+			} else if (!strcmp(optarg, "mainline")) {
+				a.export_shape = HYPMEM_TRACEFS_MAINLINE;
+			} else if (!strcmp(optarg, "android")) {
+				a.export_shape = HYPMEM_TRACEFS_ANDROID;
+			} else {
+				fprintf(stderr, "hypmem-dump: --export-shape: raw, mainline or "
+						"android, not '%s'\n",
+					optarg);
+				return HYPMEM_EXIT_USAGE;
+			}
 			break;
 		case OPT_STATS:
 			a.stats = true;

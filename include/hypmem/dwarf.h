@@ -248,6 +248,18 @@ struct hypmem_error *hypmem_dwarf_variables_of_type(struct hypmem_dwarf *dw, con
 						    char ***names_ret, size_t *nr_ret);
 
 /**
+ * hypmem_dwarf_struct_names() - The structs defined in hyp compile units
+ * whose names start with @prefix ("remote_event_format_").
+ * @names_ret: malloc()ed array of malloc()ed names, sorted by strcmp(), no
+ *             duplicates; the caller frees each and the array.
+ * @nr_ret: their number (0 is not an error).
+ *
+ * Return: NULL or HYPMEM_ERROR_NO_MEMORY.
+ */
+struct hypmem_error *hypmem_dwarf_struct_names(struct hypmem_dwarf *dw, const char *prefix,
+					       char ***names_ret, size_t *nr_ret);
+
+/**
  * hypmem_dwarf_print_struct() - Print a struct or union pahole-style: one
  * line per member with its offset and size (bitfields as byte:bit, LSB
  * numbering), holes, and a size summary.

@@ -122,6 +122,18 @@ const struct hypmem_target_info *hypmem_target_info(const struct hypmem_target *
 struct hypmem_error *hypmem_target_symbol_pa(struct hypmem_target *t, const char *name,
 					     uint64_t *pa_ret, struct hypmem_type *type_ret);
 
+/**
+ * hypmem_target_kernel_lm_to_pa() - A host kernel linear-map VA (what
+ * page_address() gives, e.g. kvm_arm_hyp_percpu_base[]) to PA, from
+ * VMCOREINFO's PHYS_OFFSET, VA_BITS and TCR_EL1_T1SZ.
+ *
+ * Return: NULL; HYPMEM_ERROR_LOOKUP without VMCOREINFO or for a VA outside
+ * the linear map, HYPMEM_ERROR_FAULT for a PA outside RAM (*pa_ret is set:
+ * hypmem-dump page still names it).
+ */
+struct hypmem_error *hypmem_target_kernel_lm_to_pa(struct hypmem_target *t, uint64_t va,
+						   uint64_t *pa_ret);
+
 /** hypmem_target_kva_to_pa() - Kernel image VA (link-time) to PA. */
 struct hypmem_error *hypmem_target_kva_to_pa(struct hypmem_target *t, uint64_t kva,
 					     uint64_t *pa_ret);

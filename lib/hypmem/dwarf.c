@@ -1470,6 +1470,47 @@ fail:
 	return err;
 }
 
+struct hypmem_error *hypmem_dwarf_struct_names(struct hypmem_dwarf *dw, const char *prefix,
+					       char ***names_ret, size_t *nr_ret)
+{
+	const struct tier *t = &dw->tiers[0];
+	size_t lo = 0, hi = t->nr, len = strlen(prefix), nr = 0;
+	char **names = NULL;
+
+	*names_ret = NULL;
+	*nr_ret = 0;
+	/* Entries are sorted by name: the prefix's names are one run. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(t->entries[mid].name, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < t->nr && !strncmp(t->entries[i].name, prefix, len); i++) {
+		const struct entry *e = &t->entries[i];
+		char **n;
+
+		if (e->kind != ENTRY_STRUCT || e->decl ||
+		    (nr && !strcmp(names[nr - 1], e->name)))
+			continue;
+		n = realloc(names, (nr + 1) * sizeof(*n));
+		if (!n || !(n[nr] = strdup(e->name))) {
+			names = n ? n : names;
+			for (size_t j = 0; j < nr; j++)
+				free(names[j]);
+			free(names);
+			return &hypmem_enomem;
+		}
+		names = n;
+		nr++;
+	}
+	*names_ret = names;
+	*nr_ret = nr;
+	return NULL;
+}
+
 /* --- pahole-style printing --- */
 
 void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type *type, FILE *out)

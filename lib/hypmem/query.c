@@ -143,38 +143,14 @@ static unsigned int level_shift(unsigned int ps, int level)
 	return ps + (unsigned int)(3 - level) * (ps - 3);
 }
 
-/*
- * A kernel linear-map VA: VMCOREINFO gives VA_BITS (PAGE_OFFSET is
- * -2^VA_BITS), PHYS_OFFSET and, where the kernel fell back to fewer bits
- * than it was built for, TCR_EL1_T1SZ; the linear map is the lower half of
- * the kernel's actual VA space, PA = VA - PAGE_OFFSET + PHYS_OFFSET.
- */
+/* A kernel linear-map VA (hypmem_target_kernel_lm_to_pa()), also outside RAM. */
 static bool linear_kva(struct hypmem_query *q, uint64_t va, uint64_t *pa)
 {
-	const struct hypmem_vmcoreinfo *vmci = hypmem_target_vmcoreinfo(q->t);
-	uint64_t va_bits, phys_offset, t1sz, actual;
-	struct hypmem_error *err;
+	struct hypmem_error *err = hypmem_target_kernel_lm_to_pa(q->t, va, pa);
+	bool ok = !err || err->code == HYPMEM_ERROR_FAULT;
 
-	if (!vmci)
-		return false;
-	err = hypmem_vmcoreinfo_number(vmci, "VA_BITS", &va_bits);
-	if (!err)
-		err = hypmem_vmcoreinfo_number(vmci, "PHYS_OFFSET", &phys_offset);
-	if (err) {
-		hypmem_error_destroy(err);
-		return false;
-	}
-	actual = va_bits;
-	err = hypmem_vmcoreinfo_number(vmci, "TCR_EL1_T1SZ", &t1sz);
-	if (!err && t1sz >= 12 && t1sz <= 48)
-		actual = 64 - t1sz;
 	hypmem_error_destroy(err);
-	if (va_bits < 36 || va_bits > 52 || actual < 36 || actual > va_bits)
-		return false;
-	if (va < -(1ULL << actual) || va >= -(1ULL << (actual - 1)))
-		return false;
-	*pa = va + (1ULL << va_bits) + phys_offset;
-	return true;
+	return ok;
 }
 
 static struct hypmem_error *resolve(struct hypmem_query *q, const struct hypmem_addr *in,

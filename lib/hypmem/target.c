@@ -93,6 +93,51 @@ struct hypmem_error *hypmem_target_kva_to_pa(struct hypmem_target *t, uint64_t k
 	return NULL;
 }
 
+/*
+ * A kernel linear-map VA: VMCOREINFO gives VA_BITS (PAGE_OFFSET is
+ * -2^VA_BITS), PHYS_OFFSET and, where the kernel fell back to fewer bits
+ * than it was built for, TCR_EL1_T1SZ; the linear map is the lower half of
+ * the kernel's actual VA space, PA = VA - PAGE_OFFSET + PHYS_OFFSET.
+ */
+struct hypmem_error *hypmem_target_kernel_lm_to_pa(struct hypmem_target *t, uint64_t va,
+						   uint64_t *pa_ret)
+{
+	uint64_t va_bits, phys_offset, t1sz, actual, pa;
+	struct hypmem_error *err;
+
+	if (!t->vmci)
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					   "kernel linear address 0x%" PRIx64
+					   ": the dump has no VMCOREINFO (PHYS_OFFSET, VA_BITS)",
+					   va);
+	if ((err = hypmem_vmcoreinfo_number(t->vmci, "VA_BITS", &va_bits)) ||
+	    (err = hypmem_vmcoreinfo_number(t->vmci, "PHYS_OFFSET", &phys_offset)))
+		return err;
+	actual = va_bits;
+	err = hypmem_vmcoreinfo_number(t->vmci, "TCR_EL1_T1SZ", &t1sz);
+	if (!err && t1sz >= 12 && t1sz <= 48)
+		actual = 64 - t1sz;
+	hypmem_error_destroy(err);
+	if (va_bits < 36 || va_bits > 52 || actual < 36 || actual > va_bits)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "VMCOREINFO VA_BITS %" PRIu64 " (%" PRIu64 " in use)",
+					   va_bits, actual);
+	if (va < -(1ULL << actual) || va >= -(1ULL << (actual - 1)))
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					   "0x%" PRIx64 " is not a kernel linear-map address", va);
+	pa = va + (1ULL << va_bits) + phys_offset;
+	*pa_ret = pa;
+	for (size_t i = 0; i < t->info.nr_ram; i++)
+		if (pa >= t->info.ram[i].start && pa < t->info.ram[i].end)
+			return NULL;
+	if (!t->info.nr_ram)
+		return NULL;
+	return hypmem_error_create(HYPMEM_ERROR_FAULT,
+				   "kernel linear address 0x%" PRIx64 " gives PA 0x%" PRIx64
+				   ", outside RAM",
+				   va, pa);
+}
+
 struct hypmem_error *hypmem_target_symbol_pa(struct hypmem_target *t, const char *name,
 					     uint64_t *pa_ret, struct hypmem_type *type_ret)
 {

@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "hypmem/cli.h"
+#include "hypmem/query.h"
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"
 #include "hypmem/trace.h"
@@ -44,6 +45,10 @@ static const char usage[] =
 	"  heap      every hyp heap (struct hyp_allocator): one line per chunk, holes\n"
 	"  trace     hypervisor trace events, like trace-cmd report (a dump, live RAM\n"
 	"            with --raw, or a tracefs directory with --tracefs)\n"
+	"  page      everything about pages: page VMLINUX VMCORE ADDR... where ADDR is\n"
+	"            a PA, pfn:N, pa:X, hyp:X (hyp VA), kva:X (kernel image VA) or\n"
+	"            sym:NAME; a bare number is a kernel VA if bits 63:48 are set, a PA\n"
+	"            if in RAM, else a hyp VA if mapped\n"
 	"\n"
 	"Options:\n"
 	"  -s, --symbols FILE       vmlinux (or hypmem EL2 image) with DWARF\n"
@@ -51,6 +56,7 @@ static const char usage[] =
 	"      --raw FILE@PHYS      raw memory image starting at physical address PHYS\n"
 	"      --kaslr-offset N     KASLR offset when the dump has no VMCOREINFO\n"
 	"      --kimage-voffset N   kernel image VA - PA when the dump has no VMCOREINFO\n"
+	"      --force              go on when VMLINUX is not the kernel of the dump\n"
 	"      --pfn N              vmemmap: only this PFN\n"
 	"      --range A-B          vmemmap: PFNs A to B inclusive\n"
 	"      --json               JSON output (schema: man 5 hypmem-json)\n"
@@ -58,6 +64,9 @@ static const char usage[] =
 	"      --tracefs DIR        trace: read DIR (remotes/hypervisor/ or hyp/ inside)\n"
 	"  -o, --output FILE        trace: also write FILE in trace-cmd's trace.dat format\n"
 	"      --export-tracefs DIR trace: write the pages as a tracefs tree under DIR\n"
+	"      --export-shape S     trace: raw (default; remotes/hypervisor/ with\n"
+	"                           trace_pipe_raw), mainline (7.x text pipes) or\n"
+	"                           android (hyp/, pages with a 32-byte footer)\n"
 	"      --stats              trace: per-CPU counters after the events\n"
 	"  -h, --help               this help\n"
 	"      --version            version\n"
@@ -65,12 +74,13 @@ static const char usage[] =
 	"Exit status: 0 clean, 1 findings reported, 2 usage error or unreadable input.\n";
 
 enum { OPT_PFN = HYPMEM_OPT_FIRST_PRIVATE, OPT_RANGE, OPT_TRACEFS, OPT_EXPORT, OPT_STATS };
-enum { OPT_SVG = HYPMEM_OPT_FIRST_PRIVATE + 0x40 };
+enum { OPT_SVG = HYPMEM_OPT_FIRST_PRIVATE + 0x40, OPT_EXPORT_SHAPE };
 
 struct dump_args {
 	bool json;
 	uint64_t first, end; /* PFN range, end exclusive */
 	const char *tracefs, *output, *export_dir;
+	enum hypmem_tracefs_shape export_shape;
 	bool stats;
 	const char *svg;
 };
@@ -344,6 +354,8 @@ static struct json_object *trace_stats_json(struct hypmem_trace *tr)
 		}
 		json_object_object_add(o, "read", json_object_new_uint64(st->read));
 		json_object_object_add(o, "lost", json_object_new_uint64(st->lost));
+		if (st->has_meta)
+			json_object_object_add(o, "consumed", json_object_new_uint64(st->consumed));
 		json_object_object_add(o, "pages_read", json_object_new_uint64(st->pages_read));
 		json_object_object_add(o, "pages_bad", json_object_new_uint64(st->pages_bad));
 		json_object_array_add(arr, o);
@@ -422,7 +434,8 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		err = check_trace_accounting(tr);
 	if (!err && a->output && (err = hypmem_tracedat_write(tp.td, tp.formats, a->output)))
 		err = about_output(err, a->output);
-	if (!err && a->export_dir && (err = hypmem_trace_export_tracefs(tr, a->export_dir)))
+	if (!err && a->export_dir &&
+	    (err = hypmem_trace_export_tracefs_shape(tr, a->export_dir, a->export_shape)))
 		err = about_output(err, a->export_dir);
 	if (err) {
 		json_object_put(tp.events);
@@ -450,9 +463,10 @@ static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 				       st->lost);
 				if (st->has_meta)
 					printf(" entries %" PRIu64 " overrun %" PRIu64
-					       " pages_lost %" PRIu64 " pages_touched %" PRIu64,
-					       st->entries, st->overrun, st->pages_lost,
-					       st->pages_touched);
+					       " consumed %" PRIu64 " pages_lost %" PRIu64
+					       " pages_touched %" PRIu64,
+					       st->entries, st->overrun, st->consumed,
+					       st->pages_lost, st->pages_touched);
 				printf(" pages_read %" PRIu64 " pages_bad %" PRIu64 "\n",
 				       st->pages_read, st->pages_bad);
 			}
@@ -617,6 +631,83 @@ static int cmd_vms(struct hypmem_target *t, const struct dump_args *a)
 	return finish(t, a->json, o);
 }
 
+/* page: VMLINUX and VMCORE first (unless -s/-c/--raw gave them), then addresses. */
+static int cmd_page(struct hypmem_target_config *cfg, const struct dump_args *a, int argc,
+		    char **argv)
+{
+	struct hypmem_addr *addrs;
+	struct hypmem_target *t;
+	struct hypmem_query *q;
+	struct hypmem_error *err;
+	struct json_object *o = NULL, *arr = NULL;
+	int i = 0, nr = 0;
+
+	if (!cfg->vmlinux && i < argc)
+		cfg->vmlinux = argv[i++];
+	if (!cfg->core && !cfg->raw_spec && i < argc)
+		cfg->core = argv[i++];
+	if (hypmem_cli_positional("hypmem-dump", cfg, 0, NULL, true))
+		return HYPMEM_EXIT_USAGE;
+	if (i >= argc) {
+		fprintf(stderr, "hypmem-dump: page: no ADDR given (try --help)\n");
+		return HYPMEM_EXIT_USAGE;
+	}
+	addrs = calloc((size_t)(argc - i), sizeof(*addrs));
+	if (!addrs)
+		return hypmem_cli_error("hypmem-dump", &hypmem_enomem);
+	for (; i < argc; i++) {
+		if (!hypmem_query_parse(argv[i], &addrs[nr++])) {
+			fprintf(stderr, "hypmem-dump: page: bad address '%s'\n", argv[i]);
+			free(addrs);
+			return HYPMEM_EXIT_USAGE;
+		}
+	}
+	err = hypmem_target_open(cfg, &t);
+	if (!err && (err = hypmem_query_open(t, &q)))
+		hypmem_target_destroy(t);
+	if (err) {
+		free(addrs);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
+	if (a->json) {
+		o = json_envelope(t);
+		arr = json_object_new_array();
+	}
+	for (int k = 0; k < nr && !err; k++) {
+		struct hypmem_page_query r;
+
+		err = hypmem_query_page(q, &addrs[k], &r);
+		if (err)
+			break;
+		if (a->json)
+			json_object_array_add(arr, hypmem_json_page_query(q, &r));
+		else
+			hypmem_text_page_query(stdout, q, &r);
+	}
+	free(addrs);
+	if (err) {
+		json_object_put(o);
+		json_object_put(arr);
+		hypmem_query_destroy(q);
+		hypmem_target_destroy(t);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
+	if (a->json && o) {
+		json_object_object_add(o, "pages", arr);
+		json_object_object_add(o, "findings", hypmem_json_findings(hypmem_target_findings(t)));
+	}
+	/* The page's own findings are printed with it; the exit status counts all. */
+	{
+		int ret = a->json ? finish(t, true, o)
+				  : (hypmem_target_findings(t)->total ? HYPMEM_EXIT_FINDINGS
+								      : HYPMEM_EXIT_OK);
+
+		hypmem_query_destroy(q);
+		hypmem_target_destroy(t);
+		return ret;
+	}
+}
+
 static bool parse_range(const char *s, uint64_t *first, uint64_t *end)
 {
 	const char *dash = strchr(s, '-');
@@ -684,10 +775,12 @@ enum dump_cmd {
 	CMD_STAGE1,
 	CMD_VMS,
 	CMD_HEAP,
-	CMD_TRACE
+	CMD_TRACE,
+	CMD_PAGE
 };
 static const char *const cmd_names[] = { "vmemmap", "pools", "layout", "stage2",
-					 "stage1",  "vms",   "heap",   "trace" };
+					 "stage1",  "vms",   "heap",   "trace",
+					 "page" };
 #define CMD_BIT(c)  (1u << (c))
 #define CMDS_TARGET (~CMD_BIT(CMD_LAYOUT)) /* everything that reads a dump */
 
@@ -704,6 +797,7 @@ static const struct {
 	{ 'o', "-o/--output", CMD_BIT(CMD_TRACE) },
 	{ OPT_EXPORT, "--export-tracefs", CMD_BIT(CMD_TRACE) },
 	{ OPT_STATS, "--stats", CMD_BIT(CMD_TRACE) },
+	{ OPT_EXPORT_SHAPE, "--export-shape", CMD_BIT(CMD_TRACE) },
 	{ 'c', "-c/--core", CMDS_TARGET },
 	{ HYPMEM_OPT_RAW, "--raw", CMDS_TARGET },
 	{ HYPMEM_OPT_KASLR, "--kaslr-offset", CMDS_TARGET },
@@ -747,6 +841,7 @@ int main(int argc, char **argv)
 		{ "tracefs", required_argument, NULL, OPT_TRACEFS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "export-tracefs", required_argument, NULL, OPT_EXPORT },
+		{ "export-shape", required_argument, NULL, OPT_EXPORT_SHAPE },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "svg", required_argument, NULL, OPT_SVG },
 		{ 0 },
@@ -788,6 +883,20 @@ int main(int argc, char **argv)
 		case OPT_EXPORT:
 			a.export_dir = optarg;
 			break;
+		case OPT_EXPORT_SHAPE:
+			if (!strcmp(optarg, "raw")) {
+				a.export_shape = HYPMEM_TRACEFS_RAW;
+			} else if (!strcmp(optarg, "mainline")) {
+				a.export_shape = HYPMEM_TRACEFS_MAINLINE;
+			} else if (!strcmp(optarg, "android")) {
+				a.export_shape = HYPMEM_TRACEFS_ANDROID;
+			} else {
+				fprintf(stderr, "hypmem-dump: --export-shape: raw, mainline or "
+						"android, not '%s'\n",
+					optarg);
+				return HYPMEM_EXIT_USAGE;
+			}
+			break;
 		case OPT_STATS:
 			a.stats = true;
 			break;
@@ -807,7 +916,7 @@ int main(int argc, char **argv)
 	}
 	if (optind == argc) {
 		fprintf(stderr, "hypmem-dump: no command given (vmemmap, pools, layout, stage2, "
-				"stage1, vms, heap or trace; try --help)\n");
+				"stage1, vms, heap, trace or page; try --help)\n");
 		return HYPMEM_EXIT_USAGE;
 	}
 	for (c = 0; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
@@ -831,6 +940,8 @@ int main(int argc, char **argv)
 			return HYPMEM_EXIT_USAGE;
 		return cmd_layout(cfg.vmlinux, a.json);
 	}
+	if (cmd == CMD_PAGE)
+		return cmd_page(&cfg, &a, argc - optind, argv + optind);
 	if (cmd == CMD_TRACE && a.tracefs) {
 		if (optind < argc || cfg.vmlinux || cfg.core || cfg.raw_spec) {
 			fprintf(stderr, "hypmem-dump: --tracefs takes no VMLINUX/VMCORE\n");

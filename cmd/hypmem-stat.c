@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <json-c/json.h>
+
 #include "hypmem/cli.h"
+#include "hypmem/cost.h"
 #include "hypmem/report.h"
 
 static const char usage[] =
@@ -20,7 +23,10 @@ static const char usage[] =
 	"      --raw FILE@PHYS      raw memory image starting at physical address PHYS\n"
 	"      --kaslr-offset N     KASLR offset when the dump has no VMCOREINFO\n"
 	"      --kimage-voffset N   kernel image VA - PA when the dump has no VMCOREINFO\n"
+	"      --force              go on when VMLINUX is not the kernel of the dump\n"
 	"      --json               JSON output (schema: man 5 hypmem-json)\n"
+	"      --cost               also what the metadata costs per GiB of RAM, with\n"
+	"                           each struct hyp_page layout, and derivable fields\n"
 	"  -h, --help               this help\n"
 	"      --version            version\n"
 	"\n"
@@ -28,7 +34,12 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { HYPMEM_CLI_TARGET_OPTIONS, { 0 } };
+	enum { OPT_COST = HYPMEM_OPT_FIRST_PRIVATE };
+	static const struct option opts[] = { HYPMEM_CLI_TARGET_OPTIONS,
+					      { "cost", no_argument, NULL, OPT_COST },
+					      { 0 } };
+	struct hypmem_cost cost;
+	bool want_cost = false;
 	struct hypmem_target_config cfg = { 0 };
 	struct hypmem_target *t;
 	struct hypmem_report r;
@@ -47,6 +58,10 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return HYPMEM_EXIT_OK;
 		}
+		if (opt == OPT_COST) {
+			want_cost = true;
+			continue;
+		}
 		return hypmem_cli_try_help("hypmem-stat");
 	}
 	if (hypmem_cli_positional("hypmem-stat", &cfg, argc - optind, argv + optind, true))
@@ -59,14 +74,27 @@ int main(int argc, char **argv)
 		hypmem_target_destroy(t);
 		return hypmem_cli_error("hypmem-stat", err);
 	}
+	if (want_cost && (err = hypmem_cost_compute(t, &r, &cost))) {
+		hypmem_report_deinit(&r);
+		hypmem_target_destroy(t);
+		return hypmem_cli_error("hypmem-stat", err);
+	}
 	if (json) {
-		if (hypmem_json_print(stdout, hypmem_json_report(t, &r))) {
+		struct json_object *o = hypmem_json_report(t, &r);
+
+		if (o && want_cost)
+			json_object_object_add(o, "cost", hypmem_json_cost(&cost));
+		if (hypmem_json_print(stdout, o)) {
 			fprintf(stderr, "hypmem-stat: cannot write JSON\n");
 			ret = HYPMEM_EXIT_USAGE;
 			goto out;
 		}
 	} else {
 		hypmem_text_summary(stdout, t, &r);
+		if (want_cost) {
+			printf("\n");
+			hypmem_text_cost(stdout, &cost);
+		}
 	}
 	ret = hypmem_target_findings(t)->total ? HYPMEM_EXIT_FINDINGS : HYPMEM_EXIT_OK;
 out:

@@ -40,7 +40,7 @@ static const char usage[] =
     "  -n, --iterations N   stop after N refreshes\n"
     "  -b, --batch          plain text, one screen per refresh (like top -b)\n"
     "      --json           with -b: one JSON object per line\n"
-    "      --tracefs DIR    read trace_pipe_raw under DIR (remotes/hypervisor, hyp)\n"
+    "      --tracefs DIR    the hypervisor remote under DIR (remotes/hypervisor, hyp)\n"
     "  -s, --symbols FILE   vmlinux or hypmem EL2 image\n"
     "  -c, --core FILE      dump\n"
     "      --raw FILE@PHYS  raw memory image / live shared RAM\n"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# fish completion for hypmem-stat, hypmem-dump and hypmem-top
+# fish completion for hypmem-stat, hypmem-dump, hypmem-top and hypmem-diff
 
 for cmd in hypmem-stat hypmem-dump hypmem-top
     complete -c $cmd -s s -l symbols -r -F -d 'vmlinux or EL2 image with DWARF'
@@ -8,6 +8,7 @@ for cmd in hypmem-stat hypmem-dump hypmem-top
     complete -c $cmd -l kaslr-offset -x -d 'KASLR offset'
     complete -c $cmd -l kimage-voffset -x -d 'kernel image VA - PA'
     complete -c $cmd -l json -d 'JSON output'
+    complete -c $cmd -l force -d 'go on when VMLINUX is not the kernel of the dump'
     complete -c $cmd -s h -l help -d 'show help'
     complete -c $cmd -l version -d 'show version and features'
 end
@@ -20,6 +21,7 @@ complete -c hypmem-dump -n '__fish_use_subcommand' -f -a trace -d 'hypervisor tr
 complete -c hypmem-dump -n '__fish_use_subcommand' -f -a stage2 -d 'the host stage-2 as runs of leaves'
 complete -c hypmem-dump -n '__fish_use_subcommand' -f -a stage1 -d 'the hyp stage-1, same walker'
 complete -c hypmem-dump -n '__fish_use_subcommand' -f -a vms -d 'vm_table VMs and their guest stage-2s'
+complete -c hypmem-dump -n '__fish_use_subcommand' -f -a page -d 'everything about pages: PA, pfn:N, hyp:VA, kva:VA, sym:NAME'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from stage2' -l svg -r -F -d 'write a memory map (SVG)'
 complete -c hypmem-top -s d -l delay -x -d 'refresh interval'
 complete -c hypmem-top -s n -l iterations -x -d 'stop after N refreshes'
@@ -30,4 +32,12 @@ complete -c hypmem-dump -n '__fish_seen_subcommand_from vmemmap' -l range -x -d 
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l tracefs -x -a '(__fish_complete_directories)' -d 'read a tracefs directory'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -s o -l output -r -F -d 'also write trace.dat'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l export-tracefs -x -a '(__fish_complete_directories)' -d 'write the pages as a tracefs tree'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l export-shape -x -a 'raw mainline android' -d 'shape of the export'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l stats -d 'per-CPU counters after the events'
+complete -c hypmem-stat -l cost -d 'metadata cost per GiB, hyp_page layouts, derivable fields'
+complete -c hypmem-diff -l snapshot -d "print one dump's snapshot as JSON"
+complete -c hypmem-diff -l json -d 'JSON output'
+complete -c hypmem-diff -l force -d 'go on when VMLINUX is not the kernel of a dump'
+complete -c hypmem-diff -l max-lines -x -d 'ranges and chunks listed per section'
+complete -c hypmem-diff -s h -l help -d 'show help'
+complete -c hypmem-diff -l version -d 'show version'

@@ -15,12 +15,31 @@
  * Kernel names where upstream has the event (hyp_enter, hyp_exit, and the
  * host_hcall / host_smc / host_mem_abort of the Android hyp events); the
  * memory events are ours.  Event ids are positions in this list (0, 1, ...),
- * as upstream numbers the sorted event section.  Append new events at the
- * end so ids stay stable.
+ * and the list is kept in name order, as Linux 7.x numbers its events (so
+ * ids read from DWARF, struct remote_event_format_* in name order, are
+ * these; hypmem-dump checks that they agree with the format text).
  */
 
 /* One argument per line, as the kernel lays out its event lists. */
 /* clang-format off */
+HYP_EVENT(host_hcall,
+	  HE_PROTO(u32 id, u8 invalid),
+	  HE_STRUCT(he_field(u32, id) he_field(u8, invalid)),
+	  HE_ASSIGN(__entry->id = id; __entry->invalid = invalid;),
+	  HE_PRINTK("id=%u invalid=%u", __entry->id, __entry->invalid))
+
+HYP_EVENT(host_mem_abort,
+	  HE_PROTO(u64 esr, u64 addr),
+	  HE_STRUCT(he_field(u64, esr) he_field(u64, addr)),
+	  HE_ASSIGN(__entry->esr = esr; __entry->addr = addr;),
+	  HE_PRINTK("esr=0x%llx addr=0x%llx", __entry->esr, __entry->addr))
+
+HYP_EVENT(host_smc,
+	  HE_PROTO(u64 id, u8 forwarded),
+	  HE_STRUCT(he_field(u64, id) he_field(u8, forwarded)),
+	  HE_ASSIGN(__entry->id = id; __entry->forwarded = forwarded;),
+	  HE_PRINTK("id=%llu forwarded=%u", __entry->id, __entry->forwarded))
+
 HYP_EVENT(hyp_enter,
 	  HE_PROTO(void),
 	  HE_STRUCT(),
@@ -32,24 +51,6 @@ HYP_EVENT(hyp_exit,
 	  HE_STRUCT(),
 	  HE_ASSIGN(),
 	  HE_PRINTK(" "))
-
-HYP_EVENT(host_hcall,
-	  HE_PROTO(u32 id, u8 invalid),
-	  HE_STRUCT(he_field(u32, id) he_field(u8, invalid)),
-	  HE_ASSIGN(__entry->id = id; __entry->invalid = invalid;),
-	  HE_PRINTK("id=%u invalid=%u", __entry->id, __entry->invalid))
-
-HYP_EVENT(host_smc,
-	  HE_PROTO(u64 id, u8 forwarded),
-	  HE_STRUCT(he_field(u64, id) he_field(u8, forwarded)),
-	  HE_ASSIGN(__entry->id = id; __entry->forwarded = forwarded;),
-	  HE_PRINTK("id=%llu forwarded=%u", __entry->id, __entry->forwarded))
-
-HYP_EVENT(host_mem_abort,
-	  HE_PROTO(u64 esr, u64 addr),
-	  HE_STRUCT(he_field(u64, esr) he_field(u64, addr)),
-	  HE_ASSIGN(__entry->esr = esr; __entry->addr = addr;),
-	  HE_PRINTK("esr=0x%llx addr=0x%llx", __entry->esr, __entry->addr))
 
 /* A block left a pool: @pool is the hyp VA of its struct hyp_pool. */
 HYP_EVENT(hyp_page_alloc,

@@ -26,6 +26,7 @@ enum {
 	HYPMEM_OPT_KIMAGE_VOFFSET,
 	HYPMEM_OPT_JSON,
 	HYPMEM_OPT_VERSION,
+	HYPMEM_OPT_FORCE,
 	HYPMEM_OPT_FIRST_PRIVATE = 0x1100,
 };
 
@@ -38,6 +39,7 @@ enum {
 		{ "kimage-voffset", required_argument, NULL,                   \
 		  HYPMEM_OPT_KIMAGE_VOFFSET },                                 \
 		{ "json", no_argument, NULL, HYPMEM_OPT_JSON },                \
+		{ "force", no_argument, NULL, HYPMEM_OPT_FORCE },              \
 		{ "help", no_argument, NULL, 'h' },                            \
 		{ "version", no_argument, NULL, HYPMEM_OPT_VERSION }
 

@@ -248,6 +248,18 @@ struct hypmem_error *hypmem_dwarf_variables_of_type(struct hypmem_dwarf *dw, con
 						    char ***names_ret, size_t *nr_ret);
 
 /**
+ * hypmem_dwarf_struct_names() - The structs defined in hyp compile units
+ * whose names start with @prefix ("remote_event_format_").
+ * @names_ret: malloc()ed array of malloc()ed names, sorted by strcmp(), no
+ *             duplicates; the caller frees each and the array.
+ * @nr_ret: their number (0 is not an error).
+ *
+ * Return: NULL or HYPMEM_ERROR_NO_MEMORY.
+ */
+struct hypmem_error *hypmem_dwarf_struct_names(struct hypmem_dwarf *dw, const char *prefix,
+					       char ***names_ret, size_t *nr_ret);
+
+/**
  * hypmem_dwarf_print_struct() - Print a struct or union pahole-style: one
  * line per member with its offset and size (bitfields as byte:bit, LSB
  * numbering), holes, and a size summary.
@@ -256,5 +268,28 @@ struct hypmem_error *hypmem_dwarf_variables_of_type(struct hypmem_dwarf *dw, con
  * @out: where to print.
  */
 void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type *type, FILE *out);
+
+/* --- the image file itself (identity checks) --- */
+
+/**
+ * hypmem_dwarf_image_read() - Bytes of the image file at link-time VA @va,
+ * from an allocated section with contents.
+ *
+ * Return: NULL; HYPMEM_ERROR_LOOKUP when [@va, @va+@n) is not in one such section.
+ */
+struct hypmem_error *hypmem_dwarf_image_read(struct hypmem_dwarf *dw, uint64_t va, void *buf,
+					     size_t n);
+
+/** hypmem_dwarf_section() - VA and size of the section named @name; false if absent. */
+bool hypmem_dwarf_section(struct hypmem_dwarf *dw, const char *name, uint64_t *addr,
+			  uint64_t *size);
+
+/**
+ * hypmem_dwarf_build_id() - The image's GNU build ID as lower-case hex in
+ * @buf (@len bytes, at least 129).
+ *
+ * Return: false when the image has none.
+ */
+bool hypmem_dwarf_build_id(struct hypmem_dwarf *dw, char *buf, size_t len);
 
 #endif /* HYPMEM_DWARF_H */

@@ -53,7 +53,8 @@
 	X(HEAP_MEMCACHE_BROKEN, "heap_memcache_broken")                        \
 	X(TRACE_PAGE_INVALID, "trace_page_invalid")                            \
 	X(TRACE_LOST_MISMATCH, "trace_lost_mismatch")                          \
-	X(DUMP_TRUNCATED, "dump_truncated")
+	X(DUMP_TRUNCATED, "dump_truncated")                                    \
+	X(TRACE_TIME_BACKWARDS, "trace_time_backwards")
 
 enum hypmem_finding_kind {
 #define X(name, key) HYPMEM_FINDING_##name,

@@ -33,6 +33,7 @@
 #include "hypmem/source.h"
 
 struct hypmem_target;
+struct hypmem_vmcoreinfo;
 
 struct hypmem_target_config {
 	const char *vmlinux;	/* image with symbols + DWARF; required */
@@ -42,6 +43,7 @@ struct hypmem_target_config {
 	uint64_t kaslr_offset;
 	bool kimage_voffset_set; /* override VMCOREINFO kimage_voffset */
 	uint64_t kimage_voffset;
+	bool force;		/* open even when the image is not the dump's kernel */
 };
 
 /* A physical memory range known to EL2 (hyp_memory[]). */
@@ -55,6 +57,11 @@ struct hypmem_ram_range {
  * @cfg: what to open.
  * @ret: the new target.
  *
+ * The image must be the dump's kernel (identity.h: build ID, release,
+ * linux_banner, samples of .text); otherwise the error names both, unless
+ * cfg->force.  A raw image without offsets given has its VMCOREINFO looked
+ * for in RAM.
+ *
  * Return: NULL on success; an error naming the file, symbol or struct
  * member that is missing or unreadable otherwise.
  */
@@ -65,6 +72,7 @@ struct hypmem_error *hypmem_target_open(const struct hypmem_target_config *cfg,
  * hypmem_target_open_source() - Like hypmem_target_open(), with a source the
  * caller already built (tests, fuzzing, live memory).
  * @cfg: cfg->vmlinux and the overrides are used; core/raw_spec are ignored.
+ *       No identity check: the caller vouches for the source.
  * @src: the source; the target takes ownership, also on failure.
  * @ret: the new target.
  *
@@ -80,6 +88,8 @@ void hypmem_target_destroy(struct hypmem_target *t);
 struct hypmem_dwarf *hypmem_target_dwarf(struct hypmem_target *t);
 struct hypmem_source *hypmem_target_source(struct hypmem_target *t);
 struct hypmem_findings *hypmem_target_findings(struct hypmem_target *t);
+/* The dump's VMCOREINFO, or NULL. */
+const struct hypmem_vmcoreinfo *hypmem_target_vmcoreinfo(const struct hypmem_target *t);
 
 /* Facts about the target. */
 struct hypmem_target_info {
@@ -111,6 +121,18 @@ const struct hypmem_target_info *hypmem_target_info(const struct hypmem_target *
  */
 struct hypmem_error *hypmem_target_symbol_pa(struct hypmem_target *t, const char *name,
 					     uint64_t *pa_ret, struct hypmem_type *type_ret);
+
+/**
+ * hypmem_target_kernel_lm_to_pa() - A host kernel linear-map VA (what
+ * page_address() gives, e.g. kvm_arm_hyp_percpu_base[]) to PA, from
+ * VMCOREINFO's PHYS_OFFSET, VA_BITS and TCR_EL1_T1SZ.
+ *
+ * Return: NULL; HYPMEM_ERROR_LOOKUP without VMCOREINFO or for a VA outside
+ * the linear map, HYPMEM_ERROR_FAULT for a PA outside RAM (*pa_ret is set:
+ * hypmem-dump page still names it).
+ */
+struct hypmem_error *hypmem_target_kernel_lm_to_pa(struct hypmem_target *t, uint64_t va,
+						   uint64_t *pa_ret);
 
 /** hypmem_target_kva_to_pa() - Kernel image VA (link-time) to PA. */
 struct hypmem_error *hypmem_target_kva_to_pa(struct hypmem_target *t, uint64_t kva,

@@ -12,9 +12,17 @@
  *    re-checks its header after the copy (a page the writer recycled meanwhile
  *    is dropped), and remembers per page how far it read, so that repeated
  *    polls of live memory deliver each event once;
- *  - a tracefs directory (hypmem_trace_open_tracefs): remotes/hypervisor/ or
- *    hyp/ (or the directory itself) with per_cpu/cpuN/trace_pipe_raw and
- *    events/<system>/<event>/format.
+ *  - a tracefs directory (hypmem_trace_open_tracefs): the hypervisor's
+ *    remote only, never the host's own buffers.  Mainline 7.x
+ *    remotes/hypervisor/ offers text only: per_cpu/cpuN/trace_pipe lines,
+ *    whose events are rebuilt from the events/hypervisor/E/format fields
+ *    (integer values; the line's text is kept for printing).  Android's
+ *    hyp/ offers per_cpu/cpuN/trace_pipe_raw pages that end in a 32-byte
+ *    footer (events/header_page's data area stops 32 bytes short of the
+ *    page); raw pages are read wherever a remote has them.  Neither kind of
+ *    pipe honours O_NONBLOCK or poll(): each is read by a thread of the
+ *    reader's, and a poll waits for them at most hypmem_trace_set_wait()
+ *    milliseconds, so an empty CPU buffer never blocks the caller.
  *
  * Lost events: for a target, meta->entries counts every event committed, so
  * after a poll every event is either delivered or counted lost (entries -
@@ -52,6 +60,8 @@ struct hypmem_trace_rec {
 	const uint8_t *payload; /* EVENT: borrowed until the callback returns */
 	uint32_t len;
 	uint64_t lost; /* LOST: count, or HYPMEM_TRACE_LOST_UNKNOWN */
+	const char *text;  /* EVENT from a text pipe: the kernel's printed fields */
+	uint32_t text_len; /* (not NUL-terminated; borrowed like payload) */
 };
 
 /* Per-CPU counters. */
@@ -61,6 +71,7 @@ struct hypmem_trace_cpu_stats {
 	uint64_t read;	       /* events delivered */
 	uint64_t lost;	       /* events counted lost */
 	uint64_t lost_unknown; /* pages flagged "missed events" with no count */
+	uint64_t consumed;     /* ring: read by the host's reader, since written over */
 	uint64_t pages_read, pages_bad, pages_raced;
 };
 
@@ -85,10 +96,18 @@ struct hypmem_error *hypmem_trace_open_target(struct hypmem_target *t, struct hy
  * @dir: the tracing root, remotes/hypervisor, or hyp.
  * @ret: the reader.
  *
- * Return: NULL; HYPMEM_ERROR_OS/LOOKUP if no per_cpu/cpuN/trace_pipe_raw is
- * found; format text errors.
+ * Return: NULL; HYPMEM_ERROR_LOOKUP naming what was looked for if @dir holds
+ * no hypervisor remote (remotes/hypervisor/per_cpu/cpu0/trace_pipe_raw or
+ * trace_pipe, hyp/per_cpu/cpu0/trace_pipe_raw); format text errors, or a
+ * header_page whose data area is no page with or without a footer.
  */
 struct hypmem_error *hypmem_trace_open_tracefs(const char *dir, struct hypmem_trace **ret);
+
+/**
+ * hypmem_trace_set_wait() - How long a tracefs poll waits for pipes that
+ * have nothing yet (default 200 ms; 0: take only what has arrived).
+ */
+void hypmem_trace_set_wait(struct hypmem_trace *tr, int wait_ms);
 
 /** hypmem_trace_destroy() - @tr may be NULL. */
 void hypmem_trace_destroy(struct hypmem_trace *tr);
@@ -155,6 +174,27 @@ void hypmem_trace_keep_pages(struct hypmem_trace *tr, bool keep);
  */
 struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir);
 
+enum hypmem_tracefs_shape {
+	HYPMEM_TRACEFS_RAW,	 /* remotes/hypervisor/ with trace_pipe_raw (ours) */
+	HYPMEM_TRACEFS_MAINLINE, /* remotes/hypervisor/ with text trace_pipe only (7.x) */
+	HYPMEM_TRACEFS_ANDROID,	 /* hyp/ with trace_pipe_raw pages + 32-byte footer */
+};
+
+/**
+ * hypmem_trace_export_tracefs_shape() - Write the kept pages as a tracefs
+ * tree shaped like a kernel's: MAINLINE writes per_cpu/cpuN/trace_pipe
+ * lines as 7.x's trace_remote prints them ("CPU:N [LOST n EVENTS]" first
+ * if any were lost), ANDROID re-packs the events into pages whose last 32
+ * bytes are a zero footer (header_page data size 4048), both with format
+ * files whose offsets are summed without alignment, as the kernels print
+ * them.  RAW is hypmem_trace_export_tracefs().
+ *
+ * Return: NULL, HYPMEM_ERROR_OS, or HYPMEM_ERROR_INVALID_ARGUMENT for a
+ * reader over a text remote (it has no pages).
+ */
+struct hypmem_error *hypmem_trace_export_tracefs_shape(struct hypmem_trace *tr, const char *dir,
+						       enum hypmem_tracefs_shape shape);
+
 /* --- text output --- */
 
 #define HYPMEM_TRACE_TEXTBUF_SIZE (64 * 1024)
@@ -201,8 +241,9 @@ void hypmem_rb_writer_start(struct hypmem_rb_writer *w, uint8_t *page, uint32_t 
 			    uint64_t ts);
 
 /**
- * hypmem_rb_writer_add() - Append an event (timestamp >= the previous one).
- * Return: false if it does not fit (finish the page and start another).
+ * hypmem_rb_writer_add() - Append an event.
+ * Return: false if it does not fit, or its time is before the previous
+ * event's (finish the page and start another at that time).
  */
 bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t *payload,
 			  uint32_t len);

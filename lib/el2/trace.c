@@ -63,9 +63,31 @@ static void put_u32(unsigned char *p, u32 v)
 	p[3] = v >> 24;
 }
 
+/*
+ * As in the kernel's ring, the link that points to the head page carries
+ * RB_PAGE_HEAD in the low bits of its next pointer: a reader of memory
+ * finds the true head from the links (head_page is only a hint there).
+ */
+#define RB_PAGE_HEAD 1UL
+#define RB_FLAG_MASK 3UL
+
+static struct list_head *rb_list(struct list_head *p)
+{
+	return (struct list_head *)((unsigned long)p & ~RB_FLAG_MASK);
+}
+
 static struct simple_buffer_page *rb_next_page(struct simple_buffer_page *bpage)
 {
-	return container_of(bpage->link.next, struct simple_buffer_page, link);
+	return container_of(rb_list(bpage->link.next), struct simple_buffer_page, link);
+}
+
+/* Set or clear the HEAD flag on the link that points to @head. */
+static void rb_flag_head(struct simple_buffer_page *head, bool on)
+{
+	struct list_head *prev = head->link.prev;
+	unsigned long v = (unsigned long)rb_list(prev->next);
+
+	WRITE_ONCE(prev->next, (struct list_head *)(on ? v | RB_PAGE_HEAD : v));
 }
 
 static void rb_page_reset(struct simple_buffer_page *bpage)
@@ -88,7 +110,9 @@ static void rb_move_tail(struct simple_rb_per_cpu *rb)
 	if (next == rb->head_page && next->entries) {
 		rb->meta->overrun += next->entries;
 		rb->meta->pages_lost++;
+		rb_flag_head(next, false);
 		rb->head_page = rb_next_page(next);
+		rb_flag_head(rb->head_page, true);
 	}
 	rb_page_reset(next);
 	rb->meta->pages_touched++;
@@ -203,6 +227,7 @@ static int rb_init(struct simple_rb_per_cpu *rb, struct simple_buffer_page *bpag
 		list_add_tail(&bpages[i].link, &bpages[1].link);
 	rb->reader_page = &bpages[0];
 	rb->head_page = rb->tail_page = &bpages[1];
+	rb_flag_head(rb->head_page, true);
 
 	memset(rb->meta, 0, PAGE_SIZE);
 	rb->meta->meta_page_size = PAGE_SIZE;
@@ -310,13 +335,15 @@ int __tracing_swap_reader(unsigned int cpu)
 		goto unlock;
 	head = rb->head_page;
 	rb_page_reset(old);
+	rb_flag_head(head, false);
 	/* old takes head's place in the ring; head keeps its stale links. */
-	old->link.next = head->link.next;
+	old->link.next = rb_list(head->link.next);
 	old->link.prev = head->link.prev;
 	old->link.next->prev = &old->link;
 	old->link.prev->next = &old->link;
 	rb->reader_page = head;
 	rb->head_page = rb_next_page(old);
+	rb_flag_head(rb->head_page, true);
 	rb->meta->reader.id = head->id;
 	rb->meta->reader.read = 0;
 unlock:

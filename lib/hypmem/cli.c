@@ -60,6 +60,9 @@ int hypmem_cli_target_option(const char *prog, struct hypmem_target_config *cfg,
 	case HYPMEM_OPT_JSON:
 		*json = true;
 		return 1;
+	case HYPMEM_OPT_FORCE:
+		cfg->force = true;
+		return 1;
 	case HYPMEM_OPT_VERSION:
 		hypmem_cli_version(stdout, prog);
 		exit(HYPMEM_EXIT_OK);

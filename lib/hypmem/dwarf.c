@@ -20,6 +20,7 @@
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -1469,6 +1470,47 @@ fail:
 	return err;
 }
 
+struct hypmem_error *hypmem_dwarf_struct_names(struct hypmem_dwarf *dw, const char *prefix,
+					       char ***names_ret, size_t *nr_ret)
+{
+	const struct tier *t = &dw->tiers[0];
+	size_t lo = 0, hi = t->nr, len = strlen(prefix), nr = 0;
+	char **names = NULL;
+
+	*names_ret = NULL;
+	*nr_ret = 0;
+	/* Entries are sorted by name: the prefix's names are one run. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(t->entries[mid].name, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < t->nr && !strncmp(t->entries[i].name, prefix, len); i++) {
+		const struct entry *e = &t->entries[i];
+		char **n;
+
+		if (e->kind != ENTRY_STRUCT || e->decl ||
+		    (nr && !strcmp(names[nr - 1], e->name)))
+			continue;
+		n = realloc(names, (nr + 1) * sizeof(*n));
+		if (!n || !(n[nr] = strdup(e->name))) {
+			names = n ? n : names;
+			for (size_t j = 0; j < nr; j++)
+				free(names[j]);
+			free(names);
+			return &hypmem_enomem;
+		}
+		names = n;
+		nr++;
+	}
+	*names_ret = names;
+	*nr_ret = nr;
+	return NULL;
+}
+
 /* --- pahole-style printing --- */
 
 void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type *type, FILE *out)
@@ -1693,4 +1735,76 @@ void hypmem_dwarf_destroy(struct hypmem_dwarf *dw)
 		close(dw->fd);
 	free(dw->path);
 	free(dw);
+}
+
+/* --- the image file itself --- */
+
+static Elf_Scn *section_of(struct hypmem_dwarf *dw, uint64_t va, size_t n, GElf_Shdr *shdr)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(dw->elf, scn))) {
+		if (!gelf_getshdr(scn, shdr) || !(shdr->sh_flags & SHF_ALLOC) ||
+		    shdr->sh_type != SHT_PROGBITS)
+			continue;
+		if (va >= shdr->sh_addr && va - shdr->sh_addr <= shdr->sh_size &&
+		    n <= shdr->sh_size - (va - shdr->sh_addr))
+			return scn;
+	}
+	return NULL;
+}
+
+struct hypmem_error *hypmem_dwarf_image_read(struct hypmem_dwarf *dw, uint64_t va, void *buf,
+					     size_t n)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = section_of(dw, va, n, &shdr);
+	Elf_Data *data;
+	uint64_t off;
+
+	if (!scn)
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					   "%s: no section holds 0x%" PRIx64 "+%zu", dw->path, va, n);
+	data = elf_rawdata(scn, NULL);
+	off = va - shdr.sh_addr;
+	if (!data || !data->d_buf || off > data->d_size || n > data->d_size - off)
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					   "%s: section data of 0x%" PRIx64 " unreadable", dw->path, va);
+	memcpy(buf, (const uint8_t *)data->d_buf + off, n);
+	return NULL;
+}
+
+bool hypmem_dwarf_section(struct hypmem_dwarf *dw, const char *name, uint64_t *addr,
+			  uint64_t *size)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(dw->elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(dw->elf, scn))) {
+		GElf_Shdr shdr;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &shdr) || !(n = elf_strptr(dw->elf, shstrndx, shdr.sh_name)))
+			continue;
+		if (!strcmp(n, name)) {
+			*addr = shdr.sh_addr;
+			*size = shdr.sh_size;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool hypmem_dwarf_build_id(struct hypmem_dwarf *dw, char *buf, size_t len)
+{
+	const void *id;
+	ssize_t n = dwelf_elf_gnu_build_id(dw->elf, &id);
+
+	if (n <= 0 || len < 2 * (size_t)n + 1)
+		return false;
+	for (ssize_t i = 0; i < n; i++)
+		snprintf(buf + 2 * i, 3, "%02x", ((const uint8_t *)id)[i]);
+	return true;
 }

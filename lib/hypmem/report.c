@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "hypmem/identity.h"
 #include "hypmem/report.h"
 #include "report_priv.h"
 
@@ -120,6 +121,31 @@ static struct json_object *jhistogram(const struct hypmem_histogram *h, bool has
 	return o;
 }
 
+/* Image against dump (identity.h): what each side says and how much .text agrees. */
+static struct json_object *json_identity(struct hypmem_target *t)
+{
+	struct json_object *o;
+	struct hypmem_identity id;
+	struct hypmem_error *err = hypmem_target_identity(t, &id);
+
+	if (err) {
+		hypmem_error_destroy(err);
+		return NULL;
+	}
+	o = json_object_new_object();
+	if (!o || !jadd(o, "image_release", json_object_new_string(id.image_release)) ||
+	    !jadd(o, "image_build_id", json_object_new_string(id.image_build_id)) ||
+	    !jadd(o, "dump_release", json_object_new_string(id.dump_release)) ||
+	    !jadd(o, "dump_build_id", json_object_new_string(id.dump_build_id)) ||
+	    !jadd(o, "text_samples", ju64(id.readable)) ||
+	    !jadd(o, "text_samples_matching", ju64(id.matching)) ||
+	    !jadd(o, "match", json_object_new_boolean(!id.mismatch))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 struct json_object *hypmem_json_target(struct hypmem_target *t)
 {
 	const struct hypmem_target_info *info = hypmem_target_info(t);
@@ -137,6 +163,7 @@ struct json_object *hypmem_json_target(struct hypmem_target *t)
 	}
 	if (!jadd(o, "release", json_object_new_string(info->release)) ||
 	    !jadd(o, "page_size", ju64(info->page_size)) || !jadd(o, "ram_ranges", ram) ||
+	    !jadd(o, "identity", json_identity(t)) ||
 	    !jadd(o, "source",
 		  json_object_new_string(hypmem_source_kind_name(
 			  hypmem_source_kind(hypmem_target_source(t)))))) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hypmem/identity.h"
 #include "hypmem/target.h"
 #include "hypmem/vmcoreinfo.h"
 #include "pte.h"
@@ -60,6 +61,11 @@ struct hypmem_findings *hypmem_target_findings(struct hypmem_target *t)
 	return &t->findings;
 }
 
+const struct hypmem_vmcoreinfo *hypmem_target_vmcoreinfo(const struct hypmem_target *t)
+{
+	return t->vmci;
+}
+
 const struct hypmem_target_info *hypmem_target_info(const struct hypmem_target *t)
 {
 	return &t->info;
@@ -85,6 +91,51 @@ struct hypmem_error *hypmem_target_kva_to_pa(struct hypmem_target *t, uint64_t k
 {
 	*pa_ret = kva + t->info.kaslr_offset - t->info.kimage_voffset;
 	return NULL;
+}
+
+/*
+ * A kernel linear-map VA: VMCOREINFO gives VA_BITS (PAGE_OFFSET is
+ * -2^VA_BITS), PHYS_OFFSET and, where the kernel fell back to fewer bits
+ * than it was built for, TCR_EL1_T1SZ; the linear map is the lower half of
+ * the kernel's actual VA space, PA = VA - PAGE_OFFSET + PHYS_OFFSET.
+ */
+struct hypmem_error *hypmem_target_kernel_lm_to_pa(struct hypmem_target *t, uint64_t va,
+						   uint64_t *pa_ret)
+{
+	uint64_t va_bits, phys_offset, t1sz, actual, pa;
+	struct hypmem_error *err;
+
+	if (!t->vmci)
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					   "kernel linear address 0x%" PRIx64
+					   ": the dump has no VMCOREINFO (PHYS_OFFSET, VA_BITS)",
+					   va);
+	if ((err = hypmem_vmcoreinfo_number(t->vmci, "VA_BITS", &va_bits)) ||
+	    (err = hypmem_vmcoreinfo_number(t->vmci, "PHYS_OFFSET", &phys_offset)))
+		return err;
+	actual = va_bits;
+	err = hypmem_vmcoreinfo_number(t->vmci, "TCR_EL1_T1SZ", &t1sz);
+	if (!err && t1sz >= 12 && t1sz <= 48)
+		actual = 64 - t1sz;
+	hypmem_error_destroy(err);
+	if (va_bits < 36 || va_bits > 52 || actual < 36 || actual > va_bits)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "VMCOREINFO VA_BITS %" PRIu64 " (%" PRIu64 " in use)",
+					   va_bits, actual);
+	if (va < -(1ULL << actual) || va >= -(1ULL << (actual - 1)))
+		return hypmem_error_create(HYPMEM_ERROR_LOOKUP,
+					   "0x%" PRIx64 " is not a kernel linear-map address", va);
+	pa = va + (1ULL << va_bits) + phys_offset;
+	*pa_ret = pa;
+	for (size_t i = 0; i < t->info.nr_ram; i++)
+		if (pa >= t->info.ram[i].start && pa < t->info.ram[i].end)
+			return NULL;
+	if (!t->info.nr_ram)
+		return NULL;
+	return hypmem_error_create(HYPMEM_ERROR_FAULT,
+				   "kernel linear address 0x%" PRIx64 " gives PA 0x%" PRIx64
+				   ", outside RAM",
+				   va, pa);
 }
 
 struct hypmem_error *hypmem_target_symbol_pa(struct hypmem_target *t, const char *name,
@@ -566,6 +617,8 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	struct hypmem_error *err;
 	const char *text;
 	uint64_t v;
+	/* A caller-built source (tests, fuzzing, live RAM) is trusted to be the image's. */
+	bool check_identity = !t->src && !cfg->force;
 
 	err = hypmem_dwarf_open(cfg->vmlinux, &t->dw);
 	if (err)
@@ -599,6 +652,25 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 		err = hypmem_vmcoreinfo_parse(text, &t->vmci);
 		if (err)
 			return err;
+	} else if (cfg->raw_spec) {
+		/* A raw image: the kernel's own note may be in RAM. */
+		char *found;
+
+		err = hypmem_vmcoreinfo_find_in_ram(t->src, &found, NULL);
+		if (err)
+			return err;
+		if (found) {
+			err = hypmem_vmcoreinfo_parse(found, &t->vmci);
+			free(found);
+			/* A page that only looks like the note is no reason to stop. */
+			if (err && err != &hypmem_enomem) {
+				hypmem_error_destroy(err);
+				err = NULL;
+				t->vmci = NULL;
+			}
+			if (err)
+				return err;
+		}
 	}
 	/* The granule: VMCOREINFO's PAGESIZE, else 4K (a raw dump of 4K kernels). */
 	t->info.page_size = 4096;
@@ -628,6 +700,30 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	err = find_kimage_voffset(t, cfg);
 	if (err)
 		return err;
+	if (check_identity) {
+		struct hypmem_identity id;
+
+		size_t nr_missing = 0;
+
+		err = hypmem_target_identity(t, &id);
+		if (err)
+			return err;
+		/*
+		 * A dump cut short may lack the kernel's text: then the cut is
+		 * the news (reported below), not a wrong vmlinux.
+		 */
+		hypmem_source_missing(t->src, &nr_missing);
+		if (id.mismatch && !(id.text_unreadable && nr_missing))
+			return hypmem_error_create(
+			    HYPMEM_ERROR_FORMAT,
+			    "%s does not match this dump: %s%s (give the dump's vmlinux, "
+			    "or --force to go on anyway)",
+			    cfg->vmlinux, id.reason,
+			    !t->vmci && !cfg->kaslr_offset_set
+				    ? "; without VMCOREINFO, --kaslr-offset may be missing"
+			    : cfg->kaslr_offset_set ? "; or --kaslr-offset is wrong"
+						    : "");
+	}
 	err = read_hyp_state(t);
 	if (!err)
 		err = raw_cut_short(t);

@@ -321,5 +321,8 @@ struct json_object *hypmem_json_trace_rec(const struct hypmem_event_formats *for
 			json_object_object_add(fields, fl->name, json_object_new_uint64(v));
 	}
 	json_object_object_add(o, "fields", fields);
+	if (rec->text)
+		json_object_object_add(o, "print",
+				       json_object_new_string_len(rec->text, (int)rec->text_len));
 	return o;
 }

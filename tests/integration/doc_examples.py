@@ -90,7 +90,15 @@ def adapt(line, f):
             w = "%s@0x%x" % (f["raw"], f["ram_base"])
         elif prev == "--range":
             w = pfn_range(w, f)
-        elif prev in ("--kaslr-offset", "--kimage-voffset") and not re.match(r"(0x)?[0-9a-f]+$", w):
+        elif w in ("BEFORE", "AFTER", "before.vmcore", "after.vmcore"):
+            w = f["core"]  # hypmem-diff: a dump against itself
+        elif w.endswith(".json") and not w.startswith("/"):
+            w = os.path.join(f["tmp"], w)  # made by main() with --snapshot
+        elif w == "ADDR...":
+            w = "pfn:0x%x" % (f["ram_base"] >> 12)
+        elif prev == "--kaslr-offset":
+            w = "0"  # the demo image runs without KASLR: any other offset is refused
+        elif prev == "--kimage-voffset" and not re.match(r"(0x)?[0-9a-f]+$", w):
             w = "0"
         elif prev in ("--svg", "-o", "--output", "--export-tracefs"):
             w = os.path.join(f["tmp"], os.path.basename(w))
@@ -144,6 +152,12 @@ def main():
                             "--export-tracefs", f["tracefs"], f["el2"], f["core"]],
                            capture_output=True, text=True)
         t.ok(p.returncode == 0, "a tracefs tree to stand for /sys/kernel/tracing", p.stderr)
+        for name in ("before.json", "after.json"):
+            with open(os.path.join(tmp, name), "w") as out_json:
+                p = subprocess.run([os.path.join(BUILD, "hypmem-diff"), "--snapshot", f["el2"],
+                                    f["core"]], stdout=out_json, stderr=subprocess.PIPE,
+                                   text=True)
+            t.ok(p.returncode == 0, "hypmem-diff --snapshot writes %s" % name, p.stderr)
         for where, line in readme + man:
             argv = adapt(line, f)
             p = subprocess.run(argv, capture_output=True, text=True, timeout=120,

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from hypmemtest import Tap, tool  # noqa: E402
 
 t = Tap()
-PROGS = ("hypmem-stat", "hypmem-dump", "hypmem-top")
+PROGS = ("hypmem-stat", "hypmem-dump", "hypmem-top", "hypmem-diff")
 OPT = re.compile(r"(?<![\w-])(--?[A-Za-z0-9][\w-]*)")
 
 
@@ -116,7 +116,7 @@ def fish_words(prog):
 def main():
     for prog in PROGS:
         opts, cmds = from_help(prog)
-        t.ok(len(opts) >= 8 and "--help" in opts and "--version" in opts and "-h" in opts,
+        t.ok(len(opts) >= (6 if prog == "hypmem-diff" else 8) and "--help" in opts and "--version" in opts and "-h" in opts,
              "%s --help lists its options (%d)" % (prog, len(opts)), sorted(opts))
         man = roff_text("man/man1/%s.1" % prog)
         sources = {"man page": man, "bash": bash_text(prog), "zsh": zsh_text(prog)}
@@ -129,7 +129,7 @@ def main():
         t.ok(not missing, "%s: fish knows every option and command" % prog,
              "missing: %s" % " ".join(missing))
         if prog == "hypmem-dump":
-            t.ok(len(cmds) == 8, "hypmem-dump --help lists its 8 commands", cmds)
+            t.ok(len(cmds) == 9, "hypmem-dump --help lists its 9 commands", cmds)
     for shell, argv in (("bash", ["bash", "-n", "completions/bash/hypmem"]),
                         ("zsh", ["zsh", "-n", "completions/zsh/_hypmem"]),
                         ("fish", ["fish", "--no-execute", "completions/fish/hypmem.fish"])):

@@ -7,7 +7,8 @@
 - file(1) recognises the kdump-compressed dump;
 - a raw image cut from the ELF core (crash's FILE@ADDRESS convention)
   decodes to the same JSON as the core itself, given the KASLR offset and
-  kimage_voffset that a raw image cannot carry;
+  kimage_voffset, and also without them (the kernel's VMCOREINFO note is in
+  RAM); with that note wiped, it fails with a one-line hint;
 - the launcher names the missing package when QEMU is not on PATH, and a
   launch that fails leaves no dump under a final name.
 
@@ -85,14 +86,36 @@ def main():
                     a.get("pools") == b.get("pools") and a.get("vmemmap") == b.get("vmemmap"))
         t.ok(same, "--raw FILE@PHYS decodes like the ELF core",
              "exit %d/%d\n%s" % (ref.returncode, p.returncode, p.stderr[-1500:]))
-        # Without kimage_voffset the image's code is found in RAM (the
-        # README's "--raw ddr.bin@PHYS --kaslr-offset N" line).
+        # Without offsets, the kernel's VMCOREINFO note is found in RAM.
+        p = subprocess.run([stat, "--json", "-s", image, "--raw", "%s@0x%x" % (raw, ram[0])],
+                           capture_output=True, text=True)
+        same = False
+        if p.returncode == 0 and ref.returncode == 0:
+            a, b = json.loads(ref.stdout), json.loads(p.stdout)
+            same = a.get("pools") == b.get("pools") and a.get("vmemmap") == b.get("vmemmap")
+        t.ok(same, "--raw with no offsets: VMCOREINFO found in RAM, decodes like the ELF core",
+             "exit %d\n%s" % (p.returncode, p.stderr[-1500:]))
+        # With the note wiped (its name at each page start), the banner/code locator takes over.
+        with open(raw, "r+b") as f:
+            off = 0
+            while True:
+                buf = f.read(1 << 24)
+                if not buf:
+                    break
+                for pg in range(0, len(buf), 4096):
+                    if buf[pg + 12:pg + 22] == b"VMCOREINFO":
+                        f.seek(off + pg + 12)
+                        f.write(b"XXXXXXXXXX")
+                        f.seek(off + len(buf))
+                off += len(buf)
+        # Without VMCOREINFO and kimage_voffset the image's code is found in
+        # RAM (the README's "--raw ddr.bin@PHYS --kaslr-offset N" line).
         p = subprocess.run([stat, "--json", "-s", image, "--raw", "%s@0x%x" % (raw, ram[0]),
                             "--kaslr-offset", "0"], capture_output=True, text=True)
         got = json.loads(p.stdout) if p.returncode == 0 else {}
         t.ok(got.get("hyp", {}).get("kimage_voffset") == truth["hyp"]["kimage_voffset"] and
              got.get("pools") == json.loads(ref.stdout).get("pools"),
-             "--raw without kimage_voffset: found from the image's code in RAM",
+             "--raw, no VMCOREINFO in RAM: kimage_voffset found from the image's code",
              p.stderr[-800:])
         # With that code gone from RAM it must fail clearly.
         kimage_voffset = int(truth["hyp"]["kimage_voffset"], 16)
@@ -107,7 +130,8 @@ def main():
                            capture_output=True, text=True)
         t.ok(p.returncode == 2 and "--kimage-voffset" in p.stderr and
              "nowhere" in p.stderr and len(p.stderr.splitlines()) == 1,
-             "--raw, image code not in RAM: exit 2 with a one-line hint", p.stderr)
+             "--raw, neither VMCOREINFO nor image code in RAM: exit 2 with a one-line hint",
+             p.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -184,11 +184,22 @@ def without(d, *paths):
     return d
 
 
-def make_raw(out):
-    """RAM as one raw file (gaps zero-filled); returns (path, base PA)."""
+def wipe_note(chunk):
+    """The VMCOREINFO note's name made unrecognisable at each 4K page start."""
+    pos = chunk.find(b"VMCOREINFO")
+    while pos >= 0:
+        if pos % 4096 == 12:
+            chunk = chunk[:pos] + b"XXXXXXXXXX" + chunk[pos + 10:]
+        pos = chunk.find(b"VMCOREINFO", pos + 1)
+    return chunk
+
+
+def make_raw(out, wipe_vmcoreinfo=False):
+    """RAM as one raw file (gaps zero-filled); returns (path, base PA).
+    wipe_vmcoreinfo: a copy without the kernel's VMCOREINFO note in RAM."""
     core = ElfCore(os.path.join(out, "vmcore"))
     base = min(pa for pa, _, _ in core.loads)
-    raw = os.path.join(out, "ram.raw")
+    raw = os.path.join(out, "ram-nonote.raw" if wipe_vmcoreinfo else "ram.raw")
     if os.path.exists(raw):
         return raw, base
     zero = bytes(1 << 20)
@@ -204,7 +215,7 @@ def make_raw(out):
                 if chunk == zero[:len(chunk)]:
                     dst.seek(len(chunk), os.SEEK_CUR)  # sparse: RAM is mostly zero
                 else:
-                    dst.write(chunk)
+                    dst.write(wipe_note(chunk) if wipe_vmcoreinfo else chunk)
                 left -= len(chunk)
         dst.truncate(max(pa + size for pa, size, _ in core.loads) - base)
     os.replace(raw + ".tmp", raw)
@@ -301,17 +312,29 @@ def check_config(name, out, have_drgn):
             without(got, "target.source", "target.release")
         t.ok(rc == 0 and same, "%s: --raw %s gives the same JSON" % (
             name, os.path.basename(spec)), "exit %d\n%s" % (rc, err))
-        # The README's line: --kaslr-offset alone, kimage_voffset found from
-        # the banner in RAM (the kernel's code is patched at boot).
-        rc, gotr, err = stat_json(["-s", vmlinux, "--raw", spec,
-                                   "--kaslr-offset", got["hyp"]["kaslr_offset"]])
+        # The kernel's VMCOREINFO note is in RAM: no offsets by hand.
+        rc, gotr, err = stat_json(["-s", vmlinux, "--raw", spec])
         same = gotr is not None and without(gotr, "target.source", "target.release") == \
             without(got, "target.source", "target.release")
-        t.ok(rc == 0 and same, "%s: --raw with --kaslr-offset alone finds kimage_voffset" % name,
+        t.ok(rc == 0 and same, "%s: --raw with no offsets (VMCOREINFO found in RAM)" % name,
              "exit %d\n%s" % (rc, err))
+        rc, _, err = stat_json(["-s", vmlinux, "--raw", spec, "--kaslr-offset", "0"])
+        t.ok(rc == 2 and "--kaslr-offset" in err and "does not match" in err,
+             "%s: --raw with a wrong --kaslr-offset is refused, naming --kaslr-offset" % name,
+             "exit %d\n%s" % (rc, err))
+        # Without the note (wiped from a copy), --kaslr-offset alone: kimage_voffset
+        # is found from the banner in RAM (the kernel's code is patched at boot).
+        spec = "%s@0x%x" % (make_raw(out, wipe_vmcoreinfo=True)[0], base)
+        rc, gotr, err = stat_json(["-s", vmlinux, "--raw", spec,
+                                   "--kaslr-offset", got["hyp"]["kaslr_offset"]])
+        # Without VMCOREINFO only the dump's build ID is unknown (its banner is read).
+        unknown = ("target.source", "target.release", "target.identity.dump_build_id")
+        same = gotr is not None and without(gotr, *unknown) == without(got, *unknown)
+        t.ok(rc == 0 and same, "%s: --raw, no VMCOREINFO, --kaslr-offset alone finds "
+             "kimage_voffset" % name, "exit %d\n%s" % (rc, err))
         rc, _, err = stat_json(["-s", vmlinux, "--raw", spec] + args)
         t.ok(rc == 2 and "--kaslr-offset" in err,
-             "%s: --raw without --kaslr-offset fails, naming --kaslr-offset" % name,
+             "%s: --raw, no VMCOREINFO, no --kaslr-offset: fails, naming --kaslr-offset" % name,
              "exit %d\n%s" % (rc, err))
 
 

@@ -361,7 +361,8 @@ static bool unaligned_cb(const struct hypmem_rb_event *ev, void *arg)
 	unsigned int *n = arg;
 
 	CHECK_EQ_U64(ev->len, 2);
-	CHECK_EQ_U64(hypmem_event_id(ev->payload), *n % 2);
+	CHECK_EQ_U64(hypmem_event_id(ev->payload),
+		     *n % 2 ? HYP_EVENT_ID_hyp_exit : HYP_EVENT_ID_hyp_enter);
 	(*n)++;
 	return true;
 }

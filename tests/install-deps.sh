@@ -6,7 +6,8 @@ set -e
 PKGS="make gcc pkg-config python3 libdw-dev libelf-dev libjson-c-dev libncurses-dev
 libtraceevent-dev trace-cmd qemu-user
 libkdumpfile-dev gcc-aarch64-linux-gnu qemu-system-arm clang libclang-rt-14-dev file
-binutils libxml2-utils tmux chromium zsh fish"
+binutils libxml2-utils tmux chromium zsh fish
+python3-drgn flex bison bc libssl-dev"
 [ -n "$HYPMEM_EXTRA_PKGS" ] && PKGS="$PKGS $HYPMEM_EXTRA_PKGS"
 # The arm64 libraries for make CROSS=aarch64-linux-gnu- [STATIC=1]: the
 # static arm64 build is how hypmem-top reaches a device, and make check

@@ -11,4 +11,7 @@ $(BUILD)/cmd/%.o: cmd/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/hypmem-%: $(BUILD)/cmd/hypmem-%.o $(HYPMEM_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
+
+# hypmem-dump's subcommands that live in files of their own.
+$(BUILD)/hypmem-dump: $(BUILD)/cmd/dump_trace.o

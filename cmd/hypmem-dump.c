@@ -22,6 +22,7 @@
 
 #include <json-c/json.h>
 
+#include "dump.h"
 #include "hypmem/cli.h"
 #include "hypmem/query.h"
 #include "hypmem/report.h"
@@ -75,15 +76,6 @@ static const char usage[] =
 
 enum { OPT_PFN = HYPMEM_OPT_FIRST_PRIVATE, OPT_RANGE, OPT_TRACEFS, OPT_EXPORT, OPT_STATS };
 enum { OPT_SVG = HYPMEM_OPT_FIRST_PRIVATE + 0x40, OPT_EXPORT_SHAPE };
-
-struct dump_args {
-	bool json;
-	uint64_t first, end; /* PFN range, end exclusive */
-	const char *tracefs, *output, *export_dir;
-	enum hypmem_tracefs_shape export_shape;
-	bool stats;
-	const char *svg;
-};
 
 struct vmemmap_print {
 	bool json;
@@ -305,182 +297,6 @@ static int cmd_layout(const char *vmlinux, bool json)
 		return hypmem_json_print(stdout, o) ? HYPMEM_EXIT_USAGE : HYPMEM_EXIT_OK;
 	}
 	return HYPMEM_EXIT_OK;
-}
-
-struct trace_print {
-	const struct dump_args *a;
-	const struct hypmem_event_formats *formats;
-	struct json_object *events;
-	struct hypmem_tracedat *td;
-	struct hypmem_trace_textbuf *tb;
-	struct hypmem_error *err;
-};
-
-static bool print_trace_rec(const struct hypmem_trace_rec *rec, void *arg)
-{
-	struct trace_print *tp = arg;
-
-	if (tp->td && (tp->err = hypmem_tracedat_add(tp->td, rec)))
-		return false;
-	if (tp->a->json) {
-		struct json_object *o = hypmem_json_trace_rec(tp->formats, rec);
-
-		if (!o || json_object_array_add(tp->events, o)) {
-			tp->err = &hypmem_enomem;
-			return false;
-		}
-	} else if (!tp->a->stats || !tp->a->output) {
-		hypmem_trace_textbuf_add(tp->tb, tp->formats, rec);
-	}
-	return true;
-}
-
-static struct json_object *trace_stats_json(struct hypmem_trace *tr)
-{
-	struct json_object *arr = json_object_new_array();
-
-	for (unsigned int cpu = 0; arr && cpu < hypmem_trace_nr_cpus(tr); cpu++) {
-		const struct hypmem_trace_cpu_stats *st = hypmem_trace_stats(tr, cpu);
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "cpu", json_object_new_int64(cpu));
-		if (st->has_meta) {
-			json_object_object_add(o, "entries", json_object_new_uint64(st->entries));
-			json_object_object_add(o, "overrun", json_object_new_uint64(st->overrun));
-			json_object_object_add(o, "pages_lost", json_object_new_uint64(st->pages_lost));
-			json_object_object_add(o, "pages_touched",
-					       json_object_new_uint64(st->pages_touched));
-			json_object_object_add(o, "nr_pages", json_object_new_uint64(st->nr_pages));
-		}
-		json_object_object_add(o, "read", json_object_new_uint64(st->read));
-		json_object_object_add(o, "lost", json_object_new_uint64(st->lost));
-		if (st->has_meta)
-			json_object_object_add(o, "consumed", json_object_new_uint64(st->consumed));
-		json_object_object_add(o, "pages_read", json_object_new_uint64(st->pages_read));
-		json_object_object_add(o, "pages_bad", json_object_new_uint64(st->pages_bad));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-/*
- * In a dump nobody consumed events, so every event the meta page counts is
- * either in the pages or was overwritten: lost must equal overrun.
- */
-static struct hypmem_error *check_trace_accounting(struct hypmem_trace *tr)
-{
-	for (unsigned int cpu = 0; cpu < hypmem_trace_nr_cpus(tr); cpu++) {
-		const struct hypmem_trace_cpu_stats *st = hypmem_trace_stats(tr, cpu);
-		struct hypmem_error *err;
-
-		if (!st->has_meta || st->lost == st->overrun)
-			continue;
-		err = hypmem_findings_add(hypmem_trace_findings(tr), HYPMEM_FINDING_TRACE_LOST_MISMATCH,
-					  cpu,
-					  "cpu %u: %" PRIu64 " events committed, %" PRIu64
-					  " read, %" PRIu64 " overwritten: %" PRId64 " unaccounted",
-					  cpu, st->entries, st->read, st->overrun,
-					  (int64_t)(st->lost - st->overrun));
-		if (err)
-			return err;
-	}
-	return NULL;
-}
-
-/* A failed write, told with the user's path rather than our temporary one. */
-static struct hypmem_error *about_output(struct hypmem_error *err, const char *path)
-{
-	struct hypmem_error *e;
-
-	if (err->code != HYPMEM_ERROR_OS)
-		return err;
-	e = hypmem_error_create(HYPMEM_ERROR_OS, "cannot write %s: %s", path,
-				strerror(err->errnum));
-	hypmem_error_destroy(err);
-	return e;
-}
-
-static int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
-{
-	struct trace_print tp = { .a = a };
-	struct hypmem_trace *tr;
-	struct hypmem_error *err;
-	struct hypmem_findings *f;
-	int ret = HYPMEM_EXIT_OK;
-
-	err = t ? hypmem_trace_open_target(t, &tr) : hypmem_trace_open_tracefs(a->tracefs, &tr);
-	if (err)
-		return hypmem_cli_error("hypmem-dump", err);
-	tp.formats = hypmem_trace_formats(tr);
-	if (a->export_dir)
-		hypmem_trace_keep_pages(tr, true);
-	if (a->output)
-		err = hypmem_tracedat_create(hypmem_trace_nr_cpus(tr), &tp.td);
-	if (!err && a->json && !(tp.events = json_object_new_array()))
-		err = &hypmem_enomem;
-	if (!err && !a->json && !(a->stats && a->output))
-		printf("cpus=%u\n", hypmem_trace_nr_cpus(tr));
-	if (!err && !(tp.tb = malloc(sizeof(*tp.tb))))
-		err = &hypmem_enomem;
-	if (!err) {
-		hypmem_trace_textbuf_init(tp.tb, stdout);
-		err = hypmem_trace_poll(tr, print_trace_rec, &tp);
-		hypmem_trace_textbuf_flush(tp.tb);
-	}
-	free(tp.tb);
-	if (!err)
-		err = tp.err;
-	if (!err && t)
-		err = check_trace_accounting(tr);
-	if (!err && a->output && (err = hypmem_tracedat_write(tp.td, tp.formats, a->output)))
-		err = about_output(err, a->output);
-	if (!err && a->export_dir &&
-	    (err = hypmem_trace_export_tracefs_shape(tr, a->export_dir, a->export_shape)))
-		err = about_output(err, a->export_dir);
-	if (err) {
-		json_object_put(tp.events);
-		hypmem_tracedat_destroy(tp.td);
-		hypmem_trace_destroy(tr);
-		return hypmem_cli_error("hypmem-dump", err);
-	}
-	f = hypmem_trace_findings(tr);
-	if (a->json) {
-		struct json_object *o = json_object_new_object(), *trace = json_object_new_object();
-
-		json_object_object_add(o, "schema", json_object_new_int(HYPMEM_JSON_SCHEMA));
-		json_object_object_add(trace, "cpus", trace_stats_json(tr));
-		json_object_object_add(trace, "events", tp.events);
-		json_object_object_add(o, "trace", trace);
-		json_object_object_add(o, "findings", hypmem_json_findings(f));
-		if (hypmem_json_print(stdout, o))
-			ret = HYPMEM_EXIT_USAGE;
-	} else {
-		if (a->stats) {
-			for (unsigned int cpu = 0; cpu < hypmem_trace_nr_cpus(tr); cpu++) {
-				const struct hypmem_trace_cpu_stats *st = hypmem_trace_stats(tr, cpu);
-
-				printf("cpu %u: read %" PRIu64 " lost %" PRIu64, cpu, st->read,
-				       st->lost);
-				if (st->has_meta)
-					printf(" entries %" PRIu64 " overrun %" PRIu64
-					       " consumed %" PRIu64 " pages_lost %" PRIu64
-					       " pages_touched %" PRIu64,
-					       st->entries, st->overrun, st->consumed,
-					       st->pages_lost, st->pages_touched);
-				printf(" pages_read %" PRIu64 " pages_bad %" PRIu64 "\n",
-				       st->pages_read, st->pages_bad);
-			}
-		}
-		if (f->total) {
-			printf("\n");
-			hypmem_text_findings(stdout, f, SIZE_MAX);
-		}
-	}
-	if (ret == HYPMEM_EXIT_OK && f->total)
-		ret = HYPMEM_EXIT_FINDINGS;
-	hypmem_tracedat_destroy(tp.td);
-	hypmem_trace_destroy(tr);
-	return ret;
 }
 
 /* Read a u64 hyp variable; false when the kernel has none or it cannot be read. */

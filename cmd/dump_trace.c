@@ -13,7 +13,7 @@
 
 #include "dump.h"
 #include "hypmem/cli.h"
-#include "hypmem/report.h"
+#include "hypmem/render.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
 

@@ -24,6 +24,7 @@
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"
 #include "hypmem/vms.h"
+#include "hypmem/render.h"
 
 static const char usage[] =
     "Usage: hypmem-diff [OPTIONS] VMLINUX DUMP1 DUMP2\n"

@@ -31,6 +31,7 @@
 #include "hypmem/tracedat.h"
 #include "hypmem/vm_ranges.h"
 #include "hypmem/vms.h"
+#include "hypmem/render.h"
 
 static const char usage[] =
 	"Usage: hypmem-dump COMMAND [OPTIONS] VMLINUX [VMCORE]\n"

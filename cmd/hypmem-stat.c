@@ -11,6 +11,7 @@
 #include "hypmem/cli.h"
 #include "hypmem/cost.h"
 #include "hypmem/report.h"
+#include "hypmem/render.h"
 
 static const char usage[] =
 	"Usage: hypmem-stat [OPTIONS] VMLINUX VMCORE\n"

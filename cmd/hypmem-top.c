@@ -24,6 +24,7 @@
 #include "hypmem/cli.h"
 #include "hypmem/report.h"
 #include "hypmem/top.h"
+#include "hypmem/render.h"
 
 #define DEFAULT_TRACEFS "/sys/kernel/tracing"
 

@@ -63,7 +63,4 @@ struct hypmem_error *hypmem_cost_compute(struct hypmem_target *t, const struct h
 /* Bytes per GiB of the target's RAM. */
 uint64_t hypmem_cost_per_gib(const struct hypmem_cost *c, uint64_t bytes);
 
-struct json_object *hypmem_json_cost(const struct hypmem_cost *c);
-void hypmem_text_cost(FILE *out, const struct hypmem_cost *c);
-
 #endif /* HYPMEM_COST_H */

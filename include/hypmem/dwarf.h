@@ -259,16 +259,6 @@ struct hypmem_error *hypmem_dwarf_variables_of_type(struct hypmem_dwarf *dw, con
 struct hypmem_error *hypmem_dwarf_struct_names(struct hypmem_dwarf *dw, const char *prefix,
 					       char ***names_ret, size_t *nr_ret);
 
-/**
- * hypmem_dwarf_print_struct() - Print a struct or union pahole-style: one
- * line per member with its offset and size (bitfields as byte:bit, LSB
- * numbering), holes, and a size summary.
- * @dw: the handle.
- * @type: STRUCT or UNION.
- * @out: where to print.
- */
-void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type *type, FILE *out);
-
 /* --- the image file itself (identity checks) --- */
 
 /**

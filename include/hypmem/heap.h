@@ -158,13 +158,4 @@ struct hypmem_error *hypmem_heap_walk(const struct hypmem_heap_layout *l,
 				      const struct hypmem_heap_mem *mem, bool chunks,
 				      struct hypmem_findings *f, struct hypmem_heap *h);
 
-/* --- output (heap_report.c) --- */
-
-/** hypmem_json_heaps() - The "heap" array; chunks and holes when decoded. NULL on ENOMEM. */
-struct json_object *hypmem_json_heaps(const struct hypmem_heap *heaps, size_t nr);
-/** hypmem_text_heap_summary() - One line per heap, for hypmem-stat. */
-void hypmem_text_heap_summary(FILE *out, const struct hypmem_heap *heaps, size_t nr);
-/** hypmem_text_heap() - A heap's header and one line per chunk, holes in place. */
-void hypmem_text_heap(FILE *out, const struct hypmem_heap *h);
-
 #endif /* HYPMEM_HEAP_H */

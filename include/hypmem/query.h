@@ -134,11 +134,8 @@ struct hypmem_page_query {
 struct hypmem_error *hypmem_query_page(struct hypmem_query *q, const struct hypmem_addr *in,
 				       struct hypmem_page_query *ret);
 
-struct json_object;
-/** hypmem_json_page_query() - One query as JSON; NULL on ENOMEM. */
-struct json_object *hypmem_json_page_query(struct hypmem_query *q,
-					   const struct hypmem_page_query *r);
-/** hypmem_text_page_query() - One query, a few lines. */
-void hypmem_text_page_query(FILE *out, struct hypmem_query *q, const struct hypmem_page_query *r);
+/* The target's page shift, and its findings (what a page's findings index). */
+unsigned int hypmem_query_page_shift(const struct hypmem_query *q);
+const struct hypmem_findings *hypmem_query_findings(const struct hypmem_query *q);
 
 #endif /* HYPMEM_QUERY_H */

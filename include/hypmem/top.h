@@ -81,10 +81,4 @@ void hypmem_top_model_deinit(struct hypmem_top_model *m);
  */
 struct hypmem_error *hypmem_top_model_update(struct hypmem_top_model *m, double elapsed);
 
-/** hypmem_top_text() - One batch-mode screen, like top -b. */
-void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *target, bool per_cpu);
-
-/** hypmem_top_json_line() - One JSON object on one line (batch --json). */
-void hypmem_top_json_line(FILE *out, const struct hypmem_top_model *m, const char *target);
-
 #endif /* HYPMEM_TOP_H */

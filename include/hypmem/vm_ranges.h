@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The physical memory each VM of vm_table holds, as the memory map colours
- * it (stage2_report.c).  Two sources:
+ * it (render_stage2.c).  Two sources:
  *  - a VM's guest stage-2 (vms.h): the output ranges of its valid leaves,
  *    which is what a real 7.x kernel records;
  *  - struct pkvm_hyp_vm's donated ranges[] (pfn, nr_pages), which VMs

@@ -73,12 +73,6 @@ void hypmem_vms_deinit(struct hypmem_vms *v);
 struct hypmem_error *hypmem_vms_check(struct hypmem_target *t, const struct hypmem_stage2 *host,
 				      const struct hypmem_vms *vms, uint64_t *nr_checked);
 
-struct json_object;
-/** hypmem_json_vms() - The "vms" JSON array; NULL on ENOMEM. */
-struct json_object *hypmem_json_vms(const struct hypmem_vms *v);
-/** hypmem_text_vms() - One line per VM. */
-void hypmem_text_vms(FILE *out, const struct hypmem_vms *v);
-
 /* Internal to the library: stage2.c's DWARF knowledge for a guest table. */
 void hypmem_stage2_learn_guest(struct hypmem_target *t, struct hypmem_s2_config *cfg);
 

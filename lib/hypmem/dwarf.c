@@ -1511,68 +1511,6 @@ struct hypmem_error *hypmem_dwarf_struct_names(struct hypmem_dwarf *dw, const ch
 	return NULL;
 }
 
-/* --- pahole-style printing --- */
-
-void hypmem_dwarf_print_struct(struct hypmem_dwarf *dw, const struct hypmem_type *type, FILE *out)
-{
-	const struct hypmem_member *members;
-	struct hypmem_error *err;
-	char name[256];
-	uint64_t end = 0, holes = 0, nr_holes = 0, sum = 0;
-	size_t nr;
-
-	hypmem_dwarf_type_name(dw, type, name, sizeof(name));
-	err = hypmem_dwarf_members(dw, type, &members, &nr);
-	if (err) {
-		fprintf(out, "/* %s: %s */\n", name, err->message);
-		hypmem_error_destroy(err);
-		return;
-	}
-	fprintf(out, "%s {\n", name);
-	for (size_t i = 0; i < nr; i++) {
-		const struct hypmem_member *m = &members[i];
-		char decl[320];
-		uint64_t msize = m->bit_size ? (m->bit_offset + m->bit_size + 7) / 8 : m->type.size;
-
-		if (type->kind == HYPMEM_TYPE_STRUCT && m->offset > end && !m->bit_size) {
-			fprintf(out, "\n\t/* XXX %" PRIu64 " bytes hole, try to pack */\n\n",
-				m->offset - end);
-			holes += m->offset - end;
-			nr_holes++;
-		}
-		const char *tname = m->type_name ? m->type_name : "?";
-		const char *dims = strchr(tname, '[');
-		int tlen = dims ? (int)(dims - tname) : (int)strlen(tname);
-
-		/* C declarator order, as pahole prints it: "struct list_head free_area[11];" */
-		if (m->bit_size)
-			snprintf(decl, sizeof(decl), "%s:%u;", m->name ? m->name : "", m->bit_size);
-		else
-			snprintf(decl, sizeof(decl), "%s%s;", m->name ? m->name : "",
-				 dims ? dims : "");
-		fprintf(out, "\t%-26.*s %-21s", tlen, tname, decl);
-		if (m->bit_size)
-			fprintf(out, " /* %5" PRIu64 ":%2u %4" PRIu64 " */\n", m->offset,
-				m->bit_offset, msize);
-		else
-			fprintf(out, " /* %5" PRIu64 " %5" PRIu64 " */\n", m->offset, msize);
-		if (m->offset + msize > end)
-			end = m->offset + msize;
-		if (!m->bit_size)
-			sum += msize;
-	}
-	fprintf(out, "\n\t/* size: %" PRIu64 ", cachelines: %" PRIu64 ", members: %zu */\n",
-		type->size, (type->size + 63) / 64, nr);
-	if (nr_holes)
-		fprintf(out,
-			"\t/* sum members: %" PRIu64 ", holes: %" PRIu64 ", sum holes: %" PRIu64
-			" */\n",
-			sum, nr_holes, holes);
-	if (type->kind == HYPMEM_TYPE_STRUCT && type->size > end)
-		fprintf(out, "\t/* padding: %" PRIu64 " */\n", type->size - end);
-	fprintf(out, "};\n");
-}
-
 /* @len file bytes at link VA @va, from the PT_LOAD holding them; false if none does. */
 static bool image_bytes(struct hypmem_dwarf *dw, uint64_t va, void *buf, size_t len, bool exec)
 {

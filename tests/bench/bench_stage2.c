@@ -30,6 +30,7 @@
 #include "el2/mm.h"
 #include "el2/setup.h"
 #include "hypmem/stage2.h"
+#include "hypmem/render.h"
 
 #define IPA_BITS   36
 #define POOL_PA	   0x800000000ULL /* 32 GiB: inside the 64 GiB of "RAM" */

@@ -40,6 +40,7 @@
 #include "el2/setup.h"
 #include "el2/workload.h"
 #include "hypmem/report.h"
+#include "hypmem/render.h"
 #include "../unit/el2_pools_env.h"
 
 #define MAX_PATCHES 64

@@ -30,6 +30,7 @@
 #include "el2/heap_workload.h"
 #include "hypmem/heap.h"
 #include "hypmem/report.h"
+#include "hypmem/render.h"
 
 #define SNAP_PAGES  160
 #define MAX_PATCHES 64

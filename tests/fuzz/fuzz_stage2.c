@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer harness for the page-table walker and the stage-2 / stage-1
- * decoders (lib/hypmem/stage2.c, stage2_report.c).
+ * decoders (lib/hypmem/stage2.c, render_stage2.c).
  *
  * Structure-aware, as fuzz_decode.c is: at start-up the EL2 core builds a
  * real host stage-2 natively (tests/unit/el2_stage2_env.h) and plays a host
@@ -28,6 +28,7 @@
 
 #include "../unit/el2_stage2_env.h"
 #include "hypmem/stage2.h"
+#include "hypmem/render.h"
 
 #define MAX_PATCHES 64
 

@@ -39,8 +39,9 @@ mkdir -p "$OUT/base" "$OUT/new"
 compared=0
 differ=0
 
-# run SIDE NAME CMD ARGS...: run one side in its own scratch directory so
-# that files the command writes (named relative, e.g. map.svg) are kept.
+# run_side SIDE NAME BINDIR CMD ARGS...: run one side (found on PATH, so that
+# argv[0] and the messages that name it are the same) in its own scratch
+# directory so that files the command writes (named relative, e.g. map.svg) are kept.
 run_side() {
 	local side=$1 name=$2 bindir=$3
 	shift 3
@@ -48,7 +49,7 @@ run_side() {
 	mkdir -p "$dir/files"
 	local cmd=$1
 	shift
-	(cd "$dir/files" && timeout 300 "$bindir/$cmd" "$@" >"$dir/stdout" 2>"$dir/stderr" </dev/null
+	(cd "$dir/files" && PATH="$bindir:$PATH" timeout 300 "$cmd" "$@" >"$dir/stdout" 2>"$dir/stderr" </dev/null
 	 echo $? >"$dir/status")
 }
 

@@ -37,6 +37,7 @@
 #include "hypmem/dwarf.h"
 #include "hypmem/error.h"
 #include "hypmem/report.h"
+#include "hypmem/render.h"
 #include "test.h"
 
 int main(int argc, char **argv);

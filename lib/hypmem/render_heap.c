@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 
 #include "hypmem/heap.h"
-#include "hypmem/report.h"
-#include "report_priv.h"
+#include "hypmem/render.h"
+#include "render_priv.h"
 
 static struct json_object *json_chunk(const struct hypmem_heap_chunk *c)
 {

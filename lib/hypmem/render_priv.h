@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Helpers shared by the report modules (report.c, heap_report.c,
- * stage2_report.c): json-c construction with one allocation check per
+ * Helpers shared by the render modules (render_*.c): json-c construction with one allocation check per
  * object, and sizes in the style of top and slabtop ("1.5M").  Internal:
  * static inline, so the library exports no generic names.
  */
-#ifndef HYPMEM_REPORT_PRIV_H
-#define HYPMEM_REPORT_PRIV_H
+#ifndef HYPMEM_RENDER_PRIV_H
+#define HYPMEM_RENDER_PRIV_H
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -14,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#include "hypmem/report.h"
+#include "hypmem/render.h"
 
 /* A hex string "0x..." (addresses in the JSON schema), or NULL. */
 static inline struct json_object *jhex(uint64_t v)
@@ -55,4 +54,4 @@ static inline void human(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%.1f%c", v, units[u]);
 }
 
-#endif /* HYPMEM_REPORT_PRIV_H */
+#endif /* HYPMEM_RENDER_PRIV_H */

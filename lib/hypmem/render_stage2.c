@@ -15,8 +15,8 @@
 #include <json-c/json.h>
 #include <json-c/printbuf.h>
 
-#include "hypmem/report.h"
-#include "report_priv.h"
+#include "hypmem/render.h"
+#include "render_priv.h"
 #include "hypmem/stage2.h"
 #include "hypmem/vm_ranges.h"
 

@@ -73,6 +73,27 @@ void hypmem_vms_deinit(struct hypmem_vms *v);
 struct hypmem_error *hypmem_vms_check(struct hypmem_target *t, const struct hypmem_stage2 *host,
 				      const struct hypmem_vms *vms, uint64_t *nr_checked);
 
+/* vm_table as read: where the variable is, the table it points to, its slots. */
+struct hypmem_vm_table {
+	uint64_t var_pa; /* PA of the vm_table variable */
+	uint64_t table;	 /* its value: hyp VA of the slot page; 0 when none */
+	size_t nr;	 /* slots read: HYPMEM_VM_TABLE_SLOTS, or 0 */
+	uint64_t slots[HYPMEM_VM_TABLE_SLOTS];
+};
+
+/**
+ * hypmem_vm_table_read() - Internal to the library (buddy.c's per-VM pools,
+ * vms.c): read vm_table when the kernel has one typed as a pointer to
+ * pointers (@typed: to struct pkvm_hyp_vm).
+ * @unreadable: set (caller owns it) when the slot page cannot be read;
+ * the caller files the finding, in its own terms.
+ *
+ * Return: NULL (@vt->nr 0 when there is no table), or an error that stopped
+ * reading the variable itself.
+ */
+struct hypmem_error *hypmem_vm_table_read(struct hypmem_target *t, bool typed,
+					  struct hypmem_vm_table *vt, struct hypmem_error **unreadable);
+
 /* Internal to the library: stage2.c's DWARF knowledge for a guest table. */
 void hypmem_stage2_learn_guest(struct hypmem_target *t, struct hypmem_s2_config *cfg);
 

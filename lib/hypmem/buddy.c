@@ -440,11 +440,10 @@ static struct hypmem_error *vm_pools(struct hypmem_target *t, const struct pool_
 				     struct hypmem_pool **pools, size_t *nr)
 {
 	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
-	struct hypmem_type vm, type, ptr, elem;
+	struct hypmem_type vm;
 	struct hypmem_member pool;
-	struct hypmem_error *err;
-	uint64_t pa, table;
-	uint8_t buf[8], slots[HYPMEM_VM_TABLE_SLOTS * 8];
+	struct hypmem_error *err, *unreadable;
+	struct hypmem_vm_table vt;
 
 	err = hypmem_dwarf_find_type(dw, "struct pkvm_hyp_vm", &vm);
 	if (err)
@@ -453,31 +452,18 @@ static struct hypmem_error *vm_pools(struct hypmem_target *t, const struct pool_
 	    pool.type.kind != HYPMEM_TYPE_STRUCT || !pool.type.name ||
 	    strcmp(pool.type.name, "hyp_pool"))
 		return NULL;
-	err = hypmem_target_symbol_pa(t, "vm_table", &pa, &type);
-	if (err || type.kind != HYPMEM_TYPE_POINTER ||
-	    hypmem_dwarf_element_type(dw, &type, &ptr) || ptr.kind != HYPMEM_TYPE_POINTER ||
-	    hypmem_dwarf_element_type(dw, &ptr, &elem) || elem.kind != HYPMEM_TYPE_STRUCT ||
-	    !elem.name || strcmp(elem.name, "pkvm_hyp_vm")) {
-		hypmem_error_destroy(err);
-		return NULL;
-	}
-	err = hypmem_target_read(t, buf, pa, sizeof(buf));
+	err = hypmem_vm_table_read(t, true, &vt, &unreadable);
 	if (err)
 		return err;
-	table = hypmem_load_le(buf, 8);
-	if (!table)
-		return NULL;
-	err = hypmem_target_read(t, slots, hypmem_target_hyp_linear_to_pa(t, table), sizeof(slots));
-	if (err) {
-		struct hypmem_error *ferr = hypmem_findings_add(
-		    hypmem_target_findings(t), HYPMEM_FINDING_POOL_INVALID, pa,
-		    "vm_table 0x%" PRIx64 " is not readable: %s", table, err->message);
-
-		hypmem_error_destroy(err);
-		return ferr;
+	if (unreadable) {
+		err = hypmem_findings_add(hypmem_target_findings(t), HYPMEM_FINDING_POOL_INVALID,
+					  vt.var_pa, "vm_table 0x%" PRIx64 " is not readable: %s",
+					  vt.table, unreadable->message);
+		hypmem_error_destroy(unreadable);
+		return err;
 	}
-	for (size_t i = 0; i < sizeof(slots) / 8; i++) {
-		uint64_t vm_va = hypmem_load_le(slots + i * 8, 8);
+	for (size_t i = 0; i < vt.nr; i++) {
+		uint64_t vm_va = vt.slots[i];
 		struct hypmem_pool *grown;
 		char name[64];
 

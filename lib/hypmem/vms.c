@@ -59,42 +59,64 @@ static struct hypmem_error *vm_layout(struct hypmem_target *t, struct vm_layout 
 	return NULL;
 }
 
+struct hypmem_error *hypmem_vm_table_read(struct hypmem_target *t, bool typed,
+					  struct hypmem_vm_table *vt, struct hypmem_error **unreadable)
+{
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
+	struct hypmem_type type, ptr, elem;
+	struct hypmem_error *err;
+	uint8_t buf[8], raw[HYPMEM_VM_TABLE_SLOTS * 8];
+
+	memset(vt, 0, sizeof(*vt));
+	*unreadable = NULL;
+	err = hypmem_target_symbol_pa(t, "vm_table", &vt->var_pa, &type);
+	/* 6.1 has a sysctl table of that name: only a pointer to pointers will do. */
+	if (err || type.kind != HYPMEM_TYPE_POINTER || hypmem_dwarf_element_type(dw, &type, &ptr) ||
+	    ptr.kind != HYPMEM_TYPE_POINTER ||
+	    (typed && (hypmem_dwarf_element_type(dw, &ptr, &elem) ||
+		       elem.kind != HYPMEM_TYPE_STRUCT || !elem.name ||
+		       strcmp(elem.name, "pkvm_hyp_vm")))) {
+		hypmem_error_destroy(err);
+		return NULL;
+	}
+	err = hypmem_target_read(t, buf, vt->var_pa, sizeof(buf));
+	if (err)
+		return err;
+	vt->table = hypmem_load_le(buf, 8);
+	if (!vt->table)
+		return NULL;
+	err = hypmem_target_read(t, raw, hypmem_target_hyp_linear_to_pa(t, vt->table), sizeof(raw));
+	if (err) {
+		*unreadable = err;
+		return NULL;
+	}
+	for (size_t i = 0; i < HYPMEM_VM_TABLE_SLOTS; i++)
+		vt->slots[i] = hypmem_load_le(raw + i * 8, 8);
+	vt->nr = HYPMEM_VM_TABLE_SLOTS;
+	return NULL;
+}
+
 /* vm_table's slots, or *nr 0 when the kernel has none. */
 static struct hypmem_error *read_slots(struct hypmem_target *t, uint64_t *slots, size_t *nr)
 {
-	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
-	struct hypmem_type type, ptr;
-	struct hypmem_error *err;
-	uint8_t buf[8], raw[HYPMEM_VM_TABLE_SLOTS * 8];
-	uint64_t pa, table;
+	struct hypmem_vm_table *vt = malloc(sizeof(*vt));
+	struct hypmem_error *err, *unreadable;
 
 	*nr = 0;
-	err = hypmem_target_symbol_pa(t, "vm_table", &pa, &type);
-	/* 6.1 has a sysctl table of that name: only a pointer to pointers will do. */
-	if (err || type.kind != HYPMEM_TYPE_POINTER || hypmem_dwarf_element_type(dw, &type, &ptr) ||
-	    ptr.kind != HYPMEM_TYPE_POINTER) {
-		hypmem_error_destroy(err);
-		return NULL;
+	if (!vt)
+		return &hypmem_enomem;
+	err = hypmem_vm_table_read(t, false, vt, &unreadable);
+	if (!err && unreadable) {
+		err = hypmem_findings_add(hypmem_target_findings(t), HYPMEM_FINDING_VM_INVALID,
+					  vt->table, "vm_table 0x%" PRIx64 " is not readable: %s",
+					  vt->table, unreadable->message);
+		hypmem_error_destroy(unreadable);
+	} else if (!err) {
+		memcpy(slots, vt->slots, vt->nr * sizeof(*slots));
+		*nr = vt->nr;
 	}
-	err = hypmem_target_read(t, buf, pa, sizeof(buf));
-	if (err)
-		return err;
-	table = hypmem_load_le(buf, 8);
-	if (!table)
-		return NULL;
-	err = hypmem_target_read(t, raw, hypmem_target_hyp_linear_to_pa(t, table), sizeof(raw));
-	if (err) {
-		struct hypmem_error *ferr = hypmem_findings_add(
-		    hypmem_target_findings(t), HYPMEM_FINDING_VM_INVALID, table,
-		    "vm_table 0x%" PRIx64 " is not readable: %s", table, err->message);
-
-		hypmem_error_destroy(err);
-		return ferr;
-	}
-	for (size_t i = 0; i < HYPMEM_VM_TABLE_SLOTS; i++)
-		slots[i] = hypmem_load_le(raw + i * 8, 8);
-	*nr = HYPMEM_VM_TABLE_SLOTS;
-	return NULL;
+	free(vt);
+	return err;
 }
 
 static struct hypmem_error *decode_vm(struct hypmem_target *t, const struct vm_layout *l,

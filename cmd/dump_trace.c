@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 #include "dump.h"
-#include "hypmem/cli.h"
+#include "cli.h"
 #include "hypmem/render.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"

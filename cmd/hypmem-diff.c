@@ -19,7 +19,7 @@
 
 #include <json-c/json.h>
 
-#include "hypmem/cli.h"
+#include "cli.h"
 #include "hypmem/heap.h"
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"

@@ -23,7 +23,7 @@
 #include <json-c/json.h>
 
 #include "dump.h"
-#include "hypmem/cli.h"
+#include "cli.h"
 #include "hypmem/query.h"
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"

@@ -8,7 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "hypmem/cli.h"
+#include "cli.h"
 #include "hypmem/cost.h"
 #include "hypmem/report.h"
 #include "hypmem/render.h"

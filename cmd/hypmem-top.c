@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hypmem/cli.h"
+#include "cli.h"
 #include "hypmem/report.h"
 #include "hypmem/top.h"
 #include "hypmem/render.h"

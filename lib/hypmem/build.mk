@@ -29,7 +29,7 @@ $(VERSION_H): FORCE
 	@printf '#define HYPMEM_VERSION "%s"\n#define HYPMEM_GIT_REV "%s"\n#define HYPMEM_FEATURES "%s"\n' \
 		'$(HYPMEM_VERSION)' '$(GIT_REV)' '$(FEATURES)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-# (cli.o is also compiled by the fuzz build, tests/fuzz/fuzz.mk.)
-VERSION_USERS := $(BUILD)/lib/hypmem/cli.o $(BUILD)/fuzz/obj/hypmem/cli.o
+# (cmd/cli.c prints it; the commands' build is cmd/build.mk.)
+VERSION_USERS := $(BUILD)/cmd/cli.o
 $(VERSION_USERS): $(VERSION_H)
 $(VERSION_USERS): CPPFLAGS += -I$(BUILD)/gen

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hypmem/cli.h"
+#include "cli.h"
 #include "hypmem_version.h" /* generated: VERSION, git revision, features */
 
 void hypmem_cli_version(FILE *out, const char *prog)

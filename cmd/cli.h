@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Command-line plumbing shared by the hypmem commands: the target options
+ * Command-line plumbing shared by the hypmem commands (cmd/, linked into
+ * every command, not part of the installed library): the target options
  * every command takes (the crash(8) convention "VMLINUX VMCORE", or
  * -s/--symbols and -c/--core, or --raw FILE@PHYS) and number parsing.
  * Exit codes are the commands' contract: 0 clean, 1 findings reported,

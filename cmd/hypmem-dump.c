@@ -113,18 +113,6 @@ static int finish(struct hypmem_target *t, bool json, struct json_object *obj)
 	return f->total ? HYPMEM_EXIT_FINDINGS : HYPMEM_EXIT_OK;
 }
 
-static struct json_object *json_envelope(struct hypmem_target *t)
-{
-	struct json_object *o = json_object_new_object();
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "schema", json_object_new_int(HYPMEM_JSON_SCHEMA));
-	json_object_object_add(o, "target", hypmem_json_target(t));
-	json_object_object_add(o, "hyp", hypmem_json_hyp(t));
-	return o;
-}
-
 /* --pfn/--range must touch RAM the hypervisor knows (hyp_memory), else say where RAM is. */
 static bool range_in_ram(const struct hypmem_target_info *info, const struct dump_args *a)
 {
@@ -160,7 +148,7 @@ static int cmd_vmemmap(struct hypmem_target *t, const struct dump_args *a)
 	if ((a->first || a->end != UINT64_MAX) && !range_in_ram(hypmem_target_info(t), a))
 		return HYPMEM_EXIT_USAGE;
 	if (a->json) {
-		o = json_envelope(t);
+		o = hypmem_json_envelope(t);
 		vp.array = json_object_new_array();
 		if (!o || !vp.array) {
 			json_object_put(o);
@@ -197,7 +185,7 @@ static int cmd_heap(struct hypmem_target *t, const struct dump_args *a)
 	if (err)
 		return hypmem_cli_error("hypmem-dump", err);
 	if (a->json) {
-		o = json_envelope(t);
+		o = hypmem_json_envelope(t);
 		if (o) {
 			json_object_object_add(o, "heap", hypmem_json_heaps(heaps, nr));
 			json_object_object_add(o, "findings",
@@ -224,29 +212,14 @@ static int cmd_pools(struct hypmem_target *t, const struct dump_args *a)
 	if (err)
 		return hypmem_cli_error("hypmem-dump", err);
 	if (a->json) {
-		o = json_envelope(t);
+		o = hypmem_json_envelope(t);
 		if (o) {
 			json_object_object_add(o, "pools", hypmem_json_pools(pools, nr));
 			json_object_object_add(o, "findings",
 					       hypmem_json_findings(hypmem_target_findings(t)));
 		}
 	} else {
-		for (size_t i = 0; i < nr; i++) {
-			const struct hypmem_pool *p = &pools[i];
-
-			printf("%s: struct hyp_pool at PA 0x%" PRIx64 "\n", p->name, p->addr);
-			printf("  range      [0x%" PRIx64 ", 0x%" PRIx64 ") %" PRIu64 " pages\n",
-			       p->range_start, p->range_end, p->nr_pages);
-			printf("  max_order  %" PRIu64 " (%u free lists in use of %u)\n", p->max_order,
-			       p->nr_orders, p->nr_areas);
-			printf("  free       %" PRIu64 " pages (%.1f%%)\n", p->free_pages,
-			       p->nr_pages ? 100.0 * (double)p->free_pages / (double)p->nr_pages : 0);
-			printf("  %5s %8s %8s\n", "ORDER", "BLOCKS", "PAGES");
-			for (unsigned int o2 = 0; o2 < p->nr_orders; o2++)
-				printf("  %5u %8" PRIu64 " %8" PRIu64 "\n", o2,
-				       p->free_blocks_by_order[o2], p->free_pages_by_order[o2]);
-			printf("\n");
-		}
+		hypmem_text_pools_detail(stdout, pools, nr);
 	}
 	free(pools);
 	return finish(t, a->json, o);
@@ -291,73 +264,15 @@ static int cmd_layout(const char *vmlinux, bool json)
 	}
 	hypmem_dwarf_destroy(dw);
 	if (json) {
-		struct json_object *o = json_object_new_object();
+		struct json_object *o = hypmem_json_envelope(NULL);
 
-		json_object_object_add(o, "schema", json_object_new_int(HYPMEM_JSON_SCHEMA));
-		json_object_object_add(o, "structs", arr);
+		if (o)
+			json_object_object_add(o, "structs", arr);
+		else
+			json_object_put(arr);
 		return hypmem_json_print(stdout, o) ? HYPMEM_EXIT_USAGE : HYPMEM_EXIT_OK;
 	}
 	return HYPMEM_EXIT_OK;
-}
-
-/* Read a u64 hyp variable; false when the kernel has none or it cannot be read. */
-static bool read_u64_var(struct hypmem_target *t, const char *name, uint64_t *ret)
-{
-	struct hypmem_error *err;
-	uint64_t pa;
-
-	err = hypmem_target_symbol_pa(t, name, &pa, NULL);
-	if (!err)
-		err = hypmem_target_read(t, ret, pa, sizeof(*ret));
-	hypmem_error_destroy(err);
-	return !err;
-}
-
-/*
- * The ranges the map outlines: the hyp carve-out (hyp_mem_base/size) and
- * each pool's range, read from the struct alone (no free-list walk, so no
- * pool findings in a stage-2 listing).  What cannot be read is left out.
- */
-static size_t svg_marks(struct hypmem_target *t, struct hypmem_svg_mark *marks, size_t max)
-{
-	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
-	struct hypmem_field lo, hi;
-	struct hypmem_type pool;
-	uint64_t base, size;
-	char **names = NULL;
-	size_t n = 0, nr_names = 0;
-	struct hypmem_error *err;
-
-	if (read_u64_var(t, "hyp_mem_base", &base) && read_u64_var(t, "hyp_mem_size", &size) &&
-	    size && base + size > base) {
-		snprintf(marks[n].label, sizeof(marks[n].label), "hyp carve-out");
-		marks[n].start = base;
-		marks[n++].end = base + size;
-	}
-	err = hypmem_dwarf_find_type(dw, "struct hyp_pool", &pool);
-	if (!err && !(err = hypmem_field_lookup(t, &pool, "range_start", true, &lo)) &&
-	    !(err = hypmem_field_lookup(t, &pool, "range_end", true, &hi)))
-		err = hypmem_dwarf_variables_of_type(dw, "struct hyp_pool", &names, &nr_names);
-	hypmem_error_destroy(err);
-	for (size_t i = 0; i < nr_names; i++) {
-		uint8_t buf[512];
-		uint64_t pa, start = 0, end = 0;
-
-		if (n < max && pool.size <= sizeof(buf) &&
-		    !(err = hypmem_target_symbol_pa(t, names[i], &pa, NULL)) &&
-		    !(err = hypmem_target_read(t, buf, pa, pool.size)) &&
-		    hypmem_field_get(&lo, buf, pool.size, &start) &&
-		    hypmem_field_get(&hi, buf, pool.size, &end) && start < end) {
-			snprintf(marks[n].label, sizeof(marks[n].label), "pool %s", names[i]);
-			marks[n].start = start;
-			marks[n++].end = end;
-		}
-		hypmem_error_destroy(err);
-		err = NULL;
-		free(names[i]);
-	}
-	free(names);
-	return n;
 }
 
 static struct hypmem_error *write_svg(struct hypmem_target *t, const struct hypmem_stage2 *s,
@@ -373,7 +288,7 @@ static struct hypmem_error *write_svg(struct hypmem_target *t, const struct hypm
 	err = hypmem_vm_mems_collect(t, &vms);
 	if (!err)
 		extra.vms = &vms;
-	extra.nr_marks = svg_marks(t, marks, sizeof(marks) / sizeof(marks[0]));
+	extra.nr_marks = hypmem_map_marks(t, marks, sizeof(marks) / sizeof(marks[0]));
 	if (err)
 		goto out;
 	svg = fopen(path, "w");
@@ -404,7 +319,7 @@ static int cmd_stage2(struct hypmem_target *t, const struct dump_args *a, bool s
 		return hypmem_cli_error("hypmem-dump", err);
 	}
 	if (a->json) {
-		o = json_envelope(t);
+		o = hypmem_json_envelope(t);
 		if (o) {
 			json_object_object_add(o, stage1 ? "hyp_stage1" : "stage2",
 					       hypmem_json_stage2(&s));
@@ -429,7 +344,7 @@ static int cmd_vms(struct hypmem_target *t, const struct dump_args *a)
 		return hypmem_cli_error("hypmem-dump", err);
 	}
 	if (a->json) {
-		o = json_envelope(t);
+		o = hypmem_json_envelope(t);
 		if (o) {
 			json_object_object_add(o, "vms", hypmem_json_vms(&v));
 			json_object_object_add(o, "findings",
@@ -487,7 +402,7 @@ static int cmd_page(struct hypmem_target_config *cfg, const struct dump_args *a,
 		return hypmem_cli_error("hypmem-dump", err);
 	}
 	if (a->json) {
-		o = json_envelope(t);
+		o = hypmem_json_envelope(t);
 		arr = json_object_new_array();
 	}
 	for (int k = 0; k < nr && !err; k++) {

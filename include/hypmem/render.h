@@ -54,9 +54,17 @@ struct json_object *hypmem_json_page(const struct hypmem_page *p);
  */
 int hypmem_json_print(FILE *out, struct json_object *obj);
 
+/**
+ * hypmem_json_envelope() - What every JSON document opens with: "schema",
+ * then (with a target) "target" and "hyp".  NULL on ENOMEM.
+ */
+struct json_object *hypmem_json_envelope(struct hypmem_target *t);
+
 /* Text output. */
 void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem_report *r);
 void hypmem_text_pools(FILE *out, const struct hypmem_pool *pools, size_t nr);
+/* hypmem-dump pools: each pool's struct, range and free blocks per order. */
+void hypmem_text_pools_detail(FILE *out, const struct hypmem_pool *pools, size_t nr);
 void hypmem_text_findings(FILE *out, const struct hypmem_findings *f, size_t max);
 void hypmem_text_page_header(FILE *out);
 void hypmem_text_page(FILE *out, const struct hypmem_page *p);
@@ -107,14 +115,6 @@ void hypmem_text_stage2(FILE *out, const struct hypmem_stage2 *s);
  */
 struct hypmem_error *hypmem_svg_stage2(FILE *out, const struct hypmem_stage2 *s,
 				       const struct hypmem_target_info *info);
-
-/* A range outlined on the map and named in its legend (carve-out, pools). */
-struct hypmem_svg_mark {
-	char label[48];
-	uint64_t start, end; /* physical, end exclusive */
-};
-
-struct hypmem_vm_mems;
 
 /* What the map can show beyond the stage-2 itself; every field optional. */
 struct hypmem_svg_extra {

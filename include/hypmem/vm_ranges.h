@@ -20,6 +20,23 @@
 
 struct hypmem_vms;
 
+/* A range outlined on the map and named in its legend (carve-out, pools). */
+struct hypmem_svg_mark {
+	char label[48];
+	uint64_t start, end; /* physical, end exclusive */
+};
+
+/**
+ * hypmem_map_marks() - The ranges the memory map outlines: the hyp
+ * carve-out (hyp_mem_base/size), then each struct hyp_pool variable's
+ * range, read from the struct alone (no free-list walk, so no pool
+ * findings in a stage-2 listing).  What cannot be read is left out.
+ * @marks: filled, at most @max.
+ *
+ * Return: how many were filled.
+ */
+size_t hypmem_map_marks(struct hypmem_target *t, struct hypmem_svg_mark *marks, size_t max);
+
 struct hypmem_vm_mem_range {
 	uint64_t start, end; /* physical, end exclusive */
 };

@@ -452,3 +452,37 @@ void hypmem_text_page(FILE *out, const struct hypmem_page *p)
 	else
 		fprintf(out, " %-15s %-15s %8s\n", "-", "-", "-");
 }
+
+struct json_object *hypmem_json_envelope(struct hypmem_target *t)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "schema", json_object_new_int(HYPMEM_JSON_SCHEMA));
+	if (t) {
+		json_object_object_add(o, "target", hypmem_json_target(t));
+		json_object_object_add(o, "hyp", hypmem_json_hyp(t));
+	}
+	return o;
+}
+
+void hypmem_text_pools_detail(FILE *out, const struct hypmem_pool *pools, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		const struct hypmem_pool *p = &pools[i];
+
+		fprintf(out, "%s: struct hyp_pool at PA 0x%" PRIx64 "\n", p->name, p->addr);
+		fprintf(out, "  range      [0x%" PRIx64 ", 0x%" PRIx64 ") %" PRIu64 " pages\n",
+			p->range_start, p->range_end, p->nr_pages);
+		fprintf(out, "  max_order  %" PRIu64 " (%u free lists in use of %u)\n",
+			p->max_order, p->nr_orders, p->nr_areas);
+		fprintf(out, "  free       %" PRIu64 " pages (%.1f%%)\n", p->free_pages,
+			p->nr_pages ? 100.0 * (double)p->free_pages / (double)p->nr_pages : 0);
+		fprintf(out, "  %5s %8s %8s\n", "ORDER", "BLOCKS", "PAGES");
+		for (unsigned int o = 0; o < p->nr_orders; o++)
+			fprintf(out, "  %5u %8" PRIu64 " %8" PRIu64 "\n", o,
+				p->free_blocks_by_order[o], p->free_pages_by_order[o]);
+		fprintf(out, "\n");
+	}
+}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The memory each VM holds, for the memory map (see include/hypmem/vm_ranges.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,4 +235,60 @@ struct hypmem_error *hypmem_vm_mems_collect(struct hypmem_target *t, struct hypm
 	}
 	hypmem_vm_mems_deinit(&ranges);
 	return err;
+}
+
+/* Read a u64 hyp variable; false when the kernel has none or it cannot be read. */
+static bool read_u64_var(struct hypmem_target *t, const char *name, uint64_t *ret)
+{
+	struct hypmem_error *err;
+	uint64_t pa;
+
+	err = hypmem_target_symbol_pa(t, name, &pa, NULL);
+	if (!err)
+		err = hypmem_target_read(t, ret, pa, sizeof(*ret));
+	hypmem_error_destroy(err);
+	return !err;
+}
+
+/* See the header: carve-out, then each pool's range, read from the struct alone. */
+size_t hypmem_map_marks(struct hypmem_target *t, struct hypmem_svg_mark *marks, size_t max)
+{
+	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
+	struct hypmem_field lo, hi;
+	struct hypmem_type pool;
+	uint64_t base, size;
+	char **names = NULL;
+	size_t n = 0, nr_names = 0;
+	struct hypmem_error *err;
+
+	if (read_u64_var(t, "hyp_mem_base", &base) && read_u64_var(t, "hyp_mem_size", &size) &&
+	    size && base + size > base) {
+		snprintf(marks[n].label, sizeof(marks[n].label), "hyp carve-out");
+		marks[n].start = base;
+		marks[n++].end = base + size;
+	}
+	err = hypmem_dwarf_find_type(dw, "struct hyp_pool", &pool);
+	if (!err && !(err = hypmem_field_lookup(t, &pool, "range_start", true, &lo)) &&
+	    !(err = hypmem_field_lookup(t, &pool, "range_end", true, &hi)))
+		err = hypmem_dwarf_variables_of_type(dw, "struct hyp_pool", &names, &nr_names);
+	hypmem_error_destroy(err);
+	for (size_t i = 0; i < nr_names; i++) {
+		uint8_t buf[512];
+		uint64_t pa, start = 0, end = 0;
+
+		if (n < max && pool.size <= sizeof(buf) &&
+		    !(err = hypmem_target_symbol_pa(t, names[i], &pa, NULL)) &&
+		    !(err = hypmem_target_read(t, buf, pa, pool.size)) &&
+		    hypmem_field_get(&lo, buf, pool.size, &start) &&
+		    hypmem_field_get(&hi, buf, pool.size, &end) && start < end) {
+			snprintf(marks[n].label, sizeof(marks[n].label), "pool %s", names[i]);
+			marks[n].start = start;
+			marks[n++].end = end;
+		}
+		hypmem_error_destroy(err);
+		err = NULL;
+		free(names[i]);
+	}
+	free(names);
+	return n;
 }

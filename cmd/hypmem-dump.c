@@ -78,6 +78,14 @@ static const char usage[] =
 enum { OPT_PFN = HYPMEM_OPT_FIRST_PRIVATE, OPT_RANGE, OPT_TRACEFS, OPT_EXPORT, OPT_STATS };
 enum { OPT_SVG = HYPMEM_OPT_FIRST_PRIVATE + 0x40, OPT_EXPORT_SHAPE };
 
+/* What a subcommand gets: the options, and the arguments after its name. */
+struct dump_ctx {
+	struct hypmem_target_config *cfg;
+	const struct dump_args *a;
+	int argc;
+	char **argv;
+};
+
 struct vmemmap_print {
 	bool json;
 	struct json_object *array;
@@ -138,8 +146,9 @@ static bool range_in_ram(const struct hypmem_target_info *info, const struct dum
 	return false;
 }
 
-static int cmd_vmemmap(struct hypmem_target *t, const struct dump_args *a)
+static int cmd_vmemmap(struct hypmem_target *t, struct dump_ctx *c)
 {
+	const struct dump_args *a = c->a;
 	struct vmemmap_print vp = { .json = a->json };
 	struct hypmem_vmemmap_summary sum;
 	struct json_object *o = NULL;
@@ -174,8 +183,9 @@ static int cmd_vmemmap(struct hypmem_target *t, const struct dump_args *a)
 	return finish(t, a->json, o);
 }
 
-static int cmd_heap(struct hypmem_target *t, const struct dump_args *a)
+static int cmd_heap(struct hypmem_target *t, struct dump_ctx *c)
 {
+	const struct dump_args *a = c->a;
 	struct hypmem_heap *heaps;
 	struct json_object *o = NULL;
 	struct hypmem_error *err;
@@ -201,8 +211,9 @@ static int cmd_heap(struct hypmem_target *t, const struct dump_args *a)
 	return finish(t, a->json, o);
 }
 
-static int cmd_pools(struct hypmem_target *t, const struct dump_args *a)
+static int cmd_pools(struct hypmem_target *t, struct dump_ctx *c)
 {
+	const struct dump_args *a = c->a;
 	struct hypmem_pool *pools;
 	struct json_object *o = NULL;
 	struct hypmem_error *err;
@@ -225,7 +236,8 @@ static int cmd_pools(struct hypmem_target *t, const struct dump_args *a)
 	return finish(t, a->json, o);
 }
 
-static int cmd_layout(const char *vmlinux, bool json)
+/* "layout VMLINUX VMCORE" (crash's order, as for the others) ignores VMCORE. */
+static int cmd_layout(struct hypmem_target *unused, struct dump_ctx *c)
 {
 	static const char *const types[] = { "struct hyp_page", "struct hyp_pool",
 					     "struct list_head", "struct kvm_pgtable",
@@ -234,8 +246,12 @@ static int cmd_layout(const char *vmlinux, bool json)
 	struct hypmem_dwarf *dw;
 	struct hypmem_error *err;
 	struct json_object *arr = NULL;
+	bool json = c->a->json;
 
-	err = hypmem_dwarf_open(vmlinux, &dw);
+	(void)unused;
+	if (hypmem_cli_positional("hypmem-dump", c->cfg, c->argc, c->argv, false))
+		return HYPMEM_EXIT_USAGE;
+	err = hypmem_dwarf_open(c->cfg->vmlinux, &dw);
 	if (!err && (err = hypmem_dwarf_check_pkvm(dw)))
 		hypmem_dwarf_destroy(dw);
 	if (err)
@@ -304,7 +320,7 @@ out:
 	return err;
 }
 
-static int cmd_stage2(struct hypmem_target *t, const struct dump_args *a, bool stage1)
+static int stage2_or_1(struct hypmem_target *t, const struct dump_args *a, bool stage1)
 {
 	struct hypmem_stage2 s;
 	struct json_object *o = NULL;
@@ -333,8 +349,9 @@ static int cmd_stage2(struct hypmem_target *t, const struct dump_args *a, bool s
 	return finish(t, a->json, o);
 }
 
-static int cmd_vms(struct hypmem_target *t, const struct dump_args *a)
+static int cmd_vms(struct hypmem_target *t, struct dump_ctx *c)
 {
+	const struct dump_args *a = c->a;
 	struct json_object *o = NULL;
 	struct hypmem_vms v;
 	struct hypmem_error *err = hypmem_vms_decode(t, &v);
@@ -363,10 +380,23 @@ static int cmd_vms(struct hypmem_target *t, const struct dump_args *a)
 	return finish(t, a->json, o);
 }
 
-/* page: VMLINUX and VMCORE first (unless -s/-c/--raw gave them), then addresses. */
-static int cmd_page(struct hypmem_target_config *cfg, const struct dump_args *a, int argc,
-		    char **argv)
+static int cmd_stage2(struct hypmem_target *t, struct dump_ctx *c)
 {
+	return stage2_or_1(t, c->a, false);
+}
+
+static int cmd_stage1(struct hypmem_target *t, struct dump_ctx *c)
+{
+	return stage2_or_1(t, c->a, true);
+}
+
+/* page: VMLINUX and VMCORE first (unless -s/-c/--raw gave them), then addresses. */
+static int cmd_page(struct hypmem_target *unused, struct dump_ctx *c)
+{
+	struct hypmem_target_config *cfg = c->cfg;
+	const struct dump_args *a = c->a;
+	int argc = c->argc;
+	char **argv = c->argv;
 	struct hypmem_addr *addrs;
 	struct hypmem_target *t;
 	struct hypmem_query *q;
@@ -374,6 +404,7 @@ static int cmd_page(struct hypmem_target_config *cfg, const struct dump_args *a,
 	struct json_object *o = NULL, *arr = NULL;
 	int i = 0, nr = 0;
 
+	(void)unused;
 	if (!cfg->vmlinux && i < argc)
 		cfg->vmlinux = argv[i++];
 	if (!cfg->core && !cfg->raw_spec && i < argc)
@@ -498,6 +529,21 @@ static bool output_ok(const char *opt, const char *path, bool is_dir)
 	return ok;
 }
 
+/* trace reads a dump, or (--tracefs) a directory and no dump at all. */
+static int cmd_trace_tracefs(struct hypmem_target *t, struct dump_ctx *c)
+{
+	if (c->argc || c->cfg->vmlinux || c->cfg->core || c->cfg->raw_spec) {
+		fprintf(stderr, "hypmem-dump: --tracefs takes no VMLINUX/VMCORE\n");
+		return HYPMEM_EXIT_USAGE;
+	}
+	return cmd_trace(t, c->a);
+}
+
+static int cmd_trace_dump(struct hypmem_target *t, struct dump_ctx *c)
+{
+	return cmd_trace(t, c->a);
+}
+
 /* The commands, and which of them each command-specific option applies to. */
 enum dump_cmd {
 	CMD_VMEMMAP,
@@ -510,9 +556,29 @@ enum dump_cmd {
 	CMD_TRACE,
 	CMD_PAGE
 };
-static const char *const cmd_names[] = { "vmemmap", "pools", "layout", "stage2",
-					 "stage1",  "vms",   "heap",   "trace",
-					 "page" };
+/*
+ * One row per subcommand.  With needs_core, main() takes VMLINUX and
+ * VMCORE, opens the target and hands it to run; without, run gets NULL and
+ * the arguments as they are (layout needs only VMLINUX, page takes
+ * addresses after the files, trace --tracefs reads a directory).
+ */
+typedef int dump_run_fn(struct hypmem_target *t, struct dump_ctx *c);
+static const struct {
+	const char *name;
+	bool needs_core;
+	dump_run_fn *run;
+} dump_cmds[] = {
+	[CMD_VMEMMAP] = { "vmemmap", true, cmd_vmemmap },
+	[CMD_POOLS] = { "pools", true, cmd_pools },
+	[CMD_LAYOUT] = { "layout", false, cmd_layout },
+	[CMD_STAGE2] = { "stage2", true, cmd_stage2 },
+	[CMD_STAGE1] = { "stage1", true, cmd_stage1 },
+	[CMD_VMS] = { "vms", true, cmd_vms },
+	[CMD_HEAP] = { "heap", true, cmd_heap },
+	[CMD_TRACE] = { "trace", true, cmd_trace_dump },
+	[CMD_PAGE] = { "page", false, cmd_page },
+};
+#define NR_CMDS (sizeof(dump_cmds) / sizeof(dump_cmds[0]))
 #define CMD_BIT(c)  (1u << (c))
 #define CMDS_TARGET (~CMD_BIT(CMD_LAYOUT)) /* everything that reads a dump */
 
@@ -553,12 +619,12 @@ static bool options_apply(enum dump_cmd cmd, const bool seen[NR_SCOPED])
 
 		if (!seen[i] || (option_scope[i].cmds & CMD_BIT(cmd)))
 			continue;
-		for (size_t c = 0; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
+		for (size_t c = 0; c < NR_CMDS; c++)
 			if (option_scope[i].cmds & CMD_BIT(c) && len < sizeof(only))
 				len += (size_t)snprintf(only + len, sizeof(only) - len, "%s%s",
-							len ? ", " : "", cmd_names[c]);
+							len ? ", " : "", dump_cmds[c].name);
 		fprintf(stderr, "hypmem-dump: %s does not apply to %s (only to %s)\n",
-			option_scope[i].name, cmd_names[cmd], only);
+			option_scope[i].name, dump_cmds[cmd].name, only);
 		return false;
 	}
 	return true;
@@ -580,6 +646,7 @@ int main(int argc, char **argv)
 	};
 	struct hypmem_target_config cfg = { 0 };
 	struct dump_args a = { .first = 0, .end = UINT64_MAX };
+	struct dump_ctx ctx = { .cfg = &cfg, .a = &a };
 	struct hypmem_target *t;
 	bool seen[NR_SCOPED] = { false };
 	enum dump_cmd cmd;
@@ -651,10 +718,10 @@ int main(int argc, char **argv)
 				"stage1, vms, heap, trace or page; try --help)\n");
 		return HYPMEM_EXIT_USAGE;
 	}
-	for (c = 0; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
-		if (!strcmp(argv[optind], cmd_names[c]))
+	for (c = 0; c < NR_CMDS; c++)
+		if (!strcmp(argv[optind], dump_cmds[c].name))
 			break;
-	if (c == sizeof(cmd_names) / sizeof(cmd_names[0])) {
+	if (c == NR_CMDS) {
 		fprintf(stderr, "hypmem-dump: unknown command '%s' (try --help)\n", argv[optind]);
 		return HYPMEM_EXIT_USAGE;
 	}
@@ -666,46 +733,17 @@ int main(int argc, char **argv)
 	    (a.svg && !output_ok("--svg", a.svg, false)) ||
 	    (a.export_dir && !output_ok("--export-tracefs", a.export_dir, true)))
 		return HYPMEM_EXIT_USAGE;
-	if (cmd == CMD_LAYOUT) {
-		/* "layout VMLINUX VMCORE" (crash's order, as for the others) ignores VMCORE. */
-		if (hypmem_cli_positional("hypmem-dump", &cfg, argc - optind, argv + optind, false))
-			return HYPMEM_EXIT_USAGE;
-		return cmd_layout(cfg.vmlinux, a.json);
-	}
-	if (cmd == CMD_PAGE)
-		return cmd_page(&cfg, &a, argc - optind, argv + optind);
-	if (cmd == CMD_TRACE && a.tracefs) {
-		if (optind < argc || cfg.vmlinux || cfg.core || cfg.raw_spec) {
-			fprintf(stderr, "hypmem-dump: --tracefs takes no VMLINUX/VMCORE\n");
-			return HYPMEM_EXIT_USAGE;
-		}
-		return cmd_trace(NULL, &a);
-	}
-	if (hypmem_cli_positional("hypmem-dump", &cfg, argc - optind, argv + optind, true))
+	ctx.argc = argc - optind;
+	ctx.argv = argv + optind;
+	if (cmd == CMD_TRACE && a.tracefs)
+		return cmd_trace_tracefs(NULL, &ctx);
+	if (!dump_cmds[cmd].needs_core)
+		return dump_cmds[cmd].run(NULL, &ctx);
+	if (hypmem_cli_positional("hypmem-dump", &cfg, ctx.argc, ctx.argv, true))
 		return HYPMEM_EXIT_USAGE;
 	if ((ret = hypmem_cli_open("hypmem-dump", &cfg, &t)))
 		return ret;
-	switch (cmd) {
-	case CMD_TRACE:
-		ret = cmd_trace(t, &a);
-		break;
-	case CMD_VMEMMAP:
-		ret = cmd_vmemmap(t, &a);
-		break;
-	case CMD_HEAP:
-		ret = cmd_heap(t, &a);
-		break;
-	case CMD_STAGE2:
-	case CMD_STAGE1:
-		ret = cmd_stage2(t, &a, cmd == CMD_STAGE1);
-		break;
-	case CMD_VMS:
-		ret = cmd_vms(t, &a);
-		break;
-	default:
-		ret = cmd_pools(t, &a);
-		break;
-	}
+	ret = dump_cmds[cmd].run(t, &ctx);
 	hypmem_target_destroy(t);
 	return ret;
 }

@@ -188,10 +188,22 @@ static int cmd_heap(struct hypmem_target *t, struct dump_ctx *c)
 	const struct dump_args *a = c->a;
 	struct hypmem_heap *heaps;
 	struct json_object *o = NULL;
+	char note[192];
 	struct hypmem_error *err;
 	size_t nr;
 
 	err = hypmem_heaps_decode(t, true, &heaps, &nr);
+	if (err && a->json && hypmem_heap_note(err, note, sizeof(note))) {
+		/* No heap to show: the JSON says why too; the exit status stays 2. */
+		o = hypmem_json_envelope(t);
+		if (o) {
+			json_object_object_add(o, "heap", json_object_new_array());
+			json_object_object_add(o, "heap_note", json_object_new_string(note));
+			json_object_object_add(o, "findings",
+					       hypmem_json_findings(hypmem_target_findings(t)));
+		}
+		hypmem_json_print(stdout, o);
+	}
 	if (err)
 		return hypmem_cli_error("hypmem-dump", err);
 	if (a->json) {

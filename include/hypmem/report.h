@@ -35,6 +35,13 @@ struct hypmem_report {
 struct hypmem_error *hypmem_report_collect(struct hypmem_target *t, struct hypmem_report *ret);
 void hypmem_report_deinit(struct hypmem_report *r);
 
+/**
+ * hypmem_heap_note() - Whether @err (from hypmem_heaps_decode()) says there
+ * is no heap to show: no heap in this kernel, or a heap design not decoded.
+ * Then @buf gets the sentence (the "heap_note" of man 5 hypmem-json).
+ */
+bool hypmem_heap_note(const struct hypmem_error *err, char *buf, size_t len);
+
 /** hypmem_hex() - Format "0x%lx" into @buf (at least 19 bytes). */
 const char *hypmem_hex(char *buf, uint64_t v);
 

@@ -245,6 +245,8 @@ struct json_object *hypmem_json_report(struct hypmem_target *t, const struct hyp
 	    !jadd(o, "pools", hypmem_json_pools(r->pools, r->nr_pools)) ||
 	    !jadd(o, "vmemmap", hypmem_json_vmemmap(&r->vmemmap)) ||
 	    !jadd(o, "heap", hypmem_json_heaps(r->heaps, r->nr_heaps)) ||
+	    (!r->nr_heaps && r->heap_note[0] &&
+	     !jadd(o, "heap_note", json_object_new_string(r->heap_note))) ||
 	    (r->stage2 && !jadd(o, "stage2", hypmem_json_stage2(r->stage2))) ||
 	    (r->vms.found && !jadd(o, "vms", hypmem_json_vms(&r->vms))) ||
 	    (r->vms.found && !jadd(o, "cross_checked_pages", ju64(r->nr_pages_cross_checked))) ||

@@ -26,6 +26,15 @@ static void drop_runs(struct hypmem_stage2 *s)
 	s->cfg.keep_runs = false;
 }
 
+bool hypmem_heap_note(const struct hypmem_error *err, char *buf, size_t len)
+{
+	if (!err || (err->code != HYPMEM_ERROR_LOOKUP && err->code != HYPMEM_ERROR_FORMAT))
+		return false;
+	snprintf(buf, len, "%s%s", err->code == HYPMEM_ERROR_FORMAT ? "not decoded: " : "",
+		 err->message);
+	return true;
+}
+
 struct hypmem_error *hypmem_report_collect(struct hypmem_target *t, struct hypmem_report *ret)
 {
 	struct hypmem_error *err;
@@ -39,9 +48,7 @@ struct hypmem_error *hypmem_report_collect(struct hypmem_target *t, struct hypme
 		return err;
 	/* A kernel without the heap (or with a design not decoded) has no heap section. */
 	err = hypmem_heaps_decode(t, false, &ret->heaps, &ret->nr_heaps);
-	if (err && (err->code == HYPMEM_ERROR_LOOKUP || err->code == HYPMEM_ERROR_FORMAT)) {
-		snprintf(ret->heap_note, sizeof(ret->heap_note), "%s%s",
-			 err->code == HYPMEM_ERROR_FORMAT ? "not decoded: " : "", err->message);
+	if (hypmem_heap_note(err, ret->heap_note, sizeof(ret->heap_note))) {
 		hypmem_error_destroy(err);
 		err = NULL;
 	}

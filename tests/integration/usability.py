@@ -118,6 +118,24 @@ def no_heap(el2, core, tmp):
          "stat without a heap: says so in the Heap line", p.stdout + p.stderr)
     one_line_error(run([DUMP, "heap", noheap, core]), "hypmem-dump: this kernel has no hyp heap",
                    "dump heap without a heap: the same sentence, exit 2")
+    # The JSON of both commands carries the same sentence as "heap_note".
+    note = "this kernel has no hyp heap (no struct hyp_allocator in its DWARF)"
+    p = run([STAT, "--json", noheap, core])
+    got = json.loads(p.stdout) if p.returncode == 0 else {}
+    t.ok(got.get("heap") == [] and got.get("heap_note") == note,
+         "stat --json without a heap: heap [] and heap_note", p.stdout[-600:] + p.stderr)
+    p = run([DUMP, "heap", "--json", noheap, core])
+    try:
+        got = json.loads(p.stdout)
+    except ValueError:
+        got = {}
+    t.ok(p.returncode == 2 and got.get("heap") == [] and got.get("heap_note") == note and
+         "target" in got and p.stderr.startswith("hypmem-dump: " + note),
+         "dump heap --json without a heap: heap_note in the JSON, the sentence, exit 2",
+         "rc=%d\n%s%s" % (p.returncode, p.stdout[-600:], p.stderr))
+    p = run([STAT, "--json", el2, core])
+    t.ok(p.returncode in (0, 1) and "heap_note" not in json.loads(p.stdout),
+         "stat --json with the heap: no heap_note", p.stdout[-300:])
     p = run([STAT, el2, core])
     t.ok(sum(x.startswith("Heap:   hyp_allocator,") for x in p.stdout.splitlines()) == 1,
          "stat with the heap: the heap line is there", p.stdout)

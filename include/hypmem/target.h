@@ -107,6 +107,7 @@ struct hypmem_target_info {
 	const struct hypmem_ram_range *ram; /* hyp_memory[] */
 	size_t nr_ram;
 	bool kaslr_from_user;	/* --kaslr-offset was given */
+	const char *source;	/* the source kind: "elf", "kdump", "raw" or "memory" */
 };
 const struct hypmem_target_info *hypmem_target_info(const struct hypmem_target *t);
 

@@ -97,9 +97,7 @@ struct json_object *hypmem_json_target(struct hypmem_target *t)
 	if (!jadd(o, "release", json_object_new_string(info->release)) ||
 	    !jadd(o, "page_size", ju64(info->page_size)) || !jadd(o, "ram_ranges", ram) ||
 	    !jadd(o, "identity", json_identity(t)) ||
-	    !jadd(o, "source",
-		  json_object_new_string(hypmem_source_kind_name(
-			  hypmem_source_kind(hypmem_target_source(t)))))) {
+	    !jadd(o, "source", json_object_new_string(info->source))) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -346,8 +344,7 @@ void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem
 	}
 	human(b1, sizeof(b1), ram);
 	fprintf(out, "Target: %s, page size %" PRIu64 ", RAM %s in %zu range(s), %s dump\n",
-		info->release, info->page_size, b1, info->nr_ram,
-		hypmem_source_kind_name(hypmem_source_kind(hypmem_target_source(t))));
+		info->release, info->page_size, b1, info->nr_ram, info->source);
 	fprintf(out, "Hyp:    hyp_physvirt_offset 0x%" PRIx64 ", stage-1 %u-bit from level %d%s\n",
 		(uint64_t)info->hyp_physvirt_offset, info->hyp_ia_bits, info->hyp_start_level,
 		info->kaslr_offset ? ", KASLR on" : "");

@@ -690,6 +690,7 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	if (!t->release)
 		return &hypmem_enomem;
 	t->info.release = t->release;
+	t->info.source = hypmem_source_kind_name(hypmem_source_kind(t->src));
 
 	if (cfg->kaslr_offset_set) {
 		t->info.kaslr_offset = cfg->kaslr_offset;

@@ -30,8 +30,6 @@
 
 #include "hypmem/target.h"
 
-struct json_object;
-
 /* One chunk.  Addresses are hyp VAs; sizes are bytes of data. */
 struct hypmem_heap_chunk {
 	uint64_t addr;	   /* the header */

@@ -9,7 +9,8 @@
  * any number of addresses from those results plus a few reads (the page's
  * vmemmap entry, the entries of the free block that may hold it, one
  * stage-2 walk for the table page holding its entry).  Nothing here
- * prints: hypmem_json_page_query() and hypmem_text_page_query() render.
+ * prints: hypmem/render.h's hypmem_json_page_query() and
+ * hypmem_text_page_query() render.
  */
 #ifndef HYPMEM_QUERY_H
 #define HYPMEM_QUERY_H

@@ -2,8 +2,8 @@
 /*
  * The model behind hypmem-top: event counts and rates per event type and
  * CPU, lost events, and pool snapshots, refreshed one interval at a time.
- * No curses here (cmd/hypmem-top.c renders it), and no global state: the
- * model is the context.
+ * No curses here (cmd/hypmem-top.c draws it; hypmem/render.h has its batch
+ * text and JSON), and no global state: the model is the context.
  *
  * Pools come from snapshots of the target's memory when it can be read (a
  * dump, live shared RAM); on a device, where only the trace crosses over,

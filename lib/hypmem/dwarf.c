@@ -601,6 +601,24 @@ bad:
 	return false;
 }
 
+/* @len bytes to @fd, across short writes; false on any error (errno set). */
+static bool write_fully(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 /* Write tier 0 and the hyp units for the next run; failures only cost speed. */
 static void cache_save(const struct hypmem_dwarf *dw)
 {
@@ -612,7 +630,7 @@ static void cache_save(const struct hypmem_dwarf *dw)
 	uint8_t *body, *pos;
 	size_t body_size;
 	bool ok;
-	FILE *f;
+	int fd;
 
 	if (!t->nr || !cache_path(dw, path, sizeof(path), true))
 		return;
@@ -662,15 +680,15 @@ static void cache_save(const struct hypmem_dwarf *dw)
 	}
 	h.sum = fnv_bytes(0xcbf29ce484222325ULL, body, body_size);
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	f = fopen(tmp, "wb");
-	if (!f) {
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
 		cache_warn(path, errno);
 		free(body);
 		return;
 	}
-	ok = fwrite(&h, sizeof(h), 1, f) == 1 && fwrite(body, 1, body_size, f) == body_size;
+	ok = write_fully(fd, &h, sizeof(h)) && write_fully(fd, body, body_size);
 	free(body);
-	if (fclose(f) || !ok || rename(tmp, path)) {
+	if (close(fd) || !ok || rename(tmp, path)) {
 		cache_warn(path, errno);
 		unlink(tmp);
 	}

@@ -207,12 +207,7 @@ static int cmd_heap(struct hypmem_target *t, struct dump_ctx *c)
 	if (err)
 		return hypmem_cli_error("hypmem-dump", err);
 	if (a->json) {
-		o = hypmem_json_envelope(t);
-		if (o) {
-			json_object_object_add(o, "heap", hypmem_json_heaps(heaps, nr));
-			json_object_object_add(o, "findings",
-					       hypmem_json_findings(hypmem_target_findings(t)));
-		}
+		o = hypmem_json_document(t, "heap", hypmem_json_heaps(heaps, nr));
 	} else {
 		for (size_t i = 0; i < nr; i++) {
 			hypmem_text_heap(stdout, &heaps[i]);
@@ -235,12 +230,7 @@ static int cmd_pools(struct hypmem_target *t, struct dump_ctx *c)
 	if (err)
 		return hypmem_cli_error("hypmem-dump", err);
 	if (a->json) {
-		o = hypmem_json_envelope(t);
-		if (o) {
-			json_object_object_add(o, "pools", hypmem_json_pools(pools, nr));
-			json_object_object_add(o, "findings",
-					       hypmem_json_findings(hypmem_target_findings(t)));
-		}
+		o = hypmem_json_document(t, "pools", hypmem_json_pools(pools, nr));
 	} else {
 		hypmem_text_pools_detail(stdout, pools, nr);
 	}
@@ -347,13 +337,8 @@ static int stage2_or_1(struct hypmem_target *t, const struct dump_args *a, bool 
 		return hypmem_cli_error("hypmem-dump", err);
 	}
 	if (a->json) {
-		o = hypmem_json_envelope(t);
-		if (o) {
-			json_object_object_add(o, stage1 ? "hyp_stage1" : "stage2",
-					       hypmem_json_stage2(&s));
-			json_object_object_add(o, "findings",
-					       hypmem_json_findings(hypmem_target_findings(t)));
-		}
+		o = hypmem_json_document(t, stage1 ? "hyp_stage1" : "stage2",
+					 hypmem_json_stage2(&s));
 	} else {
 		hypmem_text_stage2(stdout, &s);
 	}
@@ -373,12 +358,7 @@ static int cmd_vms(struct hypmem_target *t, struct dump_ctx *c)
 		return hypmem_cli_error("hypmem-dump", err);
 	}
 	if (a->json) {
-		o = hypmem_json_envelope(t);
-		if (o) {
-			json_object_object_add(o, "vms", hypmem_json_vms(&v));
-			json_object_object_add(o, "findings",
-					       hypmem_json_findings(hypmem_target_findings(t)));
-		}
+		o = hypmem_json_document(t, "vms", hypmem_json_vms(&v));
 	} else if (!v.found) {
 		printf("no vm_table in this kernel\n");
 	} else {
@@ -444,10 +424,8 @@ static int cmd_page(struct hypmem_target *unused, struct dump_ctx *c)
 		free(addrs);
 		return hypmem_cli_error("hypmem-dump", err);
 	}
-	if (a->json) {
-		o = hypmem_json_envelope(t);
+	if (a->json)
 		arr = json_object_new_array();
-	}
 	for (int k = 0; k < nr && !err; k++) {
 		struct hypmem_page_query r;
 
@@ -461,16 +439,13 @@ static int cmd_page(struct hypmem_target *unused, struct dump_ctx *c)
 	}
 	free(addrs);
 	if (err) {
-		json_object_put(o);
 		json_object_put(arr);
 		hypmem_query_destroy(q);
 		hypmem_target_destroy(t);
 		return hypmem_cli_error("hypmem-dump", err);
 	}
-	if (a->json && o) {
-		json_object_object_add(o, "pages", arr);
-		json_object_object_add(o, "findings", hypmem_json_findings(hypmem_target_findings(t)));
-	}
+	if (a->json)
+		o = hypmem_json_document(t, "pages", arr);
 	/* The page's own findings are printed with it; the exit status counts all. */
 	{
 		int ret = a->json ? finish(t, true, o)

@@ -59,6 +59,12 @@ int hypmem_json_print(FILE *out, struct json_object *obj);
  * then (with a target) "target" and "hyp".  NULL on ENOMEM.
  */
 struct json_object *hypmem_json_envelope(struct hypmem_target *t);
+/**
+ * hypmem_json_document() - A hypmem-dump document: the envelope, @key with
+ * @section (taken over, even on failure), then "findings".  NULL on ENOMEM.
+ */
+struct json_object *hypmem_json_document(struct hypmem_target *t, const char *key,
+					 struct json_object *section);
 
 /* Text output. */
 void hypmem_text_summary(FILE *out, struct hypmem_target *t, const struct hypmem_report *r);

@@ -466,6 +466,20 @@ struct json_object *hypmem_json_envelope(struct hypmem_target *t)
 	return o;
 }
 
+struct json_object *hypmem_json_document(struct hypmem_target *t, const char *key,
+					 struct json_object *section)
+{
+	struct json_object *o = hypmem_json_envelope(t);
+
+	if (!o) {
+		json_object_put(section);
+		return NULL;
+	}
+	json_object_object_add(o, key, section);
+	json_object_object_add(o, "findings", hypmem_json_findings(hypmem_target_findings(t)));
+	return o;
+}
+
 void hypmem_text_pools_detail(FILE *out, const struct hypmem_pool *pools, size_t nr)
 {
 	for (size_t i = 0; i < nr; i++) {

@@ -145,7 +145,7 @@ int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 	if (!err && a->output && (err = hypmem_tracedat_write(tp.td, tp.formats, a->output)))
 		err = about_output(err, a->output);
 	if (!err && a->export_dir &&
-	    (err = hypmem_trace_export_tracefs_shape(tr, a->export_dir, a->export_shape)))
+	    (err = hypmem_trace_export_tracefs(tr, a->export_dir, a->export_shape)))
 		err = about_output(err, a->export_dir);
 	if (err) {
 		json_object_put(tp.events);

@@ -64,10 +64,10 @@ static const char usage[] =
 	"      --svg FILE           stage2: also write a memory map of RAM to FILE\n"
 	"      --tracefs DIR        trace: read DIR (remotes/hypervisor/ or hyp/ inside)\n"
 	"  -o, --output FILE        trace: also write FILE in trace-cmd's trace.dat format\n"
-	"      --export-tracefs DIR trace: write the pages as a tracefs tree under DIR\n"
-	"      --export-shape S     trace: raw (default; remotes/hypervisor/ with\n"
-	"                           trace_pipe_raw), mainline (7.x text pipes) or\n"
-	"                           android (hyp/, pages with a 32-byte footer)\n"
+	"      --export-tracefs DIR trace: write the events as a tracefs tree under DIR\n"
+	"      --export-shape S     trace: mainline (default; 7.x remotes/hypervisor/\n"
+	"                           with text pipes) or android (hyp/, pages with\n"
+	"                           a 32-byte footer)\n"
 	"      --stats              trace: per-CPU counters after the events\n"
 	"  -h, --help               this help\n"
 	"      --version            version\n"
@@ -700,14 +700,12 @@ int main(int argc, char **argv)
 			a.export_dir = optarg;
 			break;
 		case OPT_EXPORT_SHAPE:
-			if (!strcmp(optarg, "raw")) {
-				a.export_shape = HYPMEM_TRACEFS_RAW;
-			} else if (!strcmp(optarg, "mainline")) {
+			if (!strcmp(optarg, "mainline")) {
 				a.export_shape = HYPMEM_TRACEFS_MAINLINE;
 			} else if (!strcmp(optarg, "android")) {
 				a.export_shape = HYPMEM_TRACEFS_ANDROID;
 			} else {
-				fprintf(stderr, "hypmem-dump: --export-shape: raw, mainline or "
+				fprintf(stderr, "hypmem-dump: --export-shape: mainline or "
 						"android, not '%s'\n",
 					optarg);
 				return HYPMEM_EXIT_USAGE;

@@ -32,7 +32,7 @@ complete -c hypmem-dump -n '__fish_seen_subcommand_from vmemmap' -l range -x -d 
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l tracefs -x -a '(__fish_complete_directories)' -d 'read a tracefs directory'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -s o -l output -r -F -d 'also write trace.dat'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l export-tracefs -x -a '(__fish_complete_directories)' -d 'write the pages as a tracefs tree'
-complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l export-shape -x -a 'raw mainline android' -d 'shape of the export'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l export-shape -x -a 'mainline android' -d 'shape of the export'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l stats -d 'per-CPU counters after the events'
 complete -c hypmem-stat -l cost -d 'metadata cost per GiB, hyp_page layouts, derivable fields'
 complete -c hypmem-diff -l snapshot -d "print one dump's snapshot as JSON"

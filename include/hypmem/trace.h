@@ -161,39 +161,29 @@ struct hypmem_findings *hypmem_trace_findings(struct hypmem_trace *tr);
  */
 void hypmem_trace_keep_pages(struct hypmem_trace *tr, bool keep);
 
-/**
- * hypmem_trace_export_tracefs() - Write the kept pages as a tracefs tree.
- * @tr: the reader.
- * @dir: created if needed; DIR/remotes/hypervisor/{per_cpu/cpuN/trace_pipe_raw,
- *       events/header_page, events/header_event, events/hypervisor/E/{format,id},
- *       trace_clock}.  The first page of a CPU that lost events carries
- *       RB_MISSED_EVENTS and the stored count, as a consuming kernel reader
- *       hands it out.
- *
- * Return: NULL or HYPMEM_ERROR_OS.
- */
-struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir);
-
 enum hypmem_tracefs_shape {
-	HYPMEM_TRACEFS_RAW,	 /* remotes/hypervisor/ with trace_pipe_raw (ours) */
-	HYPMEM_TRACEFS_MAINLINE, /* remotes/hypervisor/ with text trace_pipe only (7.x) */
+	HYPMEM_TRACEFS_MAINLINE, /* remotes/hypervisor/ with text pipes only (7.x) */
 	HYPMEM_TRACEFS_ANDROID,	 /* hyp/ with trace_pipe_raw pages + 32-byte footer */
 };
 
 /**
- * hypmem_trace_export_tracefs_shape() - Write the kept pages as a tracefs
- * tree shaped like a kernel's: MAINLINE writes per_cpu/cpuN/trace_pipe
- * lines as 7.x's trace_remote prints them ("CPU:N [LOST n EVENTS]" first
- * if any were lost), ANDROID re-packs the events into pages whose last 32
- * bytes are a zero footer (header_page data size 4048), both with format
- * files whose offsets are summed without alignment, as the kernels print
- * them.  RAW is hypmem_trace_export_tracefs().
+ * hypmem_trace_export_tracefs() - Write the kept pages as a tracefs tree
+ * shaped like a kernel's.  MAINLINE: remotes/hypervisor/ with
+ * per_cpu/cpuN/{trace,trace_pipe} lines as 7.x's trace_remote prints them
+ * ("CPU:N [LOST n EVENTS]" before the first event after a gap), the same
+ * lines merged by time in trace and trace_pipe, tracing_on, buffer_size_kb,
+ * trace_clock and events/.  ANDROID: hyp/ with the events re-packed into
+ * pages whose last 32 bytes are a zero footer (header_page data size 4048);
+ * a CPU that lost events starts with a page carrying RB_MISSED_EVENTS and
+ * the stored count.  Both write events/header_page, header_event and
+ * format files whose offsets are summed without alignment, as the kernels
+ * print them.
  *
  * Return: NULL, HYPMEM_ERROR_OS, or HYPMEM_ERROR_INVALID_ARGUMENT for a
  * reader over a text remote (it has no pages).
  */
-struct hypmem_error *hypmem_trace_export_tracefs_shape(struct hypmem_trace *tr, const char *dir,
-						       enum hypmem_tracefs_shape shape);
+struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir,
+						 enum hypmem_tracefs_shape shape);
 
 /* --- text output --- */
 
@@ -234,6 +224,18 @@ struct hypmem_rb_writer {
 	uint32_t write; /* data bytes used */
 	uint64_t last_ts;
 	uint32_t nr_events;
+	/*
+	 * Data bytes kept free at the end (0 after start): set it to 8 for a
+	 * page that will carry a missed-events count, so that the count is
+	 * stored (RB_MISSED_STORED) and not only flagged.
+	 */
+	uint32_t reserve;
+	/*
+	 * Keep payload lengths exact (false after start): a length that is no
+	 * multiple of 4 goes in the long form unrounded, as the pKVM writer
+	 * stores it, instead of rounded up as trace-cmd's reader needs.
+	 */
+	bool exact;
 };
 
 /** hypmem_rb_writer_start() - Begin a page whose time_stamp is @ts. */

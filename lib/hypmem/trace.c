@@ -2168,6 +2168,13 @@ static struct hypmem_error *write_remote_events(struct hypmem_trace *tr, const c
 		     data_size);
 	if ((err = write_file(p, "header_page", buf, (size_t)n)))
 		goto out;
+	n = snprintf(buf, sizeof(buf),
+		     "# compressed entry header\n\ttype_len    :    5 bits\n"
+		     "\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n"
+		     "\tpadding     : type == 29\n\ttime_extend : type == 30\n"
+		     "\ttime_stamp : type == 31\n\tdata max type_len  == 28\n");
+	if ((err = write_file(p, "header_event", buf, (size_t)n)))
+		goto out;
 	for (size_t i = 0; i < tr->formats.nr && !err; i++) {
 		const struct hypmem_event_format *ev = &tr->formats.events[i];
 		char *evdir;
@@ -2212,7 +2219,36 @@ struct text_out {
 	struct hypmem_trace *tr;
 	FILE *f;
 	unsigned int cpu;
+	uint64_t *ts; /* per line: its event's time (a LOST line: the next event's) */
+	size_t *off;  /* per line: where it starts in the text */
+	size_t nr, cap;
+	uint64_t pending_lost;
+	bool failed;
 };
+
+/* Remember where the next line starts and when its event happened. */
+static bool text_mark(struct text_out *o, uint64_t ts)
+{
+	if (o->nr == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 256;
+		uint64_t *t = realloc(o->ts, cap * sizeof(*t));
+		size_t *f;
+
+		if (t)
+			o->ts = t;
+		f = t ? realloc(o->off, cap * sizeof(*f)) : NULL;
+		if (!f) {
+			o->failed = true;
+			return false;
+		}
+		o->off = f;
+		o->cap = cap;
+	}
+	fflush(o->f);
+	o->off[o->nr] = (size_t)ftell(o->f);
+	o->ts[o->nr++] = ts;
+	return true;
+}
 
 /* One line as trace_remote prints it: "[%03d]\t%5llu.%06lu: name fields". */
 static bool text_line(const struct hypmem_rb_event *e, void *arg)
@@ -2224,6 +2260,15 @@ static bool text_line(const struct hypmem_rb_event *e, void *arg)
 	char buf[1024];
 	uint64_t us = e->ts / 1000;
 
+	if (o->pending_lost) {
+		/* The kernel's line for a gap, before the first event after it. */
+		if (!text_mark(o, e->ts))
+			return false;
+		fprintf(o->f, "CPU:%u [LOST %" PRIu64 " EVENTS]\n", o->cpu, o->pending_lost);
+		o->pending_lost = 0;
+	}
+	if (!text_mark(o, e->ts))
+		return false;
 	fprintf(o->f, "[%03u]\t%5" PRIu64 ".%06" PRIu64 ": ", o->cpu, us / 1000000, us % 1000000);
 	if (!ev) {
 		fprintf(o->f, "UNKNOWN id=%u\n", e->len >= 2 ? hypmem_event_id(e->payload) : 0);
@@ -2234,39 +2279,120 @@ static bool text_line(const struct hypmem_rb_event *e, void *arg)
 	return true;
 }
 
-/* Mainline 7.x: remotes/hypervisor/ with text pipes only. */
+struct cpu_text {
+	char *text;
+	size_t len;
+	struct text_out o;
+};
+
+/* All CPUs' lines merged by time, as the remote's own trace and trace_pipe. */
+static struct hypmem_error *write_merged_text(const char *root, struct cpu_text *ct,
+					      unsigned int nr_cpus)
+{
+	size_t *next = calloc(nr_cpus ? nr_cpus : 1, sizeof(*next)), len = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+	struct hypmem_error *err = NULL;
+
+	if (!next || !f) {
+		if (f)
+			fclose(f);
+		free(text);
+		free(next);
+		return &hypmem_enomem;
+	}
+	for (;;) {
+		unsigned int best = nr_cpus;
+
+		for (unsigned int cpu = 0; cpu < nr_cpus; cpu++)
+			if (next[cpu] < ct[cpu].o.nr &&
+			    (best == nr_cpus ||
+			     ct[cpu].o.ts[next[cpu]] < ct[best].o.ts[next[best]]))
+				best = cpu;
+		if (best == nr_cpus)
+			break;
+		{
+			const struct text_out *o = &ct[best].o;
+			size_t i = next[best]++;
+			size_t end = i + 1 < o->nr ? o->off[i + 1] : ct[best].len;
+
+			fwrite(ct[best].text + o->off[i], 1, end - o->off[i], f);
+		}
+	}
+	fclose(f);
+	free(next);
+	err = write_file(root, "trace", text, len);
+	if (!err)
+		err = write_file(root, "trace_pipe", text, len);
+	free(text);
+	return err;
+}
+
+/*
+ * Mainline 7.x: remotes/hypervisor/ with text only: per_cpu/cpuN/trace and
+ * trace_pipe, the merged trace and trace_pipe, the control files and the
+ * events/ directory.  A CPU that lost events starts with the kernel's
+ * "CPU:N [LOST n EVENTS]" line.
+ */
 static struct hypmem_error *export_mainline(struct hypmem_trace *tr, const char *dir)
 {
 	char *root = path_join(dir, "remotes/hypervisor");
+	struct cpu_text *ct = calloc(tr->nr_cpus ? tr->nr_cpus : 1, sizeof(*ct));
 	struct hypmem_error *err;
+	char kb[32];
+	int n;
 
-	if (!root)
+	if (!root || !ct) {
+		free(root);
+		free(ct);
 		return &hypmem_enomem;
+	}
+	{
+		uint64_t pages = 0; /* per CPU, as buffer_size_kb counts */
+
+		for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++)
+			pages = tr->cpus[cpu].st.nr_pages > pages ? tr->cpus[cpu].st.nr_pages : pages;
+		n = snprintf(kb, sizeof(kb), "%" PRIu64 "\n", pages * DEFAULT_PAGE_SIZE / 1024);
+	}
 	if ((err = mkdir_p(root)) || (err = write_file(root, "trace_clock", "[boot]\n", 7)) ||
+	    (err = write_file(root, "tracing_on", "0\n", 2)) ||
+	    (err = write_file(root, "buffer_size_kb", kb, (size_t)n)) ||
 	    (err = write_remote_events(tr, root, "hypervisor", DEFAULT_PAGE_SIZE - 16)))
 		goto out;
 	for (unsigned int cpu = 0; cpu < tr->nr_cpus && !err; cpu++) {
 		struct cpu_state *c = &tr->cpus[cpu];
-		struct text_out o = {.tr = tr, .cpu = cpu};
-		char *cpudir = NULL, *text = NULL;
-		size_t len;
+		struct text_out *o = &ct[cpu].o;
+		char *cpudir = NULL;
 
+		o->tr = tr;
+		o->cpu = cpu;
+		o->pending_lost = c->st.lost;
 		if (asprintf(&cpudir, "%s/per_cpu/cpu%u", root, cpu) < 0 ||
-		    !(o.f = open_memstream(&text, &len))) {
+		    !(o->f = open_memstream(&ct[cpu].text, &ct[cpu].len))) {
 			free(cpudir);
 			err = &hypmem_enomem;
 			break;
 		}
-		if (c->st.lost)
-			fprintf(o.f, "CPU:%u [LOST %" PRIu64 " EVENTS]\n", cpu, c->st.lost);
-		walk_kept(tr, c, text_line, &o);
-		fclose(o.f);
-		if (!(err = mkdir_p(cpudir)))
-			err = write_file(cpudir, "trace_pipe", text, len);
-		free(text);
+		walk_kept(tr, c, text_line, o);
+		if (o->pending_lost && text_mark(o, UINT64_MAX))
+			fprintf(o->f, "CPU:%u [LOST %" PRIu64 " EVENTS]\n", cpu, o->pending_lost);
+		fclose(o->f);
+		if (o->failed)
+			err = &hypmem_enomem;
+		else if (!(err = mkdir_p(cpudir)) &&
+			 !(err = write_file(cpudir, "trace", ct[cpu].text, ct[cpu].len)))
+			err = write_file(cpudir, "trace_pipe", ct[cpu].text, ct[cpu].len);
 		free(cpudir);
 	}
+	if (!err)
+		err = write_merged_text(root, ct, tr->nr_cpus);
 out:
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+		free(ct[cpu].text);
+		free(ct[cpu].o.ts);
+		free(ct[cpu].o.off);
+	}
+	free(ct);
 	free(root);
 	return err;
 }
@@ -2312,6 +2438,8 @@ static bool page_event(const struct hypmem_rb_event *e, void *arg)
 		if (!o->open) {
 			hypmem_rb_writer_start(&o->w, o->data, DEFAULT_PAGE_SIZE - ANDROID_FOOTER,
 					       e->ts);
+			o->w.reserve = o->lost ? 8 : 0;
+			o->w.exact = true; /* the hypervisor's records as it wrote them */
 			o->open = true;
 		}
 		if (hypmem_rb_writer_add(&o->w, e->ts, e->payload, e->len))
@@ -2361,121 +2489,13 @@ out:
 	return err;
 }
 
-struct hypmem_error *hypmem_trace_export_tracefs_shape(struct hypmem_trace *tr, const char *dir,
-						       enum hypmem_tracefs_shape shape)
+struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir,
+						 enum hypmem_tracefs_shape shape)
 {
-	if (tr->kind == SRC_TRACEFS && tr->flavour == TFS_TEXT && shape != HYPMEM_TRACEFS_RAW)
+	if (tr->kind == SRC_TRACEFS && tr->flavour == TFS_TEXT)
 		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
 					   "a text remote keeps no pages to export");
-	switch (shape) {
-	case HYPMEM_TRACEFS_MAINLINE:
-		return export_mainline(tr, dir);
-	case HYPMEM_TRACEFS_ANDROID:
-		return export_android(tr, dir);
-	default:
-		return hypmem_trace_export_tracefs(tr, dir);
-	}
-}
-
-struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir)
-{
-	char *root = path_join(dir, "remotes/hypervisor"), *p = NULL, *text = NULL;
-	struct hypmem_error *err;
-	char buf[1024];
-	int n;
-
-	if (!root)
-		return &hypmem_enomem;
-	if ((err = mkdir_p(root)) || (err = write_file(root, "trace_clock", "[boot]\n", 7)))
-		goto out;
-	if (asprintf(&p, "%s/events", root) < 0) {
-		err = &hypmem_enomem;
-		goto out;
-	}
-	if ((err = mkdir_p(p)))
-		goto out;
-	n = snprintf(buf, sizeof(buf),
-		     "\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
-		     "\tfield: local_t commit;\toffset:8;\tsize:%u;\tsigned:1;\n"
-		     "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
-		     "\tfield: char data;\toffset:%u;\tsize:%u;\tsigned:0;\n",
-		     tr->long_size, 8 + tr->long_size, tr->page_size - 8 - tr->long_size);
-	if ((err = write_file(p, "header_page", buf, (size_t)n)))
-		goto out;
-	n = snprintf(buf, sizeof(buf),
-		     "# compressed entry header\n\ttype_len    :    5 bits\n"
-		     "\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n"
-		     "\tpadding     : type == 29\n\ttime_extend : type == 30\n"
-		     "\ttime_stamp : type == 31\n\tdata max type_len  == 28\n");
-	if ((err = write_file(p, "header_event", buf, (size_t)n)))
-		goto out;
-	for (size_t i = 0; i < tr->formats.nr; i++) {
-		const struct hypmem_event_format *ev = &tr->formats.events[i];
-		char *evdir;
-		int len = hypmem_event_format_text(ev, NULL, 0);
-
-		if (asprintf(&evdir, "%s/%s/%s", p, ev->system[0] ? ev->system : "hypervisor",
-			     ev->name) < 0) {
-			err = &hypmem_enomem;
-			goto out;
-		}
-		text = malloc((size_t)len + 1);
-		if (!text || (err = mkdir_p(evdir))) {
-			free(evdir);
-			err = err ? err : &hypmem_enomem;
-			goto out;
-		}
-		hypmem_event_format_text(ev, text, (size_t)len + 1);
-		err = write_file(evdir, "format", text, (size_t)len);
-		n = snprintf(buf, sizeof(buf), "%u\n", ev->id);
-		if (!err)
-			err = write_file(evdir, "id", buf, (size_t)n);
-		free(text);
-		text = NULL;
-		free(evdir);
-		if (err)
-			goto out;
-	}
-	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
-		struct cpu_state *c = &tr->cpus[cpu];
-		char *cpudir;
-
-		if (asprintf(&cpudir, "%s/per_cpu/cpu%u", root, cpu) < 0) {
-			err = &hypmem_enomem;
-			goto out;
-		}
-		if (!(err = mkdir_p(cpudir)) && c->nr_kept && c->st.lost) {
-			/* Flag the first page as a consuming reader would. */
-			uint8_t *first = c->kept;
-			uint64_t commit = le64(first + 8);
-			uint64_t size = commit & HYPMEM_RB_SIZE_MASK;
-			uint32_t hdr = 8 + tr->long_size;
-
-			commit |= HYPMEM_RB_MISSED_EVENTS;
-			if (tr->page_size - hdr - size >= tr->long_size) {
-				commit |= HYPMEM_RB_MISSED_STORED;
-				if (tr->long_size == 8)
-					put_le64(first + hdr + size, c->st.lost);
-				else
-					put_le32(first + hdr + size, (uint32_t)c->st.lost);
-			}
-			if (tr->long_size == 8)
-				put_le64(first + 8, commit);
-			else
-				put_le32(first + 8, (uint32_t)commit);
-		}
-		if (!err)
-			err = write_file(cpudir, "trace_pipe_raw", c->kept,
-					 c->nr_kept * tr->page_size);
-		free(cpudir);
-		if (err)
-			goto out;
-	}
-out:
-	free(text);
-	free(p);
-	free(root);
-	return err;
+	return shape == HYPMEM_TRACEFS_ANDROID ? export_android(tr, dir) : export_mainline(tr, dir);
 }
 
 /* --- text output --- */
@@ -2588,6 +2608,8 @@ void hypmem_rb_writer_start(struct hypmem_rb_writer *w, uint8_t *page, uint32_t 
 	w->write = 0;
 	w->last_ts = ts;
 	w->nr_events = 0;
+	w->reserve = 0;
+	w->exact = false;
 }
 
 bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t *payload,
@@ -2595,14 +2617,17 @@ bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t
 {
 	uint32_t len4 = (len + 3) & ~3U, size, ext;
 	uint64_t delta = ts - w->last_ts;
+	bool exact = w->exact && len != len4;
 	uint8_t *p;
 
 	/* A time before the last (a writer's clock that jumped back): new page. */
 	if (len > 1 << 20 || ts < w->last_ts)
 		return false;
-	size = len4 <= 112 ? 4 + len4 : 8 + len4;
+	if (exact)
+		len4 = len;
+	size = len4 <= 112 && !exact ? 4 + len4 : 8 + len4;
 	ext = delta >> 27 ? 8 : 0;
-	if ((uint64_t)w->write + ext + size > w->page_len - 16)
+	if ((uint64_t)w->write + ext + size + w->reserve > w->page_len - 16)
 		return false;
 	p = w->page + 16 + w->write;
 	if (ext) {
@@ -2611,7 +2636,7 @@ bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t
 		p += 8;
 		delta = 0;
 	}
-	if (len4 <= 112) {
+	if (len4 <= 112 && !exact) {
 		put_le32(p, len4 / 4 | (uint32_t)(delta << 5));
 		memcpy(p + 4, payload, len);
 	} else {

@@ -116,6 +116,9 @@ struct hypmem_error *hypmem_tracedat_add(struct hypmem_tracedat *td,
 		if ((err = open_page(c, rec->ts)))
 			return err;
 		c->pending_lost = lost;
+		/* Room for the count, so that trace-cmd reads it (RB_MISSED_STORED). */
+		if (lost && lost != HYPMEM_TRACE_LOST_UNKNOWN)
+			c->w.reserve = 8;
 	}
 	if (!hypmem_rb_writer_add(&c->w, rec->ts, rec->payload, rec->len))
 		return hypmem_error_create(HYPMEM_ERROR_OVERFLOW, "event of %u bytes too large",

@@ -8,8 +8,9 @@ many were overwritten, and an FNV-1a hash over every payload in order.
 
  1. Big buffer (nothing overwritten): hypmem-dump trace on the dump returns
     exactly that sequence: the count matches, and an independent decoder
-    written here in Python (over the tracefs tree that hypmem-dump exports
-    from the dump's own pages) hashes to the EL2 core's value.
+    written here in Python (over the Android-shaped tracefs tree that
+    hypmem-dump exports: the dump's events re-packed into footer pages)
+    hashes to the EL2 core's value.
  2. The same events per type as the workload's own counters (allocations per
     pool).
  3. trace-cmd report (the real one) on our trace.dat prints exactly our
@@ -136,12 +137,12 @@ def main():
                  "%s vs %s" % (allocs, wl))
         tfs = os.path.join(tmp, "tracefs")
         dat = os.path.join(tmp, "trace.dat")
-        p = subprocess.run([DUMP, "trace", "-o", dat, "--export-tracefs", tfs, el2, core],
+        p = subprocess.run([DUMP, "trace", "-o", dat, "--export-tracefs", tfs,
+                            "--export-shape", "android", el2, core],
                            capture_output=True, text=True)
         t.ok(p.returncode == 0, "trace text, trace.dat and tracefs export", p.stderr)
         ours = p.stdout
-        raw = open(os.path.join(tfs, "remotes/hypervisor/per_cpu/cpu0/trace_pipe_raw"),
-                   "rb").read()
+        raw = open(os.path.join(tfs, "hyp/per_cpu/cpu0/trace_pipe_raw"), "rb").read()
         payloads, lost = python_decode(raw)
         h = 0xcbf29ce484222325
         for pl in payloads:
@@ -184,8 +185,49 @@ def main():
              nev + lost == cpu0["entries"] and st["read"] == nev,
              "overwrite: every event read or counted lost, lost == overrun",
              "read %d lost %d, truth %s" % (nev, lost, cpu0))
+        check_lost_export(os.path.join(out, "el2.elf"), os.path.join(out, "vmcore"), lost)
     check_smp()
     return t.done()
+
+
+def check_lost_export(el2, core, lost):
+    """The lost count survives every export: trace-cmd report of our
+    trace.dat, and hypmem-top -b over both tracefs shapes, show what
+    hypmem-dump trace --stats counts on the dump."""
+    tmp = tempfile.mkdtemp(prefix="hypmem-trace-lost-")
+    try:
+        p = subprocess.run([DUMP, "trace", "--stats", el2, core], capture_output=True, text=True)
+        stats = [l for l in p.stdout.splitlines() if l.startswith("cpu 0: ")]
+        t.ok(lost > 0 and stats and " lost %d " % lost in stats[0],
+             "overwrite: --stats counts %d lost" % lost, stats)
+        dat = os.path.join(tmp, "lost.dat")
+        p = subprocess.run([DUMP, "trace", "--stats", "-o", dat, el2, core], capture_output=True,
+                           text=True)
+        if not shutil.which("trace-cmd"):
+            t.skip("overwrite: trace-cmd report shows the lost count", "trace-cmd not installed")
+        else:
+            q = subprocess.run(["trace-cmd", "report", dat], capture_output=True, text=True)
+            dropped = [l for l in q.stdout.splitlines() if "DROPPED" in l]
+            t.ok(p.returncode == 0 and dropped == ["CPU:0 [%d EVENTS DROPPED]" % lost],
+                 "overwrite: trace-cmd report of our trace.dat shows the %d lost events" % lost,
+                 dropped[:3] + [p.stderr, q.stderr[-500:]])
+        for shape in ("mainline", "android"):
+            tfs = os.path.join(tmp, shape)
+            p = subprocess.run([DUMP, "trace", "--export-tracefs", tfs, "--export-shape", shape,
+                                el2, core], capture_output=True, text=True)
+            q = subprocess.run([os.path.join(BUILD, "hypmem-top"), "-b", "-n", "1", "-d", "0.2",
+                                "--json", "--tracefs", tfs], capture_output=True, text=True,
+                               timeout=60)
+            got = None
+            try:
+                got = json.loads(q.stdout.splitlines()[-1])["lost_total"]
+            except (ValueError, KeyError, IndexError):
+                pass
+            t.ok(p.returncode == 0 and got == lost,
+                 "overwrite: hypmem-top -b over the %s export counts the %d lost events" %
+                 (shape, lost), "got %s\n%s%s" % (got, p.stderr, q.stderr[-500:]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check_smp():
@@ -206,7 +248,7 @@ def check_smp():
     tmp = tempfile.mkdtemp(prefix="hypmem-trace-smp-")
     try:
         p = subprocess.run([DUMP, "trace", "--json", "--export-tracefs",
-                            os.path.join(tmp, "tfs"), el2, core],
+                            os.path.join(tmp, "tfs"), "--export-shape", "android", el2, core],
                            capture_output=True, text=True)
         t.ok(p.returncode == 0, "smp 2: hypmem-dump trace --json exits 0", p.stderr)
         if p.returncode:
@@ -223,7 +265,7 @@ def check_smp():
         same = True
         detail = []
         for c in (0, 1):
-            raw = open(os.path.join(tmp, "tfs", "remotes/hypervisor/per_cpu/cpu%d" % c,
+            raw = open(os.path.join(tmp, "tfs", "hyp/per_cpu/cpu%d" % c,
                                     "trace_pipe_raw"), "rb").read()
             seq, lost = python_decode(raw, with_ts=True)
             h = 0xcbf29ce484222325

@@ -4,6 +4,7 @@
  * tracefs directory, as text or JSON, optionally written to trace.dat or
  * exported as a tracefs tree.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,19 +21,39 @@
 struct trace_print {
 	const struct dump_args *a;
 	const struct hypmem_event_formats *formats;
+	struct hypmem_trace_filter *filter;
 	struct json_object *events;
 	struct hypmem_tracedat *td;
 	struct hypmem_trace_textbuf *tb;
 	struct hypmem_error *err;
 };
 
+/* One JSON object on one line (--json-lines). */
+static bool print_json_line(struct json_object *o)
+{
+	const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE)
+			  : NULL;
+	bool ok = s && printf("%s\n", s) >= 0;
+
+	json_object_put(o);
+	return ok;
+}
+
 static bool print_trace_rec(const struct hypmem_trace_rec *rec, void *arg)
 {
 	struct trace_print *tp = arg;
 
+	if (!hypmem_trace_filter_match(tp->filter, rec))
+		return true;
 	if (tp->td && (tp->err = hypmem_tracedat_add(tp->td, rec)))
 		return false;
-	if (tp->a->json) {
+	if (tp->a->json_lines) {
+		if (!print_json_line(hypmem_json_trace_rec(tp->formats, rec))) {
+			tp->err = hypmem_error_os(errno ? errno : EIO, "write");
+			return false;
+		}
+	} else if (tp->a->json) {
 		struct json_object *o = hypmem_json_trace_rec(tp->formats, rec);
 
 		if (!o || json_object_array_add(tp->events, o)) {
@@ -97,6 +118,17 @@ static struct hypmem_error *check_trace_accounting(struct hypmem_trace *tr)
 	return NULL;
 }
 
+/* What the filters left out (only when some were given). */
+static struct json_object *filtered_json(const struct hypmem_trace_filter *f)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "events", json_object_new_uint64(f->events_out));
+	json_object_object_add(o, "lost_records", json_object_new_uint64(f->lost_out));
+	json_object_object_add(o, "lost_events", json_object_new_uint64(f->lost_events_out));
+	return o;
+}
+
 /* A failed write, told with the user's path rather than our temporary one. */
 static struct hypmem_error *about_output(struct hypmem_error *err, const char *path)
 {
@@ -112,23 +144,33 @@ static struct hypmem_error *about_output(struct hypmem_error *err, const char *p
 
 int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 {
-	struct trace_print tp = {.a = a};
+	/* Ours from here: bound, counted and freed below. */
+	struct hypmem_trace_filter filter = a->filter;
+	struct trace_print tp = {.a = a, .filter = &filter};
+	bool filtering = hypmem_trace_filter_active(&filter);
 	struct hypmem_trace *tr;
 	struct hypmem_error *err;
 	struct hypmem_findings *f;
 	int ret = HYPMEM_EXIT_OK;
 
 	err = t ? hypmem_trace_open_target(t, &tr) : hypmem_trace_open_tracefs(a->tracefs, &tr);
-	if (err)
+	if (err) {
+		hypmem_trace_filter_deinit(&filter);
 		return hypmem_cli_error("hypmem-dump", err);
+	}
 	tp.formats = hypmem_trace_formats(tr);
+	if ((err = hypmem_trace_filter_bind(&filter, tp.formats))) {
+		hypmem_trace_filter_deinit(&filter);
+		hypmem_trace_destroy(tr);
+		return hypmem_cli_error("hypmem-dump", err);
+	}
 	if (a->export_dir)
 		hypmem_trace_keep_pages(tr, true);
 	if (a->output)
 		err = hypmem_tracedat_create(hypmem_trace_nr_cpus(tr), &tp.td);
 	if (!err && a->json && !(tp.events = json_object_new_array()))
 		err = &hypmem_enomem;
-	if (!err && !a->json && !(a->stats && a->output))
+	if (!err && !a->json && !a->json_lines && !(a->stats && a->output))
 		printf("cpus=%u\n", hypmem_trace_nr_cpus(tr));
 	if (!err && !(tp.tb = malloc(sizeof(*tp.tb))))
 		err = &hypmem_enomem;
@@ -151,18 +193,22 @@ int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		json_object_put(tp.events);
 		hypmem_tracedat_destroy(tp.td);
 		hypmem_trace_destroy(tr);
+		hypmem_trace_filter_deinit(&filter);
 		return hypmem_cli_error("hypmem-dump", err);
 	}
 	f = hypmem_trace_findings(tr);
-	if (a->json) {
+	if (a->json || a->json_lines) {
 		struct json_object *o = json_object_new_object(), *trace = json_object_new_object();
 
 		json_object_object_add(o, "schema", json_object_new_int(HYPMEM_JSON_SCHEMA));
 		json_object_object_add(trace, "cpus", trace_stats_json(tr));
-		json_object_object_add(trace, "events", tp.events);
+		if (a->json)
+			json_object_object_add(trace, "events", tp.events);
+		if (filtering)
+			json_object_object_add(trace, "filtered", filtered_json(&filter));
 		json_object_object_add(o, "trace", trace);
 		json_object_object_add(o, "findings", hypmem_json_findings(f));
-		if (hypmem_json_print(stdout, o))
+		if (a->json ? hypmem_json_print(stdout, o) : !print_json_line(o))
 			ret = HYPMEM_EXIT_USAGE;
 	} else {
 		if (a->stats) {
@@ -181,6 +227,10 @@ int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 				printf(" pages_read %" PRIu64 " pages_bad %" PRIu64 "\n",
 				       st->pages_read, st->pages_bad);
 			}
+			if (filtering)
+				printf("filtered out: %" PRIu64 " events, %" PRIu64
+				       " lost-event records (%" PRIu64 " events lost)\n",
+				       filter.events_out, filter.lost_out, filter.lost_events_out);
 		}
 		if (f->total) {
 			printf("\n");
@@ -191,5 +241,6 @@ int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		ret = HYPMEM_EXIT_FINDINGS;
 	hypmem_tracedat_destroy(tp.td);
 	hypmem_trace_destroy(tr);
+	hypmem_trace_filter_deinit(&filter);
 	return ret;
 }

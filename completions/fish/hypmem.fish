@@ -34,6 +34,11 @@ complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -s o -l output -r
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l export-tracefs -x -a '(__fish_complete_directories)' -d 'write the pages as a tracefs tree'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l export-shape -x -a 'mainline android' -d 'shape of the export'
 complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l stats -d 'per-CPU counters after the events'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -s e -l event -x -d 'only these events (names or globs)'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l cpu -x -d 'only these CPUs (like 0,2-3)'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l since -x -d 'only from this trace time (seconds)'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l until -x -d 'only up to this trace time (seconds)'
+complete -c hypmem-dump -n '__fish_seen_subcommand_from trace' -l json-lines -d 'one JSON object per event and line'
 complete -c hypmem-stat -l cost -d 'metadata cost per GiB, hyp_page layouts, derivable fields'
 complete -c hypmem-diff -l snapshot -d "print one dump's snapshot as JSON"
 complete -c hypmem-diff -l json -d 'JSON output'

@@ -24,6 +24,11 @@ many were overwritten, and an FNV-1a hash over every payload in order.
     allocation events match its op stream's count; the pools are the same
     as before the SMP phase and the same in a second boot (the interleaving
     does not reach the ground truth); hypmem-stat decodes the SMP dump.
+ 6. Lost counts survive export: trace-cmd report of our trace.dat and
+    hypmem-top -b over both tracefs shapes show --stats' lost count.
+ 7. Filters (-e with globs, --cpu, --since/--until) and --json-lines give
+    exactly what the unfiltered --json output, filtered here, holds; lost
+    records are never dropped silently; bad filters are one-line errors.
 """
 import json
 import os
@@ -186,6 +191,7 @@ def main():
              "overwrite: every event read or counted lost, lost == overrun",
              "read %d lost %d, truth %s" % (nev, lost, cpu0))
         check_lost_export(os.path.join(out, "el2.elf"), os.path.join(out, "vmcore"), lost)
+        check_lost_filtered(os.path.join(out, "el2.elf"), os.path.join(out, "vmcore"), lost)
     check_smp()
     return t.done()
 
@@ -228,6 +234,93 @@ def check_lost_export(el2, core, lost):
                  (shape, lost), "got %s\n%s%s" % (got, p.stderr, q.stderr[-500:]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def printed_us(ts):
+    """The microsecond the text prints for ts (ns), rounded as trace-cmd does."""
+    return (ts + 500) // 1000
+
+
+def check_filters(el2, core, full, tmp):
+    """-e, --cpu, --since/--until and --json-lines against the unfiltered
+    --json output, filtered here."""
+    evs = full["trace"]["events"]
+
+    def run(*args):
+        p = subprocess.run([DUMP, "trace", "--json-lines"] + list(args) + [el2, core],
+                           capture_output=True, text=True)
+        lines = p.stdout.splitlines()
+        try:
+            return p.returncode, [json.loads(x) for x in lines[:-1]], json.loads(lines[-1])
+        except (ValueError, IndexError):
+            return p.returncode, None, p.stderr
+
+    rc, lines, last = run()
+    t.ok(rc == 0 and lines == evs and last["trace"]["cpus"] == full["trace"]["cpus"] and
+         last["findings"] == full["findings"] and "filtered" not in last["trace"],
+         "filters: --json-lines: the --json events one per line, then counters and findings")
+    import fnmatch
+    want = [e for e in evs if "lost" in e or fnmatch.fnmatch(e["event"], "hyp_page_*")
+            or e["event"] == "hyp_exit"]
+    rc, lines, last = run("-e", "hyp_page_*", "--event", "hyp_exit")
+    t.ok(rc == 0 and lines == want and want and
+         last["trace"]["filtered"]["events"] == len(evs) - len(want),
+         "filters: -e 'hyp_page_*' -e hyp_exit keeps exactly those events (%d of %d)" %
+         (len(want), len(evs)), last if rc else "")
+    want = [e for e in evs if e["cpu"] == 1]
+    rc, lines, last = run("--cpu", "1")
+    t.ok(rc == 0 and lines == want and want and len(want) < len(evs),
+         "filters: --cpu 1 keeps CPU 1's %d events" % len(want))
+    rc, lines, _ = run("--cpu", "0-1,0")
+    t.ok(rc == 0 and lines == evs, "filters: --cpu 0-1,0 keeps everything")
+    lo, hi = printed_us(evs[len(evs) // 3]["ts"]), printed_us(evs[len(evs) // 2]["ts"])
+    since, until = "%d.%06d" % divmod(lo, 1000000), "%d.%06d" % divmod(hi, 1000000)
+    want = [e for e in evs if lo <= printed_us(e["ts"]) <= hi]
+    rc, lines, last = run("--since", since, "--until", until)
+    t.ok(rc == 0 and lines == want and lines[0]["ts"] <= evs[len(evs) // 3]["ts"] and
+         lines[-1]["ts"] >= evs[len(evs) // 2]["ts"],
+         "filters: --since %s --until %s keeps the %d events printed in that window" %
+         (since, until, len(want)))
+    p = subprocess.run([DUMP, "trace", "--stats", "--since", since, "--until", until,
+                        "-e", "hyp_enter", el2, core], capture_output=True, text=True)
+    kept = sum(1 for e in want if e["event"] == "hyp_enter")
+    t.ok(p.returncode == 0 and p.stdout.count("hyp_enter:") == kept and
+         "filtered out: %d events, 0 lost-event records (0 events lost)\n" %
+         (len(evs) - kept) in p.stdout,
+         "filters: text with --stats says how many events were filtered out",
+         p.stdout[-300:] + p.stderr)
+    if shutil.which("trace-cmd"):
+        dat = os.path.join(tmp, "filtered.dat")
+        p = subprocess.run([DUMP, "trace", "-o", dat, "--cpu", "1", "-e", "hyp_page_*", el2,
+                            core], capture_output=True, text=True)
+        q = subprocess.run(["trace-cmd", "report", dat], capture_output=True, text=True)
+        t.ok(p.returncode == 0 and q.returncode == 0 and q.stdout == p.stdout and
+             q.stdout.count("\n") > 10, "filters: trace.dat holds what the filters keep",
+             p.stderr + q.stderr[-300:])
+    else:
+        t.skip("filters: trace.dat holds what the filters keep", "trace-cmd not installed")
+    for bad in (["-e", "no_such_*"], ["--cpu", "1-0"], ["--cpu", "64"], ["--since", "1.2.3"],
+                ["--until", "x"], ["-e", "hyp_enter,"]):
+        p = subprocess.run([DUMP, "trace"] + bad + [el2, core], capture_output=True, text=True)
+        t.ok(p.returncode == 2 and not p.stdout and p.stderr.count("\n") == 1 and
+             bad[1] in p.stderr, "filters: %s is a one-line error, exit 2" % " ".join(bad),
+             p.stderr + p.stdout[:200])
+
+
+def check_lost_filtered(el2, core, lost):
+    """A filter never hides a gap silently: -e keeps the lost records; a
+    window that leaves one out says so in --stats."""
+    p = subprocess.run([DUMP, "trace", "--json-lines", "-e", "hyp_exit", el2, core],
+                       capture_output=True, text=True)
+    recs = [json.loads(x) for x in p.stdout.splitlines()[:-1]]
+    t.ok(p.returncode == 0 and sum(r.get("lost", 0) for r in recs) == lost and
+         all(r.get("event", "hyp_exit") == "hyp_exit" for r in recs),
+         "filters: -e hyp_exit keeps the %d lost events' record" % lost)
+    p = subprocess.run([DUMP, "trace", "--stats", "--cpu", "0", "--since", "999999", el2, core],
+                       capture_output=True, text=True)
+    t.ok(p.returncode == 0 and "1 lost-event records (%d events lost)" % lost in p.stdout,
+         "filters: a window without the gap counts the lost record it left out",
+         p.stdout[-300:])
 
 
 def check_smp():
@@ -289,6 +382,7 @@ def check_smp():
         t.ok(got == [c["allocs"] for c in smp["cpus"]],
              "smp 2: each CPU's allocation events in the SMP phase match its op stream",
              "%s vs %s" % (got, smp["cpus"]))
+        check_filters(el2, core, json.loads(p.stdout), tmp)
         dat = os.path.join(tmp, "smp.dat")
         p = subprocess.run([DUMP, "trace", "-o", dat, el2, core], capture_output=True, text=True)
         if not shutil.which("trace-cmd"):

@@ -95,29 +95,6 @@ static struct json_object *trace_stats_json(struct hypmem_trace *tr)
 	return arr;
 }
 
-/*
- * In a dump nobody consumed events, so every event the meta page counts is
- * either in the pages or was overwritten: lost must equal overrun.
- */
-static struct hypmem_error *check_trace_accounting(struct hypmem_trace *tr)
-{
-	for (unsigned int cpu = 0; cpu < hypmem_trace_nr_cpus(tr); cpu++) {
-		const struct hypmem_trace_cpu_stats *st = hypmem_trace_stats(tr, cpu);
-		struct hypmem_error *err;
-
-		if (!st->has_meta || st->lost == st->overrun)
-			continue;
-		err = hypmem_findings_add(
-		    hypmem_trace_findings(tr), HYPMEM_FINDING_TRACE_LOST_MISMATCH, cpu,
-		    "cpu %u: %" PRIu64 " events committed, %" PRIu64 " read, %" PRIu64
-		    " overwritten: %" PRId64 " unaccounted",
-		    cpu, st->entries, st->read, st->overrun, (int64_t)(st->lost - st->overrun));
-		if (err)
-			return err;
-	}
-	return NULL;
-}
-
 /* What the filters left out (only when some were given). */
 static struct json_object *filtered_json(const struct hypmem_trace_filter *f)
 {
@@ -183,7 +160,7 @@ int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 	if (!err)
 		err = tp.err;
 	if (!err && t)
-		err = check_trace_accounting(tr);
+		err = hypmem_trace_check_accounting(tr);
 	if (!err && a->output && (err = hypmem_tracedat_write(tp.td, tp.formats, a->output)))
 		err = about_output(err, a->output);
 	if (!err && a->export_dir &&

@@ -149,6 +149,15 @@ struct hypmem_error *hypmem_trace_poll_counts(struct hypmem_trace *tr,
 					      struct hypmem_trace_counts *k, hypmem_trace_fn fn,
 					      void *arg);
 
+/**
+ * hypmem_trace_check_accounting() - After reading a dump (where nobody
+ * consumed events): every event the meta page counts was read or
+ * overwritten, so lost must equal overrun; a CPU where it does not is a
+ * trace_lost_mismatch finding.  CPUs without a meta page are skipped.
+ * Return: NULL, or an allocation error.
+ */
+struct hypmem_error *hypmem_trace_check_accounting(struct hypmem_trace *tr);
+
 unsigned int hypmem_trace_nr_cpus(const struct hypmem_trace *tr);
 const struct hypmem_trace_cpu_stats *hypmem_trace_stats(const struct hypmem_trace *tr,
 							unsigned int cpu);

@@ -408,10 +408,17 @@ static struct hypmem_error *read_formats_target(struct hypmem_trace *tr)
 	return err;
 }
 
+/* Whether @m is a pointer-sized (or smaller) member inside @len bytes. */
+static bool member_fits(const struct hypmem_member *m, size_t len)
+{
+	return m->offset <= len && len - m->offset >= m->type.size && m->type.size &&
+	       m->type.size <= 8;
+}
+
 static struct hypmem_error *read_u64_field(struct hypmem_target *t, const uint8_t *buf, size_t len,
 					   const struct hypmem_member *m, uint64_t *ret)
 {
-	if (m->offset > len || len - m->offset < m->type.size || !m->type.size || m->type.size > 8)
+	if (!member_fits(m, len))
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "member '%s' does not fit",
 					   m->name ? m->name : "?");
 	(void)t;
@@ -443,6 +450,45 @@ static struct hypmem_error *member_in(struct hypmem_target *t, const struct hypm
 	*off = (uint32_t)m.offset;
 	if (size)
 		*size = (uint32_t)m.type.size;
+	return NULL;
+}
+
+/*
+ * Allocate @c's page tables and read its @nr_pages bpages[] (struct
+ * simple_buffer_page, @bp_size bytes each, at hyp VA @bpages_va into @bp):
+ * each one's data page (hyp VA, at @off_page) by its id (at @off_id).
+ */
+static struct hypmem_error *read_bpages(struct hypmem_target *t, unsigned int cpu,
+					struct cpu_state *c, uint64_t nr_pages, uint64_t bpages_va,
+					uint8_t *bp, uint32_t bp_size, uint32_t off_page,
+					uint32_t sz_page, uint32_t off_id, uint32_t sz_id)
+{
+	struct hypmem_error *err;
+
+	c->page_pa = calloc(nr_pages, sizeof(*c->page_pa));
+	c->mem = calloc(nr_pages, sizeof(*c->mem));
+	c->bp_va = calloc(nr_pages, sizeof(*c->bp_va));
+	c->bp_id = calloc(nr_pages, sizeof(*c->bp_id));
+	if (!c->page_pa || !c->mem || !c->bp_va || !c->bp_id)
+		return &hypmem_enomem;
+	for (uint64_t i = 0; i < nr_pages; i++) {
+		uint64_t page_va, id;
+
+		c->bp_va[i] = bpages_va + i * bp_size;
+		if ((err = hypmem_target_read_hyp(t, bp, c->bp_va[i], bp_size)))
+			return err;
+		page_va = get_member(bp, bp_size, off_page, sz_page);
+		id = get_member(bp, bp_size, off_id, sz_id);
+		if (id >= nr_pages)
+			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+						   "cpu %u: page id %" PRIu64 " of %" PRIu64, cpu,
+						   id, nr_pages);
+		c->bp_id[i] = (uint32_t)id;
+		if ((err = hypmem_target_hyp_to_pa(t, page_va, &c->page_pa[id], NULL)))
+			return err;
+	}
+	c->nr_pages = (uint32_t)nr_pages;
+	c->st.nr_pages = nr_pages;
 	return NULL;
 }
 
@@ -551,34 +597,9 @@ static struct hypmem_error *open_kernel_buffers(struct hypmem_trace *tr, uint64_
 		}
 		if ((err = hypmem_target_hyp_to_pa(t, meta_va, &c->meta_pa, NULL)))
 			goto out;
-		c->page_pa = calloc(nr_pages, sizeof(*c->page_pa));
-		c->mem = calloc(nr_pages, sizeof(*c->mem));
-		c->bp_va = calloc(nr_pages, sizeof(*c->bp_va));
-		c->bp_id = calloc(nr_pages, sizeof(*c->bp_id));
-		if (!c->page_pa || !c->mem || !c->bp_va || !c->bp_id) {
-			err = &hypmem_enomem;
+		if ((err = read_bpages(t, cpu, c, nr_pages, bpages_va, bp, (uint32_t)bp_type.size,
+				       off_page, 8, off_id, sz_id)))
 			goto out;
-		}
-		for (uint64_t i = 0; i < nr_pages; i++) {
-			uint64_t page_va, id;
-
-			c->bp_va[i] = bpages_va + i * bp_type.size;
-			if ((err = hypmem_target_read_hyp(t, bp, c->bp_va[i], bp_type.size)))
-				goto out;
-			page_va = get_member(bp, bp_type.size, off_page, 8);
-			id = get_member(bp, bp_type.size, off_id, sz_id);
-			if (id >= nr_pages) {
-				err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
-							  "cpu %u: page id %" PRIu64 " of %" PRIu64,
-							  cpu, id, nr_pages);
-				goto out;
-			}
-			c->bp_id[i] = (uint32_t)id;
-			if ((err = hypmem_target_hyp_to_pa(t, page_va, &c->page_pa[id], NULL)))
-				goto out;
-		}
-		c->nr_pages = (uint32_t)nr_pages;
-		c->st.nr_pages = nr_pages;
 	}
 out:
 	free(bases);
@@ -730,6 +751,9 @@ static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 	if (m_nr.type.size > sizeof(small) || !rb_type.size || rb_type.size > 4096 ||
 	    !bp_type.size || bp_type.size > 4096)
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "trace_buffer: odd struct sizes");
+	if (!member_fits(&m_page, bp_type.size) || !member_fits(&m_id, bp_type.size))
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "member '%s' does not fit",
+					   !member_fits(&m_page, bp_type.size) ? "page" : "id");
 	/* Our EL2 core's ring is the kernel's: walk it the same way. */
 	{
 		struct ring_layout *rl = &tr->ring;
@@ -783,35 +807,10 @@ static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 		if ((err = hypmem_target_hyp_to_pa(t, meta_va, &c->meta_pa, NULL)))
 			goto out;
 		c->rb_pa = tb_pa + m_rbs.offset + cpu * rb_type.size;
-		c->page_pa = calloc(nr_pages, sizeof(*c->page_pa));
-		c->mem = calloc(nr_pages, sizeof(*c->mem));
-		c->bp_va = calloc(nr_pages, sizeof(*c->bp_va));
-		c->bp_id = calloc(nr_pages, sizeof(*c->bp_id));
-		if (!c->page_pa || !c->mem || !c->bp_va || !c->bp_id) {
-			err = &hypmem_enomem;
+		if ((err = read_bpages(t, cpu, c, nr_pages, bpages_va, bp, (uint32_t)bp_type.size,
+				       (uint32_t)m_page.offset, (uint32_t)m_page.type.size,
+				       (uint32_t)m_id.offset, (uint32_t)m_id.type.size)))
 			goto out;
-		}
-		for (uint64_t i = 0; i < nr_pages; i++) {
-			uint64_t page_va, id;
-
-			c->bp_va[i] = bpages_va + i * bp_type.size;
-			if ((err = hypmem_target_read_hyp(t, bp, bpages_va + i * bp_type.size,
-							  bp_type.size)) ||
-			    (err = read_u64_field(t, bp, bp_type.size, &m_page, &page_va)) ||
-			    (err = read_u64_field(t, bp, bp_type.size, &m_id, &id)))
-				goto out;
-			if (id >= nr_pages) {
-				err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
-							  "cpu %u: page id %" PRIu64 " of %" PRIu64,
-							  cpu, id, nr_pages);
-				goto out;
-			}
-			c->bp_id[i] = (uint32_t)id;
-			if ((err = hypmem_target_hyp_to_pa(t, page_va, &c->page_pa[id], NULL)))
-				goto out;
-		}
-		c->nr_pages = (uint32_t)nr_pages;
-		c->st.nr_pages = nr_pages;
 	}
 out:
 	free(rb);
@@ -2047,6 +2046,29 @@ void hypmem_trace_destroy(struct hypmem_trace *tr)
 	hypmem_event_formats_deinit(&tr->formats);
 	hypmem_findings_deinit(&tr->findings);
 	free(tr);
+}
+
+/*
+ * In a dump nobody consumed events, so every event the meta page counts is
+ * either in the pages or was overwritten: lost must equal overrun.
+ */
+struct hypmem_error *hypmem_trace_check_accounting(struct hypmem_trace *tr)
+{
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+		const struct hypmem_trace_cpu_stats *st = &tr->cpus[cpu].st;
+		struct hypmem_error *err;
+
+		if (!st->has_meta || st->lost == st->overrun)
+			continue;
+		err = hypmem_findings_add(
+		    &tr->findings, HYPMEM_FINDING_TRACE_LOST_MISMATCH, cpu,
+		    "cpu %u: %" PRIu64 " events committed, %" PRIu64 " read, %" PRIu64
+		    " overwritten: %" PRId64 " unaccounted",
+		    cpu, st->entries, st->read, st->overrun, (int64_t)(st->lost - st->overrun));
+		if (err)
+			return err;
+	}
+	return NULL;
 }
 
 unsigned int hypmem_trace_nr_cpus(const struct hypmem_trace *tr)

@@ -14,6 +14,7 @@
 
 #include "dump.h"
 #include "hypmem/cli.h"
+#include "hypmem/render_trace.h"
 #include "hypmem/report.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
@@ -64,46 +65,6 @@ static bool print_trace_rec(const struct hypmem_trace_rec *rec, void *arg)
 		hypmem_trace_textbuf_add(tp->tb, tp->formats, rec);
 	}
 	return true;
-}
-
-static struct json_object *trace_stats_json(struct hypmem_trace *tr)
-{
-	struct json_object *arr = json_object_new_array();
-
-	for (unsigned int cpu = 0; arr && cpu < hypmem_trace_nr_cpus(tr); cpu++) {
-		const struct hypmem_trace_cpu_stats *st = hypmem_trace_stats(tr, cpu);
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "cpu", json_object_new_int64(cpu));
-		if (st->has_meta) {
-			json_object_object_add(o, "entries", json_object_new_uint64(st->entries));
-			json_object_object_add(o, "overrun", json_object_new_uint64(st->overrun));
-			json_object_object_add(o, "pages_lost",
-					       json_object_new_uint64(st->pages_lost));
-			json_object_object_add(o, "pages_touched",
-					       json_object_new_uint64(st->pages_touched));
-			json_object_object_add(o, "nr_pages", json_object_new_uint64(st->nr_pages));
-		}
-		json_object_object_add(o, "read", json_object_new_uint64(st->read));
-		json_object_object_add(o, "lost", json_object_new_uint64(st->lost));
-		if (st->has_meta)
-			json_object_object_add(o, "consumed", json_object_new_uint64(st->consumed));
-		json_object_object_add(o, "pages_read", json_object_new_uint64(st->pages_read));
-		json_object_object_add(o, "pages_bad", json_object_new_uint64(st->pages_bad));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-/* What the filters left out (only when some were given). */
-static struct json_object *filtered_json(const struct hypmem_trace_filter *f)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "events", json_object_new_uint64(f->events_out));
-	json_object_object_add(o, "lost_records", json_object_new_uint64(f->lost_out));
-	json_object_object_add(o, "lost_events", json_object_new_uint64(f->lost_events_out));
-	return o;
 }
 
 /* A failed write, told with the user's path rather than our temporary one. */
@@ -178,37 +139,18 @@ int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		struct json_object *o = json_object_new_object(), *trace = json_object_new_object();
 
 		json_object_object_add(o, "schema", json_object_new_int(HYPMEM_JSON_SCHEMA));
-		json_object_object_add(trace, "cpus", trace_stats_json(tr));
+		json_object_object_add(trace, "cpus", hypmem_json_trace_cpus(tr));
 		if (a->json)
 			json_object_object_add(trace, "events", tp.events);
 		if (filtering)
-			json_object_object_add(trace, "filtered", filtered_json(&filter));
+			json_object_object_add(trace, "filtered", hypmem_json_trace_filtered(&filter));
 		json_object_object_add(o, "trace", trace);
 		json_object_object_add(o, "findings", hypmem_json_findings(f));
 		if (a->json ? hypmem_json_print(stdout, o) : !print_json_line(o))
 			ret = HYPMEM_EXIT_USAGE;
 	} else {
-		if (a->stats) {
-			for (unsigned int cpu = 0; cpu < hypmem_trace_nr_cpus(tr); cpu++) {
-				const struct hypmem_trace_cpu_stats *st =
-				    hypmem_trace_stats(tr, cpu);
-
-				printf("cpu %u: read %" PRIu64 " lost %" PRIu64, cpu, st->read,
-				       st->lost);
-				if (st->has_meta)
-					printf(" entries %" PRIu64 " overrun %" PRIu64
-					       " consumed %" PRIu64 " pages_lost %" PRIu64
-					       " pages_touched %" PRIu64,
-					       st->entries, st->overrun, st->consumed,
-					       st->pages_lost, st->pages_touched);
-				printf(" pages_read %" PRIu64 " pages_bad %" PRIu64 "\n",
-				       st->pages_read, st->pages_bad);
-			}
-			if (filtering)
-				printf("filtered out: %" PRIu64 " events, %" PRIu64
-				       " lost-event records (%" PRIu64 " events lost)\n",
-				       filter.events_out, filter.lost_out, filter.lost_events_out);
-		}
+		if (a->stats)
+			hypmem_text_trace_stats(stdout, tr, &filter);
 		if (f->total) {
 			printf("\n");
 			hypmem_text_findings(stdout, f, SIZE_MAX);

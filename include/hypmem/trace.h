@@ -38,7 +38,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "hypmem/events.h"
 #include "hypmem/findings.h"
@@ -193,73 +192,5 @@ enum hypmem_tracefs_shape {
  */
 struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir,
 						 enum hypmem_tracefs_shape shape);
-
-/* --- text output --- */
-
-#define HYPMEM_TRACE_TEXTBUF_SIZE (64 * 1024)
-
-/*
- * trace-cmd report-style text (the lines hypmem_trace_text() in tracedat.h
- * prints, byte for byte) formatted by hand into one buffer and written with
- * one fwrite() per buffer.
- */
-struct hypmem_trace_textbuf {
-	FILE *out;
-	size_t len;
-	bool failed; /* an fwrite() came short */
-	char buf[HYPMEM_TRACE_TEXTBUF_SIZE];
-};
-
-/** hypmem_trace_textbuf_init() - Start buffering lines for @out. */
-void hypmem_trace_textbuf_init(struct hypmem_trace_textbuf *tb, FILE *out);
-
-/** hypmem_trace_textbuf_add() - Append the line(s) of @rec. */
-void hypmem_trace_textbuf_add(struct hypmem_trace_textbuf *tb,
-			      const struct hypmem_event_formats *formats,
-			      const struct hypmem_trace_rec *rec);
-
-/**
- * hypmem_trace_textbuf_flush() - Write what is buffered to tb->out (not
- * fflush()ed).  Return: false if a write ever failed.
- */
-bool hypmem_trace_textbuf_flush(struct hypmem_trace_textbuf *tb);
-
-/* --- writing pages (trace.dat, tests) --- */
-
-/* An encoder of kernel-format pages: 4-byte aligned events, short form. */
-struct hypmem_rb_writer {
-	uint8_t *page; /* caller's buffer of page_len bytes */
-	uint32_t page_len;
-	uint32_t write; /* data bytes used */
-	uint64_t last_ts;
-	uint32_t nr_events;
-	/*
-	 * Data bytes kept free at the end (0 after start): set it to 8 for a
-	 * page that will carry a missed-events count, so that the count is
-	 * stored (RB_MISSED_STORED) and not only flagged.
-	 */
-	uint32_t reserve;
-	/*
-	 * Keep payload lengths exact (false after start): a length that is no
-	 * multiple of 4 goes in the long form unrounded, as the pKVM writer
-	 * stores it, instead of rounded up as trace-cmd's reader needs.
-	 */
-	bool exact;
-};
-
-/** hypmem_rb_writer_start() - Begin a page whose time_stamp is @ts. */
-void hypmem_rb_writer_start(struct hypmem_rb_writer *w, uint8_t *page, uint32_t page_len,
-			    uint64_t ts);
-
-/**
- * hypmem_rb_writer_add() - Append an event.
- * Return: false if it does not fit, or its time is before the previous
- * event's (finish the page and start another at that time).
- */
-bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t *payload,
-			  uint32_t len);
-
-/** hypmem_rb_writer_finish() - Store commit (+ missed-events count if @lost). */
-void hypmem_rb_writer_finish(struct hypmem_rb_writer *w, uint64_t lost);
 
 #endif /* HYPMEM_TRACE_H */

@@ -67,8 +67,8 @@ struct hypmem_error *hypmem_trace_filter_cpus(struct hypmem_trace_filter *f, con
 			return bad("CPU range backwards in", list);
 		if (hi >= HYPMEM_TRACE_MAX_CPUS)
 			return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
-						   "CPU %u in '%s': at most %u CPUs are read", hi, list,
-						   HYPMEM_TRACE_MAX_CPUS);
+						   "CPU %u in '%s': at most %u CPUs are read", hi,
+						   list, HYPMEM_TRACE_MAX_CPUS);
 		for (unsigned int c = lo; c <= hi; c++)
 			f->cpus |= 1ULL << c;
 		f->has_cpus = true;

@@ -116,9 +116,9 @@ static struct hypmem_error *peek(struct hypmem_trace *tr, unsigned int cpu,
 
 	*ret = NULL;
 	if (c->next == c->nr_recs) {
-		if (tr->kind == SRC_TARGET || c->done)
+		if (!tr->ops->more || c->done)
 			return NULL;
-		if ((err = trace_tracefs_next_page(tr, cpu)))
+		if ((err = tr->ops->more(tr, cpu)))
 			return err;
 		if (c->next == c->nr_recs)
 			return NULL;
@@ -134,16 +134,16 @@ struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn 
 	unsigned int nr = tr->nr_cpus;
 
 	tr->arena_len = 0;
-	if (tr->kind == SRC_TRACEFS)
-		trace_tracefs_start_deadline(tr);
+	if (tr->ops->poll_begin)
+		tr->ops->poll_begin(tr);
 	for (unsigned int cpu = 0; cpu < nr; cpu++) {
 		tr->cpus[cpu].nr_recs = 0;
 		tr->cpus[cpu].next = 0;
 		tr->cpus[cpu].done = false;
 	}
-	if (tr->kind == SRC_TARGET) {
+	if (tr->ops->collect) {
 		for (unsigned int cpu = 0; cpu < nr && !err; cpu++)
-			err = trace_target_collect_cpu(tr, cpu);
+			err = tr->ops->collect(tr, cpu);
 		if (err)
 			return err;
 	}
@@ -177,10 +177,7 @@ struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn 
 			rec.lost = r->count;
 		} else {
 			rec.kind = HYPMEM_TRACE_EVENT;
-			rec.payload = (tr->kind == SRC_TARGET	   ? tr->arena
-				       : tr->flavour == TFS_TEXT ? c->pay
-								 : c->rbuf) +
-				      r->off;
+			rec.payload = tr->ops->payloads(tr, c) + r->off;
 			rec.len = r->len;
 			rec.id = hypmem_event_id(rec.payload);
 			if (r->text_len) {
@@ -196,29 +193,19 @@ struct hypmem_error *hypmem_trace_poll(struct hypmem_trace *tr, hypmem_trace_fn 
 		else
 			err = peek(tr, best, &head[best]);
 	}
-	if (tr->kind == SRC_TRACEFS)
-		for (unsigned int cpu = 0; cpu < nr; cpu++) {
-			struct hypmem_error *e = trace_tracefs_flush_findings(tr, &tr->cpus[cpu]);
+	if (tr->ops->poll_end) {
+		struct hypmem_error *e = tr->ops->poll_end(tr);
 
-			if (!err)
-				err = e;
-		}
+		if (!err)
+			err = e;
+	}
 	return err;
 }
 
 /* --- counting without the merge --- */
 
-struct counter {
-	struct hypmem_trace_counts *k;
-	struct cpu_state *c;
-	unsigned int cpu;
-	bool first; /* no event of this CPU seen yet in this poll */
-	bool stop;
-	hypmem_trace_fn fn;
-	void *arg;
-};
 
-static bool count_one(struct counter *co, uint64_t ts, const uint8_t *payload, uint32_t len)
+bool trace_count_one(struct counter *co, uint64_t ts, const uint8_t *payload, uint32_t len)
 {
 	struct hypmem_trace_counts *k = co->k;
 	uint32_t id = hypmem_event_id(payload);
@@ -252,56 +239,6 @@ static bool count_one(struct counter *co, uint64_t ts, const uint8_t *payload, u
 	return true;
 }
 
-static bool count_event(const struct hypmem_rb_event *ev, void *arg)
-{
-	struct counter *co = arg;
-
-	co->c->st.read++;
-	return count_one(co, ev->ts, ev->payload, ev->len);
-}
-
-static struct hypmem_error *count_tracefs_cpu(struct hypmem_trace *tr, struct counter *co)
-{
-	struct cpu_state *c = co->c;
-	struct hypmem_error *err, *none = NULL;
-
-	c->done = false;
-	while (tr->flavour == TFS_TEXT && !co->stop) {
-		c->nr_recs = 0;
-		c->next = 0;
-		if ((err = trace_tracefs_next_page(tr, co->cpu)) || !c->nr_recs)
-			return err;
-		for (size_t i = 0; i < c->nr_recs && !co->stop; i++) {
-			const struct pending_rec *r = &c->recs[i];
-
-			if (!r->lost)
-				count_one(co, r->ts, c->pay + r->off, r->len);
-			else if (r->count != HYPMEM_TRACE_LOST_UNKNOWN)
-				co->k->lost += r->count;
-		}
-	}
-	while (!co->stop) {
-		struct hypmem_rb_page_info info;
-		const uint8_t *page;
-		uint64_t lost;
-		bool have;
-
-		if ((err = trace_tracefs_fill(tr, c, co->cpu, &have)) || !have)
-			return err;
-		page = c->rbuf + c->rpos;
-		if (trace_tracefs_page_missed(tr, c, page, &lost) && lost != HYPMEM_TRACE_LOST_UNKNOWN)
-			co->k->lost += lost;
-		if ((err = trace_decode_page(tr, c, co->cpu, page, 0, c->page_no * tr->page_size,
-				       count_event, co, &none, &c->findings, &info)))
-			return err;
-		if (tr->keep && (err = trace_keep_page(tr, c, page)))
-			return err;
-		c->rpos += tr->page_size;
-		c->page_no++;
-	}
-	return NULL;
-}
-
 struct hypmem_error *hypmem_trace_poll_counts(struct hypmem_trace *tr,
 					      struct hypmem_trace_counts *k, hypmem_trace_fn fn,
 					      void *arg)
@@ -310,8 +247,8 @@ struct hypmem_error *hypmem_trace_poll_counts(struct hypmem_trace *tr,
 	bool stop = false;
 
 	tr->arena_len = 0;
-	if (tr->kind == SRC_TRACEFS)
-		trace_tracefs_start_deadline(tr);
+	if (tr->ops->poll_begin)
+		tr->ops->poll_begin(tr);
 	for (unsigned int cpu = 0; cpu < tr->nr_cpus && !err && !stop; cpu++) {
 		struct cpu_state *c = &tr->cpus[cpu];
 		struct counter co = {
@@ -319,28 +256,15 @@ struct hypmem_error *hypmem_trace_poll_counts(struct hypmem_trace *tr,
 
 		c->nr_recs = 0;
 		c->next = 0;
-		if (tr->kind == SRC_TRACEFS) {
-			err = count_tracefs_cpu(tr, &co);
-		} else if (!(err = trace_target_collect_cpu(tr, cpu))) {
-			/* A target's poll is bounded by its ring: walk the records. */
-			for (size_t i = 0; i < c->nr_recs && !co.stop; i++) {
-				const struct pending_rec *r = &c->recs[i];
-
-				if (!r->lost)
-					count_one(&co, r->ts, tr->arena + r->off, r->len);
-				else if (r->count != HYPMEM_TRACE_LOST_UNKNOWN)
-					k->lost += r->count;
-			}
-		}
+		err = tr->ops->count(tr, &co);
 		stop = co.stop;
 	}
-	if (tr->kind == SRC_TRACEFS)
-		for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
-			struct hypmem_error *e = trace_tracefs_flush_findings(tr, &tr->cpus[cpu]);
+	if (tr->ops->poll_end) {
+		struct hypmem_error *e = tr->ops->poll_end(tr);
 
-			if (!err)
-				err = e;
-		}
+		if (!err)
+			err = e;
+	}
 	return err;
 }
 
@@ -348,13 +272,10 @@ void hypmem_trace_destroy(struct hypmem_trace *tr)
 {
 	if (!tr)
 		return;
-	for (unsigned int cpu = 0;
-	     tr->cpus && cpu < (tr->kind == SRC_TRACEFS ? HYPMEM_TRACE_MAX_CPUS : tr->nr_cpus);
-	     cpu++) {
+	for (unsigned int cpu = 0; tr->cpus && cpu < tr->nr_slots; cpu++) {
 		struct cpu_state *c = &tr->cpus[cpu];
 
-		if (tr->kind == SRC_TRACEFS)
-			pipe_reader_destroy(c->pr);
+		pipe_reader_destroy(c->pr);
 		free(c->pay);
 		free(c->page_pa);
 		free(c->mem);

@@ -108,8 +108,13 @@ struct ring_layout {
 	uint32_t off_next, sz_next; /* simple_buffer_page.link.next */
 };
 
+struct trace_source_ops;
+struct counter;
+
 struct hypmem_trace {
 	enum source_kind kind;
+	const struct trace_source_ops *ops;
+	unsigned int nr_slots; /* cpus[] entries allocated */
 	struct ring_layout ring;
 	struct hypmem_target *t; /* borrowed */
 	unsigned int nr_cpus;
@@ -206,5 +211,39 @@ bool trace_tracefs_page_missed(struct hypmem_trace *tr, struct cpu_state *c, con
 			       uint64_t *lost);
 
 char *trace_path_join(const char *a, const char *b);
+
+/*
+ * What differs between the sources (a target, a tracefs remote): the merge
+ * (hypmem_trace_poll()) and the counting (hypmem_trace_poll_counts()) call
+ * only these.
+ */
+struct trace_source_ops {
+	/* Before each poll (NULL: nothing). */
+	void (*poll_begin)(struct hypmem_trace *tr);
+	/* At the start of a poll, all of @cpu's new records at once (NULL: none). */
+	struct hypmem_error *(*collect)(struct hypmem_trace *tr, unsigned int cpu);
+	/* When @cpu's pending records run out, its next ones (NULL: none). */
+	struct hypmem_error *(*more)(struct hypmem_trace *tr, unsigned int cpu);
+	/* The buffer @c's pending_rec.off values count from. */
+	const uint8_t *(*payloads)(const struct hypmem_trace *tr, const struct cpu_state *c);
+	/* Count one CPU's new events (co->cpu), without the merge. */
+	struct hypmem_error *(*count)(struct hypmem_trace *tr, struct counter *co);
+	/* After each poll (NULL: nothing). */
+	struct hypmem_error *(*poll_end)(struct hypmem_trace *tr);
+};
+
+/* One CPU's counting under way (hypmem_trace_poll_counts()). */
+struct counter {
+	struct hypmem_trace_counts *k;
+	struct cpu_state *c;
+	unsigned int cpu;
+	bool first; /* no event of this CPU seen yet in this poll */
+	bool stop;
+	hypmem_trace_fn fn;
+	void *arg;
+};
+
+/* Count one event of co->cpu; false if the caller's fn stopped the poll. */
+bool trace_count_one(struct counter *co, uint64_t ts, const uint8_t *payload, uint32_t len);
 
 #endif /* HYPMEM_TRACE_PRIV_H */

@@ -330,6 +330,7 @@ static struct hypmem_error *open_kernel_buffers(struct hypmem_trace *tr, uint64_
 		if (le64(bases + 8 * i))
 			tr->nr_cpus = (unsigned int)i + 1;
 	tr->cpus = calloc(tr->nr_cpus ? tr->nr_cpus : 1, sizeof(*tr->cpus));
+	tr->nr_slots = tr->cpus ? tr->nr_cpus : 0;
 	if (!tr->cpus) {
 		err = &hypmem_enomem;
 		goto out;
@@ -541,6 +542,7 @@ static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 					   nr_cpus);
 	tr->nr_cpus = (unsigned int)nr_cpus;
 	tr->cpus = calloc(nr_cpus ? nr_cpus : 1, sizeof(*tr->cpus));
+	tr->nr_slots = tr->cpus ? tr->nr_cpus : 0;
 	rb = malloc(rb_type.size);
 	bp = malloc(bp_type.size);
 	if (!tr->cpus || !rb || !bp) {
@@ -754,6 +756,36 @@ out:
 	return err;
 }
 
+/* A target's poll is bounded by its ring: collect, then walk the records. */
+static struct hypmem_error *count_target(struct hypmem_trace *tr, struct counter *co)
+{
+	struct cpu_state *c = co->c;
+	struct hypmem_error *err = trace_target_collect_cpu(tr, co->cpu);
+
+	for (size_t i = 0; !err && i < c->nr_recs && !co->stop; i++) {
+		const struct pending_rec *r = &c->recs[i];
+
+		if (!r->lost)
+			trace_count_one(co, r->ts, tr->arena + r->off, r->len);
+		else if (r->count != HYPMEM_TRACE_LOST_UNKNOWN)
+			co->k->lost += r->count;
+	}
+	return err;
+}
+
+static const uint8_t *target_payloads(const struct hypmem_trace *tr, const struct cpu_state *c)
+{
+	(void)c;
+	return tr->arena;
+}
+
+/* A target's poll copies every CPU's new pages at once, then merges. */
+static const struct trace_source_ops target_ops = {
+    .collect = trace_target_collect_cpu,
+    .payloads = target_payloads,
+    .count = count_target,
+};
+
 struct hypmem_error *hypmem_trace_open_target(struct hypmem_target *t, struct hypmem_trace **ret)
 {
 	struct hypmem_trace *tr = calloc(1, sizeof(*tr));
@@ -762,6 +794,7 @@ struct hypmem_error *hypmem_trace_open_target(struct hypmem_target *t, struct hy
 	if (!tr)
 		return &hypmem_enomem;
 	tr->kind = SRC_TARGET;
+	tr->ops = &target_ops;
 	tr->t = t;
 	tr->page_size = DEFAULT_PAGE_SIZE;
 	tr->long_size = 8;

@@ -278,6 +278,85 @@ static const struct remote_probe *remote_of_path(const char *path, const struct 
 	return NULL;
 }
 
+/* --- the tracefs source's operations --- */
+
+static bool count_event(const struct hypmem_rb_event *ev, void *arg)
+{
+	struct counter *co = arg;
+
+	co->c->st.read++;
+	return trace_count_one(co, ev->ts, ev->payload, ev->len);
+}
+
+static struct hypmem_error *count_tracefs(struct hypmem_trace *tr, struct counter *co)
+{
+	struct cpu_state *c = co->c;
+	struct hypmem_error *err, *none = NULL;
+
+	c->done = false;
+	while (tr->flavour == TFS_TEXT && !co->stop) {
+		c->nr_recs = 0;
+		c->next = 0;
+		if ((err = trace_tracefs_next_page(tr, co->cpu)) || !c->nr_recs)
+			return err;
+		for (size_t i = 0; i < c->nr_recs && !co->stop; i++) {
+			const struct pending_rec *r = &c->recs[i];
+
+			if (!r->lost)
+				trace_count_one(co, r->ts, c->pay + r->off, r->len);
+			else if (r->count != HYPMEM_TRACE_LOST_UNKNOWN)
+				co->k->lost += r->count;
+		}
+	}
+	while (!co->stop) {
+		struct hypmem_rb_page_info info;
+		const uint8_t *page;
+		uint64_t lost;
+		bool have;
+
+		if ((err = trace_tracefs_fill(tr, c, co->cpu, &have)) || !have)
+			return err;
+		page = c->rbuf + c->rpos;
+		if (trace_tracefs_page_missed(tr, c, page, &lost) && lost != HYPMEM_TRACE_LOST_UNKNOWN)
+			co->k->lost += lost;
+		if ((err = trace_decode_page(tr, c, co->cpu, page, 0, c->page_no * tr->page_size,
+				       count_event, co, &none, &c->findings, &info)))
+			return err;
+		if (tr->keep && (err = trace_keep_page(tr, c, page)))
+			return err;
+		c->rpos += tr->page_size;
+		c->page_no++;
+	}
+	return NULL;
+}
+
+static const uint8_t *tracefs_payloads(const struct hypmem_trace *tr, const struct cpu_state *c)
+{
+	return tr->flavour == TFS_TEXT ? c->pay : c->rbuf;
+}
+
+static struct hypmem_error *tracefs_poll_end(struct hypmem_trace *tr)
+{
+	struct hypmem_error *err = NULL;
+
+	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
+		struct hypmem_error *e = trace_tracefs_flush_findings(tr, &tr->cpus[cpu]);
+
+		if (!err)
+			err = e;
+	}
+	return err;
+}
+
+/* Pipes are read a page (or a batch of lines) at a time, while merging. */
+static const struct trace_source_ops tracefs_ops = {
+    .poll_begin = trace_tracefs_start_deadline,
+    .more = trace_tracefs_next_page,
+    .payloads = tracefs_payloads,
+    .count = count_tracefs,
+    .poll_end = tracefs_poll_end,
+};
+
 struct hypmem_error *hypmem_trace_open_tracefs(const char *dir, struct hypmem_trace **ret)
 {
 	/*
@@ -299,6 +378,7 @@ struct hypmem_error *hypmem_trace_open_tracefs(const char *dir, struct hypmem_tr
 	if (!tr)
 		return &hypmem_enomem;
 	tr->kind = SRC_TRACEFS;
+	tr->ops = &tracefs_ops;
 	tr->page_size = DEFAULT_PAGE_SIZE;
 	tr->long_size = 8;
 	tr->wait_ms = DEFAULT_WAIT_MS;
@@ -346,6 +426,7 @@ struct hypmem_error *hypmem_trace_open_tracefs(const char *dir, struct hypmem_tr
 		goto fail;
 	fix_remote_layout(&tr->formats);
 	tr->cpus = calloc(HYPMEM_TRACE_MAX_CPUS, sizeof(*tr->cpus));
+	tr->nr_slots = tr->cpus ? HYPMEM_TRACE_MAX_CPUS : 0;
 	if (!tr->cpus) {
 		err = &hypmem_enomem;
 		goto fail;

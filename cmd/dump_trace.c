@@ -114,6 +114,7 @@ int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		err = &hypmem_enomem;
 	if (!err) {
 		hypmem_trace_textbuf_init(tp.tb, stdout);
+		tp.tb->names = t ? tr : NULL; /* pool=NAME where memory tells */
 		err = hypmem_trace_poll(tr, print_trace_rec, &tp);
 		hypmem_trace_textbuf_flush(tp.tb);
 	}

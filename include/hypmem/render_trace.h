@@ -36,6 +36,11 @@ struct hypmem_trace_textbuf {
 	FILE *out;
 	size_t len;
 	bool failed; /* an fwrite() came short */
+	/*
+	 * If set (init clears it): a "pool" field whose value it names is
+	 * printed as pool=NAME instead of its hex value.
+	 */
+	struct hypmem_trace *names;
 	char buf[HYPMEM_TRACE_TEXTBUF_SIZE];
 };
 

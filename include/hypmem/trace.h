@@ -157,6 +157,15 @@ struct hypmem_error *hypmem_trace_poll_counts(struct hypmem_trace *tr,
  */
 struct hypmem_error *hypmem_trace_check_accounting(struct hypmem_trace *tr);
 
+/**
+ * hypmem_trace_value_name() - What an event field's value points at, by
+ * name, for a reader over a target (a dump or live RAM): for a field named
+ * "pool", the hyp_pool variable at that hyp VA ("hpool", "host_s2_pool"...).
+ * Return: the name (valid while @tr lives), or NULL: unknown, another
+ * field, or a tracefs reader (no memory to look into).
+ */
+const char *hypmem_trace_value_name(struct hypmem_trace *tr, const char *field, uint64_t value);
+
 unsigned int hypmem_trace_nr_cpus(const struct hypmem_trace *tr);
 const struct hypmem_trace_cpu_stats *hypmem_trace_stats(const struct hypmem_trace *tr,
 							unsigned int cpu);

@@ -3,6 +3,7 @@
  * Trace records and reader counters as text and JSON (see
  * include/hypmem/render_trace.h).
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ void hypmem_trace_textbuf_init(struct hypmem_trace_textbuf *tb, FILE *out)
 	tb->out = out;
 	tb->len = 0;
 	tb->failed = false;
+	tb->names = NULL;
 }
 
 bool hypmem_trace_textbuf_flush(struct hypmem_trace_textbuf *tb)
@@ -53,6 +55,38 @@ static char *put_dec(char *p, uint64_t v, int width, char pad)
 
 /* Worst case of one line: the header, an 80-byte name and 1023 bytes of text. */
 #define TEXT_LINE_MAX 1200
+
+/*
+ * In the @len printed bytes at @p (room for 1023), "pool=0x<value>" becomes
+ * "pool=NAME" when the reader knows what the value points at.
+ */
+static int name_pool(struct hypmem_trace *tr, const struct hypmem_event_format *ev,
+		     const struct hypmem_trace_rec *rec, char *p, int len)
+{
+	char hex[32];
+	const char *name, *at;
+	size_t hl, nl;
+	uint64_t v;
+
+	for (size_t i = 0; i < ev->nr_fields; i++) {
+		const struct hypmem_event_field *fl = &ev->fields[i];
+
+		if (fl->is_common || strcmp(fl->name, "pool") ||
+		    !hypmem_event_field_get(fl, rec->payload, rec->len, &v) ||
+		    !(name = hypmem_trace_value_name(tr, "pool", v)))
+			continue;
+		hl = (size_t)snprintf(hex, sizeof(hex), "pool=0x%" PRIx64, v);
+		nl = strlen(name);
+		if (!(at = memmem(p, (size_t)len, hex, hl)) ||
+		    ((size_t)(at - p) + hl < (size_t)len && isxdigit((unsigned char)at[hl])) ||
+		    (size_t)len - hl + 5 + nl > 1023)
+			return len;
+		memmove((char *)at + 5 + nl, at + hl, (size_t)len - (size_t)(at - p) - hl);
+		memcpy((char *)at + 5, name, nl);
+		return (int)((size_t)len - hl + 5 + nl);
+	}
+	return len;
+}
 
 void hypmem_trace_textbuf_add(struct hypmem_trace_textbuf *tb,
 			      const struct hypmem_event_formats *formats,
@@ -104,7 +138,10 @@ void hypmem_trace_textbuf_add(struct hypmem_trace_textbuf *tb,
 		p = put_str(p, rec->text, (size_t)len);
 	} else {
 		len = hypmem_event_print(ev, rec->payload, rec->len, p, 1024);
-		p += len < 0 ? 0 : len > 1023 ? 1023 : len;
+		len = len < 0 ? 0 : len > 1023 ? 1023 : len;
+		if (tb->names)
+			len = name_pool(tb->names, ev, rec, p, len);
+		p += len;
 	}
 	*p++ = '\n';
 	tb->len = (size_t)(p - tb->buf);

@@ -287,6 +287,7 @@ void hypmem_trace_destroy(struct hypmem_trace *tr)
 		hypmem_findings_deinit(&c->findings);
 	}
 	free(tr->cpus);
+	free(tr->pools);
 	free(tr->arena);
 	hypmem_event_formats_deinit(&tr->formats);
 	hypmem_findings_deinit(&tr->findings);

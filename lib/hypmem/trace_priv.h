@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "hypmem/decode.h"
 #include "hypmem/ringbuf.h"
 #include "hypmem/trace.h"
 #include "pipe_reader.h"
@@ -127,6 +128,15 @@ struct hypmem_trace {
 	struct timespec deadline; /* of the current tracefs poll */
 	bool keep;
 	struct hypmem_event_formats formats;
+	/* Targets: the hyp_pool variables, to name pool= values (read once). */
+	struct hypmem_pool *pools;
+	size_t nr_pools;
+	bool pools_read;
+	struct {
+		uint64_t va;
+		const char *name; /* NULL: no pool there */
+	} pool_va[16];
+	unsigned int nr_pool_va;
 	struct hypmem_findings findings;
 	uint8_t *arena;
 	size_t arena_len, arena_cap;

@@ -756,6 +756,44 @@ out:
 	return err;
 }
 
+/*
+ * The hyp_pool variable a hyp VA points at, by the PA it translates to.
+ * The few VAs a trace names are remembered (at most 16; more are looked
+ * up each time).
+ */
+const char *hypmem_trace_value_name(struct hypmem_trace *tr, const char *field, uint64_t value)
+{
+	const char *name = NULL;
+	uint64_t pa;
+	struct hypmem_error *err;
+
+	if (tr->kind != SRC_TARGET || strcmp(field, "pool"))
+		return NULL;
+	for (unsigned int i = 0; i < tr->nr_pool_va; i++)
+		if (tr->pool_va[i].va == value)
+			return tr->pool_va[i].name;
+	if (!tr->pools_read) {
+		tr->pools_read = true;
+		if ((err = hypmem_pools_decode(tr->t, &tr->pools, &tr->nr_pools))) {
+			hypmem_error_destroy(err);
+			tr->pools = NULL;
+			tr->nr_pools = 0;
+		}
+	}
+	if ((err = hypmem_target_hyp_to_pa(tr->t, value, &pa, NULL))) {
+		hypmem_error_destroy(err);
+	} else {
+		for (size_t i = 0; i < tr->nr_pools && !name; i++)
+			if (tr->pools[i].addr == pa && tr->pools[i].name[0])
+				name = tr->pools[i].name;
+	}
+	if (tr->nr_pool_va < sizeof(tr->pool_va) / sizeof(tr->pool_va[0])) {
+		tr->pool_va[tr->nr_pool_va].va = value;
+		tr->pool_va[tr->nr_pool_va++].name = name;
+	}
+	return name;
+}
+
 /* A target's poll is bounded by its ring: collect, then walk the records. */
 static struct hypmem_error *count_target(struct hypmem_trace *tr, struct counter *co)
 {

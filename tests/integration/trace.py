@@ -29,9 +29,13 @@ many were overwritten, and an FNV-1a hash over every payload in order.
  7. Filters (-e with globs, --cpu, --since/--until) and --json-lines give
     exactly what the unfiltered --json output, filtered here, holds; lost
     records are never dropped silently; bad filters are one-line errors.
+ 8. pool= is printed by name (hpool, host_s2_pool, vm_table[N].pool) where
+    the dump tells, one name per hyp VA; trace-cmd (which has no memory)
+    prints the same lines with the VAs.
 """
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -146,7 +150,8 @@ def main():
                             "--export-shape", "android", el2, core],
                            capture_output=True, text=True)
         t.ok(p.returncode == 0, "trace text, trace.dat and tracefs export", p.stderr)
-        ours = p.stdout
+        names = check_pool_names(el2, core, p.stdout, evs)
+        ours = unname(p.stdout, names)
         raw = open(os.path.join(tfs, "hyp/per_cpu/cpu0/trace_pipe_raw"), "rb").read()
         payloads, lost = python_decode(raw)
         h = 0xcbf29ce484222325
@@ -196,6 +201,36 @@ def main():
     return t.done()
 
 
+def pool_names(text, evs):
+    """Our text prints pool= by name where the dump tells: name -> hex VA,
+    from the text lines beside the --json events (same order), and whether
+    every name stands for one VA and no two names for the same one."""
+    lines = text.splitlines()[1:1 + len(evs)]
+    names, ok = {}, len(lines) == len(evs)
+    for line, e in zip(lines, evs):
+        m = re.search(r" pool=(\S+)", line)
+        if m and "pool" in e.get("fields", {}):
+            va = "0x%x" % e["fields"]["pool"]
+            if m.group(1) != va:
+                ok &= names.setdefault(m.group(1), va) == va
+    return names, ok and len(set(names.values())) == len(names)
+
+
+def unname(text, names):
+    """Our text with the pools' hex VAs back, as trace-cmd prints them."""
+    return re.sub(r"(?<= pool=)(\S+)", lambda m: names.get(m.group(1), m.group(1)), text)
+
+
+def check_pool_names(el2, core, text, evs):
+    names, ok = pool_names(text, evs)
+    p = subprocess.run([DUMP, "pools", "--json", el2, core], capture_output=True, text=True)
+    pools = [x["name"] for x in json.loads(p.stdout)["pools"]] if p.returncode == 0 else []
+    t.ok(ok and {"hpool", "host_s2_pool"} <= set(names) and set(names) <= set(pools),
+         "pool= by name: hpool and host_s2_pool, each one VA, all pools the dump lists",
+         "%s\npools %s" % (names, pools))
+    return names
+
+
 def check_lost_export(el2, core, lost):
     """The lost count survives every export: trace-cmd report of our
     trace.dat, and hypmem-top -b over both tracefs shapes, show what
@@ -241,7 +276,7 @@ def printed_us(ts):
     return (ts + 500) // 1000
 
 
-def check_filters(el2, core, full, tmp):
+def check_filters(el2, core, full, tmp, names):
     """-e, --cpu, --since/--until and --json-lines against the unfiltered
     --json output, filtered here."""
     evs = full["trace"]["events"]
@@ -294,7 +329,7 @@ def check_filters(el2, core, full, tmp):
         p = subprocess.run([DUMP, "trace", "-o", dat, "--cpu", "1", "-e", "hyp_page_*", el2,
                             core], capture_output=True, text=True)
         q = subprocess.run(["trace-cmd", "report", dat], capture_output=True, text=True)
-        t.ok(p.returncode == 0 and q.returncode == 0 and q.stdout == p.stdout and
+        t.ok(p.returncode == 0 and q.returncode == 0 and q.stdout == unname(p.stdout, names) and
              q.stdout.count("\n") > 10, "filters: trace.dat holds what the filters keep",
              p.stderr + q.stderr[-300:])
     else:
@@ -347,6 +382,8 @@ def check_smp():
         if p.returncode:
             return
         evs = json.loads(p.stdout)["trace"]["events"]
+        p = subprocess.run([DUMP, "trace", el2, core], capture_output=True, text=True)
+        names = check_pool_names(el2, core, p.stdout, evs)
         t.ok(not any("lost" in e for e in evs) and
              [sum(1 for e in evs if e["cpu"] == c) for c in (0, 1)] ==
              [c["entries"] for c in cpus],
@@ -382,15 +419,17 @@ def check_smp():
         t.ok(got == [c["allocs"] for c in smp["cpus"]],
              "smp 2: each CPU's allocation events in the SMP phase match its op stream",
              "%s vs %s" % (got, smp["cpus"]))
-        check_filters(el2, core, json.loads(p.stdout), tmp)
+        fj = subprocess.run([DUMP, "trace", "--json", el2, core], capture_output=True,
+                            text=True)
+        check_filters(el2, core, json.loads(fj.stdout), tmp, names)
         dat = os.path.join(tmp, "smp.dat")
         p = subprocess.run([DUMP, "trace", "-o", dat, el2, core], capture_output=True, text=True)
         if not shutil.which("trace-cmd"):
             t.skip("smp 2: trace-cmd report", "trace-cmd not installed")
         else:
             q = subprocess.run(["trace-cmd", "report", dat], capture_output=True, text=True)
-            t.ok(p.returncode == 0 and q.returncode == 0 and q.stdout == p.stdout and
-                 "cpus=2" in q.stdout,
+            t.ok(p.returncode == 0 and q.returncode == 0 and q.stdout == unname(p.stdout, names)
+                 and "cpus=2" in q.stdout,
                  "smp 2: trace-cmd report merges the two CPUs exactly as we do",
                  p.stderr[-1000:] + q.stderr[-1000:])
     finally:

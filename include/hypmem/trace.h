@@ -194,7 +194,7 @@ enum hypmem_tracefs_shape {
  * a CPU that lost events starts with a page carrying RB_MISSED_EVENTS and
  * the stored count.  Both write events/header_page, header_event and
  * format files whose offsets are summed without alignment, as the kernels
- * print them.
+ * print them, and events/enable and events/SYSTEM/E/enable (all "1").
  *
  * Return: NULL, HYPMEM_ERROR_OS, or HYPMEM_ERROR_INVALID_ARGUMENT for a
  * reader over a text remote (it has no pages).

@@ -115,7 +115,8 @@ static struct hypmem_error *write_remote_events(struct hypmem_trace *tr, const c
 		     "\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n"
 		     "\tpadding     : type == 29\n\ttime_extend : type == 30\n"
 		     "\ttime_stamp : type == 31\n\tdata max type_len  == 28\n");
-	if ((err = write_file(p, "header_event", buf, (size_t)n)))
+	if ((err = write_file(p, "header_event", buf, (size_t)n)) ||
+	    (err = write_file(p, "enable", "1\n", 2)))
 		goto out;
 	for (size_t i = 0; i < tr->formats.nr && !err; i++) {
 		const struct hypmem_event_format *ev = &tr->formats.events[i];
@@ -135,6 +136,8 @@ static struct hypmem_error *write_remote_events(struct hypmem_trace *tr, const c
 			n = snprintf(buf, sizeof(buf), "%u\n", ev->id);
 			if (!err)
 				err = write_file(evdir, "id", buf, (size_t)n);
+			if (!err)
+				err = write_file(evdir, "enable", "1\n", 2);
 		} else if (!err) {
 			err = &hypmem_enomem;
 		}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hypmem/trace.h"
+#include "hypmem/trace_filter.h"
 
 struct hypmem_target;
 
@@ -20,6 +21,8 @@ struct dump_args {
 	enum hypmem_tracefs_shape export_shape;
 	bool stats;
 	const char *svg;
+	struct hypmem_trace_filter filter; /* trace: -e, --cpu, --since, --until */
+	bool json_lines;		   /* trace: one JSON object per line */
 };
 
 /* trace: T is NULL when reading a tracefs directory (a->tracefs). */

@@ -65,11 +65,18 @@ static const char usage[] =
 	"      --svg FILE           stage2: also write a memory map of RAM to FILE\n"
 	"      --tracefs DIR        trace: read DIR (remotes/hypervisor/ or hyp/ inside)\n"
 	"  -o, --output FILE        trace: also write FILE in trace-cmd's trace.dat format\n"
-	"      --export-tracefs DIR trace: write the pages as a tracefs tree under DIR\n"
-	"      --export-shape S     trace: raw (default; remotes/hypervisor/ with\n"
-	"                           trace_pipe_raw), mainline (7.x text pipes) or\n"
-	"                           android (hyp/, pages with a 32-byte footer)\n"
+	"      --export-tracefs DIR trace: write the events as a tracefs tree under DIR\n"
+	"      --export-shape S     trace: mainline (default; 7.x remotes/hypervisor/\n"
+	"                           with text pipes) or android (hyp/, pages with\n"
+	"                           a 32-byte footer)\n"
 	"      --stats              trace: per-CPU counters after the events\n"
+	"  -e, --event EVENT        trace: only these events (names or globs like\n"
+	"                           'hyp_*', comma lists; may be repeated)\n"
+	"      --cpu LIST           trace: only these CPUs (like 0,2-3)\n"
+	"      --since T            trace: only from time T (seconds, as printed)\n"
+	"      --until T            trace: only up to time T (seconds, as printed)\n"
+	"      --json-lines         trace: one JSON object per event and line, then\n"
+	"                           one with the counters and findings\n"
 	"  -h, --help               this help\n"
 	"      --version            version\n"
 	"\n"
@@ -77,6 +84,7 @@ static const char usage[] =
 
 enum { OPT_PFN = HYPMEM_OPT_FIRST_PRIVATE, OPT_RANGE, OPT_TRACEFS, OPT_EXPORT, OPT_STATS };
 enum { OPT_SVG = HYPMEM_OPT_FIRST_PRIVATE + 0x40, OPT_EXPORT_SHAPE };
+enum { OPT_CPU = HYPMEM_OPT_FIRST_PRIVATE + 0x50, OPT_SINCE, OPT_UNTIL, OPT_JSON_LINES };
 
 /* What a subcommand gets: the options, and the arguments after its name. */
 struct dump_ctx {
@@ -583,6 +591,11 @@ static const struct {
 	{ OPT_EXPORT, "--export-tracefs", CMD_BIT(CMD_TRACE) },
 	{ OPT_STATS, "--stats", CMD_BIT(CMD_TRACE) },
 	{ OPT_EXPORT_SHAPE, "--export-shape", CMD_BIT(CMD_TRACE) },
+	{ 'e', "-e/--event", CMD_BIT(CMD_TRACE) },
+	{ OPT_CPU, "--cpu", CMD_BIT(CMD_TRACE) },
+	{ OPT_SINCE, "--since", CMD_BIT(CMD_TRACE) },
+	{ OPT_UNTIL, "--until", CMD_BIT(CMD_TRACE) },
+	{ OPT_JSON_LINES, "--json-lines", CMD_BIT(CMD_TRACE) },
 	{ 'c', "-c/--core", CMDS_TARGET },
 	{ HYPMEM_OPT_RAW, "--raw", CMDS_TARGET },
 	{ HYPMEM_OPT_KASLR, "--kaslr-offset", CMDS_TARGET },
@@ -629,6 +642,11 @@ int main(int argc, char **argv)
 		{ "export-shape", required_argument, NULL, OPT_EXPORT_SHAPE },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "svg", required_argument, NULL, OPT_SVG },
+		{ "event", required_argument, NULL, 'e' },
+		{ "cpu", required_argument, NULL, OPT_CPU },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "json-lines", no_argument, NULL, OPT_JSON_LINES },
 		{ 0 },
 	};
 	struct hypmem_target_config cfg = { 0 };
@@ -641,8 +659,9 @@ int main(int argc, char **argv)
 	int opt, ret;
 
 	/* Options may come before or after the command (getopt permutes). */
-	while ((opt = getopt_long(argc, argv, "s:c:ho:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:ho:e:", opts, NULL)) != -1) {
 		int handled = hypmem_cli_target_option("hypmem-dump", &cfg, opt, optarg, &a.json);
+		struct hypmem_error *ferr = NULL;
 
 		if (handled < 0)
 			return HYPMEM_EXIT_USAGE;
@@ -670,14 +689,12 @@ int main(int argc, char **argv)
 			a.export_dir = optarg;
 			break;
 		case OPT_EXPORT_SHAPE:
-			if (!strcmp(optarg, "raw")) {
-				a.export_shape = HYPMEM_TRACEFS_RAW;
-			} else if (!strcmp(optarg, "mainline")) {
+			if (!strcmp(optarg, "mainline")) {
 				a.export_shape = HYPMEM_TRACEFS_MAINLINE;
 			} else if (!strcmp(optarg, "android")) {
 				a.export_shape = HYPMEM_TRACEFS_ANDROID;
 			} else {
-				fprintf(stderr, "hypmem-dump: --export-shape: raw, mainline or "
+				fprintf(stderr, "hypmem-dump: --export-shape: mainline or "
 						"android, not '%s'\n",
 					optarg);
 				return HYPMEM_EXIT_USAGE;
@@ -685,6 +702,21 @@ int main(int argc, char **argv)
 			break;
 		case OPT_STATS:
 			a.stats = true;
+			break;
+		case 'e':
+			ferr = hypmem_trace_filter_events(&a.filter, optarg);
+			break;
+		case OPT_CPU:
+			ferr = hypmem_trace_filter_cpus(&a.filter, optarg);
+			break;
+		case OPT_SINCE:
+			ferr = hypmem_trace_filter_window(&a.filter, optarg, NULL);
+			break;
+		case OPT_UNTIL:
+			ferr = hypmem_trace_filter_window(&a.filter, NULL, optarg);
+			break;
+		case OPT_JSON_LINES:
+			a.json_lines = true;
 			break;
 		case OPT_SVG:
 			a.svg = optarg;
@@ -699,6 +731,12 @@ int main(int argc, char **argv)
 		default:
 			return hypmem_cli_try_help("hypmem-dump");
 		}
+		if (ferr)
+			return hypmem_cli_error("hypmem-dump", ferr);
+	}
+	if (a.json && a.json_lines) {
+		fprintf(stderr, "hypmem-dump: --json and --json-lines: choose one\n");
+		return HYPMEM_EXIT_USAGE;
 	}
 	if (optind == argc) {
 		fprintf(stderr, "hypmem-dump: no command given (vmemmap, pools, layout, stage2, "

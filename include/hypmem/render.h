@@ -22,11 +22,14 @@
 #include "hypmem/cost.h"
 #include "hypmem/decode.h"
 #include "hypmem/dwarf.h"
+#include "hypmem/events.h"
 #include "hypmem/heap.h"
 #include "hypmem/query.h"
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"
 #include "hypmem/top.h"
+#include "hypmem/trace.h"
+#include "hypmem/trace_filter.h"
 #include "hypmem/vm_ranges.h"
 #include "hypmem/vms.h"
 
@@ -168,10 +171,82 @@ void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *ta
 void hypmem_top_json_line(FILE *out, const struct hypmem_top_model *m, const char *target);
 
 /* ===================================================================
- * Trace writers (render_trace.c): this section belongs to the trace
- * split (issue 16 / i16-trace), which adds the trace text and JSON
- * writers here.
+ * Trace records and reader counters (render_trace.c): text in trace-cmd
+ * report style, JSON as hypmem-json(5) describes.  The readers (trace.h),
+ * the filter (trace_filter.h) and the file writers (tracedat.h, the tracefs
+ * export) leave formatting to these.
  * =================================================================== */
+
+/* --- text --- */
+
+#define HYPMEM_TRACE_TEXTBUF_SIZE (64 * 1024)
+
+/*
+ * trace-cmd report-style text (the lines hypmem_trace_text() in tracedat.h
+ * prints, byte for byte) formatted by hand into one buffer and written with
+ * one fwrite() per buffer.
+ */
+struct hypmem_trace_textbuf {
+	FILE *out;
+	size_t len;
+	bool failed; /* an fwrite() came short */
+	/*
+	 * If set (init clears it): a "pool" field whose value it names is
+	 * printed as pool=NAME instead of its hex value.
+	 */
+	struct hypmem_trace *names;
+	char buf[HYPMEM_TRACE_TEXTBUF_SIZE];
+};
+
+/** hypmem_trace_textbuf_init() - Start buffering lines for @out. */
+void hypmem_trace_textbuf_init(struct hypmem_trace_textbuf *tb, FILE *out);
+
+/** hypmem_trace_textbuf_add() - Append the line(s) of @rec. */
+void hypmem_trace_textbuf_add(struct hypmem_trace_textbuf *tb,
+			      const struct hypmem_event_formats *formats,
+			      const struct hypmem_trace_rec *rec);
+
+/**
+ * hypmem_trace_textbuf_flush() - Write what is buffered to tb->out (not
+ * fflush()ed).  Return: false if a write ever failed.
+ */
+bool hypmem_trace_textbuf_flush(struct hypmem_trace_textbuf *tb);
+
+/**
+ * hypmem_trace_text() - One record as trace-cmd report prints it:
+ * "<comm>-<pid> [CPU] SECONDS.USECS: EVENT: FIELDS" (microseconds rounded, pid
+ * -1 as trace-cmd shows events without one); a lost record as
+ * "CPU:N [LOST n EVENTS]".  Remote events have no pid: "<...>-0".
+ */
+void hypmem_trace_text(FILE *out, const struct hypmem_event_formats *formats,
+		       const struct hypmem_trace_rec *rec);
+
+/**
+ * hypmem_json_trace_rec() - {"cpu", "ts" (ns), "event", "id", "fields": {...}}
+ * or {"cpu", "ts", "lost"} (lost: null when the count is unknown).
+ * Return: a new object, NULL on ENOMEM.
+ */
+struct json_object *hypmem_json_trace_rec(const struct hypmem_event_formats *formats,
+					  const struct hypmem_trace_rec *rec);
+
+/* --- counters --- */
+
+/**
+ * hypmem_json_trace_cpus() - The "cpus" array of hypmem-dump trace --json:
+ * per CPU {cpu, read, lost, pages_read, pages_bad, and from a meta page
+ * entries, overrun, pages_lost, pages_touched, nr_pages, consumed}.
+ */
+struct json_object *hypmem_json_trace_cpus(const struct hypmem_trace *tr);
+
+/** hypmem_json_trace_filtered() - {events, lost_records, lost_events} left out. */
+struct json_object *hypmem_json_trace_filtered(const struct hypmem_trace_filter *f);
+
+/**
+ * hypmem_text_trace_stats() - One "cpu N: read .. lost .." line per CPU,
+ * then, if @f filters anything, what it left out.
+ */
+void hypmem_text_trace_stats(FILE *out, const struct hypmem_trace *tr,
+			     const struct hypmem_trace_filter *f);
 
 /* === end of trace writers === */
 

@@ -91,4 +91,46 @@ enum hypmem_rb_status hypmem_rb_page_decode(const uint8_t *page, size_t page_len
 /** hypmem_rb_status_name() - "ok", "bad commit", ... for messages. */
 const char *hypmem_rb_status_name(enum hypmem_rb_status status);
 
+/* --- writing pages (trace.dat, tests) --- */
+
+/* An encoder of kernel-format pages: 4-byte aligned events, short form. */
+struct hypmem_rb_writer {
+	uint8_t *page; /* caller's buffer of page_len bytes */
+	uint32_t page_len;
+	uint32_t write; /* data bytes used */
+	uint64_t last_ts;
+	uint32_t nr_events;
+	/*
+	 * Data bytes kept free at the end (0 after start): set it to 8 for a
+	 * page that will carry a missed-events count, so that the count is
+	 * stored (RB_MISSED_STORED) and not only flagged.
+	 */
+	uint32_t reserve;
+	/*
+	 * Keep payload lengths exact (false after start): a length that is no
+	 * multiple of 4 goes in the long form unrounded, as the pKVM writer
+	 * stores it, instead of rounded up as trace-cmd's reader needs.
+	 */
+	bool exact;
+};
+
+/** hypmem_rb_writer_start() - Begin a page whose time_stamp is @ts. */
+void hypmem_rb_writer_start(struct hypmem_rb_writer *w, uint8_t *page, uint32_t page_len,
+			    uint64_t ts);
+
+/**
+ * hypmem_rb_writer_add() - Append an event.
+ * Return: false if it does not fit, or its time is before the previous
+ * event's (finish the page and start another at that time).
+ */
+bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t *payload,
+			  uint32_t len);
+
+/**
+ * hypmem_rb_writer_finish() - Store commit, and if @lost the missed-events
+ * flag with the count when there is room for it (UINT64_MAX: unknown,
+ * flagged only).
+ */
+void hypmem_rb_writer_finish(struct hypmem_rb_writer *w, uint64_t lost);
+
 #endif /* HYPMEM_RINGBUF_H */

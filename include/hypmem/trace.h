@@ -38,7 +38,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "hypmem/events.h"
 #include "hypmem/findings.h"
@@ -149,6 +148,24 @@ struct hypmem_error *hypmem_trace_poll_counts(struct hypmem_trace *tr,
 					      struct hypmem_trace_counts *k, hypmem_trace_fn fn,
 					      void *arg);
 
+/**
+ * hypmem_trace_check_accounting() - After reading a dump (where nobody
+ * consumed events): every event the meta page counts was read or
+ * overwritten, so lost must equal overrun; a CPU where it does not is a
+ * trace_lost_mismatch finding.  CPUs without a meta page are skipped.
+ * Return: NULL, or an allocation error.
+ */
+struct hypmem_error *hypmem_trace_check_accounting(struct hypmem_trace *tr);
+
+/**
+ * hypmem_trace_value_name() - What an event field's value points at, by
+ * name, for a reader over a target (a dump or live RAM): for a field named
+ * "pool", the hyp_pool variable at that hyp VA ("hpool", "host_s2_pool"...).
+ * Return: the name (valid while @tr lives), or NULL: unknown, another
+ * field, or a tracefs reader (no memory to look into).
+ */
+const char *hypmem_trace_value_name(struct hypmem_trace *tr, const char *field, uint64_t value);
+
 unsigned int hypmem_trace_nr_cpus(const struct hypmem_trace *tr);
 const struct hypmem_trace_cpu_stats *hypmem_trace_stats(const struct hypmem_trace *tr,
 							unsigned int cpu);
@@ -161,94 +178,28 @@ struct hypmem_findings *hypmem_trace_findings(struct hypmem_trace *tr);
  */
 void hypmem_trace_keep_pages(struct hypmem_trace *tr, bool keep);
 
-/**
- * hypmem_trace_export_tracefs() - Write the kept pages as a tracefs tree.
- * @tr: the reader.
- * @dir: created if needed; DIR/remotes/hypervisor/{per_cpu/cpuN/trace_pipe_raw,
- *       events/header_page, events/header_event, events/hypervisor/E/{format,id},
- *       trace_clock}.  The first page of a CPU that lost events carries
- *       RB_MISSED_EVENTS and the stored count, as a consuming kernel reader
- *       hands it out.
- *
- * Return: NULL or HYPMEM_ERROR_OS.
- */
-struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir);
-
 enum hypmem_tracefs_shape {
-	HYPMEM_TRACEFS_RAW,	 /* remotes/hypervisor/ with trace_pipe_raw (ours) */
-	HYPMEM_TRACEFS_MAINLINE, /* remotes/hypervisor/ with text trace_pipe only (7.x) */
+	HYPMEM_TRACEFS_MAINLINE, /* remotes/hypervisor/ with text pipes only (7.x) */
 	HYPMEM_TRACEFS_ANDROID,	 /* hyp/ with trace_pipe_raw pages + 32-byte footer */
 };
 
 /**
- * hypmem_trace_export_tracefs_shape() - Write the kept pages as a tracefs
- * tree shaped like a kernel's: MAINLINE writes per_cpu/cpuN/trace_pipe
- * lines as 7.x's trace_remote prints them ("CPU:N [LOST n EVENTS]" first
- * if any were lost), ANDROID re-packs the events into pages whose last 32
- * bytes are a zero footer (header_page data size 4048), both with format
- * files whose offsets are summed without alignment, as the kernels print
- * them.  RAW is hypmem_trace_export_tracefs().
+ * hypmem_trace_export_tracefs() - Write the kept pages as a tracefs tree
+ * shaped like a kernel's.  MAINLINE: remotes/hypervisor/ with
+ * per_cpu/cpuN/{trace,trace_pipe} lines as 7.x's trace_remote prints them
+ * ("CPU:N [LOST n EVENTS]" before the first event after a gap), the same
+ * lines merged by time in trace and trace_pipe, tracing_on, buffer_size_kb,
+ * trace_clock and events/.  ANDROID: hyp/ with the events re-packed into
+ * pages whose last 32 bytes are a zero footer (header_page data size 4048);
+ * a CPU that lost events starts with a page carrying RB_MISSED_EVENTS and
+ * the stored count.  Both write events/header_page, header_event and
+ * format files whose offsets are summed without alignment, as the kernels
+ * print them, and events/enable and events/SYSTEM/E/enable (all "1").
  *
  * Return: NULL, HYPMEM_ERROR_OS, or HYPMEM_ERROR_INVALID_ARGUMENT for a
  * reader over a text remote (it has no pages).
  */
-struct hypmem_error *hypmem_trace_export_tracefs_shape(struct hypmem_trace *tr, const char *dir,
-						       enum hypmem_tracefs_shape shape);
-
-/* --- text output --- */
-
-#define HYPMEM_TRACE_TEXTBUF_SIZE (64 * 1024)
-
-/*
- * trace-cmd report-style text (the lines hypmem_trace_text() in tracedat.h
- * prints, byte for byte) formatted by hand into one buffer and written with
- * one fwrite() per buffer.
- */
-struct hypmem_trace_textbuf {
-	FILE *out;
-	size_t len;
-	bool failed; /* an fwrite() came short */
-	char buf[HYPMEM_TRACE_TEXTBUF_SIZE];
-};
-
-/** hypmem_trace_textbuf_init() - Start buffering lines for @out. */
-void hypmem_trace_textbuf_init(struct hypmem_trace_textbuf *tb, FILE *out);
-
-/** hypmem_trace_textbuf_add() - Append the line(s) of @rec. */
-void hypmem_trace_textbuf_add(struct hypmem_trace_textbuf *tb,
-			      const struct hypmem_event_formats *formats,
-			      const struct hypmem_trace_rec *rec);
-
-/**
- * hypmem_trace_textbuf_flush() - Write what is buffered to tb->out (not
- * fflush()ed).  Return: false if a write ever failed.
- */
-bool hypmem_trace_textbuf_flush(struct hypmem_trace_textbuf *tb);
-
-/* --- writing pages (trace.dat, tests) --- */
-
-/* An encoder of kernel-format pages: 4-byte aligned events, short form. */
-struct hypmem_rb_writer {
-	uint8_t *page; /* caller's buffer of page_len bytes */
-	uint32_t page_len;
-	uint32_t write; /* data bytes used */
-	uint64_t last_ts;
-	uint32_t nr_events;
-};
-
-/** hypmem_rb_writer_start() - Begin a page whose time_stamp is @ts. */
-void hypmem_rb_writer_start(struct hypmem_rb_writer *w, uint8_t *page, uint32_t page_len,
-			    uint64_t ts);
-
-/**
- * hypmem_rb_writer_add() - Append an event.
- * Return: false if it does not fit, or its time is before the previous
- * event's (finish the page and start another at that time).
- */
-bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t *payload,
-			  uint32_t len);
-
-/** hypmem_rb_writer_finish() - Store commit (+ missed-events count if @lost). */
-void hypmem_rb_writer_finish(struct hypmem_rb_writer *w, uint64_t lost);
+struct hypmem_error *hypmem_trace_export_tracefs(struct hypmem_trace *tr, const char *dir,
+						 enum hypmem_tracefs_shape shape);
 
 #endif /* HYPMEM_TRACE_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * trace.dat (trace-cmd file format version 6) output, and the text and JSON
- * forms of trace records.
+ * trace.dat (trace-cmd file format version 6) output.  The text and JSON
+ * forms of trace records are in render.h.
  *
  * The writer re-encodes events into kernel-format pages (4-byte aligned,
  * short form where possible) rather than copying the hypervisor's pages:
@@ -21,8 +21,6 @@
 #include "hypmem/trace.h"
 
 struct hypmem_tracedat;
-struct json_object;
-
 /** hypmem_tracedat_create() - A writer for up to @nr_cpus CPUs. */
 struct hypmem_error *hypmem_tracedat_create(unsigned int nr_cpus, struct hypmem_tracedat **ret);
 void hypmem_tracedat_destroy(struct hypmem_tracedat *td);
@@ -42,22 +40,5 @@ struct hypmem_error *hypmem_tracedat_add(struct hypmem_tracedat *td,
 struct hypmem_error *hypmem_tracedat_write(struct hypmem_tracedat *td,
 					   const struct hypmem_event_formats *formats,
 					   const char *path);
-
-/**
- * hypmem_trace_text() - One record as trace-cmd report prints it:
- * "<comm>-<pid> [CPU] SECONDS.USECS: EVENT: FIELDS" (microseconds rounded, pid
- * -1 as trace-cmd shows events without one); a lost record as
- * "CPU:N [LOST n EVENTS]".  Remote events have no pid: "<...>-0".
- */
-void hypmem_trace_text(FILE *out, const struct hypmem_event_formats *formats,
-		       const struct hypmem_trace_rec *rec);
-
-/**
- * hypmem_json_trace_rec() - {"cpu", "ts" (ns), "event", "id", "fields": {...}}
- * or {"cpu", "ts", "lost"} (lost: null when the count is unknown).
- * Return: a new object, NULL on ENOMEM.
- */
-struct json_object *hypmem_json_trace_rec(const struct hypmem_event_formats *formats,
-					  const struct hypmem_trace_rec *rec);
 
 #endif /* HYPMEM_TRACEDAT_H */

@@ -208,3 +208,83 @@ const char *hypmem_rb_status_name(enum hypmem_rb_status status)
 	}
 	return "?";
 }
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* --- the page encoder --- */
+
+void hypmem_rb_writer_start(struct hypmem_rb_writer *w, uint8_t *page, uint32_t page_len,
+			    uint64_t ts)
+{
+	memset(page, 0, page_len);
+	put_le64(page, ts);
+	w->page = page;
+	w->page_len = page_len;
+	w->write = 0;
+	w->last_ts = ts;
+	w->nr_events = 0;
+	w->reserve = 0;
+	w->exact = false;
+}
+
+bool hypmem_rb_writer_add(struct hypmem_rb_writer *w, uint64_t ts, const uint8_t *payload,
+			  uint32_t len)
+{
+	uint32_t len4 = (len + 3) & ~3U, size, ext;
+	uint64_t delta = ts - w->last_ts;
+	bool exact = w->exact && len != len4;
+	uint8_t *p;
+
+	/* A time before the last (a writer's clock that jumped back): new page. */
+	if (len > 1 << 20 || ts < w->last_ts)
+		return false;
+	if (exact)
+		len4 = len;
+	size = len4 <= 112 && !exact ? 4 + len4 : 8 + len4;
+	ext = delta >> 27 ? 8 : 0;
+	if ((uint64_t)w->write + ext + size + w->reserve > w->page_len - 16)
+		return false;
+	p = w->page + 16 + w->write;
+	if (ext) {
+		put_le32(p, 30 | (uint32_t)((delta & ((1U << 27) - 1)) << 5));
+		put_le32(p + 4, (uint32_t)(delta >> 27));
+		p += 8;
+		delta = 0;
+	}
+	if (len4 <= 112 && !exact) {
+		put_le32(p, len4 / 4 | (uint32_t)(delta << 5));
+		memcpy(p + 4, payload, len);
+	} else {
+		put_le32(p, (uint32_t)(delta << 5));
+		put_le32(p + 4, len4 + 4);
+		memcpy(p + 8, payload, len);
+	}
+	w->write += ext + size;
+	w->last_ts = ts;
+	w->nr_events++;
+	return true;
+}
+
+void hypmem_rb_writer_finish(struct hypmem_rb_writer *w, uint64_t lost)
+{
+	uint64_t commit = w->write;
+
+	if (lost) {
+		commit |= HYPMEM_RB_MISSED_EVENTS;
+		if (w->page_len - 16 - w->write >= 8 && lost != UINT64_MAX) {
+			commit |= HYPMEM_RB_MISSED_STORED;
+			put_le64(w->page + 16 + w->write, lost);
+		}
+	}
+	put_le64(w->page + 8, commit);
+}

@@ -17,8 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
+#include "hypmem/ringbuf.h"
 #include "hypmem/tracedat.h"
 
 #define PAGE 4096
@@ -116,6 +115,9 @@ struct hypmem_error *hypmem_tracedat_add(struct hypmem_tracedat *td,
 		if ((err = open_page(c, rec->ts)))
 			return err;
 		c->pending_lost = lost;
+		/* Room for the count, so that trace-cmd reads it (RB_MISSED_STORED). */
+		if (lost && lost != HYPMEM_TRACE_LOST_UNKNOWN)
+			c->w.reserve = 8;
 	}
 	if (!hypmem_rb_writer_add(&c->w, rec->ts, rec->payload, rec->len))
 		return hypmem_error_create(HYPMEM_ERROR_OVERFLOW, "event of %u bytes too large",
@@ -268,61 +270,4 @@ struct hypmem_error *hypmem_tracedat_write(struct hypmem_tracedat *td,
 	}
 	free(tmp);
 	return NULL;
-}
-
-/* --- text and JSON --- */
-
-void hypmem_trace_text(FILE *out, const struct hypmem_event_formats *formats,
-		       const struct hypmem_trace_rec *rec)
-{
-	/* One formatter for all text: the buffered one (trace.c). */
-	struct hypmem_trace_textbuf *tb = malloc(sizeof(*tb));
-
-	if (!tb)
-		return;
-	hypmem_trace_textbuf_init(tb, out);
-	hypmem_trace_textbuf_add(tb, formats, rec);
-	hypmem_trace_textbuf_flush(tb);
-	free(tb);
-}
-
-struct json_object *hypmem_json_trace_rec(const struct hypmem_event_formats *formats,
-					  const struct hypmem_trace_rec *rec)
-{
-	struct json_object *o = json_object_new_object(), *fields;
-	const struct hypmem_event_format *ev;
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "cpu", json_object_new_int64(rec->cpu));
-	json_object_object_add(o, "ts", json_object_new_uint64(rec->ts));
-	if (rec->kind == HYPMEM_TRACE_LOST) {
-		json_object_object_add(o, "lost",
-				       rec->lost == HYPMEM_TRACE_LOST_UNKNOWN
-					   ? NULL
-					   : json_object_new_uint64(rec->lost));
-		return o;
-	}
-	ev = hypmem_event_formats_find(formats, rec->id);
-	json_object_object_add(o, "event", json_object_new_string(ev ? ev->name : "unknown"));
-	json_object_object_add(o, "id", json_object_new_int64(rec->id));
-	fields = json_object_new_object();
-	for (size_t i = 0; ev && fields && i < ev->nr_fields; i++) {
-		const struct hypmem_event_field *fl = &ev->fields[i];
-		uint64_t v;
-
-		if (fl->is_common)
-			continue;
-		if (!hypmem_event_field_get(fl, rec->payload, rec->len, &v))
-			json_object_object_add(fields, fl->name, NULL);
-		else if (fl->is_signed)
-			json_object_object_add(fields, fl->name, json_object_new_int64((int64_t)v));
-		else
-			json_object_object_add(fields, fl->name, json_object_new_uint64(v));
-	}
-	json_object_object_add(o, "fields", fields);
-	if (rec->text)
-		json_object_object_add(o, "print",
-				       json_object_new_string_len(rec->text, (int)rec->text_len));
-	return o;
 }

@@ -40,6 +40,7 @@
 #include "el2/mm.h"
 #include "el2/trace.h"
 #include "hypmem/events.h"
+#include "hypmem/render.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
 

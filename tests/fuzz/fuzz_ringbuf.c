@@ -34,6 +34,7 @@
 
 #include "el2/trace.h"
 #include "hypmem/ringbuf.h"
+#include "hypmem/render.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
 

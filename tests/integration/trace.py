@@ -8,8 +8,9 @@ many were overwritten, and an FNV-1a hash over every payload in order.
 
  1. Big buffer (nothing overwritten): hypmem-dump trace on the dump returns
     exactly that sequence: the count matches, and an independent decoder
-    written here in Python (over the tracefs tree that hypmem-dump exports
-    from the dump's own pages) hashes to the EL2 core's value.
+    written here in Python (over the Android-shaped tracefs tree that
+    hypmem-dump exports: the dump's events re-packed into footer pages)
+    hashes to the EL2 core's value.
  2. The same events per type as the workload's own counters (allocations per
     pool).
  3. trace-cmd report (the real one) on our trace.dat prints exactly our
@@ -23,9 +24,18 @@ many were overwritten, and an FNV-1a hash over every payload in order.
     allocation events match its op stream's count; the pools are the same
     as before the SMP phase and the same in a second boot (the interleaving
     does not reach the ground truth); hypmem-stat decodes the SMP dump.
+ 6. Lost counts survive export: trace-cmd report of our trace.dat and
+    hypmem-top -b over both tracefs shapes show --stats' lost count.
+ 7. Filters (-e with globs, --cpu, --since/--until) and --json-lines give
+    exactly what the unfiltered --json output, filtered here, holds; lost
+    records are never dropped silently; bad filters are one-line errors.
+ 8. pool= is printed by name (hpool, host_s2_pool, vm_table[N].pool) where
+    the dump tells, one name per hyp VA; trace-cmd (which has no memory)
+    prints the same lines with the VAs.
 """
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -136,12 +146,13 @@ def main():
                  "%s vs %s" % (allocs, wl))
         tfs = os.path.join(tmp, "tracefs")
         dat = os.path.join(tmp, "trace.dat")
-        p = subprocess.run([DUMP, "trace", "-o", dat, "--export-tracefs", tfs, el2, core],
+        p = subprocess.run([DUMP, "trace", "-o", dat, "--export-tracefs", tfs,
+                            "--export-shape", "android", el2, core],
                            capture_output=True, text=True)
         t.ok(p.returncode == 0, "trace text, trace.dat and tracefs export", p.stderr)
-        ours = p.stdout
-        raw = open(os.path.join(tfs, "remotes/hypervisor/per_cpu/cpu0/trace_pipe_raw"),
-                   "rb").read()
+        names = check_pool_names(el2, core, p.stdout, evs)
+        ours = unname(p.stdout, names)
+        raw = open(os.path.join(tfs, "hyp/per_cpu/cpu0/trace_pipe_raw"), "rb").read()
         payloads, lost = python_decode(raw)
         h = 0xcbf29ce484222325
         for pl in payloads:
@@ -184,8 +195,167 @@ def main():
              nev + lost == cpu0["entries"] and st["read"] == nev,
              "overwrite: every event read or counted lost, lost == overrun",
              "read %d lost %d, truth %s" % (nev, lost, cpu0))
+        check_lost_export(os.path.join(out, "el2.elf"), os.path.join(out, "vmcore"), lost)
+        check_lost_filtered(os.path.join(out, "el2.elf"), os.path.join(out, "vmcore"), lost)
     check_smp()
     return t.done()
+
+
+def pool_names(text, evs):
+    """Our text prints pool= by name where the dump tells: name -> hex VA,
+    from the text lines beside the --json events (same order), and whether
+    every name stands for one VA and no two names for the same one."""
+    lines = text.splitlines()[1:1 + len(evs)]
+    names, ok = {}, len(lines) == len(evs)
+    for line, e in zip(lines, evs):
+        m = re.search(r" pool=(\S+)", line)
+        if m and "pool" in e.get("fields", {}):
+            va = "0x%x" % e["fields"]["pool"]
+            if m.group(1) != va:
+                ok &= names.setdefault(m.group(1), va) == va
+    return names, ok and len(set(names.values())) == len(names)
+
+
+def unname(text, names):
+    """Our text with the pools' hex VAs back, as trace-cmd prints them."""
+    return re.sub(r"(?<= pool=)(\S+)", lambda m: names.get(m.group(1), m.group(1)), text)
+
+
+def check_pool_names(el2, core, text, evs):
+    names, ok = pool_names(text, evs)
+    p = subprocess.run([DUMP, "pools", "--json", el2, core], capture_output=True, text=True)
+    pools = [x["name"] for x in json.loads(p.stdout)["pools"]] if p.returncode == 0 else []
+    t.ok(ok and {"hpool", "host_s2_pool"} <= set(names) and set(names) <= set(pools),
+         "pool= by name: hpool and host_s2_pool, each one VA, all pools the dump lists",
+         "%s\npools %s" % (names, pools))
+    return names
+
+
+def check_lost_export(el2, core, lost):
+    """The lost count survives every export: trace-cmd report of our
+    trace.dat, and hypmem-top -b over both tracefs shapes, show what
+    hypmem-dump trace --stats counts on the dump."""
+    tmp = tempfile.mkdtemp(prefix="hypmem-trace-lost-")
+    try:
+        p = subprocess.run([DUMP, "trace", "--stats", el2, core], capture_output=True, text=True)
+        stats = [l for l in p.stdout.splitlines() if l.startswith("cpu 0: ")]
+        t.ok(lost > 0 and stats and " lost %d " % lost in stats[0],
+             "overwrite: --stats counts %d lost" % lost, stats)
+        dat = os.path.join(tmp, "lost.dat")
+        p = subprocess.run([DUMP, "trace", "--stats", "-o", dat, el2, core], capture_output=True,
+                           text=True)
+        if not shutil.which("trace-cmd"):
+            t.skip("overwrite: trace-cmd report shows the lost count", "trace-cmd not installed")
+        else:
+            q = subprocess.run(["trace-cmd", "report", dat], capture_output=True, text=True)
+            dropped = [l for l in q.stdout.splitlines() if "DROPPED" in l]
+            t.ok(p.returncode == 0 and dropped == ["CPU:0 [%d EVENTS DROPPED]" % lost],
+                 "overwrite: trace-cmd report of our trace.dat shows the %d lost events" % lost,
+                 dropped[:3] + [p.stderr, q.stderr[-500:]])
+        for shape in ("mainline", "android"):
+            tfs = os.path.join(tmp, shape)
+            p = subprocess.run([DUMP, "trace", "--export-tracefs", tfs, "--export-shape", shape,
+                                el2, core], capture_output=True, text=True)
+            q = subprocess.run([os.path.join(BUILD, "hypmem-top"), "-b", "-n", "1", "-d", "0.2",
+                                "--json", "--tracefs", tfs], capture_output=True, text=True,
+                               timeout=60)
+            got = None
+            try:
+                got = json.loads(q.stdout.splitlines()[-1])["lost_total"]
+            except (ValueError, KeyError, IndexError):
+                pass
+            t.ok(p.returncode == 0 and got == lost,
+                 "overwrite: hypmem-top -b over the %s export counts the %d lost events" %
+                 (shape, lost), "got %s\n%s%s" % (got, p.stderr, q.stderr[-500:]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def printed_us(ts):
+    """The microsecond the text prints for ts (ns), rounded as trace-cmd does."""
+    return (ts + 500) // 1000
+
+
+def check_filters(el2, core, full, tmp, names):
+    """-e, --cpu, --since/--until and --json-lines against the unfiltered
+    --json output, filtered here."""
+    evs = full["trace"]["events"]
+
+    def run(*args):
+        p = subprocess.run([DUMP, "trace", "--json-lines"] + list(args) + [el2, core],
+                           capture_output=True, text=True)
+        lines = p.stdout.splitlines()
+        try:
+            return p.returncode, [json.loads(x) for x in lines[:-1]], json.loads(lines[-1])
+        except (ValueError, IndexError):
+            return p.returncode, None, p.stderr
+
+    rc, lines, last = run()
+    t.ok(rc == 0 and lines == evs and last["trace"]["cpus"] == full["trace"]["cpus"] and
+         last["findings"] == full["findings"] and "filtered" not in last["trace"],
+         "filters: --json-lines: the --json events one per line, then counters and findings")
+    import fnmatch
+    want = [e for e in evs if "lost" in e or fnmatch.fnmatch(e["event"], "hyp_page_*")
+            or e["event"] == "hyp_exit"]
+    rc, lines, last = run("-e", "hyp_page_*", "--event", "hyp_exit")
+    t.ok(rc == 0 and lines == want and want and
+         last["trace"]["filtered"]["events"] == len(evs) - len(want),
+         "filters: -e 'hyp_page_*' -e hyp_exit keeps exactly those events (%d of %d)" %
+         (len(want), len(evs)), last if rc else "")
+    want = [e for e in evs if e["cpu"] == 1]
+    rc, lines, last = run("--cpu", "1")
+    t.ok(rc == 0 and lines == want and want and len(want) < len(evs),
+         "filters: --cpu 1 keeps CPU 1's %d events" % len(want))
+    rc, lines, _ = run("--cpu", "0-1,0")
+    t.ok(rc == 0 and lines == evs, "filters: --cpu 0-1,0 keeps everything")
+    lo, hi = printed_us(evs[len(evs) // 3]["ts"]), printed_us(evs[len(evs) // 2]["ts"])
+    since, until = "%d.%06d" % divmod(lo, 1000000), "%d.%06d" % divmod(hi, 1000000)
+    want = [e for e in evs if lo <= printed_us(e["ts"]) <= hi]
+    rc, lines, last = run("--since", since, "--until", until)
+    t.ok(rc == 0 and lines == want and lines[0]["ts"] <= evs[len(evs) // 3]["ts"] and
+         lines[-1]["ts"] >= evs[len(evs) // 2]["ts"],
+         "filters: --since %s --until %s keeps the %d events printed in that window" %
+         (since, until, len(want)))
+    p = subprocess.run([DUMP, "trace", "--stats", "--since", since, "--until", until,
+                        "-e", "hyp_enter", el2, core], capture_output=True, text=True)
+    kept = sum(1 for e in want if e["event"] == "hyp_enter")
+    t.ok(p.returncode == 0 and p.stdout.count("hyp_enter:") == kept and
+         "filtered out: %d events, 0 lost-event records (0 events lost)\n" %
+         (len(evs) - kept) in p.stdout,
+         "filters: text with --stats says how many events were filtered out",
+         p.stdout[-300:] + p.stderr)
+    if shutil.which("trace-cmd"):
+        dat = os.path.join(tmp, "filtered.dat")
+        p = subprocess.run([DUMP, "trace", "-o", dat, "--cpu", "1", "-e", "hyp_page_*", el2,
+                            core], capture_output=True, text=True)
+        q = subprocess.run(["trace-cmd", "report", dat], capture_output=True, text=True)
+        t.ok(p.returncode == 0 and q.returncode == 0 and q.stdout == unname(p.stdout, names) and
+             q.stdout.count("\n") > 10, "filters: trace.dat holds what the filters keep",
+             p.stderr + q.stderr[-300:])
+    else:
+        t.skip("filters: trace.dat holds what the filters keep", "trace-cmd not installed")
+    for bad in (["-e", "no_such_*"], ["--cpu", "1-0"], ["--cpu", "64"], ["--since", "1.2.3"],
+                ["--until", "x"], ["-e", "hyp_enter,"]):
+        p = subprocess.run([DUMP, "trace"] + bad + [el2, core], capture_output=True, text=True)
+        t.ok(p.returncode == 2 and not p.stdout and p.stderr.count("\n") == 1 and
+             bad[1] in p.stderr, "filters: %s is a one-line error, exit 2" % " ".join(bad),
+             p.stderr + p.stdout[:200])
+
+
+def check_lost_filtered(el2, core, lost):
+    """A filter never hides a gap silently: -e keeps the lost records; a
+    window that leaves one out says so in --stats."""
+    p = subprocess.run([DUMP, "trace", "--json-lines", "-e", "hyp_exit", el2, core],
+                       capture_output=True, text=True)
+    recs = [json.loads(x) for x in p.stdout.splitlines()[:-1]]
+    t.ok(p.returncode == 0 and sum(r.get("lost", 0) for r in recs) == lost and
+         all(r.get("event", "hyp_exit") == "hyp_exit" for r in recs),
+         "filters: -e hyp_exit keeps the %d lost events' record" % lost)
+    p = subprocess.run([DUMP, "trace", "--stats", "--cpu", "0", "--since", "999999", el2, core],
+                       capture_output=True, text=True)
+    t.ok(p.returncode == 0 and "1 lost-event records (%d events lost)" % lost in p.stdout,
+         "filters: a window without the gap counts the lost record it left out",
+         p.stdout[-300:])
 
 
 def check_smp():
@@ -206,12 +376,14 @@ def check_smp():
     tmp = tempfile.mkdtemp(prefix="hypmem-trace-smp-")
     try:
         p = subprocess.run([DUMP, "trace", "--json", "--export-tracefs",
-                            os.path.join(tmp, "tfs"), el2, core],
+                            os.path.join(tmp, "tfs"), "--export-shape", "android", el2, core],
                            capture_output=True, text=True)
         t.ok(p.returncode == 0, "smp 2: hypmem-dump trace --json exits 0", p.stderr)
         if p.returncode:
             return
         evs = json.loads(p.stdout)["trace"]["events"]
+        p = subprocess.run([DUMP, "trace", el2, core], capture_output=True, text=True)
+        names = check_pool_names(el2, core, p.stdout, evs)
         t.ok(not any("lost" in e for e in evs) and
              [sum(1 for e in evs if e["cpu"] == c) for c in (0, 1)] ==
              [c["entries"] for c in cpus],
@@ -223,7 +395,7 @@ def check_smp():
         same = True
         detail = []
         for c in (0, 1):
-            raw = open(os.path.join(tmp, "tfs", "remotes/hypervisor/per_cpu/cpu%d" % c,
+            raw = open(os.path.join(tmp, "tfs", "hyp/per_cpu/cpu%d" % c,
                                     "trace_pipe_raw"), "rb").read()
             seq, lost = python_decode(raw, with_ts=True)
             h = 0xcbf29ce484222325
@@ -247,14 +419,17 @@ def check_smp():
         t.ok(got == [c["allocs"] for c in smp["cpus"]],
              "smp 2: each CPU's allocation events in the SMP phase match its op stream",
              "%s vs %s" % (got, smp["cpus"]))
+        fj = subprocess.run([DUMP, "trace", "--json", el2, core], capture_output=True,
+                            text=True)
+        check_filters(el2, core, json.loads(fj.stdout), tmp, names)
         dat = os.path.join(tmp, "smp.dat")
         p = subprocess.run([DUMP, "trace", "-o", dat, el2, core], capture_output=True, text=True)
         if not shutil.which("trace-cmd"):
             t.skip("smp 2: trace-cmd report", "trace-cmd not installed")
         else:
             q = subprocess.run(["trace-cmd", "report", dat], capture_output=True, text=True)
-            t.ok(p.returncode == 0 and q.returncode == 0 and q.stdout == p.stdout and
-                 "cpus=2" in q.stdout,
+            t.ok(p.returncode == 0 and q.returncode == 0 and q.stdout == unname(p.stdout, names)
+                 and "cpus=2" in q.stdout,
                  "smp 2: trace-cmd report merges the two CPUs exactly as we do",
                  p.stderr[-1000:] + q.stderr[-1000:])
     finally:

@@ -25,7 +25,8 @@ tail page.  Each data page: u64 time stamp, u64 commit (size in bits 29:0),
 then events with a 32-bit header (type_len 5 bits, time delta 27 bits):
 0 a long event (length word, counting itself), 1..28 4*type_len bytes, 29
 padding (delta 0: the rest of the page), 30 a time extension, 31 an
-absolute time stamp.  The payload starts with the u16 event id.
+absolute time stamp; times are u64 and wrap as the kernel's do (an nVHE
+clock that goes "negative").  The payload starts with the u16 event id.
 
 Prints {"shift": N, "cpus": {"N": [[id, ts], ...]}}; exit 1 with a message
 on anything it cannot make sense of.
@@ -139,13 +140,13 @@ def main():
                         break
                     pos += 4 + arr
                 elif typ == 30:
-                    ts += delta | arr << 27
+                    ts = (ts + (delta | arr << 27)) & MASK  # a u64, as the kernel's
                     pos += 8
                 elif typ == 31:
                     ts = (ts & ~((1 << 59) - 1)) | delta | arr << 27
                     pos += 8
                 else:
-                    ts += delta
+                    ts = (ts + delta) & MASK
                     if typ == 0:
                         payload, pos = data[pos + 8:pos + 4 + arr], pos + 4 + arr
                     else:

@@ -12,10 +12,15 @@
  *     delta needs more than 27 bits;
  *   - page ids: index in the descriptor's page_va[]; id 0 starts as the
  *     reader page, ids 1..n-1 form the ring;
- *   - the payload: struct remote_event_hdr {u16 id} then the event's fields,
- *     described by tracefs-style "format" text (hyp_trace_formats[]).
- * Hyp-private: struct simple_rb_per_cpu and struct simple_buffer_page (the
- * ring links, write offsets, per-page entry counts).
+ *   - the payload: struct remote_event_hdr {u16 id} then the event's fields:
+ *     struct remote_event_format_<name>, ids in name order.  No format text
+ *     lives in the hypervisor's memory; a reader of a dump takes record
+ *     layouts from the image's DWARF, as it does for Linux 7.x.
+ * Hyp-private, with the kernel's names and layouts so that a dump reads like
+ * a 7.x one: trace_buffer (struct hyp_trace_buffer) with a per-CPU pointer
+ * to struct simple_rb_per_cpu (el2/percpu.h), the simple_buffer_page backing
+ * array, and the ring links, whose next pointer carries the HEAD flag on the
+ * link to the true head.
  *
  * What this module leaves to others: the host's reading (lib/hypmem/
  * ringbuf.c), the clock (arch hook below), the CPU number (el2/percpu.h), and where the
@@ -27,6 +32,7 @@
 
 #include "el2/list.h"
 #include "el2/percpu.h"
+#include "el2/spinlock.h"
 #include "el2/types.h"
 
 #define HYP_TRACE_MAX_PAGES  4096 /* per CPU, reader page included */
@@ -119,32 +125,32 @@ enum simple_rb_status {
 	SIMPLE_RB_WRITING,
 };
 
+struct simple_rb_cbs; /* upstream: the writer's callbacks; none here */
+
 struct simple_rb_per_cpu {
 	struct simple_buffer_page *tail_page;
 	struct simple_buffer_page *reader_page;
-	struct simple_buffer_page *head_page;
+	struct simple_buffer_page *head_page; /* a hint: the HEAD link is the truth */
 	struct simple_buffer_page *bpages;
 	struct trace_buffer_meta *meta;
 	u32 nr_pages; /* reader page included */
 	u32 status;
-	u64 write_stamp;
 	u64 last_overrun;
-	/* Our own record of what was written, for the ground truth. */
-	u64 dropped; /* events refused (re-entrancy, event too big) */
-	u64 hash;    /* FNV-1a over every committed payload, in order */
-	u64 first_ts, last_ts;
+	u64 write_stamp;
+	struct simple_rb_cbs *cbs;
 };
 
 struct hyp_trace_buffer {
-	u32 nr_cpus;
-	u32 enabled;
-	struct simple_rb_per_cpu simple_rbs[HYP_MAX_CPUS];
+	struct simple_rb_per_cpu *simple_rbs; /* per-CPU: per_cpu_ptr(simple_rbs, cpu) */
+	void *bpages_backing_start;	      /* every CPU's bpages[], one after another */
+	size_t bpages_backing_size;	      /* bytes in use; 0: not loaded */
+	hyp_spinlock_t lock;		      /* load, unload, enable */
 };
 
 extern struct hyp_trace_buffer trace_buffer;
 
-/* Tracefs-style format text of every event, filled by hyp_trace_init(). */
-extern char hyp_trace_formats[HYP_TRACE_FORMATS_SZ];
+/* CPU @cpu's ring, or NULL when @cpu has none loaded. */
+struct simple_rb_per_cpu *hyp_trace_rb(unsigned int cpu);
 
 /*
  * Arch hook (lib/el2/arch/arm64/trace_arch.c, lib/el2/host/trace_host.c); the
@@ -222,13 +228,19 @@ int __tracing_enable_event(unsigned short id, bool enable);
 int __tracing_swap_reader(unsigned int cpu);
 int __tracing_reset(unsigned int cpu);
 
-/* Fill hyp_trace_formats[] from the event list; returns its length. */
-int hyp_trace_init(void);
+/*
+ * hyp_trace_format_text() - The host's side: tracefs-style "format" text of
+ * every event (as a host writes events/hypervisor/<name>/format), generated
+ * from the event list, with the real offsets.  Nothing in the hypervisor
+ * keeps it.  Returns its length (at most @size - 1; @buf is NUL-terminated).
+ */
+int hyp_trace_format_text(char *buf, u32 size);
 
 /*
  * hyp_trace_setup_area() - Play the host: lay out @nr_cpus buffers of
- * @pages_per_cpu data pages (reader included) plus a meta page each, and the
- * descriptor, in [@area, @area + @size) (hyp VAs, page aligned), then load.
+ * @pages_per_cpu data pages (reader included) plus a meta page each, the
+ * CPUs' per-CPU copies (hyp_percpu_init()) and the descriptor, in [@area,
+ * @area + @size) (hyp VAs, page aligned), then load.
  * The descriptor's "host VAs" are hyp_virt_to_phys() of the pages.
  */
 int hyp_trace_setup_area(void *area, u64 size, unsigned int nr_cpus, unsigned int pages_per_cpu);

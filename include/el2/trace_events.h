@@ -2,7 +2,7 @@
 /*
  * The hypervisor's tracepoints: the ONE list.  Every other description of an
  * event (the struct EL2 writes, the trace_<name>() call, the event id, the
- * tracefs-style "format" text the host parses) is generated from it.
+ * tracefs-style "format" text a host would publish) is generated from it.
  *
  * This file has no include guard on purpose: include/el2/trace.h includes it
  * several times with different definitions of the macros below, the way the
@@ -15,9 +15,9 @@
  * Kernel names where upstream has the event (hyp_enter, hyp_exit, and the
  * host_hcall / host_smc / host_mem_abort of the Android hyp events); the
  * memory events are ours.  Event ids are positions in this list (0, 1, ...),
- * and the list is kept in name order, as Linux 7.x numbers its events (so
- * ids read from DWARF, struct remote_event_format_* in name order, are
- * these; hypmem-dump checks that they agree with the format text).
+ * and the list is kept in name order, as Linux 7.x numbers its events: a
+ * reader of a dump, which has no format text, numbers the DWARF structs
+ * remote_event_format_* in name order and gets these ids.
  */
 
 /* One argument per line, as the kernel lays out its event lists. */

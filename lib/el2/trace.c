@@ -36,11 +36,28 @@
 #include "el2/string.h"
 #include "el2/trace.h"
 
+/* The kernel's shape: a per-CPU ring, and one backing array of bpages. */
+static DEFINE_PER_CPU(struct simple_rb_per_cpu, __simple_rbs);
 struct hyp_trace_buffer trace_buffer;
-char hyp_trace_formats[HYP_TRACE_FORMATS_SZ];
 u8 hyp_event_enabled[HYP_NR_EVENTS];
 
-static struct simple_buffer_page trace_bpages[HYP_MAX_CPUS][HYP_TRACE_MAX_PAGES];
+static struct simple_buffer_page trace_bpages_backing[HYP_MAX_CPUS * HYP_TRACE_MAX_PAGES];
+static unsigned int trace_nr_cpus; /* CPUs with a loaded ring */
+static u32 trace_enabled;
+
+/* Our own record of what each CPU wrote, for the ground truth. */
+static struct trace_cpu_truth {
+	u64 dropped; /* events refused (re-entrancy, event too big) */
+	u64 hash;    /* FNV-1a over every committed payload, in order */
+	u64 first_ts, last_ts;
+} trace_truth[HYP_MAX_CPUS];
+
+struct simple_rb_per_cpu *hyp_trace_rb(unsigned int cpu)
+{
+	if (cpu >= READ_ONCE(trace_nr_cpus))
+		return NULL;
+	return per_cpu_ptr(trace_buffer.simple_rbs, cpu);
+}
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME  0x100000001b3ULL
@@ -168,19 +185,20 @@ int hyp_trace_write(const void *payload, u32 len)
 {
 	unsigned int cpu = hyp_smp_processor_id();
 	struct simple_rb_per_cpu *rb;
+	struct trace_cpu_truth *tt;
 	u32 ready = SIMPLE_RB_READY;
 	u64 ts;
 
-	if (cpu >= trace_buffer.nr_cpus || !READ_ONCE(trace_buffer.enabled))
+	if (!READ_ONCE(trace_enabled) || !(rb = hyp_trace_rb(cpu)))
 		return -EBUSY;
-	rb = &trace_buffer.simple_rbs[cpu];
+	tt = &trace_truth[cpu];
 	if (!__atomic_compare_exchange_n(&rb->status, &ready, SIMPLE_RB_WRITING, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-		rb->dropped++;
+		tt->dropped++;
 		return -EBUSY;
 	}
 	if (len + 16 > BUF_PAGE_SIZE) {
-		rb->dropped++;
+		tt->dropped++;
 		__atomic_store_n(&rb->status, SIMPLE_RB_READY, __ATOMIC_RELEASE);
 		return -E2BIG;
 	}
@@ -190,10 +208,10 @@ int hyp_trace_write(const void *payload, u32 len)
 		ts = rb->write_stamp;
 	memcpy(rb_reserve(rb, len, ts), payload, len);
 	rb_commit(rb);
-	rb->hash = fnv1a(rb->hash, payload, len);
-	if (!rb->first_ts)
-		rb->first_ts = ts;
-	rb->last_ts = ts;
+	tt->hash = fnv1a(tt->hash, payload, len);
+	if (!tt->first_ts)
+		tt->first_ts = ts;
+	tt->last_ts = ts;
 	__atomic_store_n(&rb->status, SIMPLE_RB_READY, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -201,17 +219,18 @@ int hyp_trace_write(const void *payload, u32 len)
 /* --- loading, as upstream's __tracing_load(): check the descriptor --- */
 
 static int rb_init(struct simple_rb_per_cpu *rb, struct simple_buffer_page *bpages,
-		   const struct ring_buffer_desc *rd)
+		   const struct ring_buffer_desc *rd, struct trace_cpu_truth *tt)
 {
 	unsigned int i;
 
 	if (rd->nr_page_va < 3 || rd->nr_page_va > HYP_TRACE_MAX_PAGES)
 		return -EINVAL;
 	memset(rb, 0, sizeof(*rb));
+	memset(tt, 0, sizeof(*tt));
 	rb->bpages = bpages;
 	rb->nr_pages = rd->nr_page_va;
 	rb->meta = hyp_phys_to_virt(rd->meta_va);
-	rb->hash = FNV_OFFSET;
+	tt->hash = FNV_OFFSET;
 	for (i = 0; i < rd->nr_page_va; i++) {
 		bpages[i].page = hyp_phys_to_virt(rd->page_va[i]);
 		bpages[i].id = i;
@@ -240,44 +259,80 @@ static int rb_init(struct simple_rb_per_cpu *rb, struct simple_buffer_page *bpag
 	return 0;
 }
 
-int __tracing_load(const struct trace_buffer_desc *desc, size_t size)
+static void tracing_unload_locked(void)
+{
+	WRITE_ONCE(trace_enabled, 0);
+	memset(hyp_event_enabled, 0, sizeof(hyp_event_enabled));
+	WRITE_ONCE(trace_nr_cpus, 0);
+	trace_buffer.bpages_backing_size = 0;
+}
+
+/*
+ * Each CPU's ring goes in its per-CPU instance of __simple_rbs (the host must
+ * have given the CPU its per-CPU copy), its bpages[] one after another in
+ * the backing array.
+ */
+static int tracing_load_locked(const struct trace_buffer_desc *desc, size_t size)
 {
 	const char *p = desc->__data, *end;
+	size_t used = 0;
 	int cpu, ret;
 
 	if (size < sizeof(*desc) || desc->struct_len > size - sizeof(*desc) || desc->nr_cpus <= 0 ||
 	    desc->nr_cpus > HYP_MAX_CPUS)
 		return -EINVAL;
 	end = p + desc->struct_len;
-	__tracing_unload();
+	tracing_unload_locked();
+	trace_buffer.simple_rbs = &__simple_rbs;
+	trace_buffer.bpages_backing_start = trace_bpages_backing;
 	for (cpu = 0; cpu < desc->nr_cpus; cpu++) {
 		const struct ring_buffer_desc *rd = (const void *)p;
 
 		if ((size_t)(end - p) < sizeof(*rd) ||
-		    (size_t)(end - p) < ring_buffer_desc_size(rd->nr_page_va) || rd->cpu != cpu)
+		    (size_t)(end - p) < ring_buffer_desc_size(rd->nr_page_va) || rd->cpu != cpu ||
+		    !kvm_arm_hyp_percpu_base[cpu])
 			return -EINVAL;
-		ret = rb_init(&trace_buffer.simple_rbs[cpu], trace_bpages[cpu], rd);
+		/* At most HYP_TRACE_MAX_PAGES per CPU: the backing holds them all. */
+		ret = rb_init(per_cpu_ptr(trace_buffer.simple_rbs, cpu),
+			      trace_bpages_backing + used, rd, &trace_truth[cpu]);
 		if (ret)
 			return ret;
+		used += rd->nr_page_va;
 		p += ring_buffer_desc_size(rd->nr_page_va);
 	}
-	trace_buffer.nr_cpus = desc->nr_cpus;
+	trace_buffer.bpages_backing_size = used * sizeof(struct simple_buffer_page);
+	WRITE_ONCE(trace_nr_cpus, (unsigned int)desc->nr_cpus);
 	return 0;
+}
+
+int __tracing_load(const struct trace_buffer_desc *desc, size_t size)
+{
+	int ret;
+
+	hyp_spin_lock(&trace_buffer.lock);
+	ret = tracing_load_locked(desc, size);
+	hyp_spin_unlock(&trace_buffer.lock);
+	return ret;
 }
 
 void __tracing_unload(void)
 {
-	WRITE_ONCE(trace_buffer.enabled, 0);
-	memset(hyp_event_enabled, 0, sizeof(hyp_event_enabled));
-	trace_buffer.nr_cpus = 0;
+	hyp_spin_lock(&trace_buffer.lock);
+	tracing_unload_locked();
+	hyp_spin_unlock(&trace_buffer.lock);
 }
 
 int __tracing_enable(bool enable)
 {
-	if (!trace_buffer.nr_cpus)
-		return -ENOENT;
-	WRITE_ONCE(trace_buffer.enabled, enable);
-	return 0;
+	int ret = 0;
+
+	hyp_spin_lock(&trace_buffer.lock);
+	if (!trace_buffer.bpages_backing_size)
+		ret = -ENOENT;
+	else
+		WRITE_ONCE(trace_enabled, enable);
+	hyp_spin_unlock(&trace_buffer.lock);
+	return ret;
 }
 
 int __tracing_enable_event(unsigned short id, bool enable)
@@ -319,9 +374,8 @@ int __tracing_swap_reader(unsigned int cpu)
 	struct simple_buffer_page *head, *old;
 	int ret = 0;
 
-	if (cpu >= trace_buffer.nr_cpus)
+	if (!(rb = hyp_trace_rb(cpu)))
 		return -ENODEV;
-	rb = &trace_buffer.simple_rbs[cpu];
 	if (!rb_lock(rb))
 		return -EBUSY;
 	old = rb->reader_page;
@@ -356,9 +410,8 @@ int __tracing_reset(unsigned int cpu)
 	struct simple_rb_per_cpu *rb;
 	unsigned int i;
 
-	if (cpu >= trace_buffer.nr_cpus)
+	if (!(rb = hyp_trace_rb(cpu)))
 		return -ENODEV;
-	rb = &trace_buffer.simple_rbs[cpu];
 	if (!rb_lock(rb))
 		return -EBUSY;
 	for (i = 0; i < rb->nr_pages; i++)
@@ -380,12 +433,15 @@ u64 hyp_trace_area_size(unsigned int nr_cpus, unsigned int pages_per_cpu)
 	u64 desc =
 	    sizeof(struct trace_buffer_desc) + nr_cpus * ring_buffer_desc_size(pages_per_cpu);
 
-	return ((u64)nr_cpus * (pages_per_cpu + 1) << PAGE_SHIFT) + PAGE_ALIGN(desc);
+	return ((u64)nr_cpus * (pages_per_cpu + 1) << PAGE_SHIFT) + (u64)nr_cpus * HYP_PERCPU_SIZE +
+	       PAGE_ALIGN(desc);
 }
 
 int hyp_trace_setup_area(void *area, u64 size, unsigned int nr_cpus, unsigned int pages_per_cpu)
 {
 	u64 need = hyp_trace_area_size(nr_cpus, pages_per_cpu);
+	u64 rings = (u64)nr_cpus * (pages_per_cpu + 1) << PAGE_SHIFT;
+	u64 percpu = (u64)nr_cpus * HYP_PERCPU_SIZE;
 	char *pages = area, *p;
 	struct trace_buffer_desc *desc;
 	unsigned int cpu, i;
@@ -394,7 +450,11 @@ int hyp_trace_setup_area(void *area, u64 size, unsigned int nr_cpus, unsigned in
 	if (!nr_cpus || nr_cpus > HYP_MAX_CPUS || pages_per_cpu < 3 ||
 	    pages_per_cpu > HYP_TRACE_MAX_PAGES || size < need)
 		return -EINVAL;
-	desc = (void *)(pages + ((u64)nr_cpus * (pages_per_cpu + 1) << PAGE_SHIFT));
+	/* Layout: each CPU's meta page and ring pages, the per-CPU copies, the descriptor. */
+	ret = hyp_percpu_init(pages + rings, nr_cpus);
+	if (ret)
+		return ret;
+	desc = (void *)(pages + rings + percpu);
 	desc->nr_cpus = nr_cpus;
 	desc->struct_len = nr_cpus * ring_buffer_desc_size(pages_per_cpu);
 	p = desc->__data;
@@ -409,7 +469,7 @@ int hyp_trace_setup_area(void *area, u64 size, unsigned int nr_cpus, unsigned in
 			rd->page_va[i] = hyp_virt_to_phys(base + ((u64)(i + 1) << PAGE_SHIFT));
 		p += ring_buffer_desc_size(pages_per_cpu);
 	}
-	ret = __tracing_load(desc, need - ((u64)nr_cpus * (pages_per_cpu + 1) << PAGE_SHIFT));
+	ret = __tracing_load(desc, need - rings - percpu);
 	if (ret)
 		return ret;
 	for (i = 0; i < HYP_NR_EVENTS; i++)
@@ -493,9 +553,13 @@ static void fmt_header(struct fmt_writer *w, const char *name, unsigned int id)
 #undef HYP_EVENT
 #undef he_field
 
-int hyp_trace_init(void)
+int hyp_trace_format_text(char *buf, u32 size)
 {
-	struct fmt_writer w = {.buf = hyp_trace_formats, .size = sizeof(hyp_trace_formats)};
+	struct fmt_writer w = {.buf = buf, .size = size};
+
+	if (!size)
+		return 0;
+	buf[0] = '\0';
 
 #define HYP_EVENT(name, proto, str, assign, printk) fmt_##name(&w);
 #include "el2/trace_events.h"
@@ -516,13 +580,14 @@ void hyp_trace_mark(const char *name)
 {
 	unsigned int cpu = hyp_smp_processor_id();
 	u32 i = __atomic_fetch_add(&nr_trace_marks, 1, __ATOMIC_RELAXED);
+	struct simple_rb_per_cpu *rb = hyp_trace_rb(cpu);
 
-	if (i >= HYP_TRACE_MAX_MARKS || cpu >= trace_buffer.nr_cpus)
+	if (i >= HYP_TRACE_MAX_MARKS || !rb)
 		return;
 	trace_marks[i].name = name;
 	trace_marks[i].cpu = cpu;
-	trace_marks[i].entries = trace_buffer.simple_rbs[cpu].meta->entries;
-	trace_marks[i].ts = trace_buffer.simple_rbs[cpu].last_ts;
+	trace_marks[i].entries = rb->meta->entries;
+	trace_marks[i].ts = trace_truth[cpu].last_ts;
 }
 
 void hyp_trace_truth_print(void)
@@ -530,14 +595,15 @@ void hyp_trace_truth_print(void)
 	unsigned int cpu;
 	u32 i;
 
-	hyp_printf("\"trace\": {\"nr_cpus\": %u, \"events\": {", trace_buffer.nr_cpus);
+	hyp_printf("\"trace\": {\"nr_cpus\": %u, \"events\": {", trace_nr_cpus);
 #define HYP_EVENT(name, proto, str, assign, printk)                                                \
 	hyp_printf("%s\"%s\": %u", HYP_EVENT_ID_##name ? ", " : "", #name, HYP_EVENT_ID_##name);
 #include "el2/trace_events.h"
 #undef HYP_EVENT
 	hyp_printf("},\n    \"cpus\": [");
-	for (cpu = 0; cpu < trace_buffer.nr_cpus; cpu++) {
-		struct simple_rb_per_cpu *rb = &trace_buffer.simple_rbs[cpu];
+	for (cpu = 0; cpu < trace_nr_cpus; cpu++) {
+		struct simple_rb_per_cpu *rb = hyp_trace_rb(cpu);
+		struct trace_cpu_truth *tt = &trace_truth[cpu];
 
 		hyp_printf("%s\n      {\"cpu\": %u, \"nr_pages\": %u, \"entries\": %llu, "
 			   "\"overrun\": %llu, \"pages_lost\": %llu, \"pages_touched\": %llu, "
@@ -547,8 +613,8 @@ void hyp_trace_truth_print(void)
 			   (unsigned long long)rb->meta->overrun,
 			   (unsigned long long)rb->meta->pages_lost,
 			   (unsigned long long)rb->meta->pages_touched,
-			   (unsigned long long)rb->dropped, (unsigned long long)rb->hash,
-			   (unsigned long long)rb->first_ts, (unsigned long long)rb->last_ts);
+			   (unsigned long long)tt->dropped, (unsigned long long)tt->hash,
+			   (unsigned long long)tt->first_ts, (unsigned long long)tt->last_ts);
 	}
 	hyp_printf("],\n    \"marks\": [");
 	for (i = 0; i < nr_trace_marks && i < HYP_TRACE_MAX_MARKS; i++)

@@ -122,13 +122,13 @@ static void put_file(const char *path, const void *data, size_t len)
 /* The EL2 core's format text, one events/hypervisor/NAME/{format,id} each. */
 static void write_formats(const char *root)
 {
+	static char text[HYP_TRACE_FORMATS_SZ];
 	struct hypmem_event_formats f;
 	char path[4096], id[32];
 
 	hypmem_event_formats_init(&f);
-	check(hypmem_event_formats_parse(&f, hyp_trace_formats, strlen(hyp_trace_formats),
-					 "hypervisor"),
-	      "EL2 formats");
+	hyp_trace_format_text(text, sizeof(text));
+	check(hypmem_event_formats_parse(&f, text, strlen(text), "hypervisor"), "EL2 formats");
 	for (size_t i = 0; i < f.nr; i++) {
 		int len = hypmem_event_format_text(&f.events[i], NULL, 0);
 		char *text = malloc((size_t)len + 1);
@@ -161,7 +161,7 @@ static u64 rnd(void)
 /* One CPU's run of pages, from the EL2 writer. */
 static void make_template(unsigned int cpu)
 {
-	struct simple_rb_per_cpu *rb = &trace_buffer.simple_rbs[cpu];
+	struct simple_rb_per_cpu *rb = hyp_trace_rb(cpu);
 	struct tmpl *t = &tmpl[cpu];
 	u64 ts = 1000000000ULL + cpu * 37;
 
@@ -199,10 +199,9 @@ static void make_template(unsigned int cpu)
 
 static void make_templates(void)
 {
-	static u8 area[(NR_CPUS * (RING_PAGES + 1) + 2) * PAGE_SIZE] __attribute__((aligned(4096)));
+	static u8 area[(NR_CPUS * (RING_PAGES + 2) + 2) * PAGE_SIZE] __attribute__((aligned(4096)));
 
 	hyp_physvirt_offset = 0;
-	hyp_trace_init();
 	if (hyp_trace_setup_area(area, sizeof(area), NR_CPUS, RING_PAGES)) {
 		fprintf(stderr, "bench_trace: EL2 trace set-up failed\n");
 		exit(1);

@@ -66,10 +66,11 @@ static void path_put(const char *rel, const void *data, size_t len)
 /* The EL2 core's formats, one events/hypervisor/NAME/format per event. */
 static void write_el2_formats(void)
 {
-	const char *s = hyp_trace_formats;
+	static char text[HYP_TRACE_FORMATS_SZ];
+	const char *s = text;
 	char p[256];
 
-	hyp_trace_init();
+	hyp_trace_format_text(text, sizeof(text));
 	while ((s = strstr(s, "name: "))) {
 		const char *end = strstr(s + 1, "name: "), *nl = strchr(s, '\n');
 		char name[64];

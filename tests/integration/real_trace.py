@@ -26,18 +26,22 @@ hypmem-dump and hypmem-top inside the guest.  Checked here:
       the kernel's `trace` starts at the head_page hint -- and their
       number is what the meta page accounts for (entries - overrun - what
       the host's reader consumed: /init reads trace_pipe first);
-   6. trace-cmd report on our trace.dat prints exactly our text;
-   7. timestamps that go backwards in ring order (nVHE) are findings,
+   6. an independent walk of the same rings (tests/qemu/real/ring_walk.py:
+      drgn for DWARF layouts and physical reads, its symbols checked
+      against System.map, every address computed there) finds, per CPU,
+      exactly our events: the same number, ids and timestamps, in order;
+   7. trace-cmd report on our trace.dat prints exactly our text;
+   8. timestamps that go backwards in ring order (nVHE) are findings,
       exactly when the kernel's text shows them;
  emulator (the guest's RAM in a shared file, -cpu max)
-   8. hypmem-top --raw RAM@0x40000000 VMLINUX on the host, no offsets given
+   9. hypmem-top --raw RAM@0x40000000 VMLINUX on the host, no offsets given
       (VMCOREINFO found in RAM), counts at least the events of the kernel's
       trace text while tracing is off, with the pools;
-   9. then follows the running hypervisor while the guest traces: the
+  10. then follows the running hypervisor while the guest traces: the
       selftest total grows refresh after refresh;
  hostile  (a copy of the hVHE dump with CPU 0's ring broken, located here
       from the symbols, VMCOREINFO and the kernel's struct sizes)
-  10. no HEAD flag, a link into nowhere, a link to itself, a huge nr_pages,
+  11. no HEAD flag, a link into nowhere, a link to itself, a huge nr_pages,
       a commit past the page: each a finding or a clear error, never a
       crash or a hang (the sanitizer build when there is one).
 
@@ -61,6 +65,7 @@ DUMP = os.path.join(BUILD, "hypmem-dump")
 SCRIPT = os.path.join("tests", "qemu", "real", "tracing-kernel")
 ARM64 = os.path.join(BUILD, "arm64-static")
 DRGN_PYTHON = "/usr/bin/python3"
+RING_WALK = os.path.join("tests", "qemu", "real", "ring_walk.py")
 LINE = re.compile(r"^\[(\d+)\]\t\s*(\d+)\.(\d{6}): (\S+) ?(.*)$")
 
 
@@ -187,6 +192,7 @@ def check_run(run, cpu):
          "reported lost" % (cpu, ", ".join(
              "%d-%d-%d" % (s.get("entries", 0), s.get("overrun", 0), s.get("consumed", 0))
              for s in stats)), stats)
+    check_ring_walk(run, cpu, evs)
     backwards = [f for f in doc.get("findings") or []
                  if isinstance(f, dict) and f.get("kind") == "trace_time_backwards"]
     # Independent: does the kernel's own text go back in time on some CPU?
@@ -251,6 +257,32 @@ def check_run(run, cpu):
         os.unlink(dat)
     else:
         t.skip("%s: trace-cmd report" % cpu, "trace-cmd not installed")
+
+
+def check_ring_walk(run, cpu, evs):
+    """Our events per CPU against drgn's own walk of the rings."""
+    vmlinux = os.path.join(run, "vmlinux")
+    sysmap = os.path.join(os.path.dirname(os.path.realpath(vmlinux)), "System.map")
+    p = subprocess.run([DRGN_PYTHON, RING_WALK, vmlinux, os.path.join(run, "vmcore"), sysmap],
+                       capture_output=True, text=True, timeout=600)
+    try:
+        walk = json.loads(p.stdout)["cpus"]
+    except (ValueError, KeyError):
+        t.ok(False, "%s: dump: drgn's independent walk of the rings" % cpu, p.stderr[-800:])
+        return
+    ok, detail, counts = bool(walk), "", []
+    for c in sorted(set(int(k) for k in walk) | {e["cpu"] for e in evs}):
+        theirs = [tuple(x) for x in walk.get(str(c), [])]
+        mine = [(e["id"], e["ts"]) for e in evs if e["cpu"] == c]
+        counts.append("cpu%d %d" % (c, len(theirs)))
+        if theirs != mine:
+            ok = False
+            first = next((i for i, (a, b) in enumerate(zip(theirs, mine)) if a != b),
+                         min(len(theirs), len(mine)))
+            detail += "cpu %d: drgn %d events, ours %d; first difference at %d: %s vs %s\n" % (
+                c, len(theirs), len(mine), first, theirs[first:first + 2], mine[first:first + 2])
+    t.ok(ok, "%s: dump: drgn's independent walk from the true head finds exactly our events, "
+         "ids and timestamps per CPU (%s)" % (cpu, ", ".join(counts)), detail)
 
 
 def check_hostile(run):

@@ -17,7 +17,12 @@ many were overwritten, and an FNV-1a hash over every payload in order.
     text; the tracefs tree read back with --tracefs prints it too.
  4. Small buffer (overwrite mode): every event is read or counted lost, and
     lost == the meta page's overrun.
- 5. Two CPUs (--smp 2, PSCI CPU_ON): both CPUs' buffers have events; each
+ 5. The EL2 core keeps Linux 7.x's trace state, so its dumps take the real
+    kernels' decoder path: the image has __simple_rbs in its per-CPU
+    section, kvm_arm_hyp_percpu_base and no format text in memory; every
+    decoded event's name and id (ids from the DWARF structs in name order)
+    are the ones the EL2 core's own enum gives in its ground truth.
+ 6. Two CPUs (--smp 2, PSCI CPU_ON): both CPUs' buffers have events; each
     CPU's pages, decoded here, hash to that CPU's own record; the merged
     sequence is ordered by time, holds exactly each CPU's sequence, and
     switches CPU often (the SMP phase really ran concurrently); each CPU's
@@ -43,7 +48,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, Tap, file_hash  # noqa: E402
+from hypmemtest import BUILD, Tap, file_hash, nm  # noqa: E402
 
 t = Tap()
 DUMP = os.path.join(BUILD, "hypmem-dump")
@@ -121,6 +126,14 @@ def main():
     t.ok(cpu0["overrun"] == 0 and cpu0["entries"] > 10000,
          "big buffer: the EL2 writer overwrote nothing", cpu0)
     el2, core = os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")
+    syms = nm(el2)
+    pcpu = [syms.get("__kvm_nvhe_" + n) for n in ("__per_cpu_start", "__simple_rbs",
+                                                   "__per_cpu_end")]
+    t.ok(None not in pcpu and pcpu[0] <= pcpu[1] < pcpu[2] and
+         "__kvm_nvhe_kvm_arm_hyp_percpu_base" in syms and "__kvm_nvhe_trace_buffer" in syms and
+         not any("trace_formats" in n for n in syms),
+         "the image keeps 7.x's trace state: __simple_rbs in the per-CPU section, "
+         "kvm_arm_hyp_percpu_base, no format text in memory", pcpu)
     tmp = tempfile.mkdtemp(prefix="hypmem-trace-")
     try:
         p = subprocess.run([DUMP, "trace", "--json", el2, core], capture_output=True, text=True)
@@ -134,6 +147,13 @@ def main():
             ts = [e["ts"] for e in evs]
             t.ok(ts == sorted(ts) and ts[0] == cpu0["first_ts"] and ts[-1] == cpu0["last_ts"],
                  "timestamps ordered, first and last as the EL2 clock said")
+            ids = truth["events"]
+            seen = {e["event"] for e in evs}
+            t.ok(sorted(ids, key=ids.get) == sorted(ids) and
+                 all(ids.get(e["event"]) == e["id"] for e in evs) and
+                 {"hyp_enter", "hyp_exit", "hyp_page_alloc", "hyp_page_free"} <= seen,
+                 "every event's name and id, read through DWARF, are the EL2 core's own "
+                 "(ids in name order)", "truth %s, decoded %s" % (ids, sorted(seen)))
             # The single-CPU workload's events: CPU 0's first, up to its mark.
             mark = [m for m in truth["marks"] if m["name"] == "workload"][0]
             allocs = {}

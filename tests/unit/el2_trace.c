@@ -45,7 +45,6 @@ static void setup(unsigned int nr_cpus, unsigned int pages)
 		abort();
 	memset(area, 0x5a, size);
 	hyp_physvirt_offset = 0;
-	hyp_trace_init();
 	if (hyp_trace_setup_area(area, size, nr_cpus, pages))
 		abort();
 	if (!expect)
@@ -70,12 +69,12 @@ static void write_hcall(u64 ts, u32 id)
 
 static struct trace_buffer_meta *meta(unsigned int cpu)
 {
-	return trace_buffer.simple_rbs[cpu].meta;
+	return hyp_trace_rb(cpu)->meta;
 }
 
 static struct buffer_data_page *page_by_id(unsigned int cpu, u32 id)
 {
-	return trace_buffer.simple_rbs[cpu].bpages[id].page;
+	return hyp_trace_rb(cpu)->bpages[id].page;
 }
 
 /* Check one decoded event against the record. */
@@ -160,12 +159,12 @@ TEST(formats_text)
 	struct hypmem_event_formats f;
 	const struct hypmem_event_format *ev;
 	const struct hypmem_event_field *fl;
-	int len = hyp_trace_init();
+	static char text[HYP_TRACE_FORMATS_SZ];
+	int len = hyp_trace_format_text(text, sizeof(text));
 
-	CHECK(len > 0 && (size_t)len < sizeof(hyp_trace_formats) - 1);
+	CHECK(len > 0 && (size_t)len < sizeof(text) - 1);
 	hypmem_event_formats_init(&f);
-	REQUIRE(CHECK_NO_ERR(
-	    hypmem_event_formats_parse(&f, hyp_trace_formats, (size_t)len, "hypervisor")));
+	REQUIRE(CHECK_NO_ERR(hypmem_event_formats_parse(&f, text, (size_t)len, "hypervisor")));
 	CHECK_EQ_U64(f.nr, HYP_NR_EVENTS);
 	ev = hypmem_event_formats_find(&f, HYP_EVENT_ID_hyp_page_alloc);
 	REQUIRE(ev);

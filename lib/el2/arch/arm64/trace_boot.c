@@ -60,7 +60,6 @@ void hyp_trace_boot(phys_addr_t carveout)
 		args[len < sizeof(args) ? len : sizeof(args) - 1] = '\0';
 	trace_pages = arg_value(args, "trace_pages", trace_pages);
 	live_mode = arg_value(args, "live", 0) != 0;
-	hyp_trace_init();
 	if (!trace_pages)
 		return;
 	if (nr_cpus > HYP_MAX_CPUS)

@@ -12,8 +12,10 @@ ownership changes computed here from the truths' runs (a range with no
 entry is the host's, as pKVM treats it).  Also: a dump against itself is
 "no differences" (exit 0), --snapshot files give the same diff as the dumps,
 and a bad snapshot exits 2.  On the real dumps (when cached): the ELF and
-kdump cores of one boot are the same (exit 0), and two boots of one 7.x
-kernel (nvhe, hvhe) differ in their pools exactly as drgn's walks do.
+kdump cores of one boot are the same (exit 0), two boots of one 7.x
+kernel (nvhe, hvhe) differ in their pools exactly as drgn's walks do.  A
+VM moved to another vm_table slot in a snapshot keeps its pool; another
+handle does not.
 Prints TAP.
 """
 import json
@@ -243,10 +245,63 @@ def real():
          p.stderr + json.dumps(j)[:1500] if j else p.stderr)
 
 
+def moved_slot():
+    """Per-VM pools are keyed by the VM's handle: the same VM in another
+    vm_table slot is the same pool; another handle in the same slot is not."""
+    root = os.path.abspath(os.path.expanduser(
+        os.environ.get("HYPMEM_REAL_CACHE") or "~/.cache/hypmem-real"))
+    d = os.path.join(root, "dumps")
+    x = None
+    for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if n.startswith("7.x-hvhe-") and not n.endswith(".tmp") and \
+                os.path.exists(os.path.join(d, n, "vmcore")):
+            x = os.path.join(d, n)
+    if not x:
+        t.skip("VM pools keyed by handle", "no cached 7.x-hvhe dump")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        a = os.path.join(tmp, "a.json")
+        with open(a, "w") as f:
+            r = subprocess.run([tool("hypmem-diff"), "--snapshot", os.path.join(x, "vmlinux"),
+                                os.path.join(x, "vmcore")], stdout=f)
+        snap = json.load(open(a))
+        vm = snap["vms"][0]
+        old = "vm_table[%d].pool" % vm["slot"]
+        handle = vm["handle"]
+        results = []
+        for what in ("slot", "handle"):
+            s2 = json.loads(json.dumps(snap))
+            v2 = s2["vms"][0]
+            if what == "slot":
+                v2["slot"] = 100
+                for pool in s2["pools"]:
+                    if pool["name"] == old:
+                        pool["name"] = "vm_table[100].pool"
+            else:
+                v2["handle"] = "0x7fff"
+            b = os.path.join(tmp, what + ".json")
+            json.dump(s2, open(b, "w"))
+            results.append(diff(["--json", a, b]))
+            results.append(diff([a, b]))
+    (pj, j), (pt, _), (qj, k), _ = results
+    mine = [p for p in (j or {}).get("pools", []) if p.get("vm_handle") == handle]
+    t.ok(r.returncode == 0 and j is not None and not mine and not j["vms_created"] and
+         not j["vms_destroyed"] and "vm_table[100]" not in pt.stdout,
+         "VM %s moved from %s to vm_table[100]: the same VM, its pool unchanged" % (handle, old),
+         pj.stderr + pt.stdout[-1500:])
+    gone = [p["name"] for p in (k or {}).get("pools", []) if not p["after"]]
+    new = [p.get("vm_handle") for p in (k or {}).get("pools", []) if not p["before"]]
+    t.ok(k is not None and gone == [old] and new == ["0x7fff"] and
+         k["vms_destroyed"] == [int(handle, 16)] and k["vms_created"] == [0x7fff],
+         "another handle in %s: VM %s's pool gone, VM 0x7fff's new" % (old, handle),
+         qj.stderr + json.dumps(k)[:1500])
+
+
 def main():
     el2()
     heap()
     real()
+    moved_slot()
     return t.done()
 
 

@@ -211,6 +211,40 @@ static struct json_object *find_named(struct json_object *arr, const char *key, 
 	return NULL;
 }
 
+/*
+ * A pool's key: its name, but the VM's handle for a per-VM pool
+ * ("vm_table[N].pool"), so that a VM found in another vm_table slot in
+ * the other dump (torn down and created again) is still the same VM.
+ */
+static uint64_t pool_vm_handle(struct json_object *snap, struct json_object *pool)
+{
+	struct json_object *vms = get(snap, "vms");
+	const char *name = str(get(pool, "name"), "");
+	unsigned int slot;
+	char tail[8];
+
+	if (sscanf(name, "vm_table[%u]%7s", &slot, tail) != 2 || strcmp(tail, ".pool"))
+		return 0;
+	for (size_t i = 0; i < alen(vms); i++)
+		if (num(get(aget(vms, i), "slot")) == slot)
+			return num(get(aget(vms, i), "handle"));
+	return 0;
+}
+
+static struct json_object *find_pool(struct json_object *snap, struct json_object *pool,
+				     struct json_object *other)
+{
+	struct json_object *pools = get(snap, "pools");
+	uint64_t h = pool_vm_handle(other, pool);
+
+	if (!h)
+		return find_named(pools, "name", str(get(pool, "name"), ""));
+	for (size_t i = 0; i < alen(pools); i++)
+		if (pool_vm_handle(snap, aget(pools, i)) == h)
+			return aget(pools, i);
+	return NULL;
+}
+
 static void diff_pools(struct diff *d, struct json_object *a, struct json_object *b)
 {
 	struct json_object *pa = get(a, "pools"), *pb = get(b, "pools");
@@ -226,9 +260,13 @@ static void diff_pools(struct diff *d, struct json_object *a, struct json_object
 		struct json_object *list = side ? pb : pa;
 
 		for (size_t i = 0; i < alen(list); i++) {
-			const char *name = str(get(aget(list, i), "name"), "?");
-			struct json_object *x = find_named(pa, "name", name);
-			struct json_object *y = find_named(pb, "name", name);
+			struct json_object *pool = aget(list, i);
+			struct json_object *x = side ? find_pool(a, pool, b) : pool;
+			struct json_object *y = side ? pool : find_pool(b, pool, a);
+			const char *name = str(get(x ? x : y, "name"), "?");
+			const char *name_b = str(get(y, "name"), name);
+			uint64_t handle = pool_vm_handle(x ? a : b, x ? x : y);
+			char label[96];
 			struct json_object *fx = get(x, "free_pages_by_order");
 			struct json_object *fy = get(y, "free_pages_by_order");
 			size_t n = alen(fx) > alen(fy) ? alen(fx) : alen(fy);
@@ -236,6 +274,11 @@ static void diff_pools(struct diff *d, struct json_object *a, struct json_object
 
 			if (side && x)
 				continue; /* both: done on the first pass */
+			/* A VM in another slot: both names. */
+			if (strcmp(name, name_b))
+				snprintf(label, sizeof(label), "%s (now %s)", name, name_b);
+			else
+				snprintf(label, sizeof(label), "%s", name);
 			if (!header && !d->json) {
 				printf("pools: free pages per order\n");
 				printf("  %-20s %5s %8s %8s %8s\n", "POOL", "ORDER", "BEFORE",
@@ -245,13 +288,23 @@ static void diff_pools(struct diff *d, struct json_object *a, struct json_object
 			if (!x || !y) {
 				d->different = true;
 				if (!d->json)
-					printf("  %-20s %s (%" PRIu64 " pages)\n", name,
+					printf("  %-20s %s (%" PRIu64 " pages)\n", label,
 					       x ? "gone" : "new", num(get(x ? x : y, "nr_pages")));
 			}
 			if (d->json) {
 				jp = json_object_new_object();
 				orders = json_object_new_array();
 				json_object_object_add(jp, "name", json_object_new_string(name));
+				if (strcmp(name, name_b))
+					json_object_object_add(jp, "name_after",
+							       json_object_new_string(name_b));
+				if (handle) {
+					char buf[24];
+
+					snprintf(buf, sizeof(buf), "0x%" PRIx64, handle);
+					json_object_object_add(jp, "vm_handle",
+							       json_object_new_string(buf));
+				}
 				json_object_object_add(jp, "before",
 						       json_object_new_boolean(x != NULL));
 				json_object_object_add(jp, "after",
@@ -276,7 +329,7 @@ static void diff_pools(struct diff *d, struct json_object *a, struct json_object
 				} else {
 					printf("  %-20s %5zu %8" PRIu64 " %8" PRIu64 " %+8" PRId64
 					       "\n",
-					       name, o, u, v, (int64_t)(v - u));
+					       label, o, u, v, (int64_t)(v - u));
 				}
 			}
 			if (d->json) {
@@ -295,7 +348,7 @@ static void diff_pools(struct diff *d, struct json_object *a, struct json_object
 			} else if (x && y &&
 				   num(get(x, "free_pages")) != num(get(y, "free_pages"))) {
 				printf("  %-20s %5s %8" PRIu64 " %8" PRIu64 " %+8" PRId64 "\n",
-				       name, "all", num(get(x, "free_pages")),
+				       label, "all", num(get(x, "free_pages")),
 				       num(get(y, "free_pages")),
 				       (int64_t)(num(get(y, "free_pages")) -
 						 num(get(x, "free_pages"))));
@@ -494,6 +547,24 @@ static void print_range(const char *prefix, uint64_t s, uint64_t e, uint64_t pag
 	       (e - s) / page);
 }
 
+/* {start, end, pages, KEY: VALUE[, reason]}: a range in the JSON output. */
+static struct json_object *range_json(uint64_t start, uint64_t end, uint64_t page, const char *key,
+				      const char *value, const char *reason)
+{
+	struct json_object *e = json_object_new_object();
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, start);
+	json_object_object_add(e, "start", json_object_new_string(buf));
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, end);
+	json_object_object_add(e, "end", json_object_new_string(buf));
+	json_object_object_add(e, "pages", json_object_new_uint64((end - start) / page));
+	json_object_object_add(e, key, json_object_new_string(value));
+	if (reason)
+		json_object_object_add(e, "reason", json_object_new_string(reason));
+	return e;
+}
+
 static void diff_stage2(struct diff *d, struct json_object *a, struct json_object *b)
 {
 	struct json_object *ra = get(get(a, "stage2"), "runs"), *rb = get(get(b, "stage2"), "runs");
@@ -552,18 +623,9 @@ static void diff_stage2(struct diff *d, struct json_object *a, struct json_objec
 	}
 	for (size_t i = 0; i < nr; i++) {
 		if (d->json) {
-			struct json_object *e = json_object_new_object();
+			struct json_object *e = range_json(moves[i].start, moves[i].end, page,
+							   "from", moves[i].from, NULL);
 
-			char buf[24];
-
-			snprintf(buf, sizeof(buf), "0x%" PRIx64, moves[i].start);
-			json_object_object_add(e, "start", json_object_new_string(buf));
-			snprintf(buf, sizeof(buf), "0x%" PRIx64, moves[i].end);
-			json_object_object_add(e, "end", json_object_new_string(buf));
-			json_object_object_add(
-			    e, "pages",
-			    json_object_new_uint64((moves[i].end - moves[i].start) / page));
-			json_object_object_add(e, "from", json_object_new_string(moves[i].from));
 			json_object_object_add(e, "to", json_object_new_string(moves[i].to));
 			json_object_array_add(jm, e);
 		} else if (shown++ < d->max_lines) {
@@ -594,18 +656,8 @@ static void diff_stage2(struct diff *d, struct json_object *a, struct json_objec
 			continue;
 		d->different = true;
 		if (d->json) {
-			struct json_object *e = json_object_new_object();
-			char buf[24];
-
-			snprintf(buf, sizeof(buf), "0x%" PRIx64, y[i].start);
-			json_object_object_add(e, "start", json_object_new_string(buf));
-			snprintf(buf, sizeof(buf), "0x%" PRIx64, y[i].end);
-			json_object_object_add(e, "end", json_object_new_string(buf));
-			json_object_object_add(
-			    e, "pages", json_object_new_uint64((y[i].end - y[i].start) / page));
-			json_object_object_add(e, "owner", json_object_new_string(y[i].label));
-			json_object_object_add(e, "reason", json_object_new_string("vm_gone"));
-			json_object_array_add(jl, e);
+			json_object_array_add(jl, range_json(y[i].start, y[i].end, page, "owner",
+							     y[i].label, "vm_gone"));
 		} else {
 			if (!shown++)
 				printf("leak candidates\n");
@@ -618,20 +670,9 @@ static void diff_stage2(struct diff *d, struct json_object *a, struct json_objec
 		    (strncmp(moves[i].to, "hyp", 3) && strncmp(moves[i].to, "guest", 5)))
 			continue;
 		if (d->json) {
-			struct json_object *e = json_object_new_object();
-			char buf[24];
-
-			snprintf(buf, sizeof(buf), "0x%" PRIx64, moves[i].start);
-			json_object_object_add(e, "start", json_object_new_string(buf));
-			snprintf(buf, sizeof(buf), "0x%" PRIx64, moves[i].end);
-			json_object_object_add(e, "end", json_object_new_string(buf));
-			json_object_object_add(
-			    e, "pages",
-			    json_object_new_uint64((moves[i].end - moves[i].start) / page));
-			json_object_object_add(e, "owner", json_object_new_string(moves[i].to));
-			json_object_object_add(e, "reason",
-					       json_object_new_string("donated_no_new_vm"));
-			json_object_array_add(jl, e);
+			json_object_array_add(jl, range_json(moves[i].start, moves[i].end, page,
+							     "owner", moves[i].to,
+							     "donated_no_new_vm"));
 		} else {
 			if (!shown++)
 				printf("leak candidates\n");

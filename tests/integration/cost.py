@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
 """Integration: hypmem-stat --cost against the EL2 core's ground truth and,
-on a real 7.x dump, drgn's walk (tests/qemu/real/oracle.py).
+on the real dumps, drgn's walk (tests/qemu/real/oracle.py).
 
 Counts and bytes: vmemmap entries x entry size, host stage-2 table pages x
-page size, heap chunks, pools, RAM from the truth (or drgn); per GiB =
+page size, heap chunks, pools, RAM from the truth (or drgn, on every
+cached real dump: 6.1, 6.12, 7.x, 16K pages); per GiB =
 bytes x 2^30 / RAM; the three layouts' vmemmap per GiB from the granule
 alone (2^30 / page size x 32, 8, 4: 8, 2 and 1 MiB with 4K pages, seed
 000's figures); derivable fields = the struct hyp_page members (DWARF, as
@@ -88,31 +89,55 @@ def el2():
 
 
 def real():
+    """Every cached real dump (6.1, 6.12, 7.x 4K and 16K): counts from drgn's
+    walk, the entry size from DWARF's sizeof(struct hyp_page) as drgn
+    reads it, RAM from hyp_memory (drgn) and from the dump's own size as
+    real-dumps booted it (meta.json mem_mib)."""
     root = os.path.abspath(os.path.expanduser(
         os.environ.get("HYPMEM_REAL_CACHE") or "~/.cache/hypmem-real"))
     d = os.path.join(root, "dumps")
     dirs = [os.path.join(d, n) for n in sorted(os.listdir(d))] if os.path.isdir(d) else []
-    dirs = [x for x in dirs if os.path.basename(x).startswith("7.x-nvhe-") and
-            not x.endswith(".tmp") and os.path.exists(os.path.join(x, "vmcore"))]
+    dirs = [x for x in dirs if not x.endswith(".tmp") and
+            os.path.exists(os.path.join(x, "vmcore")) and
+            os.path.exists(os.path.join(x, "meta.json"))]
     if not dirs:
-        t.skip("cost of a real dump", "no cached 7.x-nvhe dump")
+        t.skip("cost of a real dump", "no cached real dump")
         return
-    out = dirs[0]
-    vmlinux, core = os.path.join(out, "vmlinux"), os.path.join(out, "vmcore")
-    q = subprocess.run(["/usr/bin/python3", os.path.join("tests", "qemu", "real", "oracle.py"),
-                        vmlinux, core], capture_output=True, text=True)
-    if q.returncode:
-        t.skip("cost of a real dump", "drgn oracle: " + q.stderr[-200:])
-        return
-    want = json.loads(q.stdout)
-    p, c = cost(vmlinux, core)
-    if not t.ok(c is not None, "7.x: hypmem-stat --cost --json", p.stderr):
-        return
-    ram = sum(int(e, 16) - int(s, 16) for s, e in want["hyp_memory"])
-    fields = set(layout(BUILD, vmlinux)["struct hyp_page"]) - {"__size__"}
-    check("7.x", c, ram, want["page_size"], want["vmemmap"]["entry_size"],
-          want["vmemmap"]["nr_entries"], want["stage2"]["tables"], None,
-          len(want["pools"]), fields, guest=sum(v["tables"] for v in want["vms"]))
+    for out in dirs:
+        name = os.path.basename(out)
+        vmlinux, core = os.path.join(out, "vmlinux"), os.path.join(out, "vmcore")
+        meta = json.load(open(os.path.join(out, "meta.json")))
+        q = subprocess.run(["/usr/bin/python3", os.path.join("tests", "qemu", "real",
+                                                             "oracle.py"), vmlinux, core],
+                           capture_output=True, text=True)
+        if not t.ok(q.returncode == 0, "%s: drgn walk" % name, q.stderr[-1500:]):
+            continue
+        want = json.loads(q.stdout)
+        p, c = cost(vmlinux, core)
+        if not t.ok(c is not None, "%s: hypmem-stat --cost --json" % name, p.stderr):
+            continue
+        ram = sum(int(e, 16) - int(s, 16) for s, e in want["hyp_memory"])
+        t.ok(ram == meta["mem_mib"] << 20,
+             "%s: RAM %d MiB (drgn's hyp_memory) is what QEMU was given" % (name, ram >> 20),
+             "%d vs %d MiB" % (ram, meta["mem_mib"]))
+        fields = set(layout(BUILD, vmlinux)["struct hyp_page"]) - {"__size__"}
+        guest = sum(v["tables"] for v in want["vms"]) if want["vms"] else None
+        check(name, c, ram, want["page_size"], want["vmemmap"]["entry_size"],
+              want["vmemmap"]["nr_entries"], want["stage2"]["tables"], None,
+              len(want["pools"]), fields, guest=guest)
+        s1, n = c["items"]["hyp_stage1"], want["pgtable"]["tables"]
+        if want["pgtable"]["start_level"] >= 0:
+            t.ok(s1["count"] == n and s1["bytes"] == n * want["page_size"],
+                 "%s: hyp stage-1 %d table pages, as drgn's walk of pkvm_pgtable" % (name, n),
+                 "hypmem %r" % s1)
+        else:
+            # The walker stops at four levels: the 52-bit hyp stage-1 of hVHE
+            # with LPA2 starts at level -1.  Said by hypmem-dump stage1.
+            q = subprocess.run([tool("hypmem-dump"), "stage1", vmlinux, core],
+                               capture_output=True, text=True)
+            t.ok(s1["count"] == 0 and "not decoded yet" in q.stdout + q.stderr,
+                 "%s: hyp stage-1 from level -1 (drgn: %d table pages) not decoded yet, "
+                 "as hypmem-dump stage1 says" % (name, n), q.stdout[-500:] + q.stderr[-500:])
 
 
 def main():

@@ -12,12 +12,18 @@ ownership changes computed here from the truths' runs (a range with no
 entry is the host's, as pKVM treats it).  Also: a dump against itself is
 "no differences" (exit 0), --snapshot files give the same diff as the dumps,
 and a bad snapshot exits 2.  On the real dumps (when cached): the ELF and
-kdump cores of one boot are the same (exit 0), and two boots of one 7.x
-kernel (nvhe, hvhe) differ in their pools exactly as drgn's walks do.
+kdump cores of one boot are the same (exit 0), two boots of one 7.x
+kernel (nvhe, hvhe) differ in their pools exactly as drgn's walks do, and
+two dumps of one boot (before the KVM user creates its VMs, and with them:
+real-dumps' PHASES, 6.12 and 7.x) differ in pools (a VM's keyed by its
+handle), VMs, host stage-2 ownership and leak candidates exactly as drgn's
+walks of them (tests/qemu/real/diff_oracle.py).  A VM moved to
+another vm_table slot in a snapshot keeps its pool; another handle does not.
 Prints TAP.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,7 +56,12 @@ def moves(ra, rb):
     """Ownership changes between two run lists, merged, as the truth says."""
     def segs(runs):
         return [(int(r["start"], 16), int(r["end"], 16), label(r)) for r in runs]
-    a, b = segs(ra), segs(rb)
+    return moves_segs(segs(ra), segs(rb))
+
+
+def moves_segs(a, b):
+    """Ownership changes between two lists of labelled ranges (start, end,
+    label), merged; "host" where neither has a range."""
     points = sorted({0} | {x for s, e, _ in a + b for x in (s, e)})
 
     def at(lst, x):
@@ -243,10 +254,174 @@ def real():
          p.stderr + json.dumps(j)[:1500] if j else p.stderr)
 
 
+def pool_key(p):
+    h = p.get("vm_handle")
+    return "vm:0x%x" % (int(h, 16) if isinstance(h, str) else h) if h is not None else p["name"]
+
+
+def drgn_delta(sa, sb):
+    """What hypmem-diff must say of two dumps, from drgn's reading of each
+    (diff_oracle.py): changed pools per order, pools new and gone (a VM's
+    pool keyed by its VM's handle), VMs created and destroyed, ownership
+    moves and leak candidates by hypmem-diff's rules (a range given to a VM
+    the second dump lacks; host -> hyp/guest while no VM was created)."""
+    pa = {pool_key(p): p["free_pages_by_order"] for p in sa["pools"]}
+    pb = {pool_key(p): p["free_pages_by_order"] for p in sb["pools"]}
+    changed = {}
+    for k in set(pa) | set(pb):
+        u, v = pa.get(k, []), pb.get(k, [])
+        n = max(len(u), len(v))
+        u, v = u + [0] * (n - len(u)), v + [0] * (n - len(v))
+        d = [(o, x, y) for o, (x, y) in enumerate(zip(u, v)) if x != y]
+        if d:
+            changed[k] = d
+    mv = moves_segs([tuple(o) for o in sa["owners"]], [tuple(o) for o in sb["owners"]])
+    leaks = [(s, e, lab, "vm_gone") for s, e, lab in sb["owners"]
+             if lab.startswith("guest:") and int(lab[6:], 16) not in sb["vms"]]
+    if set(sb["vms"]) <= set(sa["vms"]):
+        leaks += [(s, e, to, "donated_no_new_vm") for s, e, fr, to in mv
+                  if fr == "host" and to.split(":")[0] in ("hyp", "guest")]
+    return {"pools": changed, "new": sorted(set(pb) - set(pa)), "gone": sorted(set(pa) - set(pb)),
+            "created": sorted(set(sb["vms"]) - set(sa["vms"])),
+            "destroyed": sorted(set(sa["vms"]) - set(sb["vms"])), "moves": mv, "leaks": leaks}
+
+
+def hypmem_delta(j):
+    return {"pools": {pool_key(p): [(e["order"], e["before"], e["after"])
+                                    for e in p["free_pages_by_order"]]
+                      for p in j["pools"] if p["free_pages_by_order"]},
+            "new": sorted(pool_key(p) for p in j["pools"] if not p["before"]),
+            "gone": sorted(pool_key(p) for p in j["pools"] if not p["after"]),
+            "created": sorted(j["vms_created"]), "destroyed": sorted(j["vms_destroyed"]),
+            "moves": [[int(m["start"], 16), int(m["end"], 16), m["from"], m["to"]]
+                      for m in j["stage2_moves"]],
+            "leaks": [(int(x["start"], 16), int(x["end"], 16), x["owner"], x["reason"])
+                      for x in j["leak_candidates"]]}
+
+
+def real_one_boot():
+    """Two dumps of one boot (real-dumps PHASES): before kvm-user creates
+    its VMs, and with them alive."""
+    root = os.path.abspath(os.path.expanduser(
+        os.environ.get("HYPMEM_REAL_CACHE") or "~/.cache/hypmem-real"))
+    if os.environ.get("HYPMEM_REAL") == "0":
+        t.skip("diff of one real boot", "HYPMEM_REAL=0")
+        return
+    if not (os.environ.get("HYPMEM_REAL") == "1" or os.path.isdir(root)):
+        t.skip("diff of one real boot", "no cache at %s and HYPMEM_REAL unset" % root)
+        return
+    # real-dumps reuses cached dumps (seconds) or boots the PHASES configurations.
+    real_dumps = os.path.join("tests", "qemu", "real", "real-dumps")
+    src = open(real_dumps).read()
+    configs = sorted(re.search(r"^PHASES = \{(.*)\}$", src, re.M).group(1).replace(
+        '"', "").replace(" ", "").split(","))
+    p = subprocess.run([real_dumps, "--cache", root] + configs, capture_output=True, text=True,
+                       timeout=3600)
+    if p.returncode == 3:
+        t.skip("diff of one real boot", "packages unavailable: " + p.stderr[-300:])
+        return
+    found = dict(line.split(" ", 1) for line in p.stdout.splitlines() if " " in line)
+    if not t.ok(p.returncode == 0 and sorted(found) == configs,
+                "real-dumps: %s, a dump before the VMs in each boot" % ", ".join(configs),
+                p.stderr[-3000:]):
+        return
+    for config, x in sorted(found.items()):
+        vml = os.path.join(x, "vmlinux")
+        cores = {ph: os.path.join(x, f) for ph, f in (
+            ("before", "vmcore.before"), ("alive", "vmcore"))}
+        drgn = {}
+        for ph, core in cores.items():
+            q = subprocess.run(["/usr/bin/python3", os.path.join(
+                "tests", "qemu", "real", "diff_oracle.py"), vml, core],
+                capture_output=True, text=True)
+            if not t.ok(q.returncode == 0, "%s %s: drgn walk" % (config, ph), q.stderr[-1500:]):
+                return
+            drgn[ph] = json.loads(q.stdout)
+        for pa, pb in (("before", "alive"), ("alive", "before")):
+            name = "%s: %s -> %s" % (config, pa, pb)
+            p, j = diff(["--json", vml, cores[pa], cores[pb]])
+            if not t.ok(j is not None and no_crash(p), "%s: hypmem-diff --json" % name,
+                        p.stderr[-1500:]):
+                continue
+            got, want = hypmem_delta(j), drgn_delta(drgn[pa], drgn[pb])
+            bad = ["%s: hypmem %r\n  drgn %r" % (k, got[k], want[k])
+                   for k in want if got[k] != want[k]]
+            pages = {}
+            for lo, hi, fr, to in want["moves"]:
+                key = "->".join("guest" if x.startswith("guest:") else x for x in (fr, to))
+                pages[key] = pages.get(key, 0) + (hi - lo) // drgn[pa]["page_size"]
+            t.ok(not bad and p.returncode == (1 if j["different"] else 0),
+                 "%s: as drgn's walks differ (VMs +%d -%d, %d pool(s) changed, pages %s, "
+                 "%d leak candidate(s))" % (
+                     name, len(want["created"]), len(want["destroyed"]), len(want["pools"]),
+                     ", ".join("%s %d" % kv for kv in sorted(pages.items())) or "none",
+                     len(want["leaks"])), "\n".join(bad))
+            if pa == "before" and pb == "alive":
+                t.ok(want["created"] and any(m[3] == "hyp" for m in want["moves"]),
+                     "%s: the KVM user's VMs were created and took pages (drgn)" % name,
+                     json.dumps(want)[:1500])
+        t.ok(drgn["before"]["vms"] == [], "%s: no VM before the KVM user ran (drgn)" % config,
+             repr(drgn["before"]["vms"]))
+
+
+def moved_slot():
+    """Per-VM pools are keyed by the VM's handle: the same VM in another
+    vm_table slot is the same pool; another handle in the same slot is not."""
+    root = os.path.abspath(os.path.expanduser(
+        os.environ.get("HYPMEM_REAL_CACHE") or "~/.cache/hypmem-real"))
+    d = os.path.join(root, "dumps")
+    x = None
+    for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if n.startswith("7.x-hvhe-") and not n.endswith(".tmp") and \
+                os.path.exists(os.path.join(d, n, "vmcore")):
+            x = os.path.join(d, n)
+    if not x:
+        t.skip("VM pools keyed by handle", "no cached 7.x-hvhe dump")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        a = os.path.join(tmp, "a.json")
+        with open(a, "w") as f:
+            r = subprocess.run([tool("hypmem-diff"), "--snapshot", os.path.join(x, "vmlinux"),
+                                os.path.join(x, "vmcore")], stdout=f)
+        snap = json.load(open(a))
+        vm = snap["vms"][0]
+        old = "vm_table[%d].pool" % vm["slot"]
+        handle = vm["handle"]
+        results = []
+        for what in ("slot", "handle"):
+            s2 = json.loads(json.dumps(snap))
+            v2 = s2["vms"][0]
+            if what == "slot":
+                v2["slot"] = 100
+                for pool in s2["pools"]:
+                    if pool["name"] == old:
+                        pool["name"] = "vm_table[100].pool"
+            else:
+                v2["handle"] = "0x7fff"
+            b = os.path.join(tmp, what + ".json")
+            json.dump(s2, open(b, "w"))
+            results.append(diff(["--json", a, b]))
+            results.append(diff([a, b]))
+    (pj, j), (pt, _), (qj, k), _ = results
+    mine = [p for p in (j or {}).get("pools", []) if p.get("vm_handle") == handle]
+    t.ok(r.returncode == 0 and j is not None and not mine and not j["vms_created"] and
+         not j["vms_destroyed"] and "vm_table[100]" not in pt.stdout,
+         "VM %s moved from %s to vm_table[100]: the same VM, its pool unchanged" % (handle, old),
+         pj.stderr + pt.stdout[-1500:])
+    gone = [p["name"] for p in (k or {}).get("pools", []) if not p["after"]]
+    new = [p.get("vm_handle") for p in (k or {}).get("pools", []) if not p["before"]]
+    t.ok(k is not None and gone == [old] and new == ["0x7fff"] and
+         k["vms_destroyed"] == [int(handle, 16)] and k["vms_created"] == [0x7fff],
+         "another handle in %s: VM %s's pool gone, VM 0x7fff's new" % (old, handle),
+         qj.stderr + json.dumps(k)[:1500])
+
+
 def main():
     el2()
     heap()
     real()
+    real_one_boot()
+    moved_slot()
     return t.done()
 
 

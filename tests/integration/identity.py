@@ -6,9 +6,11 @@ dump is refused with both names (exit 2), --force goes on.
 - EL2 images of the three hyp_page layouts against each other's dumps:
   the same layout (another seed) is accepted, every other pair refused
   naming the dump's release (its VMCOREINFO says "layout-N");
-- real dumps (when cached): 6.1's vmlinux with a 6.12 dump and the reverse,
-  ELF and kdump cores, refused naming both releases; each dump with its own
-  vmlinux reports the build ID readelf -n prints for that vmlinux.
+- real dumps (when cached), one per kernel (6.1, 6.12, 7.x 4K and 16K pages,
+  7.3): every vmlinux with every other kernel's dump, ELF and kdump cores,
+  refused naming both releases (Debian's ABI names, from meta.json); each
+  dump with its own vmlinux reports the release and build ID of the dump's
+  VMCOREINFO note and of readelf -n on the vmlinux.
 Prints TAP.
 """
 import glob
@@ -66,35 +68,57 @@ def build_id(vmlinux):
     return m.group(1) if m else ""
 
 
+def vmcoreinfo(core):
+    """OSRELEASE and BUILD-ID as the dump's VMCOREINFO note says, read as text."""
+    with open(core, "rb") as f:
+        head = f.read(1 << 21).decode("latin-1")
+    rel = re.search(r"OSRELEASE=(\S+)", head)
+    bid = re.search(r"BUILD-ID=([0-9a-f]+)", head)
+    return rel.group(1) if rel else "", bid.group(1) if bid else ""
+
+
 def real():
+    """One cached dump per kernel (6.1, 6.12, 7.x 4K and 16K, 7.3 when
+    cached): each with its own vmlinux is itself (release as Debian's
+    package names it in meta.json, build IDs as readelf and the dump's
+    VMCOREINFO say), each with every other kernel's vmlinux is refused
+    naming both, ELF and kdump cores alike."""
     root = os.path.abspath(os.path.expanduser(
         os.environ.get("HYPMEM_REAL_CACHE") or "~/.cache/hypmem-real"))
     found = {}
     for d in sorted(glob.glob(os.path.join(root, "dumps", "*"))):
-        name = os.path.basename(d)
-        if name.endswith(".tmp") or not os.path.exists(os.path.join(d, "vmcore")):
+        if d.endswith(".tmp") or not all(os.path.exists(os.path.join(d, f)) for f in (
+                "vmcore", "vmcore.kdump", "meta.json", "vmlinux")):
             continue
-        found.setdefault(name.split("-")[0] + "-" + name.split("-")[1], d)
-    a, b = found.get("6.1-nvhe"), found.get("6.12-nvhe")
-    if not a or not b:
-        t.skip("real identity", "no cached 6.1-nvhe and 6.12-nvhe dumps")
+        found.setdefault(json.load(open(os.path.join(d, "meta.json")))["abi"], d)
+    if len(found) < 2:
+        t.skip("real identity", "fewer than two kernels' dumps cached")
         return
-    rel = {}
-    for d in (a, b):
+    for abi, d in sorted(found.items()):
+        rel, bid = vmcoreinfo(os.path.join(d, "vmcore"))
         p = stat(["--json", os.path.join(d, "vmlinux"), os.path.join(d, "vmcore.kdump")])
         ident = json.loads(p.stdout)["target"]["identity"] if p.returncode in (0, 1) else {}
-        rel[d] = ident.get("image_release", "")
-        t.ok(ident.get("match") and ident.get("image_build_id") == build_id(
-            os.path.join(d, "vmlinux")) == ident.get("dump_build_id"),
-             "%s: its own vmlinux matches, build ID as readelf says" % os.path.basename(d),
-             p.stderr + json.dumps(ident))
-    for x, y in ((a, b), (b, a)):
-        for core in ("vmcore", "vmcore.kdump"):
-            p = stat([os.path.join(x, "vmlinux"), os.path.join(y, core)])
-            t.ok(no_crash(p) and p.returncode == 2 and rel[x] and rel[y] and
-                 rel[x] in p.stderr and rel[y] in p.stderr and "does not match" in p.stderr,
-                 "%s vmlinux with a %s %s: refused, naming both" % (
-                     rel[x], rel[y], core), p.stderr)
+        t.ok(ident.get("match") and ident.get("image_release") == abi == rel and
+             ident.get("dump_release") == rel and bid and
+             ident.get("image_build_id") == build_id(os.path.join(d, "vmlinux")) == bid and
+             ident.get("dump_build_id") == bid,
+             "%s: its own vmlinux matches, release and build ID as Debian, readelf and "
+             "VMCOREINFO say" % abi, p.stderr + json.dumps(ident))
+    for x, dx in sorted(found.items()):
+        for y, dy in sorted(found.items()):
+            if x == y:
+                continue
+            for core in ("vmcore", "vmcore.kdump"):
+                p = stat([os.path.join(dx, "vmlinux"), os.path.join(dy, core)])
+                t.ok(no_crash(p) and p.returncode == 2 and x in p.stderr and y in p.stderr and
+                     "does not match" in p.stderr,
+                     "%s vmlinux with a %s %s: refused, naming both" % (x, y, core), p.stderr)
+    x, y = sorted(found)[:2]
+    p = stat(["--force", os.path.join(found[x], "vmlinux"),
+              os.path.join(found[y], "vmcore.kdump")])
+    t.ok(no_crash(p) and "does not match" not in p.stderr,
+         "%s vmlinux with a %s dump, --force: goes on past the identity check" % (x, y),
+         p.stderr[-1500:])
 
 
 def main():

@@ -9,6 +9,10 @@
  * and sleeps forever, so the VMs (their hyp-side state, their stage-2
  * tables, the pages shared between host and hyp) stay alive for the dump.
  *
+ * With --phases it first says HYPMEM-REAL-BEFORE and waits for a line on
+ * /dev/console (real-dumps writes one once it has dumped the boot before
+ * any VM exists; a minute without one: go on).
+ *
  * Where the kernel has protected VMs (KVM_VM_TYPE_ARM_PROTECTED, 7.x), one
  * more VM is protected: the pages it touches are donated to it, not
  * shared, so the host stage-2 annotates them with the VM's handle and
@@ -20,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -158,13 +163,31 @@ static int start_vm(int kvm, int nr, int protected)
 	return vm;
 }
 
-int main(void)
+/* Say HYPMEM-REAL-BEFORE and wait up to a minute for a line on the console. */
+static void before(void)
+{
+	int in = open("/dev/console", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	struct pollfd pfd = { .fd = in, .events = POLLIN };
+	char line[64];
+
+	if (in < 0)
+		die("/dev/console");
+	printf("HYPMEM-REAL-BEFORE\n");
+	fflush(stdout);
+	if (poll(&pfd, 1, 60000) != 1 || read(in, line, sizeof(line)) <= 0)
+		printf("kvm-user: no answer after HYPMEM-REAL-BEFORE\n");
+	close(in);
+}
+
+int main(int argc, char **argv)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	struct sigaction sa = { .sa_handler = on_alarm };
 
 	if (kvm < 0)
 		die("/dev/kvm");
+	if (argc > 1 && !strcmp(argv[1], "--phases"))
+		before();
 	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR */
 	alarm(5);
 	for (int i = 0; i < NR_VMS; i++)

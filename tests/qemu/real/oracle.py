@@ -465,6 +465,13 @@ def stage2_walk(hyp):
     tables = {}
     nr_runs, run, problems = 0, None, []
     shared = {"shared_owned": set(), "shared_borrowed": set()}
+    owners = []  # [start, end, label] of what the host does not plainly own, merged
+
+    def own(ia, size, label):
+        if owners and owners[-1][1] == ia and owners[-1][2] == label:
+            owners[-1][1] = ia + size
+        else:
+            owners.append([ia, ia + size, label])
 
     def add(h, key, nbytes):
         c = h.setdefault(key, {"count": 0, "bytes": 0})
@@ -484,6 +491,7 @@ def stage2_walk(hyp):
             attr = "normal" if mt == 0xf else "device" if mt <= 3 else "other"
             if state in shared and leaf_states:
                 shared[state].update(range(oa, oa + size, PAGE))
+                own(ia, size, "host:" + state)
             if not leaf_states:
                 state = None
                 if any(s <= oa < e for s, e in hyp.memory):
@@ -502,6 +510,7 @@ def stage2_walk(hyp):
                         if oname == "guest" else (oname, 0, 0)
                 if oname == "guest":
                     oa = (meta >> 16) * PAGE  # runs follow the gfn
+                own(ia, size, "guest:0x%x" % (meta & 0xffff) if oname == "guest" else oname)
             elif ty != "locked":
                 problems.append("invalid entry 0x%x at IA 0x%x: type %s" % (pte, ia, ty))
             add(by_type, ty, size)
@@ -510,6 +519,7 @@ def stage2_walk(hyp):
             owner, state, prot, attr, oa = (pte >> 2) & 0xff, "nopage", None, None, None
             if pte & ~0x3fc or not owner:
                 problems.append("invalid entry 0x%x at IA 0x%x is no owner" % (pte, ia))
+            own(ia, size, owner_names.get(owner, "owner%d" % owner))
         add(by_size, size_name(level), size)
         add(by_owner, owner_names.get(owner, "owner%d" % owner), size)
         if state is not None:
@@ -533,6 +543,7 @@ def stage2_walk(hyp):
     if types:
         out["histogram"]["by_type"] = by_type
     shared["donated_to"], shared["valid_prot"] = donated_to, valid_prot
+    shared["owners"] = owners
     return out, shared
 
 
@@ -657,12 +668,17 @@ def main():
     shares = share_invariant(host_shared, hyp_stage1_states(hyp)) \
         if stage2 and stage2["leaf_states"] else None
     vms, guest = guest_walks(hyp)
+    s1_tables = {}
+    s1_leaves = sum(1 for _ in pgtable_leaves(hyp, hyp.pgd_pa, hyp.ia_bits, hyp.start_level,
+                                              hyp.ia_bits > 48, s1_tables))
+    s1_tables.pop("root_pages")
     cross = cross_invariants(hyp, states, host_shared, vms, guest) if stage2 else None
     t2 = time.monotonic()
     json.dump({"release": hyp.vmcoreinfo.get("OSRELEASE"),
                "hyp_physvirt_offset": hex(hyp.hpo & (2**64 - 1)),
                "hyp_memory": [[hex(s), hex(e)] for s, e in hyp.memory],
-               "pgtable": {"ia_bits": hyp.ia_bits, "start_level": hyp.start_level},
+               "pgtable": {"ia_bits": hyp.ia_bits, "start_level": hyp.start_level,
+                           "leaves": s1_leaves, "tables": sum(s1_tables.values())},
                "vmemmap": vmemmap, "pools": pools,
                "page_size": PAGE, "stage2": stage2, "shares": shares,
                "vms": vms, "cross": cross,

@@ -1601,13 +1601,18 @@ static bool image_bytes(struct hypmem_dwarf *dw, uint64_t va, void *buf, size_t 
 struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t max,
 					       size_t *len_ret, uint64_t *vaddr_ret)
 {
+	struct hypmem_error *err;
 	uint64_t va, size;
+	bool banner;
 	size_t nr;
 
 	if (max < 64)
 		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "sample too small");
 	/* A kernel patches its code at boot (alternatives); its banner stays as linked. */
-	if (!hypmem_dwarf_find_symbol(dw, "linux_banner", &va, &size) && size >= 64) {
+	err = hypmem_dwarf_find_symbol(dw, "linux_banner", &va, &size);
+	banner = !err;
+	hypmem_error_destroy(err); /* no banner: the code below */
+	if (banner && size >= 64) {
 		*len_ret = size < max ? (size_t)size : max;
 		if (image_bytes(dw, va, buf, *len_ret, false)) {
 			*vaddr_ret = va;

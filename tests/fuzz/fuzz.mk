@@ -8,12 +8,14 @@
 #   make fuzz           fuzz each harness for FUZZ_SECONDS (default 60),
 #                       corpus in $(BUILD)/fuzz/corpus-NAME, crashes in
 #                       $(BUILD)/fuzz/artifacts/
-#   make fuzz-regress   run each harness once over its seeds and the
-#                       committed inputs (tests/fuzz/corpus/NAME/), TAP
+#   make fuzz-regress   run each harness once over its seeds, its committed
+#                       minimised corpus (tests/fuzz/corpus/NAME/) and the
+#                       reproducers of fixed bugs (tests/fuzz/regress/NAME/), TAP
 #   make fuzz-bins      just build; fuzz-seeds: just generate the seeds
 #
-# Seeds come from tests/fuzz/gen_corpus.py, never from committed blobs;
-# tests/fuzz/corpus/NAME/ holds only minimised crash reproducers.
+# Seeds come from tests/fuzz/gen_*corpus.py, never from committed blobs;
+# tests/fuzz/corpus/NAME/ is what fuzzing found, minimised (-merge=1);
+# tests/fuzz/regress/NAME/ the inputs of bugs found and fixed.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?=
@@ -84,10 +86,13 @@ fuzz: fuzz-bins fuzz-seeds
 	@failed=; for n in $(FUZZ_NAMES); do \
 		mkdir -p $(FUZZ_DIR)/corpus-$$n; \
 		echo "== $$n: $(FUZZ_SECONDS) s"; \
-		case $$n in fuzz_source) max=$(FUZZ_MAXLEN_SOURCE);; *) max=$(FUZZ_MAXLEN_DECODE);; esac; \
+		case $$n in fuzz_source) max=$(FUZZ_MAXLEN_SOURCE);; fuzz_vmcoreinfo) max=$(FUZZ_MAXLEN_fuzz_vmcoreinfo);; \
+		fuzz_events) max=$(FUZZ_MAXLEN_fuzz_events);; fuzz_tracefs) max=$(FUZZ_MAXLEN_fuzz_tracefs);; \
+		fuzz_dwarf) max=$(FUZZ_MAXLEN_fuzz_dwarf);; *) max=$(FUZZ_MAXLEN_DECODE);; esac; \
+		dict=; [ -f tests/fuzz/dict/$$n.dict ] && dict=-dict=tests/fuzz/dict/$$n.dict; \
 		$(FUZZ_DIR)/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$max \
 			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$n- -print_final_stats=1 \
-			$(FUZZ_ARGS) $(FUZZ_DIR)/corpus-$$n $(FUZZ_DIR)/seeds/$$n || \
+			$$dict $(FUZZ_ARGS) $(FUZZ_DIR)/corpus-$$n $(FUZZ_DIR)/seeds/$$n || \
 			failed="$$failed $$n"; \
 	done; \
 	if [ -n "$$failed" ]; then \
@@ -145,3 +150,24 @@ $(FUZZ_DIR)/seeds/fuzz_ringbuf/.stamp: tests/fuzz/gen_ringbuf_corpus.py
 fuzz-bins: $(FUZZ_DIR)/fuzz_ringbuf
 fuzz-seeds: $(FUZZ_DIR)/seeds/fuzz_ringbuf/.stamp
 FUZZ_NAMES += fuzz_ringbuf
+
+# The in-memory parser harnesses: libhypmem alone, no EL2 core, seeds from
+# gen_small_corpus.py (synthetic, plus pieces of the real-kernel cache when
+# it is warm).  Fast: small inputs, no disk per input (memfd, /dev/shm).
+FUZZ_PLAIN := fuzz_vmcoreinfo fuzz_events fuzz_tracefs fuzz_dwarf
+$(FUZZ_DIR)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer-no-link -c -o $@ $<
+$(addprefix $(FUZZ_DIR)/,$(FUZZ_PLAIN)): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/%.o $(FUZZ_HYPMEM_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)
+$(FUZZ_DIR)/seeds/fuzz_%/.stamp: tests/fuzz/gen_small_corpus.py
+	rm -rf $(@D)
+	python3 tests/fuzz/gen_small_corpus.py $* $(@D)
+	touch $@
+fuzz-bins: $(addprefix $(FUZZ_DIR)/,$(FUZZ_PLAIN))
+fuzz-seeds: $(foreach n,$(FUZZ_PLAIN),$(FUZZ_DIR)/seeds/$(n)/.stamp)
+FUZZ_NAMES += $(FUZZ_PLAIN)
+FUZZ_MAXLEN_fuzz_vmcoreinfo := 8192
+FUZZ_MAXLEN_fuzz_events := 4096
+FUZZ_MAXLEN_fuzz_tracefs := 8192
+FUZZ_MAXLEN_fuzz_dwarf := 16384

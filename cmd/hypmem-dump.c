@@ -260,6 +260,7 @@ static int cmd_layout(const char *vmlinux, bool json)
 	struct hypmem_dwarf *dw;
 	struct hypmem_error *err;
 	struct json_object *arr = NULL;
+	int status = HYPMEM_EXIT_OK;
 
 	err = hypmem_dwarf_open(vmlinux, &dw);
 	if (!err && (err = hypmem_dwarf_check_pkvm(dw)))
@@ -269,14 +270,26 @@ static int cmd_layout(const char *vmlinux, bool json)
 	if (json)
 		arr = json_object_new_array();
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		const struct hypmem_member *members;
 		struct hypmem_type type;
+		size_t nr;
 
 		err = hypmem_dwarf_find_type(dw, types[i], &type);
 		if (err) {
 			if (!json)
 				printf("/* %s: %s */\n\n", types[i], err->message);
+			/* Absent is fine (an older kernel); damaged DWARF is a finding. */
+			if (err->code != HYPMEM_ERROR_LOOKUP) {
+				fprintf(stderr, "hypmem-dump: %s\n", err->message);
+				status = HYPMEM_EXIT_FINDINGS;
+			}
 			hypmem_error_destroy(err);
 			continue;
+		}
+		if ((err = hypmem_dwarf_members(dw, &type, &members, &nr))) {
+			fprintf(stderr, "hypmem-dump: %s: %s\n", types[i], err->message);
+			status = HYPMEM_EXIT_FINDINGS;
+			hypmem_error_destroy(err);
 		}
 		if (json) {
 			struct json_object *o = hypmem_dwarf_struct_json(dw, &type);
@@ -294,9 +307,9 @@ static int cmd_layout(const char *vmlinux, bool json)
 
 		json_object_object_add(o, "schema", json_object_new_int(HYPMEM_JSON_SCHEMA));
 		json_object_object_add(o, "structs", arr);
-		return hypmem_json_print(stdout, o) ? HYPMEM_EXIT_USAGE : HYPMEM_EXIT_OK;
+		return hypmem_json_print(stdout, o) ? HYPMEM_EXIT_USAGE : status;
 	}
-	return HYPMEM_EXIT_OK;
+	return status;
 }
 
 /* Read a u64 hyp variable; false when the kernel has none or it cannot be read. */

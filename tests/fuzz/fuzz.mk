@@ -72,9 +72,14 @@ $(FUZZ_DIR)/seeds/.stamp: tests/fuzz/gen_corpus.py
 fuzz-seeds: $(FUZZ_DIR)/seeds/.stamp
 
 # Input size limits: fuzz_source inputs are whole dump files (a few pages),
-# fuzz_decode inputs are patch lists (MAX_PATCHES records of at most 22 bytes).
+# fuzz_decode inputs are patch lists (MAX_PATCHES records of at most 22 bytes);
+# FUZZ_MAXLEN_<harness> for the others, the patch-list limit by default.
 FUZZ_MAXLEN_SOURCE ?= 65536
 FUZZ_MAXLEN_DECODE ?= 1408
+FUZZ_MAXLEN_fuzz_source = $(FUZZ_MAXLEN_SOURCE)
+FUZZ_MAXLEN_fuzz_ringbuf := 16385
+rparen := )
+fuzz_maxlen = $(or $(FUZZ_MAXLEN_$(1)),$(FUZZ_MAXLEN_DECODE))
 
 # Each harness runs even if an earlier one crashed; the target fails at the
 # end if any did.  The committed reproducers are left to fuzz-regress: an
@@ -86,9 +91,7 @@ fuzz: fuzz-bins fuzz-seeds
 	@failed=; for n in $(FUZZ_NAMES); do \
 		mkdir -p $(FUZZ_DIR)/corpus-$$n; \
 		echo "== $$n: $(FUZZ_SECONDS) s"; \
-		case $$n in fuzz_source) max=$(FUZZ_MAXLEN_SOURCE);; fuzz_vmcoreinfo) max=$(FUZZ_MAXLEN_fuzz_vmcoreinfo);; \
-		fuzz_events) max=$(FUZZ_MAXLEN_fuzz_events);; fuzz_tracefs) max=$(FUZZ_MAXLEN_fuzz_tracefs);; \
-		fuzz_dwarf) max=$(FUZZ_MAXLEN_fuzz_dwarf);; *) max=$(FUZZ_MAXLEN_DECODE);; esac; \
+		case $$n in $(foreach h,$(FUZZ_NAMES),$(h)$(rparen) max=$(call fuzz_maxlen,$(h));;) esac; \
 		dict=; [ -f tests/fuzz/dict/$$n.dict ] && dict=-dict=tests/fuzz/dict/$$n.dict; \
 		$(FUZZ_DIR)/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$max \
 			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$n- -print_final_stats=1 \
@@ -101,6 +104,21 @@ fuzz: fuzz-bins fuzz-seeds
 
 fuzz-regress:
 	@BUILD=$(BUILD) tests/fuzz/regress.sh
+
+# The corpora grown by make fuzz, minimised (-merge=1: the smallest inputs
+# that keep every feature) together with the committed ones into
+# tests/fuzz/corpus/NAME/, to be committed.
+.PHONY: fuzz-minimise
+fuzz-minimise: fuzz-bins
+	@for n in $(FUZZ_NAMES); do \
+		case $$n in $(foreach h,$(FUZZ_NAMES),$(h)$(rparen) max=$(call fuzz_maxlen,$(h));;) esac; \
+		rm -rf $(FUZZ_DIR)/min-$$n && mkdir -p $(FUZZ_DIR)/min-$$n tests/fuzz/corpus/$$n && \
+		$(FUZZ_DIR)/$$n -merge=1 -max_len=$$max -rss_limit_mb=2048 -timeout=20 \
+			$(FUZZ_DIR)/min-$$n tests/fuzz/corpus/$$n $(FUZZ_DIR)/corpus-$$n \
+			>$(FUZZ_DIR)/min-$$n.log 2>&1 || { echo "$$n: merge failed"; exit 1; }; \
+		rm -rf tests/fuzz/corpus/$$n && mv $(FUZZ_DIR)/min-$$n tests/fuzz/corpus/$$n; \
+		echo "$$n: $$(ls tests/fuzz/corpus/$$n | wc -l) inputs, $$(cat tests/fuzz/corpus/$$n/* | wc -c) bytes"; \
+	done
 
 # fuzz_heap: the heap walker over a real heap (tests/fuzz/fuzz_heap.c).  The
 # heap does not depend on the hyp_page layout: one binary, on layout 8.

@@ -257,6 +257,7 @@ static int cmd_layout(struct hypmem_target *unused, struct dump_ctx *c)
 	struct hypmem_error *err;
 	struct json_object *arr = NULL;
 	bool json = c->a->json;
+	int status = HYPMEM_EXIT_OK;
 
 	(void)unused;
 	if (hypmem_cli_positional("hypmem-dump", c->cfg, c->argc, c->argv, false))
@@ -269,14 +270,26 @@ static int cmd_layout(struct hypmem_target *unused, struct dump_ctx *c)
 	if (json)
 		arr = json_object_new_array();
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		const struct hypmem_member *members;
 		struct hypmem_type type;
+		size_t nr;
 
 		err = hypmem_dwarf_find_type(dw, types[i], &type);
 		if (err) {
 			if (!json)
 				printf("/* %s: %s */\n\n", types[i], err->message);
+			/* Absent is fine (an older kernel); damaged DWARF is a finding. */
+			if (err->code != HYPMEM_ERROR_LOOKUP) {
+				fprintf(stderr, "hypmem-dump: %s\n", err->message);
+				status = HYPMEM_EXIT_FINDINGS;
+			}
 			hypmem_error_destroy(err);
 			continue;
+		}
+		if ((err = hypmem_dwarf_members(dw, &type, &members, &nr))) {
+			fprintf(stderr, "hypmem-dump: %s: %s\n", types[i], err->message);
+			status = HYPMEM_EXIT_FINDINGS;
+			hypmem_error_destroy(err);
 		}
 		if (json) {
 			struct json_object *o = hypmem_dwarf_struct_json(dw, &type);
@@ -296,9 +309,9 @@ static int cmd_layout(struct hypmem_target *unused, struct dump_ctx *c)
 			json_object_object_add(o, "structs", arr);
 		else
 			json_object_put(arr);
-		return hypmem_json_print(stdout, o) ? HYPMEM_EXIT_USAGE : HYPMEM_EXIT_OK;
+		return hypmem_json_print(stdout, o) ? HYPMEM_EXIT_USAGE : status;
 	}
-	return HYPMEM_EXIT_OK;
+	return status;
 }
 
 static struct hypmem_error *write_svg(struct hypmem_target *t, const struct hypmem_stage2 *s,

@@ -58,6 +58,11 @@ struct hypmem_top_model {
 	struct hypmem_top_event_pool event_pools[HYPMEM_TOP_MAX_POOLS];
 	size_t nr_event_pools;
 	size_t findings; /* findings in the last snapshot */
+	/* What the reader threw away, since the start (all CPUs): pages whose
+	 * header or events made no sense, pages rewritten while they were
+	 * copied (live memory), and the trace's findings (bad pages, lines). */
+	uint64_t pages_bad, pages_torn;
+	size_t trace_findings;
 	/* hypmem_trace_poll_counts() state (owned) */
 	uint64_t *counts; /* [cpu * nr_ids + id] */
 	bool *deliver;	  /* pool events, by id */

@@ -894,12 +894,23 @@ static struct hypmem_error *make_type(struct hypmem_dwarf *dw, Dwarf_Die *in,
 		ret->kind = HYPMEM_TYPE_UNION;
 		break;
 	case DW_TAG_array_type: {
-		Dwarf_Die sub;
+		Dwarf_Die sub, elem = die;
 		uint64_t total = 1;
 		bool known = false;
 		int r = dwarf_child(&die, &sub);
 
 		ret->kind = HYPMEM_TYPE_ARRAY;
+		/* Arrays of arrays end in an element, unless the file loops them. */
+		for (n = 0; dwarf_tag(&elem) == DW_TAG_array_type || is_transparent(dwarf_tag(&elem));
+		     n++) {
+			if (n == MAX_TYPE_CHAIN)
+				return hypmem_error_create(HYPMEM_ERROR_DWARF,
+							   "%s: array type at DIE 0x%" PRIx64
+							   " nests too deep (a loop?)",
+							   dw->path, (uint64_t)ret->die_offset);
+			if (!die_type(&elem, &elem))
+				break;
+		}
 		for (n = 0; r == 0 && n < 8; n++, r = dwarf_siblingof(&sub, &sub)) {
 			Dwarf_Word count = 0, ub;
 
@@ -1266,6 +1277,16 @@ struct hypmem_error *hypmem_dwarf_members(struct hypmem_dwarf *dw, const struct 
 	mc = &dw->mcache[dw->nr_mcache];
 	*mc = (struct member_cache){.off = type->die_offset};
 	err = load_members(dw, &die, mc);
+	/* A struct can hold a pointer to itself, never itself (only a loop can). */
+	for (size_t i = 0; !err && i < mc->nr; i++)
+		if ((mc->members[i].type.kind == HYPMEM_TYPE_STRUCT ||
+		     mc->members[i].type.kind == HYPMEM_TYPE_UNION) &&
+		    mc->members[i].type.die_offset == type->die_offset)
+			err = hypmem_error_create(HYPMEM_ERROR_DWARF,
+						  "%s: struct at DIE 0x%" PRIx64
+						  " holds itself (member '%s')",
+						  dw->path, type->die_offset,
+						  mc->members[i].name ? mc->members[i].name : "?");
 	if (err) {
 		free(mc->members);
 		return err;
@@ -1557,13 +1578,18 @@ static bool image_bytes(struct hypmem_dwarf *dw, uint64_t va, void *buf, size_t 
 struct hypmem_error *hypmem_dwarf_image_sample(struct hypmem_dwarf *dw, void *buf, size_t max,
 					       size_t *len_ret, uint64_t *vaddr_ret)
 {
+	struct hypmem_error *err;
 	uint64_t va, size;
+	bool banner;
 	size_t nr;
 
 	if (max < 64)
 		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "sample too small");
 	/* A kernel patches its code at boot (alternatives); its banner stays as linked. */
-	if (!hypmem_dwarf_find_symbol(dw, "linux_banner", &va, &size) && size >= 64) {
+	err = hypmem_dwarf_find_symbol(dw, "linux_banner", &va, &size);
+	banner = !err;
+	hypmem_error_destroy(err); /* no banner: the code below */
+	if (banner && size >= 64) {
 		*len_ret = size < max ? (size_t)size : max;
 		if (image_bytes(dw, va, buf, *len_ret, false)) {
 			*vaddr_ret = va;

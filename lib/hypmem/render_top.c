@@ -31,6 +31,12 @@ void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *ta
 		" total, %" PRIu64 " now\n",
 		m->events_total, m->elapsed > 0 ? (double)m->events_interval / m->elapsed : 0,
 		m->events_interval, m->elapsed, m->lost_total, m->lost_interval);
+	/* Only when there is damage: a sound trace keeps its screen as it was. */
+	if (m->pages_bad || m->pages_torn || m->trace_findings)
+		fprintf(out,
+			"Damage: %" PRIu64 " bad pages, %" PRIu64 " torn pages, %zu trace findings "
+			"(since start)\n",
+			m->pages_bad, m->pages_torn, m->trace_findings);
 	for (size_t i = 0; i < m->nr_pools; i++) {
 		const struct hypmem_pool *p = &m->pools[i];
 		double used = p->nr_pages ? 1.0 - (double)p->free_pages / (double)p->nr_pages : 0;
@@ -89,6 +95,9 @@ void hypmem_top_json_line(FILE *out, const struct hypmem_top_model *m, const cha
 	json_object_object_add(o, "events_total", json_object_new_uint64(m->events_total));
 	json_object_object_add(o, "events_interval", json_object_new_uint64(m->events_interval));
 	json_object_object_add(o, "lost_total", json_object_new_uint64(m->lost_total));
+	json_object_object_add(o, "pages_bad", json_object_new_uint64(m->pages_bad));
+	json_object_object_add(o, "pages_torn", json_object_new_uint64(m->pages_torn));
+	json_object_object_add(o, "trace_findings", json_object_new_uint64(m->trace_findings));
 	ev = json_object_new_object();
 	for (size_t i = 0; ev && i < m->nr_rows; i++) {
 		struct json_object *r = json_object_new_object(), *pc = json_object_new_array();

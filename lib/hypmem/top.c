@@ -237,6 +237,16 @@ struct hypmem_error *hypmem_top_model_update(struct hypmem_top_model *m, double 
 	if (elapsed <= 0)
 		elapsed = (double)(m->last_ts - (ts0 ? ts0 : m->first_ts)) / 1e9;
 	m->elapsed = elapsed;
+	m->pages_bad = m->pages_torn = 0;
+	for (unsigned int cpu = 0; cpu < hypmem_trace_nr_cpus(m->tr); cpu++) {
+		const struct hypmem_trace_cpu_stats *st = hypmem_trace_stats(m->tr, cpu);
+
+		if (st) {
+			m->pages_bad += st->pages_bad;
+			m->pages_torn += st->pages_raced;
+		}
+	}
+	m->trace_findings = hypmem_trace_findings(m->tr)->total;
 	m->events_total += m->events_interval;
 	m->lost_total += m->lost_interval;
 	for (size_t i = 0; i < m->nr_rows; i++) {

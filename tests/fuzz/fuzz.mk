@@ -8,12 +8,14 @@
 #   make fuzz           fuzz each harness for FUZZ_SECONDS (default 60),
 #                       corpus in $(BUILD)/fuzz/corpus-NAME, crashes in
 #                       $(BUILD)/fuzz/artifacts/
-#   make fuzz-regress   run each harness once over its seeds and the
-#                       committed inputs (tests/fuzz/corpus/NAME/), TAP
+#   make fuzz-regress   run each harness once over its seeds, its committed
+#                       minimised corpus (tests/fuzz/corpus/NAME/) and the
+#                       reproducers of fixed bugs (tests/fuzz/regress/NAME/), TAP
 #   make fuzz-bins      just build; fuzz-seeds: just generate the seeds
 #
-# Seeds come from tests/fuzz/gen_corpus.py, never from committed blobs;
-# tests/fuzz/corpus/NAME/ holds only minimised crash reproducers.
+# Seeds come from tests/fuzz/gen_*corpus.py, never from committed blobs;
+# tests/fuzz/corpus/NAME/ is what fuzzing found, minimised (-merge=1);
+# tests/fuzz/regress/NAME/ the inputs of bugs found and fixed.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?=
@@ -70,9 +72,14 @@ $(FUZZ_DIR)/seeds/.stamp: tests/fuzz/gen_corpus.py
 fuzz-seeds: $(FUZZ_DIR)/seeds/.stamp
 
 # Input size limits: fuzz_source inputs are whole dump files (a few pages),
-# fuzz_decode inputs are patch lists (MAX_PATCHES records of at most 22 bytes).
+# fuzz_decode inputs are patch lists (MAX_PATCHES records of at most 22 bytes);
+# FUZZ_MAXLEN_<harness> for the others, the patch-list limit by default.
 FUZZ_MAXLEN_SOURCE ?= 65536
 FUZZ_MAXLEN_DECODE ?= 1408
+FUZZ_MAXLEN_fuzz_source = $(FUZZ_MAXLEN_SOURCE)
+FUZZ_MAXLEN_fuzz_ringbuf := 16385
+rparen := )
+fuzz_maxlen = $(or $(FUZZ_MAXLEN_$(1)),$(FUZZ_MAXLEN_DECODE))
 
 # Each harness runs even if an earlier one crashed; the target fails at the
 # end if any did.  The committed reproducers are left to fuzz-regress: an
@@ -84,10 +91,11 @@ fuzz: fuzz-bins fuzz-seeds
 	@failed=; for n in $(FUZZ_NAMES); do \
 		mkdir -p $(FUZZ_DIR)/corpus-$$n; \
 		echo "== $$n: $(FUZZ_SECONDS) s"; \
-		case $$n in fuzz_source) max=$(FUZZ_MAXLEN_SOURCE);; *) max=$(FUZZ_MAXLEN_DECODE);; esac; \
+		case $$n in $(foreach h,$(FUZZ_NAMES),$(h)$(rparen) max=$(call fuzz_maxlen,$(h));;) esac; \
+		dict=; [ -f tests/fuzz/dict/$$n.dict ] && dict=-dict=tests/fuzz/dict/$$n.dict; \
 		$(FUZZ_DIR)/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$max \
 			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$n- -print_final_stats=1 \
-			$(FUZZ_ARGS) $(FUZZ_DIR)/corpus-$$n $(FUZZ_DIR)/seeds/$$n || \
+			$$dict $(FUZZ_ARGS) $(FUZZ_DIR)/corpus-$$n $(FUZZ_DIR)/seeds/$$n || \
 			failed="$$failed $$n"; \
 	done; \
 	if [ -n "$$failed" ]; then \
@@ -96,6 +104,21 @@ fuzz: fuzz-bins fuzz-seeds
 
 fuzz-regress:
 	@BUILD=$(BUILD) tests/fuzz/regress.sh
+
+# The corpora grown by make fuzz, minimised (-merge=1: the smallest inputs
+# that keep every feature) together with the committed ones into
+# tests/fuzz/corpus/NAME/, to be committed.
+.PHONY: fuzz-minimise
+fuzz-minimise: fuzz-bins
+	@for n in $(FUZZ_NAMES); do \
+		case $$n in $(foreach h,$(FUZZ_NAMES),$(h)$(rparen) max=$(call fuzz_maxlen,$(h));;) esac; \
+		rm -rf $(FUZZ_DIR)/min-$$n && mkdir -p $(FUZZ_DIR)/min-$$n tests/fuzz/corpus/$$n && \
+		$(FUZZ_DIR)/$$n -merge=1 -max_len=$$max -rss_limit_mb=2048 -timeout=20 \
+			$(FUZZ_DIR)/min-$$n tests/fuzz/corpus/$$n $(FUZZ_DIR)/corpus-$$n \
+			>$(FUZZ_DIR)/min-$$n.log 2>&1 || { echo "$$n: merge failed"; exit 1; }; \
+		rm -rf tests/fuzz/corpus/$$n && mv $(FUZZ_DIR)/min-$$n tests/fuzz/corpus/$$n; \
+		echo "$$n: $$(ls tests/fuzz/corpus/$$n | wc -l) inputs, $$(cat tests/fuzz/corpus/$$n/* | wc -c) bytes"; \
+	done
 
 # fuzz_heap: the heap walker over a real heap (tests/fuzz/fuzz_heap.c).  The
 # heap does not depend on the hyp_page layout: one binary, on layout 8.
@@ -145,3 +168,24 @@ $(FUZZ_DIR)/seeds/fuzz_ringbuf/.stamp: tests/fuzz/gen_ringbuf_corpus.py
 fuzz-bins: $(FUZZ_DIR)/fuzz_ringbuf
 fuzz-seeds: $(FUZZ_DIR)/seeds/fuzz_ringbuf/.stamp
 FUZZ_NAMES += fuzz_ringbuf
+
+# The in-memory parser harnesses: libhypmem alone, no EL2 core, seeds from
+# gen_small_corpus.py (synthetic, plus pieces of the real-kernel cache when
+# it is warm).  Fast: small inputs, no disk per input (memfd, /dev/shm).
+FUZZ_PLAIN := fuzz_vmcoreinfo fuzz_events fuzz_tracefs fuzz_dwarf
+$(FUZZ_DIR)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer-no-link -c -o $@ $<
+$(addprefix $(FUZZ_DIR)/,$(FUZZ_PLAIN)): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/%.o $(FUZZ_HYPMEM_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)
+$(FUZZ_DIR)/seeds/fuzz_%/.stamp: tests/fuzz/gen_small_corpus.py
+	rm -rf $(@D)
+	python3 tests/fuzz/gen_small_corpus.py $* $(@D)
+	touch $@
+fuzz-bins: $(addprefix $(FUZZ_DIR)/,$(FUZZ_PLAIN))
+fuzz-seeds: $(foreach n,$(FUZZ_PLAIN),$(FUZZ_DIR)/seeds/$(n)/.stamp)
+FUZZ_NAMES += $(FUZZ_PLAIN)
+FUZZ_MAXLEN_fuzz_vmcoreinfo := 8192
+FUZZ_MAXLEN_fuzz_events := 4096
+FUZZ_MAXLEN_fuzz_tracefs := 8192
+FUZZ_MAXLEN_fuzz_dwarf := 16384

@@ -6,7 +6,9 @@ blob has to live in the tree.
   gen_corpus.py source OUTDIR           dump files for fuzz_source
   gen_corpus.py decode LAYOUT OUTDIR    patch lists for fuzz_decode-L<LAYOUT>
 
-fuzz_source seeds are small but well-formed: ELF64 ET_CORE files with a
+fuzz_source seeds are small but well-formed (plus, when the real-kernel
+cache is warm, pieces of the real 6.1/6.12/7.x dumps: headers, notes and two
+pages of RAM, whole or claiming the rest; the first 64 KiB of each kdump): ELF64 ET_CORE files with a
 PT_NOTE holding a VMCOREINFO note and one to three PT_LOAD segments (one
 with a zero-filled tail, one with virtual addresses), a truncated core, a
 kdump-compressed ("KDUMP   ") file with a diskdump header, sub-header,
@@ -175,6 +177,52 @@ def source_seeds():
     }
 
 
+def real_source_seeds(pages=2):
+    """Pieces of the real dumps (the real-kernel cache, when warm): each ELF
+    vmcore's headers and notes with its PT_LOADs cut to @pages pages (and
+    one whose first PT_LOAD still claims its whole size: a dump cut short),
+    and the first 64 KiB of each kdump (headers, bitmaps: cut short)."""
+    import glob
+    real = os.path.expanduser(os.environ.get("HYPMEM_REAL_CACHE", "~/.cache/hypmem-real"))
+    out = {}
+    for d in sorted(glob.glob(os.path.join(real, "dumps", "*"))):
+        name = os.path.basename(d)
+        try:
+            with open(os.path.join(d, "vmcore"), "rb") as f:
+                eh = f.read(64)
+                phoff, = struct.unpack_from("<Q", eh, 32)
+                phnum, = struct.unpack_from("<H", eh, 56)
+                if eh[:4] != b"\x7fELF" or phnum > 64:
+                    continue
+                f.seek(phoff)
+                phs = [list(struct.unpack("<IIQQQQQQ", f.read(56))) for _ in range(phnum)]
+                body, off = [], phoff + 56 * phnum
+                for ph in phs:
+                    n = ph[5] if ph[0] != PT_LOAD else min(ph[5], pages * PAGE)
+                    if n > 1 << 20:
+                        break
+                    f.seek(ph[2])
+                    body.append(f.read(n))
+                    ph[2], ph[5] = off, n
+                    if ph[0] == PT_LOAD:
+                        ph[6] = n
+                    off += n
+                else:
+                    head = bytearray(eh) + bytearray(phoff - 64)
+                    for cut in (False, True):
+                        phb = b"".join(struct.pack("<IIQQQQQQ", *ph) for ph in phs)
+                        out["real-%s%s" % (name, "-cut" if cut else "")] = \
+                            bytes(head[:phoff]) + phb + b"".join(body)
+                        for ph in phs:  # the cut one claims the original sizes
+                            if ph[0] == PT_LOAD:
+                                ph[5] = ph[6] = 1 << 31
+            with open(os.path.join(d, "vmcore.kdump"), "rb") as f:
+                out["real-%s-kdump-64k" % name] = f.read(64 * 1024)
+        except OSError:
+            continue
+    return out
+
+
 # --- decode patch lists --------------------------------------------------------
 
 
@@ -209,6 +257,7 @@ def decode_seeds(layout):
 def main(argv):
     if len(argv) == 3 and argv[1] == "source":
         seeds, out = source_seeds(), argv[2]
+        seeds.update(real_source_seeds())
     elif len(argv) == 4 and argv[1] == "decode" and argv[2] in ("8", "4", "32"):
         seeds, out = decode_seeds(int(argv[2])), argv[3]
     else:

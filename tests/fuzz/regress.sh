@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Fuzz regression for make check: build the libFuzzer harnesses (clang,
-# ASan+UBSan), then run each once over its generated seeds and the
-# committed reproducers in tests/fuzz/corpus/NAME/ -- no fuzzing, a few
-# seconds.  Prints TAP: "ok N NAME corpus" or "not ok N NAME corpus" with
+# ASan+UBSan), then run each once over its generated seeds, its committed
+# minimised corpus (tests/fuzz/corpus/NAME/) and the reproducers of fixed
+# bugs (tests/fuzz/regress/NAME/) -- no fuzzing, seconds.  Prints TAP: "ok N NAME corpus" or "not ok N NAME corpus" with
 # the sanitizer's report.  Without a working clang + libFuzzer (make deps
 # installs clang and libclang-rt-14-dev) that is one failure, not a skip.
 #
@@ -56,7 +56,8 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
 	# Files, not directories: libFuzzer then runs each input once and
 	# never writes to a corpus directory.  Dot files are make's stamps.
 	# shellcheck disable=SC2046
-	set -- $(find "$BUILD/fuzz/seeds/$name" "tests/fuzz/corpus/$name" -type f \
+	set -- $(find "$BUILD/fuzz/seeds/$name" "tests/fuzz/corpus/$name" \
+		"tests/fuzz/regress/$name" -type f \
 		! -name '.*' 2>/dev/null | sort)
 	if [ $# -eq 0 ]; then
 		tap "not ok" "$name corpus (no inputs)"

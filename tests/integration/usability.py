@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Integration: what a new user trips over (issue 16).
+"""Integration: what a new user trips over.
 
  1. hypmem-top without a terminal runs in batch mode (plain text, no
     escape codes, -n honoured); with no target it reads /sys/kernel/tracing

@@ -3,7 +3,7 @@
  * Unit tests of the EL2 host stage-2 (pgtable_stage2.c, host_stage2.c,
  * pkvm.c, stage2_truth.c), natively, once per hyp_page layout: faults map
  * the largest block, donations annotate and split.  Layouts 4 and 32:
- * refcounts follow seed 002, reclaim zaps tables and the next fault maps
+ * refcounts follow Android's coalescing rule, reclaim zaps tables and the next fault maps
  * the block again.  Layout 8 (7.x): typed donations with metadata, every
  * non-zero entry counted, reclaim maps the pages again (a block replacing
  * its table where the range covers it), states only in the vmemmap.

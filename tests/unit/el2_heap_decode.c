@@ -17,6 +17,7 @@
 #include "el2_heap_env.h"
 #include "hypmem/heap.h"
 #include "test.h"
+#include "../lib/rng.h"
 
 extern char __data_start[], _end[];
 
@@ -131,9 +132,7 @@ TEST(host_hash_matches_el2_hash)
 	u64 x = 99;
 
 	for (int i = 0; i < 100000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		test_rng_next(&x);
 		hdr.next = (u32)x;
 		hdr.prev = (u32)(x >> 21);
 		hdr.__unmapped = (u32)(x >> 32);

@@ -21,6 +21,7 @@
 #include "el2/workload.h"
 #include "el2_stage2_env.h"
 #include "test.h"
+#include "../lib/rng.h"
 
 #define PTE_ADDR  0x0000fffffffff000ULL
 #define ATTR_MASK (0xfffc000000000000ULL | 0xffcULL)
@@ -540,10 +541,7 @@ static u64 rng = 88172645463325252ULL;
 
 static u64 next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return test_rng_next(&rng);
 }
 
 /* Random operations; the oracle after each; then the describer against the oracle's runs. */

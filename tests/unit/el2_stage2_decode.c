@@ -19,6 +19,7 @@
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"
 #include "test.h"
+#include "../lib/rng.h"
 #include "native_target.h"
 
 #define PTE_ADDR 0x0000fffffffff000ULL
@@ -32,10 +33,7 @@ static u64 rng = 0x9e3779b97f4a7c15ULL;
 
 static u64 next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return test_rng_next(&rng);
 }
 
 static u64 host_pa(u64 off)

@@ -12,6 +12,7 @@
 
 #include "../../lib/hypmem/pgwalk.h"
 #include "test.h"
+#include "../lib/fakeram.h"
 
 #define BASE	 0x40000000ULL
 #define MEMSIZE	 (1ULL << 20) /* 1 MiB of fake RAM from BASE */
@@ -63,26 +64,23 @@ static struct hypmem_error *record(const struct hypmem_pgtable_visit_ctx *ctx,
 static void walk(const struct hypmem_pgtable_geometry *g, uint64_t start, uint64_t end,
 		 struct seen *s, struct hypmem_findings *f)
 {
-	struct hypmem_segment seg = {.phys_start = BASE, .size = MEMSIZE};
-	const void *data = mem;
-	struct hypmem_source *src = NULL;
+	struct hypmem_source *src = fakeram_source(BASE, mem, MEMSIZE);
 	struct hypmem_pgtable_walker w = {record, s, HYPMEM_WALK_LEAF | PGWALK_UNREADABLE};
 
 	memset(s, 0, sizeof(*s));
 	hypmem_findings_init(f);
-	CHECK_NO_ERR(hypmem_source_create_memory(&seg, &data, 1, NULL, &src));
+	REQUIRE(src);
 	CHECK_NO_ERR(hypmem_pgtable_walk(src, g, start, end, &w, f));
 	hypmem_source_destroy(src);
 }
 
 static struct pgwalk_lookup lookup(const struct hypmem_pgtable_geometry *g, uint64_t addr)
 {
-	struct hypmem_segment seg = {.phys_start = BASE, .size = MEMSIZE};
-	const void *data = mem;
-	struct hypmem_source *src = NULL;
+	struct hypmem_source *src = fakeram_source(BASE, mem, MEMSIZE);
 	struct pgwalk_lookup l = {.end = PGWALK_RESERVED, .why = "not run"};
 
-	CHECK_NO_ERR(hypmem_source_create_memory(&seg, &data, 1, NULL, &src));
+	if (!src)
+		return l;
 	CHECK_NO_ERR(pgwalk_lookup(src, g, addr, &l));
 	hypmem_source_destroy(src);
 	return l;

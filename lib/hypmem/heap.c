@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "hypmem/heap.h"
+#include "array.h"
 #include "pgwalk.h"
 
 #define DEFAULT_PAGE	  ((uint64_t)4096) /* a walk whose caller names no page size */
@@ -106,24 +107,6 @@ static void add_finding(struct walk *w, enum hypmem_finding_kind kind, uint64_t 
 		w->oom = err;
 }
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t cap2;
-	void *p;
-
-	if (need <= *cap)
-		return true;
-	cap2 = *cap ? *cap * 2 : 64;
-	while (cap2 < need)
-		cap2 *= 2;
-	p = realloc(*arr, cap2 * elem);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = cap2;
-	return true;
-}
-
 static bool walked(const struct walk *w, uint64_t addr)
 {
 	size_t lo = 0, hi = w->nr_addrs;
@@ -180,7 +163,7 @@ static void add_hole(struct walk *w, uint64_t start, uint64_t end)
 		h->nr_holes++;
 		return;
 	}
-	if (!grow((void **)&h->holes, &w->cap_holes, h->nr_holes + 1, sizeof(*h->holes))) {
+	if (!hypmem_grow((void **)&h->holes, &w->cap_holes, h->nr_holes + 1, sizeof(*h->holes))) {
 		w->oom = &hypmem_enomem;
 		return;
 	}
@@ -191,7 +174,7 @@ static void add_chunk(struct walk *w, const struct hypmem_heap_chunk *c)
 {
 	struct hypmem_heap *h = w->h;
 
-	if (!grow((void **)&w->addrs, &w->cap_addrs, w->nr_addrs + 1, sizeof(*w->addrs))) {
+	if (!hypmem_grow((void **)&w->addrs, &w->cap_addrs, w->nr_addrs + 1, sizeof(*w->addrs))) {
 		w->oom = &hypmem_enomem;
 		return;
 	}
@@ -200,7 +183,7 @@ static void add_chunk(struct walk *w, const struct hypmem_heap_chunk *c)
 		h->nr_chunks++;
 		return;
 	}
-	if (!grow((void **)&h->chunks, &w->cap_chunks, h->nr_chunks + 1, sizeof(*h->chunks))) {
+	if (!hypmem_grow((void **)&h->chunks, &w->cap_chunks, h->nr_chunks + 1, sizeof(*h->chunks))) {
 		w->oom = &hypmem_enomem;
 		return;
 	}

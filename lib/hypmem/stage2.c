@@ -16,6 +16,7 @@
 #include "hypmem/decode.h"
 #include "hypmem/stage2.h"
 #include "pgwalk.h"
+#include "array.h"
 
 /* Stage-2 leaf attributes (arch/arm64/include/asm/kvm_pgtable.h). */
 #define S2_MEMATTR(pte) (((pte) >> 2) & 0xf)
@@ -294,15 +295,8 @@ static struct hypmem_error *flush_run(struct decode *d)
 	s->nr_runs_total++;
 	if (!s->cfg.keep_runs)
 		return NULL;
-	if (s->nr_runs == s->cap_runs) {
-		size_t cap = s->cap_runs ? s->cap_runs * 2 : 256;
-		struct hypmem_s2_run *runs = realloc(s->runs, cap * sizeof(*runs));
-
-		if (!runs)
-			return &hypmem_enomem;
-		s->runs = runs;
-		s->cap_runs = cap;
-	}
+	if (!hypmem_grow((void **)&s->runs, &s->cap_runs, s->nr_runs + 1, sizeof(*s->runs)))
+		return &hypmem_enomem;
 	s->runs[s->nr_runs++] = d->run;
 	return NULL;
 }
@@ -393,15 +387,9 @@ static struct hypmem_error *add_candidate(struct hypmem_stage2 *s, uint64_t addr
 	s->candidates++;
 	if (!s->cfg.keep_runs)
 		return NULL;
-	if (s->nr_candidate_addrs == s->cap_candidate_addrs) {
-		size_t cap = s->cap_candidate_addrs ? s->cap_candidate_addrs * 2 : 64;
-		uint64_t *a = realloc(s->candidate_addrs, cap * sizeof(*a));
-
-		if (!a)
-			return &hypmem_enomem;
-		s->candidate_addrs = a;
-		s->cap_candidate_addrs = cap;
-	}
+	if (!hypmem_grow((void **)&s->candidate_addrs, &s->cap_candidate_addrs,
+			 s->nr_candidate_addrs + 1, sizeof(*s->candidate_addrs)))
+		return &hypmem_enomem;
 	s->candidate_addrs[s->nr_candidate_addrs++] = addr;
 	return NULL;
 }

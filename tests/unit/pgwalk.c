@@ -38,39 +38,43 @@ struct seen {
 	int lost_level;
 };
 
+/* What the last walk() saw and reported. */
+static struct seen s;
+static struct hypmem_findings f;
+
 static struct hypmem_error *record(const struct hypmem_pgtable_visit_ctx *ctx,
 				   enum hypmem_walk_flags visit)
 {
-	struct seen *s = ctx->arg;
+	struct seen *seen = ctx->arg;
 
 	if ((unsigned int)visit == PGWALK_UNREADABLE) {
-		s->unreadable++;
-		s->lost_addr = ctx->addr;
-		s->lost_pa = ctx->child_pa;
-		s->lost_nr = ctx->nr;
-		s->lost_level = ctx->level;
+		seen->unreadable++;
+		seen->lost_addr = ctx->addr;
+		seen->lost_pa = ctx->child_pa;
+		seen->lost_nr = ctx->nr;
+		seen->lost_level = ctx->level;
 		return NULL;
 	}
-	if (s->nr < MAX_SEEN) {
-		s->leaf[s->nr].addr = ctx->addr;
-		s->leaf[s->nr].old = ctx->old;
-		s->leaf[s->nr].nr = ctx->nr;
-		s->leaf[s->nr].level = ctx->level;
+	if (seen->nr < MAX_SEEN) {
+		seen->leaf[seen->nr].addr = ctx->addr;
+		seen->leaf[seen->nr].old = ctx->old;
+		seen->leaf[seen->nr].nr = ctx->nr;
+		seen->leaf[seen->nr].level = ctx->level;
 	}
-	s->nr++;
+	seen->nr++;
 	return NULL;
 }
 
 static void walk(const struct hypmem_pgtable_geometry *g, uint64_t start, uint64_t end,
-		 struct seen *s, struct hypmem_findings *f)
+		 struct seen *seen, struct hypmem_findings *fs)
 {
 	struct hypmem_source *src = fakeram_source(BASE, mem, MEMSIZE);
-	struct hypmem_pgtable_walker w = {record, s, HYPMEM_WALK_LEAF | PGWALK_UNREADABLE};
+	struct hypmem_pgtable_walker w = {record, seen, HYPMEM_WALK_LEAF | PGWALK_UNREADABLE};
 
-	memset(s, 0, sizeof(*s));
-	hypmem_findings_init(f);
+	memset(seen, 0, sizeof(*seen));
+	hypmem_findings_init(fs);
 	REQUIRE(src);
-	CHECK_NO_ERR(hypmem_pgtable_walk(src, g, start, end, &w, f));
+	CHECK_NO_ERR(hypmem_pgtable_walk(src, g, start, end, &w, fs));
 	hypmem_source_destroy(src);
 }
 
@@ -102,9 +106,7 @@ TEST(granule_4k_three_levels)
 {
 	const uint64_t l1 = BASE, l2 = BASE + 0x1000, l3 = BASE + 0x2000;
 	struct hypmem_pgtable_geometry g;
-	struct hypmem_findings f;
 	struct pgwalk_lookup l;
-	struct seen s;
 
 	memset(mem, 0, sizeof(mem));
 	set(l1, 0, l2 | 3);
@@ -162,8 +164,6 @@ TEST(granule_4k_three_levels)
 TEST(granule_4k_four_levels_block_at_level0)
 {
 	struct hypmem_pgtable_geometry g;
-	struct hypmem_findings f;
-	struct seen s;
 
 	memset(mem, 0, sizeof(mem));
 	set(BASE, 1, 0x8000000000ULL | 0x401);
@@ -186,9 +186,7 @@ TEST(granule_16k)
 {
 	const uint64_t l1 = BASE, l2 = BASE + 0x4000, l3 = BASE + 0x8000;
 	struct hypmem_pgtable_geometry g;
-	struct hypmem_findings f;
 	struct pgwalk_lookup l;
-	struct seen s;
 
 	memset(mem, 0, sizeof(mem));
 	set(l1, 0, l2 | 3);
@@ -230,9 +228,7 @@ TEST(lpa2_concatenated_root)
 {
 	const uint64_t root = BASE + 0x10000, l1 = BASE + 0x20000;
 	struct hypmem_pgtable_geometry g;
-	struct hypmem_findings f;
 	struct pgwalk_lookup l;
-	struct seen s;
 
 	memset(mem, 0, sizeof(mem));
 	set(root + 0x1000, 0, l1 | 3); /* root page 1, entry 0: IA 2^48 */
@@ -263,9 +259,7 @@ TEST(concatenated_root_4k)
 {
 	const uint64_t root = BASE + 0x2000;
 	struct hypmem_pgtable_geometry g;
-	struct hypmem_findings f;
 	struct pgwalk_lookup l;
-	struct seen s;
 
 	memset(mem, 0, sizeof(mem));
 	set(root + 0x1000, 2, 0x80000000ULL | 0x401); /* IA 2^39 + 2 GiB */
@@ -286,8 +280,6 @@ TEST(cycle_and_shared_table)
 {
 	const uint64_t l0 = BASE, l1 = BASE + 0x1000;
 	struct hypmem_pgtable_geometry g;
-	struct hypmem_findings f;
-	struct seen s;
 
 	memset(mem, 0, sizeof(mem));
 	set(l0, 0, l1 | 3);
@@ -323,9 +315,7 @@ TEST(table_outside_ram_and_pool)
 	const uint64_t l0 = BASE, l1 = BASE + 0x1000, stray = BASE + 0x8000;
 	struct hypmem_ram_range pool = {BASE, BASE + 0x4000};
 	struct hypmem_pgtable_geometry g;
-	struct hypmem_findings f;
 	struct pgwalk_lookup l;
-	struct seen s;
 
 	memset(mem, 0, sizeof(mem));
 	set(l0, 0, l1 | 3);

@@ -15,6 +15,8 @@
 struct pkvm_vm_stats pkvm_vm_stats;
 static hyp_spinlock_t vm_table_lock;
 
+static struct pkvm_hyp_vm *lock_live_vm(pkvm_handle_t handle);
+
 #if HYP_PAGE_LAYOUT == 8
 /* One page of slots, in the image (a hyp linear VA, like 7.x's carve-out). */
 static struct pkvm_hyp_vm *vm_table_page[VM_TABLE_SLOTS] __aligned(PAGE_SIZE);
@@ -160,9 +162,8 @@ int __pkvm_host_share_guest(pkvm_handle_t handle, u64 pfn)
 	struct hyp_page *p;
 	int ret = -ENOENT;
 
-	hyp_spin_lock(&vm_table_lock);
-	vm = get_vm_by_handle(handle);
-	if (!vm || vm->is_dying)
+	vm = lock_live_vm(handle);
+	if (!vm)
 		goto unlock;
 	ret = -ENOSPC;
 	if (vm->nr_ranges == PKVM_MAX_VM_RANGES)
@@ -322,6 +323,16 @@ unlock:
 }
 #endif
 
+/* Take vm_table_lock (the caller drops it) and find a VM not being torn down. */
+static struct pkvm_hyp_vm *lock_live_vm(pkvm_handle_t handle)
+{
+	struct pkvm_hyp_vm *vm;
+
+	hyp_spin_lock(&vm_table_lock);
+	vm = get_vm_by_handle(handle);
+	return vm && !vm->is_dying ? vm : NULL;
+}
+
 int __pkvm_host_donate_guest(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 {
 	u64 addr = hyp_pfn_to_phys(pfn), size = nr_pages << PAGE_SHIFT;
@@ -333,9 +344,8 @@ int __pkvm_host_donate_guest(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 
 	if (!nr_pages)
 		return -EINVAL;
-	hyp_spin_lock(&vm_table_lock);
-	vm = get_vm_by_handle(handle);
-	if (!vm || vm->is_dying)
+	vm = lock_live_vm(handle);
+	if (!vm)
 		goto unlock;
 	ret = -ENOSPC;
 	if (vm->nr_ranges == PKVM_MAX_VM_RANGES)
@@ -389,9 +399,8 @@ int __pkvm_teardown_vm(pkvm_handle_t handle)
 	struct pkvm_hyp_vm *vm;
 	int ret = -ENOENT;
 
-	hyp_spin_lock(&vm_table_lock);
-	vm = get_vm_by_handle(handle);
-	if (!vm || vm->is_dying)
+	vm = lock_live_vm(handle);
+	if (!vm)
 		goto unlock;
 #if HYP_PAGE_LAYOUT == 8
 	/* The metadata holds the VM itself: it goes back with the last guest page. */

@@ -166,7 +166,7 @@ struct hypmem_s2_bucket {
 /* How to read pKVM's meaning into descriptors; hypmem_stage2_decode() fills it from DWARF. */
 struct hypmem_s2_config {
 	bool stage1;	     /* the hyp stage-1: no owners, S1 permission bits */
-	bool seed002_counts; /* default leaves hold no reference (Android's pte_ops) */
+	bool android_refcounts; /* default leaves hold no reference (Android's pte_ops) */
 	bool check_identity; /* stage-2 idmap: output address == input address */
 	bool keep_runs;
 	bool invalid_types;  /* 7.x: enum kvm_invalid_pte_type (type in bits 63:60) */

@@ -153,7 +153,7 @@ static bool leaf_counted(const struct hypmem_stage2 *s, uint64_t pte)
 	const struct hypmem_s2_config *cfg = &s->cfg;
 	uint64_t mask = S2_DEFAULT_MASK, mem = S2_DEFAULT_MEM, mmio = S2_DEFAULT_MMIO;
 
-	if (!(pte & PTE_VALID) || !cfg->seed002_counts || cfg->stage1)
+	if (!(pte & PTE_VALID) || !cfg->android_refcounts || cfg->stage1)
 		return true;
 	if (s->geom.lpa2) {
 		mask &= ~S2_SH_MASK;
@@ -696,7 +696,7 @@ static struct hypmem_error *find_host_table(struct hypmem_target *t, struct hypm
 	if (err)
 		return err;
 	pgt = m.type;
-	s->cfg.seed002_counts =
+	s->cfg.android_refcounts =
 	    hypmem_dwarf_has_member(hypmem_target_dwarf(t), &pgt, "pte_ops", NULL);
 	s->found = true;
 	if (have_phys && pgd_phys != hypmem_target_hyp_linear_to_pa(t, s->pgd))

@@ -93,7 +93,7 @@ static void configure(struct hypmem_stage2 *s, struct hypmem_ram_range *ram,
 	static const char *const owners[] = {"host", "hyp", "guest"};
 
 	memset(s, 0, sizeof(*s));
-	s->cfg.seed002_counts = true;
+	s->cfg.android_refcounts = true;
 	s->cfg.check_identity = true;
 	s->cfg.keep_runs = true;
 	s->cfg.state_shift = 55;

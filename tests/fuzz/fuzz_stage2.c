@@ -132,7 +132,7 @@ static void configure(struct hypmem_stage2 *s, bool stage1, unsigned int root)
 
 	memset(s, 0, sizeof(*s));
 	s->cfg.stage1 = stage1;
-	s->cfg.seed002_counts = true;
+	s->cfg.android_refcounts = true;
 	s->cfg.check_identity = !stage1;
 	s->cfg.keep_runs = true;
 	s->cfg.state_shift = 55;

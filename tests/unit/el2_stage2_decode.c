@@ -137,7 +137,7 @@ static void check_against_truth(u64 seed, u32 ipa_bits)
 	CHECK(s.found);
 	CHECK_STR(s.table, HYP_PAGE_LAYOUT == 8 ? "host_mmu" : "host_kvm");
 	/* Android's counting rule in layouts 4 and 32; 7.x counts every non-zero entry. */
-	CHECK_EQ_U64(s.cfg.seed002_counts, HYP_PAGE_LAYOUT != 8);
+	CHECK_EQ_U64(s.cfg.android_refcounts, HYP_PAGE_LAYOUT != 8);
 	CHECK_EQ_U64(s.cfg.invalid_types, HYP_PAGE_LAYOUT == 8);
 	CHECK_EQ_U64(s.geom.ia_bits, host_mmu.pgt.ia_bits);
 	CHECK_EQ_U64(s.geom.start_level, host_mmu.pgt.start_level);

@@ -16,6 +16,7 @@ struct pkvm_vm_stats pkvm_vm_stats;
 static hyp_spinlock_t vm_table_lock;
 
 static struct pkvm_hyp_vm *lock_live_vm(pkvm_handle_t handle);
+static struct pkvm_hyp_vm *lock_vm_with_room(pkvm_handle_t handle, int *ret);
 
 #if HYP_PAGE_LAYOUT == 8
 /* One page of slots, in the image (a hyp linear VA, like 7.x's carve-out). */
@@ -162,11 +163,8 @@ int __pkvm_host_share_guest(pkvm_handle_t handle, u64 pfn)
 	struct hyp_page *p;
 	int ret = -ENOENT;
 
-	vm = lock_live_vm(handle);
+	vm = lock_vm_with_room(handle, &ret);
 	if (!vm)
-		goto unlock;
-	ret = -ENOSPC;
-	if (vm->nr_ranges == PKVM_MAX_VM_RANGES)
 		goto unlock;
 	ret = -EPERM;
 	if (!addr_is_memory(addr))
@@ -333,6 +331,18 @@ static struct pkvm_hyp_vm *lock_live_vm(pkvm_handle_t handle)
 	return vm && !vm->is_dying ? vm : NULL;
 }
 
+/* lock_live_vm(), and room for one more range: else *ret is -ENOSPC. */
+static struct pkvm_hyp_vm *lock_vm_with_room(pkvm_handle_t handle, int *ret)
+{
+	struct pkvm_hyp_vm *vm = lock_live_vm(handle);
+
+	if (vm && vm->nr_ranges == PKVM_MAX_VM_RANGES) {
+		*ret = -ENOSPC;
+		return NULL;
+	}
+	return vm;
+}
+
 int __pkvm_host_donate_guest(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 {
 	u64 addr = hyp_pfn_to_phys(pfn), size = nr_pages << PAGE_SHIFT;
@@ -344,11 +354,8 @@ int __pkvm_host_donate_guest(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 
 	if (!nr_pages)
 		return -EINVAL;
-	vm = lock_live_vm(handle);
+	vm = lock_vm_with_room(handle, &ret);
 	if (!vm)
-		goto unlock;
-	ret = -ENOSPC;
-	if (vm->nr_ranges == PKVM_MAX_VM_RANGES)
 		goto unlock;
 
 	host_lock_component();

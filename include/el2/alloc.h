@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The hypervisor heap allocator (seed 001, "KVM: arm64: Introduce pKVM
- * hypervisor heap allocator", 2026; nvhe/alloc.h and alloc.c upstream).
+ * The hypervisor heap allocator ("KVM: arm64: Introduce pKVM hypervisor
+ * heap allocator", May 2026; nvhe/alloc.h and alloc.c upstream).
  *
  * hyp_alloc() hands out 16-byte aligned chunks from a reserved range of hyp
  * private VA.  Nothing is mapped at boot: pages donated by the host wait in

@@ -6,8 +6,10 @@
  * bits of the product.  The heap allocator (alloc.c) uses both, with
  * bits = 32, to protect its chunk headers.
  *
- * The host decoder has its own copy of this definition (lib/hypmem/heap.c);
- * tests/unit/el2_heap_decode.c checks that the two agree.
+ * The host decoder computes the chunk-header hash on its own
+ * (lib/hypmem/heap.c); tests/unit/el2_heap_decode.c checks that the two
+ * agree, and tests/unit/el2_alloc.c pins hash_32() and hash_64() to known
+ * answers worked out by tests/unit/hash_vectors.py.
  */
 #ifndef EL2_HASH_H
 #define EL2_HASH_H

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The heap workload: the host's side of seed 001, played by the EL2 image
- * (and natively by the unit tests) until the EL1 host payload takes over.
+ * The heap workload: the host's side of the hypervisor heap series
+ * (alloc.h), played by the EL2 image (and natively by the unit tests) until
+ * the EL1 host payload takes over.
  *
  * The host owns a range of pages it donates on PKVM_HYP_REQ_HYP_ALLOC
  * requests (building a kvm_hyp_memcache chain in them, as the kernel's host

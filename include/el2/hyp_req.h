@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The heap's host interface (seed 001): requests from EL2 to the host in
- * the SMCCC result registers, and the calls the host answers them with.
+ * The heap's host interface (the hypervisor heap series, see alloc.h):
+ * requests from EL2 to the host in the SMCCC result registers, and the
+ * calls the host answers them with.
  *
  * A call that needs heap memory and finds the allocator's memcache empty
  * fails with -ENOMEM and a PKVM_HYP_REQ_HYP_ALLOC request saying how many
@@ -10,11 +11,12 @@
  * and __pkvm_hyp_reclaim let a host shrinker take unused pages back, at most
  * PKVM_HYP_RECLAIM_BATCH per call.
  *
- * The heap's users here are stand-ins for seed 001's: VM and vCPU state of
- * the sizes of pkvm_hyp_vm and pkvm_hyp_vcpu, and tracing page descriptors,
- * created and destroyed by the __hypmem_heap_* calls, which only the hypmem
- * host uses.  (The protected-VM code, pkvm.c, still takes its metadata from
- * donated pages; moving it onto the heap is seed 001's patches 15 and 16.)
+ * The heap's users here are stand-ins for the series' own: VM and vCPU
+ * state of the sizes of pkvm_hyp_vm and pkvm_hyp_vcpu, and tracing page
+ * descriptors, created and destroyed by the __hypmem_heap_* calls, which
+ * only the hypmem host uses.  (The protected-VM code, pkvm.c, still takes
+ * its metadata from donated pages; moving it onto the heap is patches 15
+ * and 16 of the series.)
  *
  * Calls arrive in a struct kvm_cpu_context (kvm_asm.h) through
  * hyp_heap_hcall(), with their own function ids (below), so that they can

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What pKVM's metadata costs on this target (seeds 000 and 003: "derive,
- * don't store"): bytes of the hyp vmemmap, the pools, the page tables
+ * What pKVM's metadata costs on this target (in the spirit of the series
+ * that shrank struct hyp_page to 4 bytes, Linux 5.15: derive, don't
+ * store): bytes of the hyp vmemmap, the pools, the page tables
  * (hyp stage-1, host stage-2, guest stage-2s) and the heap's chunk headers,
  * each per GiB of the RAM the hypervisor tracks; what the other struct
  * hyp_page layouts (32, 8 and 4 bytes) would cost on the same RAM; and the

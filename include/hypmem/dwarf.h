@@ -23,7 +23,7 @@
  *
  * What it leaves to others: addresses it returns are link-time virtual
  * addresses as the ELF file states them.  Relocating them (KASLR) and
- * translating them to physical addresses is xlat.h's job.  It never reads
+ * translating them to physical addresses is the target's job (target.h).  It never reads
  * target memory.
  */
 #ifndef HYPMEM_DWARF_H

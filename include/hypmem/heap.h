@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The hyp heap (struct hyp_allocator, seed 001) decoded from a target.
+ * The hyp heap (struct hyp_allocator, from "KVM: arm64: Introduce pKVM
+ * hypervisor heap allocator", May 2026) decoded from a target.
  *
  * The heap lives in a private hyp VA range, reached only through the hyp
  * stage-1.  A heap is read in three steps: its struct hyp_allocator (from

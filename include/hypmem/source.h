@@ -12,7 +12,7 @@
  * physical memory map (segments) and the VMCOREINFO text when present.
  *
  * What a source leaves to others: it knows nothing of virtual addresses
- * (xlat.h), symbols or types (dwarf.h).  It does not cache: file-backed
+ * (target.h), symbols or types (dwarf.h).  It does not cache: file-backed
  * formats are mmap()ed and the page cache is the cache.
  *
  * Every read is bounds-checked against the segments; a range that is not

@@ -5,8 +5,8 @@
  * decoders built on it, which merge leaves into runs (owner, page state,
  * permissions, block size), count them, and check the tables.
  *
- * The walker (hypmem_pgtable_walk()) knows arm64 descriptors with a 4K
- * granule and nothing of pKVM.  It reads each table page once through the
+ * The walker (hypmem_pgtable_walk(), lib/hypmem/pgwalk.c) knows arm64
+ * descriptors with 4K, 16K and 64K granules and nothing of pKVM.  It reads each table page once through the
  * source, checks every table pointer against the allowed ranges (the pool
  * the tables come from) and the dump, never visits a table page twice (a
  * loop, or two parents), bounds the levels, and reports reserved
@@ -19,7 +19,8 @@
  * names from the enum pkvm_component_id in DWARF), page states in software
  * bits 56:55 (values from enum pkvm_page_state, masks in the v6.1 era,
  * small integers later), which descriptors hold a reference on their table
- * page (seed 002's rule when struct kvm_pgtable has pte_ops, upstream's
+ * page (Android's rule, from "KVM: arm64: Coalesce host stage2 entries on
+ * ownership reclaim", when struct kvm_pgtable has pte_ops; upstream's
  * otherwise), checked against each table page's hyp_page refcount.
  *
  * Corrupt tables are findings on the target (findings.h); errors are for
@@ -165,7 +166,7 @@ struct hypmem_s2_bucket {
 /* How to read pKVM's meaning into descriptors; hypmem_stage2_decode() fills it from DWARF. */
 struct hypmem_s2_config {
 	bool stage1;	     /* the hyp stage-1: no owners, S1 permission bits */
-	bool seed002_counts; /* default leaves hold no reference (Android's pte_ops) */
+	bool android_refcounts; /* default leaves hold no reference (Android's pte_ops) */
 	bool check_identity; /* stage-2 idmap: output address == input address */
 	bool keep_runs;
 	bool invalid_types;  /* 7.x: enum kvm_invalid_pte_type (type in bits 63:60) */

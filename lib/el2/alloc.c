@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The hypervisor heap allocator (seed 001; facts in
- * shared/reference/hyp-heap.md, "UP" design).
+ * The hypervisor heap allocator ("KVM: arm64: Introduce pKVM hypervisor
+ * heap allocator", May 2026; its "UP" design, see include/el2/alloc.h).
  *
  * The heap owns [start, end) of hyp private VA.  Chunks tile it from start:
  * each is a 16-byte header followed by data, and its *span* runs from its

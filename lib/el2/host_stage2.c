@@ -160,7 +160,11 @@ static bool host_stage2_force_pte_cb(u64 addr, u64 end, enum kvm_pgtable_prot pr
 }
 
 #if HYP_PAGE_LAYOUT != 8
-/* Seed 002: what the fault handler cannot re-create holds a reference. */
+/*
+ * Android's coalescing on reclaim ("KVM: arm64: Coalesce host stage2
+ * entries on ownership reclaim"): what the fault handler cannot re-create
+ * holds a reference.
+ */
 static bool host_stage2_pte_is_counted(kvm_pte_t pte, s8 level)
 {
 	if (!kvm_pte_valid(pte))

@@ -15,6 +15,9 @@
 struct pkvm_vm_stats pkvm_vm_stats;
 static hyp_spinlock_t vm_table_lock;
 
+static struct pkvm_hyp_vm *lock_live_vm(pkvm_handle_t handle);
+static struct pkvm_hyp_vm *lock_vm_with_room(pkvm_handle_t handle, int *ret);
+
 #if HYP_PAGE_LAYOUT == 8
 /* One page of slots, in the image (a hyp linear VA, like 7.x's carve-out). */
 static struct pkvm_hyp_vm *vm_table_page[VM_TABLE_SLOTS] __aligned(PAGE_SIZE);
@@ -160,12 +163,8 @@ int __pkvm_host_share_guest(pkvm_handle_t handle, u64 pfn)
 	struct hyp_page *p;
 	int ret = -ENOENT;
 
-	hyp_spin_lock(&vm_table_lock);
-	vm = get_vm_by_handle(handle);
-	if (!vm || vm->is_dying)
-		goto unlock;
-	ret = -ENOSPC;
-	if (vm->nr_ranges == PKVM_MAX_VM_RANGES)
+	vm = lock_vm_with_room(handle, &ret);
+	if (!vm)
 		goto unlock;
 	ret = -EPERM;
 	if (!addr_is_memory(addr))
@@ -322,6 +321,28 @@ unlock:
 }
 #endif
 
+/* Take vm_table_lock (the caller drops it) and find a VM not being torn down. */
+static struct pkvm_hyp_vm *lock_live_vm(pkvm_handle_t handle)
+{
+	struct pkvm_hyp_vm *vm;
+
+	hyp_spin_lock(&vm_table_lock);
+	vm = get_vm_by_handle(handle);
+	return vm && !vm->is_dying ? vm : NULL;
+}
+
+/* lock_live_vm(), and room for one more range: else *ret is -ENOSPC. */
+static struct pkvm_hyp_vm *lock_vm_with_room(pkvm_handle_t handle, int *ret)
+{
+	struct pkvm_hyp_vm *vm = lock_live_vm(handle);
+
+	if (vm && vm->nr_ranges == PKVM_MAX_VM_RANGES) {
+		*ret = -ENOSPC;
+		return NULL;
+	}
+	return vm;
+}
+
 int __pkvm_host_donate_guest(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 {
 	u64 addr = hyp_pfn_to_phys(pfn), size = nr_pages << PAGE_SHIFT;
@@ -333,12 +354,8 @@ int __pkvm_host_donate_guest(pkvm_handle_t handle, u64 pfn, u64 nr_pages)
 
 	if (!nr_pages)
 		return -EINVAL;
-	hyp_spin_lock(&vm_table_lock);
-	vm = get_vm_by_handle(handle);
-	if (!vm || vm->is_dying)
-		goto unlock;
-	ret = -ENOSPC;
-	if (vm->nr_ranges == PKVM_MAX_VM_RANGES)
+	vm = lock_vm_with_room(handle, &ret);
+	if (!vm)
 		goto unlock;
 
 	host_lock_component();
@@ -389,9 +406,8 @@ int __pkvm_teardown_vm(pkvm_handle_t handle)
 	struct pkvm_hyp_vm *vm;
 	int ret = -ENOENT;
 
-	hyp_spin_lock(&vm_table_lock);
-	vm = get_vm_by_handle(handle);
-	if (!vm || vm->is_dying)
+	vm = lock_live_vm(handle);
+	if (!vm)
 		goto unlock;
 #if HYP_PAGE_LAYOUT == 8
 	/* The metadata holds the VM itself: it goes back with the last guest page. */

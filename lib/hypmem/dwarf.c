@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "hypmem/dwarf.h"
+#include "array.h"
 
 #define NVHE_PREFIX	 "__kvm_nvhe_"
 #define MAX_TYPE_CHAIN	 64
@@ -93,9 +94,9 @@ struct hypmem_dwarf {
 	void *cache_map;   /* a loaded index cache: entry names point into it */
 	size_t cache_size;
 	struct member_cache *mcache;
-	size_t nr_mcache;
+	size_t nr_mcache, cap_mcache;
 	char **strings; /* owned type names handed out in members */
-	size_t nr_strings;
+	size_t nr_strings, cap_strings;
 };
 
 const char *hypmem_dwarf_path(const struct hypmem_dwarf *dw)
@@ -227,15 +228,8 @@ struct hypmem_error *hypmem_dwarf_find_symbol(struct hypmem_dwarf *dw, const cha
 
 static struct hypmem_error *tier_add(struct tier *t, const struct entry *e)
 {
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct entry *n = realloc(t->entries, cap * sizeof(*n));
-
-		if (!n)
-			return &hypmem_enomem;
-		t->entries = n;
-		t->cap = cap;
-	}
+	if (!hypmem_grow((void **)&t->entries, &t->cap, t->nr + 1, sizeof(*t->entries)))
+		return &hypmem_enomem;
 	t->entries[t->nr++] = *e;
 	return NULL;
 }
@@ -1031,11 +1025,12 @@ struct hypmem_error *hypmem_dwarf_element_type(struct hypmem_dwarf *dw,
 
 static struct hypmem_error *intern(struct hypmem_dwarf *dw, const char *s, const char **ret)
 {
-	char **n = realloc(dw->strings, (dw->nr_strings + 1) * sizeof(*n));
+	char **n;
 
-	if (!n)
+	if (!hypmem_grow((void **)&dw->strings, &dw->cap_strings, dw->nr_strings + 1,
+			 sizeof(*dw->strings)))
 		return &hypmem_enomem;
-	dw->strings = n;
+	n = dw->strings;
 	if (!(n[dw->nr_strings] = strdup(s)))
 		return &hypmem_enomem;
 	*ret = n[dw->nr_strings++];
@@ -1235,15 +1230,8 @@ static struct hypmem_error *load_members(struct hypmem_dwarf *dw, Dwarf_Die *sdi
 			if (err)
 				return err;
 		}
-		if (mc->nr == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct hypmem_member *nm = realloc(mc->members, ncap * sizeof(*nm));
-
-			if (!nm)
-				return &hypmem_enomem;
-			mc->members = nm;
-			cap = ncap;
-		}
+		if (!hypmem_grow((void **)&mc->members, &cap, mc->nr + 1, sizeof(*mc->members)))
+			return &hypmem_enomem;
 		mc->members[mc->nr++] = m;
 	}
 	return NULL;
@@ -1252,7 +1240,7 @@ static struct hypmem_error *load_members(struct hypmem_dwarf *dw, Dwarf_Die *sdi
 struct hypmem_error *hypmem_dwarf_members(struct hypmem_dwarf *dw, const struct hypmem_type *type,
 					  const struct hypmem_member **members_ret, size_t *nr_ret)
 {
-	struct member_cache *mc, *n;
+	struct member_cache *mc;
 	struct hypmem_error *err;
 	Dwarf_Die die;
 
@@ -1270,10 +1258,9 @@ struct hypmem_error *hypmem_dwarf_members(struct hypmem_dwarf *dw, const struct 
 	err = type_die(dw, type, &die);
 	if (err)
 		return err;
-	n = realloc(dw->mcache, (dw->nr_mcache + 1) * sizeof(*n));
-	if (!n)
+	if (!hypmem_grow((void **)&dw->mcache, &dw->cap_mcache, dw->nr_mcache + 1,
+			 sizeof(*dw->mcache)))
 		return &hypmem_enomem;
-	dw->mcache = n;
 	mc = &dw->mcache[dw->nr_mcache];
 	*mc = (struct member_cache){.off = type->die_offset};
 	err = load_members(dw, &die, mc);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hypmem/findings.h"
+#include "array.h"
 
 static const char *const finding_keys[] = {
 #define X(name, key) [HYPMEM_FINDING_##name] = key,
@@ -44,15 +45,8 @@ struct hypmem_error *hypmem_findings_add(struct hypmem_findings *f, enum hypmem_
 	f->by_kind[kind]++;
 	if (f->nr >= HYPMEM_FINDINGS_MAX)
 		return NULL;
-	if (f->nr == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct hypmem_finding *items = realloc(f->items, cap * sizeof(*items));
-
-		if (!items)
-			return &hypmem_enomem;
-		f->items = items;
-		f->cap = cap;
-	}
+	if (!hypmem_grow((void **)&f->items, &f->cap, f->nr + 1, sizeof(*f->items)))
+		return &hypmem_enomem;
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);

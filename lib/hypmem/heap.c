@@ -32,7 +32,8 @@
 #include <string.h>
 
 #include "hypmem/heap.h"
-#include "pte.h"
+#include "array.h"
+#include "pgwalk.h"
 
 #define DEFAULT_PAGE	  ((uint64_t)4096) /* a walk whose caller names no page size */
 #define HEAP_ALIGN	  ((uint64_t)16) /* MIN_ALLOC_SIZE: data alignment and minimum size */
@@ -106,24 +107,6 @@ static void add_finding(struct walk *w, enum hypmem_finding_kind kind, uint64_t 
 		w->oom = err;
 }
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t cap2;
-	void *p;
-
-	if (need <= *cap)
-		return true;
-	cap2 = *cap ? *cap * 2 : 64;
-	while (cap2 < need)
-		cap2 *= 2;
-	p = realloc(*arr, cap2 * elem);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = cap2;
-	return true;
-}
-
 static bool walked(const struct walk *w, uint64_t addr)
 {
 	size_t lo = 0, hi = w->nr_addrs;
@@ -180,7 +163,7 @@ static void add_hole(struct walk *w, uint64_t start, uint64_t end)
 		h->nr_holes++;
 		return;
 	}
-	if (!grow((void **)&h->holes, &w->cap_holes, h->nr_holes + 1, sizeof(*h->holes))) {
+	if (!hypmem_grow((void **)&h->holes, &w->cap_holes, h->nr_holes + 1, sizeof(*h->holes))) {
 		w->oom = &hypmem_enomem;
 		return;
 	}
@@ -191,7 +174,7 @@ static void add_chunk(struct walk *w, const struct hypmem_heap_chunk *c)
 {
 	struct hypmem_heap *h = w->h;
 
-	if (!grow((void **)&w->addrs, &w->cap_addrs, w->nr_addrs + 1, sizeof(*w->addrs))) {
+	if (!hypmem_grow((void **)&w->addrs, &w->cap_addrs, w->nr_addrs + 1, sizeof(*w->addrs))) {
 		w->oom = &hypmem_enomem;
 		return;
 	}
@@ -200,7 +183,7 @@ static void add_chunk(struct walk *w, const struct hypmem_heap_chunk *c)
 		h->nr_chunks++;
 		return;
 	}
-	if (!grow((void **)&h->chunks, &w->cap_chunks, h->nr_chunks + 1, sizeof(*h->chunks))) {
+	if (!hypmem_grow((void **)&h->chunks, &w->cap_chunks, h->nr_chunks + 1, sizeof(*h->chunks))) {
 		w->oom = &hypmem_enomem;
 		return;
 	}
@@ -613,6 +596,7 @@ struct census {
 	const uint8_t *cached;
 	uint64_t page;	 /* the granule */
 	unsigned int page_shift;
+	bool lpa2; /* 52-bit descriptors */
 	uint8_t *buf;
 };
 
@@ -625,62 +609,53 @@ static void census_fill(struct census *c, uint64_t va, uint64_t size, uint64_t p
 		c->pa[(x - c->va) / c->page] = pa == CENSUS_UNREADABLE ? pa : pa + (x - va);
 }
 
-static void census_table(struct census *c, uint64_t table, int level, uint64_t base,
-			 uint64_t nr_entries)
+/* A walker visitor: valid leaves fill in their PAs, lost tables their span. */
+static struct hypmem_error *census_visit(const struct hypmem_pgtable_visit_ctx *ctx,
+					 enum hypmem_walk_flags visit)
 {
-	unsigned int shift = level_shift(level, c->page_shift);
-	uint64_t per_table = 1ULL << level_bits(c->page_shift);
-	uint64_t granule = 1ULL << shift, first, last, ptes[512];
-	bool oa52 = hypmem_target_info(c->t)->hyp_ia_bits > 48;
-	uint64_t lo = c->va > base ? c->va : base;
-	uint64_t span_end = base + nr_entries * granule;
-	uint64_t hi = c->va_end < span_end ? c->va_end : span_end;
+	struct census *c = ctx->arg;
+	uint64_t span = ctx->nr << level_shift(ctx->level, c->page_shift);
 
-	if (hi <= lo)
-		return;
-	first = (lo - base) >> shift;
-	last = (hi - 1 - base) >> shift;
-	for (uint64_t i = first; i <= last;) {
-		uint64_t n = last - i + 1 < 512 ? last - i + 1 : 512; /* a batch of reads */
-		struct hypmem_error *err = hypmem_target_read(c->t, ptes, table + i * 8, n * 8);
-
-		if (err) {
-			hypmem_error_destroy(err);
-			census_fill(c, base + i * granule, n * granule, CENSUS_UNREADABLE);
-			i += n;
-			continue;
-		}
-		for (uint64_t j = 0; j < n; j++, i++) {
-			uint64_t pte = ptes[j], va = base + i * granule;
-
-			if (!(pte & PTE_VALID))
-				continue;
-			if (level == 3) {
-				if (pte & PTE_TYPE)
-					census_fill(c, va, c->page, pte_oa(pte, oa52, c->page_shift));
-			} else if (!(pte & PTE_TYPE)) {
-				if (level >= 1)
-					census_fill(c, va, granule,
-						    pte_oa(pte, oa52, c->page_shift) & ~(granule - 1));
-			} else {
-				census_table(c, pte_oa(pte, oa52, c->page_shift), level + 1, va,
-					     per_table);
-			}
-		}
-	}
+	if ((unsigned int)visit == PGWALK_UNREADABLE)
+		census_fill(c, ctx->addr, span, CENSUS_UNREADABLE);
+	else if (ctx->old & PTE_VALID)
+		census_fill(c, ctx->addr, span, pte_oa(ctx->old, c->lpa2, c->page_shift));
+	return NULL;
 }
 
-static void census_build(struct census *c)
+/*
+ * The hyp stage-1 over [va, va_end).  The walk's findings are dropped: the
+ * stage-1 decoder reports them; here a page behind a corrupt table is
+ * simply not mapped.
+ */
+static struct hypmem_error *census_build(struct census *c)
 {
 	const struct hypmem_target_info *info = hypmem_target_info(c->t);
 	int level = info->hyp_start_level < 0 ? 0 : info->hyp_start_level;
-	unsigned int shift = level_shift(level, c->page_shift);
-	uint64_t entries = 1ULL << level_bits(c->page_shift);
+	unsigned int shift = level_shift(level, c->page_shift), bits = level_bits(c->page_shift);
+	struct hypmem_pgtable_geometry g = {.ia_bits = info->hyp_ia_bits,
+					    .start_level = level,
+					    .pgd_pa = hypmem_target_hyp_linear_to_pa(c->t, info->hyp_pgd),
+					    .pgd_pages = 1,
+					    .page_shift = c->page_shift,
+					    .lpa2 = info->hyp_ia_bits > 48};
+	struct hypmem_pgtable_walker w = {census_visit, c, HYPMEM_WALK_LEAF | PGWALK_UNREADABLE};
+	struct hypmem_findings scratch;
+	struct hypmem_error *err;
 
-	/* A concatenated PGD: the start level holds more than one page of entries. */
-	if (info->hyp_ia_bits > shift + level_bits(c->page_shift))
-		entries = 1ULL << (info->hyp_ia_bits - shift);
-	census_table(c, hypmem_target_hyp_linear_to_pa(c->t, info->hyp_pgd), level, 0, entries);
+	/* A root of several pages: the start level indexes all of them. */
+	if (info->hyp_ia_bits > shift + bits && info->hyp_ia_bits - shift - bits < 32)
+		g.pgd_pages = 1U << (info->hyp_ia_bits - shift - bits);
+	c->lpa2 = g.lpa2;
+	hypmem_findings_init(&scratch);
+	err = hypmem_pgtable_walk(hypmem_target_source(c->t), &g, c->va, c->va_end, &w, &scratch);
+	hypmem_findings_deinit(&scratch);
+	if (err && err->code != HYPMEM_ERROR_NO_MEMORY) {
+		/* A shape the walker refuses: every page stays unmapped. */
+		hypmem_error_destroy(err);
+		err = NULL;
+	}
+	return err;
 }
 
 static enum hypmem_heap_page_state census_page(void *arg, uint64_t va, const uint8_t **bytes,
@@ -872,7 +847,13 @@ static struct hypmem_error *decode_heap(struct hypmem_target *t, const struct al
 			free(c);
 			return &hypmem_enomem;
 		}
-		census_build(c);
+		err = census_build(c);
+		if (err) {
+			free(c->pa);
+			free(c->buf);
+			free(c);
+			return err;
+		}
 	}
 	err = hypmem_heap_walk(l, &(struct hypmem_heap_mem){census_page, c, c->page}, chunks, f,
 			       h);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * arm64 translation-table descriptors for the 4K, 16K and 64K granules:
- * what the hyp stage-1 translation (target.c) and the page-table walker
- * (stage2.c) both need.  These are architecture facts (Arm ARM,
- * VMSAv8-64), not kernel layouts, so they are constants here rather than
- * DWARF lookups; the granule itself is the target's page size.
+ * arm64 translation-table descriptors for the 4K, 16K and 64K granules,
+ * for the table walker (pgwalk.c) and its visitors.  These are
+ * architecture facts (Arm ARM, VMSAv8-64), not kernel layouts, so they are
+ * constants here rather than DWARF lookups; the granule itself is the
+ * target's page size.
  */
 #ifndef HYPMEM_PTE_H
 #define HYPMEM_PTE_H

@@ -237,7 +237,7 @@ struct json_object *hypmem_json_stage2(const struct hypmem_stage2 *s)
 	     jadd(o, "granule", json_object_new_uint64(1ULL << (s->geom.page_shift ? s->geom.page_shift : 12))) &&
 	     jadd(o, "invalid_entry_types", json_object_new_boolean(s->cfg.invalid_types)) &&
 	     jadd(o, "leaf_states", json_object_new_boolean(!s->cfg.no_leaf_state)) &&
-	     jadd(o, "seed002_refcounts", json_object_new_boolean(s->cfg.seed002_counts));
+	     jadd(o, "seed002_refcounts", json_object_new_boolean(s->cfg.android_refcounts));
 	if (ok && s->pool.end)
 		ok = jadd(o, "pool_start", jhex(s->pool.start)) &&
 		     jadd(o, "pool_end", jhex(s->pool.end));

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "source_priv.h"
+#include "array.h"
 
 const char *hypmem_source_kind_name(enum hypmem_source_kind kind)
 {
@@ -75,10 +76,10 @@ struct hypmem_error *hypmem_source_add_missing(struct hypmem_source *src, uint64
 			m->size = phys + size - m->phys_start;
 		return NULL;
 	}
-	m = realloc(src->missing, (src->nr_missing + 1) * sizeof(*m));
-	if (!m)
+	if (!hypmem_grow((void **)&src->missing, &src->cap_missing, src->nr_missing + 1,
+			 sizeof(*src->missing)))
 		return &hypmem_enomem;
-	src->missing = m;
+	m = src->missing;
 	m[src->nr_missing++] = (struct hypmem_segment){.phys_start = phys, .size = size};
 	/* Keep them sorted (insertion: they mostly come in order). */
 	for (size_t j = src->nr_missing - 1; j && m[j].phys_start < m[j - 1].phys_start; j--) {

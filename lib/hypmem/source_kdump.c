@@ -54,6 +54,7 @@
 
 #include <libkdumpfile/kdumpfile.h>
 
+#include "array.h"
 #include "source_priv.h"
 
 /* makedumpfile's flattened format. */
@@ -178,20 +179,12 @@ static struct hypmem_error *extent_add(struct extents *ex, uint64_t off, uint64_
 		ex->r[ex->nr - 1][1] += len;
 		return NULL;
 	}
-	if (ex->nr == ex->cap) {
-		size_t ncap = ex->cap ? ex->cap * 2 : 64;
-		void *n;
-
-		if (ex->nr >= FLAT_MAX_EXTENTS)
-			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
-						   "flattened dump has more than %u scattered records",
-						   FLAT_MAX_EXTENTS);
-		n = realloc(ex->r, ncap * sizeof(*ex->r));
-		if (!n)
-			return &hypmem_enomem;
-		ex->r = n;
-		ex->cap = ncap;
-	}
+	if (ex->nr >= FLAT_MAX_EXTENTS)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "flattened dump has more than %u scattered records",
+					   FLAT_MAX_EXTENTS);
+	if (!hypmem_grow((void **)&ex->r, &ex->cap, ex->nr + 1, sizeof(*ex->r)))
+		return &hypmem_enomem;
 	ex->r[ex->nr][0] = off;
 	ex->r[ex->nr][1] = off + len;
 	ex->nr++;
@@ -869,20 +862,12 @@ static struct hypmem_error *add_segment(void *arg, uint64_t start, uint64_t stop
 	struct segment_builder *b = arg;
 	struct hypmem_source *src = b->src;
 
-	if (src->nr_segments == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 16;
-		struct hypmem_segment *s;
-
-		if (src->nr_segments >= KDUMP_MAX_SEGMENTS)
-			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
-						   "memory map has more than %u ranges",
-						   KDUMP_MAX_SEGMENTS);
-		s = realloc(src->segments, ncap * sizeof(*s));
-		if (!s)
-			return &hypmem_enomem;
-		src->segments = s;
-		b->cap = ncap;
-	}
+	if (src->nr_segments >= KDUMP_MAX_SEGMENTS)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "memory map has more than %u ranges",
+					   KDUMP_MAX_SEGMENTS);
+	if (!hypmem_grow((void **)&src->segments, &b->cap, src->nr_segments + 1,
+			 sizeof(*src->segments)))
+		return &hypmem_enomem;
 	src->segments[src->nr_segments++] = (struct hypmem_segment){
 	    .phys_start = start << b->shift,
 	    .size = (stop - start) << b->shift,

@@ -30,7 +30,7 @@ struct hypmem_source {
 	size_t last;			 /* index of the last segment hit */
 	char *vmcoreinfo;		 /* owned, NUL-terminated, or NULL */
 	struct hypmem_segment *missing;	 /* owned: claimed but past the end of the file */
-	size_t nr_missing;
+	size_t nr_missing, cap_missing;
 	void *priv;			 /* the format's own state */
 };
 

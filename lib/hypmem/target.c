@@ -14,20 +14,9 @@
 #include "hypmem/identity.h"
 #include "hypmem/target.h"
 #include "hypmem/vmcoreinfo.h"
-#include "pte.h"
+#include "pgwalk.h"
 
 #define TLB_SIZE 8
-
-/*
- * The output address of a descriptor.  A VA space wider than 48 bits exists
- * only with the 52-bit descriptor format (Debian's 6.12 and 7.x on -cpu max:
- * a 52-bit hyp stage-1 from level -1), so the VA width says which format
- * the tables use.
- */
-static uint64_t pte_to_phys(uint64_t pte, uint32_t ia_bits, unsigned int page_shift)
-{
-	return pte_oa(pte, ia_bits > 48, page_shift);
-}
 
 struct tlb_entry {
 	uint64_t va, pa, size; /* size 0: empty */
@@ -235,53 +224,42 @@ static struct hypmem_error *hyp_walk(struct hypmem_target *t, uint64_t hva, uint
 				     uint64_t *size_ret, bool *invalid_ret)
 {
 	uint32_t ia_bits = t->info.hyp_ia_bits;
-	int level = t->info.hyp_start_level;
-	uint64_t table = t->hyp_pgd_pa;
+	struct hypmem_pgtable_geometry g = {.ia_bits = ia_bits,
+					    .start_level = t->info.hyp_start_level,
+					    .pgd_pa = t->hyp_pgd_pa,
+					    .pgd_pages = 1,
+					    .page_shift = t->info.page_shift,
+					    .lpa2 = ia_bits > 48};
+	struct pgwalk_lookup l;
+	struct hypmem_error *err;
 
 	if (ia_bits < 64 && (hva >> ia_bits))
 		return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 " is above the %u-bit hyp VA space",
 					  hva, ia_bits);
-	unsigned int ps = t->info.page_shift, bits = level_bits(ps);
-
-	for (; level <= 3; level++) {
-		unsigned int shift = level_shift(level, ps);
-		uint64_t idx = (hva >> shift) & ((1ULL << bits) - 1);
-		uint64_t pte;
-		struct hypmem_error *err;
-
-		/* A concatenated PGD: the start level indexes all its pages. */
-		if (level == t->info.hyp_start_level && ia_bits > shift + bits)
-			idx = (hva & ((ia_bits < 64 ? 1ULL << ia_bits : 0) - 1)) >> shift;
-		err = hypmem_source_read(t->src, &pte, table + idx * 8, 8);
-		if (err) {
-			hypmem_error_destroy(err);
-			return hypmem_error_fault(hva,
-						  "hyp VA 0x%" PRIx64
-						  ": level %d table at PA 0x%" PRIx64 " is not in the dump",
-						  hva, level, table);
-		}
-		if (!(pte & PTE_VALID)) {
-			if (invalid_ret)
-				*invalid_ret = true;
-			return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 " is not mapped (level %d)",
-						  hva, level);
-		}
-		if (level == 3 || !(pte & PTE_TYPE)) {
-			uint64_t size = 1ULL << shift;
-
-			if (level < 1 || (level == 3 && !(pte & PTE_TYPE)))
-				return hypmem_error_fault(hva,
-							  "hyp VA 0x%" PRIx64
-							  ": reserved descriptor 0x%" PRIx64
-							  " at level %d",
-							  hva, pte, level);
-			*pa_ret = (pte_to_phys(pte, ia_bits, ps) & ~(size - 1)) | (hva & (size - 1));
-			*size_ret = size;
-			return NULL;
-		}
-		table = pte_to_phys(pte, ia_bits, ps);
+	err = pgwalk_lookup(t->src, &g, hva, &l);
+	if (err)
+		return err;
+	switch (l.end) {
+	case PGWALK_MAPPED:
+		*pa_ret = l.pa;
+		*size_ret = l.size;
+		return NULL;
+	case PGWALK_UNREACHABLE:
+		return hypmem_error_fault(hva,
+					  "hyp VA 0x%" PRIx64
+					  ": level %d table at PA 0x%" PRIx64 " is not in the dump",
+					  hva, l.level, l.table_pa);
+	case PGWALK_INVALID:
+		if (invalid_ret)
+			*invalid_ret = true;
+		return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 " is not mapped (level %d)", hva,
+					  l.level);
+	default:
+		return hypmem_error_fault(hva,
+					  "hyp VA 0x%" PRIx64 ": reserved descriptor 0x%" PRIx64
+					  " at level %d",
+					  hva, l.pte, l.level);
 	}
-	return hypmem_error_fault(hva, "hyp VA 0x%" PRIx64 ": walk did not end", hva);
 }
 
 struct hypmem_error *hypmem_target_hyp_to_pa(struct hypmem_target *t, uint64_t hva,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hypmem/decode.h"
+#include "array.h"
 
 void hypmem_histogram_deinit(struct hypmem_histogram *h)
 {
@@ -36,17 +37,13 @@ struct hypmem_error *hypmem_histogram_add(struct hypmem_histogram *h, uint64_t k
 		return NULL;
 	}
 	if (h->nr == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 16;
-		uint64_t *k = realloc(h->keys, cap * sizeof(*k));
+		size_t cap_keys = h->cap, cap_counts = h->cap;
 
-		if (!k)
+		/* Both arrays end up the same size; the first may have grown alone. */
+		if (!hypmem_grow((void **)&h->keys, &cap_keys, h->nr + 1, sizeof(*h->keys)) ||
+		    !hypmem_grow((void **)&h->counts, &cap_counts, cap_keys, sizeof(*h->counts)))
 			return &hypmem_enomem;
-		h->keys = k;
-		k = realloc(h->counts, cap * sizeof(*k));
-		if (!k)
-			return &hypmem_enomem;
-		h->counts = k;
-		h->cap = cap;
+		h->cap = cap_keys;
 	}
 	memmove(&h->keys[lo + 1], &h->keys[lo], (h->nr - lo) * sizeof(*h->keys));
 	memmove(&h->counts[lo + 1], &h->counts[lo], (h->nr - lo) * sizeof(*h->counts));

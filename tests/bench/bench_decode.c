@@ -5,7 +5,7 @@
  * Baseline: read, through the same source, the physical pages that back the
  * vmemmap entries of all RAM and the pages of every pool (what a decode
  * must touch at least once), and sum them so the reads cannot be dropped.
- * Decode: the pools and the vmemmap summary, what issue 4 asks to compare
+ * Decode: the pools and the vmemmap summary, the work to compare
  * (every free list walked and checked, the
  * vmemmap histogrammed).  Each is run a few times; the best time counts.
  * Peak RSS comes from getrusage().

@@ -22,6 +22,7 @@
 
 #include "el2_heap_env.h"
 #include "hypmem/heap.h"
+#include "../lib/rng.h"
 
 #define LIVE	  1000
 #define STEPS	  20000
@@ -42,10 +43,7 @@ static uint64_t rng = 88172645463325252ULL;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return test_rng_next(&rng);
 }
 
 static int cmp_u64(const void *a, const void *b)

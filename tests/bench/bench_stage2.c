@@ -31,6 +31,8 @@
 #include "el2/setup.h"
 #include "hypmem/stage2.h"
 #include "hypmem/render.h"
+#include "../lib/rng.h"
+#include "../lib/fakeram.h"
 
 #define IPA_BITS   36
 #define POOL_PA	   0x800000000ULL /* 32 GiB: inside the 64 GiB of "RAM" */
@@ -77,9 +79,7 @@ static void build(void)
 	for (u64 r = 0; r < (1ULL << IPA_BITS); r += 2ULL << 20) {
 		u64 off, nr;
 
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		test_rng_next(&x);
 		nr = 1 + x % 64;
 		off = ((x >> 16) % (512 - nr)) << PAGE_SHIFT;
 		if (kvm_pgtable_stage2_set_owner(&host_mmu.pgt, r + off, nr << PAGE_SHIFT,
@@ -94,7 +94,7 @@ static void configure(struct hypmem_stage2 *s, struct hypmem_ram_range *ram,
 	static const char *const owners[] = {"host", "hyp", "guest"};
 
 	memset(s, 0, sizeof(*s));
-	s->cfg.seed002_counts = true;
+	s->cfg.android_refcounts = true;
 	s->cfg.check_identity = true;
 	s->cfg.keep_runs = true;
 	s->cfg.state_shift = 55;
@@ -142,12 +142,10 @@ int main(void)
 {
 	struct hypmem_ram_range ram = {0, 1ULL << IPA_BITS},
 				pool = {POOL_PA, POOL_PA + (u64)POOL_PAGES * PAGE_SIZE};
-	struct hypmem_segment seg = {.phys_start = POOL_PA, .size = (u64)POOL_PAGES * PAGE_SIZE};
 	double best_raw = 1e9, best_walk = 1e9, best_json = 1e9, t0, t1, build_s;
 	struct hypmem_findings findings;
 	struct hypmem_source *src;
 	struct hypmem_stage2 s = {0};
-	const void *data;
 	uint64_t bytes = 0, runs = 0;
 	FILE *devnull = fopen("/dev/null", "w");
 	struct rusage ru;
@@ -155,8 +153,8 @@ int main(void)
 	t0 = now();
 	build();
 	build_s = now() - t0;
-	data = pool_mem;
-	if (!devnull || hypmem_source_create_memory(&seg, &data, 1, NULL, &src))
+	src = fakeram_source(POOL_PA, pool_mem, (u64)POOL_PAGES * PAGE_SIZE);
+	if (!devnull || !src)
 		abort();
 	hypmem_findings_init(&findings);
 	for (int i = 0; i < 10; i++) {

@@ -43,6 +43,7 @@
 #include "hypmem/render.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
+#include "../lib/rng.h"
 
 extern u64 host_trace_clock_ns;
 extern __thread unsigned int host_cpu_id;
@@ -152,10 +153,7 @@ static u64 rng = 0x9e3779b97f4a7c15ULL;
 
 static u64 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return test_rng_next(&rng);
 }
 
 /* One CPU's run of pages, from the EL2 writer. */

@@ -29,6 +29,8 @@
 #include "../unit/el2_stage2_env.h"
 #include "hypmem/stage2.h"
 #include "hypmem/render.h"
+#include "../lib/rng.h"
+#include "../lib/fakeram.h"
 
 #define MAX_PATCHES 64
 
@@ -62,9 +64,7 @@ static void play_host(void)
 	for (int op = 0; op < 300; op++) {
 		u64 pa = hyp_pfn_to_phys(env.host_first_pfn);
 
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		test_rng_next(&x);
 		pa += (x >> 8) % (256ULL << 20) & PAGE_MASK;
 		switch (x % 5) {
 		case 0:
@@ -89,9 +89,6 @@ static void play_host(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct hypmem_segment seg;
-	const void *data;
-
 	(void)argc;
 	(void)argv;
 	if (s2env_init(&env, 40, S2ENV_S2POOL_PAGES))
@@ -111,9 +108,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 		memcpy(pristine[i], region(i), region_size[i]);
 	}
-	seg = (struct hypmem_segment){.phys_start = S2ENV_RAM_PA, .size = S2ENV_RAM_SIZE};
-	data = env.ram;
-	if (hypmem_source_create_memory(&seg, &data, 1, NULL, &src))
+	src = fakeram_source(S2ENV_RAM_PA, env.ram, S2ENV_RAM_SIZE);
+	if (!src)
 		abort();
 	devnull = fopen("/dev/null", "w");
 	return devnull ? 0 : 1;
@@ -137,7 +133,7 @@ static void configure(struct hypmem_stage2 *s, bool stage1, unsigned int root)
 
 	memset(s, 0, sizeof(*s));
 	s->cfg.stage1 = stage1;
-	s->cfg.seed002_counts = true;
+	s->cfg.android_refcounts = true;
 	s->cfg.check_identity = !stage1;
 	s->cfg.keep_runs = true;
 	s->cfg.state_shift = 55;

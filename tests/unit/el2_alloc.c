@@ -20,6 +20,7 @@
 #include "el2_heap_env.h"
 #include "hypmem/heap.h"
 #include "test.h"
+#include "../lib/rng.h"
 
 #include "hash_vectors.h" /* generated: hash32_known, hash64_known, chunk_hash_known */
 
@@ -532,9 +533,7 @@ TEST(random_operations_against_a_shadow)
 	for (int op = 0; op < 20000; op++) {
 		unsigned int r;
 
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		test_rng_next(&x);
 		r = x % 100;
 		if (r < 50 && nr < ARRAY_SIZE(live)) {
 			size_t size = (x >> 20) % 8 ? 1 + (x >> 24) % 700 : 1 + (x >> 24) % 20000;
@@ -610,9 +609,7 @@ static void *smp_thread(void *p)
 	for (int op = 0; op < SMP_OPS; op++) {
 		unsigned int i;
 
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		test_rng_next(&x);
 		i = x % 64;
 		if (live[i]) {
 			for (size_t j = 0; j < size[i]; j++)

@@ -17,8 +17,8 @@
 #include "el2_heap_env.h"
 #include "hypmem/heap.h"
 #include "test.h"
-
-extern char __data_start[], _end[];
+#include "../lib/rng.h"
+#include "native_target.h"
 
 static struct heap_workload hw;
 
@@ -56,39 +56,8 @@ static void build_heap(u64 seed, u64 ops)
 
 static struct hypmem_target *open_target(void)
 {
-	struct hypmem_target_config cfg = {.vmlinux = "/proc/self/exe"};
-	struct hypmem_segment segs[2];
-	const void *data[2];
-	struct hypmem_dwarf *dw;
-	struct hypmem_source *src;
-	struct hypmem_target *t = NULL;
-	uint64_t sym;
-	char vmcoreinfo[256];
-	u64 data_va = (u64)__data_start & PAGE_MASK;
-
-	if (!CHECK_NO_ERR(hypmem_dwarf_open("/proc/self/exe", &dw)))
-		return NULL;
-	if (!CHECK_NO_ERR(hypmem_dwarf_find_symbol(dw, "hyp_allocator", &sym, NULL))) {
-		hypmem_dwarf_destroy(dw);
-		return NULL;
-	}
-	hypmem_dwarf_destroy(dw);
-
-	segs[0] = (struct hypmem_segment){.phys_start = RAM_PA, .size = RAM_SIZE};
-	data[0] = env_ram;
-	segs[1] = (struct hypmem_segment){.phys_start = data_va + (u64)hyp_physvirt_offset,
-					  .size = PAGE_ALIGN((u64)_end) - data_va};
-	data[1] = (void *)data_va;
-	snprintf(vmcoreinfo, sizeof(vmcoreinfo),
-		 "OSRELEASE=native-L%d\nPAGESIZE=4096\nNUMBER(kimage_voffset)=0x%llx\n"
-		 "KERNELOFFSET=%llx\n",
-		 HYP_PAGE_LAYOUT, (unsigned long long)-(u64)hyp_physvirt_offset,
-		 (unsigned long long)((u64)&hyp_allocator - sym));
-	if (!CHECK_NO_ERR(hypmem_source_create_memory(segs, data, 2, vmcoreinfo, &src)))
-		return NULL;
-	if (!CHECK_NO_ERR(hypmem_target_open_source(&cfg, src, &t)))
-		return NULL;
-	return t;
+	return native_target_open(env_ram, RAM_PA, RAM_SIZE, "hyp_allocator", &hyp_allocator, 0,
+				  0);
 }
 
 /* Decode the one heap; NULL (and a failed check) if that does not work. */
@@ -131,9 +100,7 @@ TEST(host_hash_matches_el2_hash)
 	u64 x = 99;
 
 	for (int i = 0; i < 100000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		test_rng_next(&x);
 		hdr.next = (u32)x;
 		hdr.prev = (u32)(x >> 21);
 		hdr.__unmapped = (u32)(x >> 32);

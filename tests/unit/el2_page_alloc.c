@@ -19,23 +19,7 @@
 #define RAM_BASE  0x40000000ULL
 #define RAM_PAGES 4096
 
-static void *ram;
-static struct hyp_page *vmemmap_array;
-
-static void fake_ram_init(void)
-{
-	if (!ram) {
-		if (posix_memalign(&ram, 4 << 20, RAM_PAGES * PAGE_SIZE))
-			abort();
-		vmemmap_array = calloc(RAM_PAGES, sizeof(struct hyp_page));
-		if (!vmemmap_array)
-			abort();
-	}
-	memset(ram, 0xa5, RAM_PAGES * PAGE_SIZE);
-	memset(vmemmap_array, 0, RAM_PAGES * sizeof(struct hyp_page));
-	hyp_physvirt_offset = (s64)(RAM_BASE - (u64)ram);
-	__hyp_vmemmap = (u64)vmemmap_array - (RAM_BASE >> PAGE_SHIFT) * sizeof(struct hyp_page);
-}
+#include "../lib/el2_fakeram.h"
 
 static void *pfn_va(u64 pfn_off)
 {

@@ -3,7 +3,7 @@
  * Unit tests of the EL2 host stage-2 (pgtable_stage2.c, host_stage2.c,
  * pkvm.c, stage2_truth.c), natively, once per hyp_page layout: faults map
  * the largest block, donations annotate and split.  Layouts 4 and 32:
- * refcounts follow seed 002, reclaim zaps tables and the next fault maps
+ * refcounts follow Android's coalescing rule, reclaim zaps tables and the next fault maps
  * the block again.  Layout 8 (7.x): typed donations with metadata, every
  * non-zero entry counted, reclaim maps the pages again (a block replacing
  * its table where the range covers it), states only in the vmemmap.
@@ -21,6 +21,7 @@
 #include "el2/workload.h"
 #include "el2_stage2_env.h"
 #include "test.h"
+#include "../lib/rng.h"
 
 #define PTE_ADDR  0x0000fffffffff000ULL
 #define ATTR_MASK (0xfffc000000000000ULL | 0xffcULL)
@@ -540,10 +541,7 @@ static u64 rng = 88172645463325252ULL;
 
 static u64 next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return test_rng_next(&rng);
 }
 
 /* Random operations; the oracle after each; then the describer against the oracle's runs. */

@@ -19,6 +19,7 @@
 #include "hypmem/report.h"
 #include "hypmem/stage2.h"
 #include "test.h"
+#include "../lib/rng.h"
 #include "native_target.h"
 
 #define PTE_ADDR 0x0000fffffffff000ULL
@@ -32,10 +33,7 @@ static u64 rng = 0x9e3779b97f4a7c15ULL;
 
 static u64 next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return test_rng_next(&rng);
 }
 
 static u64 host_pa(u64 off)
@@ -139,7 +137,7 @@ static void check_against_truth(u64 seed, u32 ipa_bits)
 	CHECK(s.found);
 	CHECK_STR(s.table, HYP_PAGE_LAYOUT == 8 ? "host_mmu" : "host_kvm");
 	/* Android's counting rule in layouts 4 and 32; 7.x counts every non-zero entry. */
-	CHECK_EQ_U64(s.cfg.seed002_counts, HYP_PAGE_LAYOUT != 8);
+	CHECK_EQ_U64(s.cfg.android_refcounts, HYP_PAGE_LAYOUT != 8);
 	CHECK_EQ_U64(s.cfg.invalid_types, HYP_PAGE_LAYOUT == 8);
 	CHECK_EQ_U64(s.geom.ia_bits, host_mmu.pgt.ia_bits);
 	CHECK_EQ_U64(s.geom.start_level, host_mmu.pgt.start_level);

@@ -20,6 +20,7 @@
 #include "hypmem/ringbuf.h"
 #include "hypmem/trace.h"
 #include "test.h"
+#include "../lib/rng.h"
 
 extern u64 host_trace_clock_ns;
 extern __thread unsigned int host_cpu_id;
@@ -421,9 +422,7 @@ TEST(hostile_pages)
 	/* Random bytes: any status, never out of bounds (ASan checks). */
 	for (int round = 0; round < 2000; round++) {
 		for (size_t i = 0; i < sizeof(page); i += 8) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
+			test_rng_next(&x);
 			memcpy(page + i, &x, 8);
 		}
 		if (round & 1)

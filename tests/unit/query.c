@@ -11,6 +11,7 @@
 #include "hypmem/identity.h"
 #include "hypmem/query.h"
 #include "test.h"
+#include "../lib/fakeram.h"
 
 TEST(parse_prefixes)
 {
@@ -69,8 +70,6 @@ TEST(vmcoreinfo_in_ram)
 	static const char text[] = "OSRELEASE=6.12.0\nPAGESIZE=4096\nKERNELOFFSET=1000\n";
 	const size_t size = 64 * 4096;
 	uint8_t *ram = calloc(1, size);
-	struct hypmem_segment seg = {.phys_start = 0x40000000, .size = size};
-	const void *data[1] = {ram};
 	struct hypmem_source *src = NULL;
 	char *found = NULL;
 	uint64_t pa = 0;
@@ -82,7 +81,7 @@ TEST(vmcoreinfo_in_ram)
 	ram[6 * 4096 + 8] = 1;
 	put_note(ram + 7 * 4096, "NOT=1\n");
 	put_note(ram + 9 * 4096, text);
-	REQUIRE(!hypmem_source_create_memory(&seg, data, 1, NULL, &src));
+	REQUIRE((src = fakeram_source(0x40000000, ram, size)));
 	CHECK_NO_ERR(hypmem_vmcoreinfo_find_in_ram(src, &found, &pa));
 	REQUIRE(found);
 	CHECK_STR(found, text);
@@ -92,7 +91,7 @@ TEST(vmcoreinfo_in_ram)
 
 	/* No note anywhere: none found, no error. */
 	memset(ram, 0, size);
-	REQUIRE(!hypmem_source_create_memory(&seg, data, 1, NULL, &src));
+	REQUIRE((src = fakeram_source(0x40000000, ram, size)));
 	CHECK_NO_ERR(hypmem_vmcoreinfo_find_in_ram(src, &found, NULL));
 	CHECK(found == NULL);
 	hypmem_source_destroy(src);

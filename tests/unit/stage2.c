@@ -10,6 +10,7 @@
 
 #include "hypmem/stage2.h"
 #include "test.h"
+#include "../lib/fakeram.h"
 
 #define BASE	 0x40000000ULL
 #define NPAGES	 64
@@ -46,12 +47,7 @@ static struct hypmem_error *count(const struct hypmem_pgtable_visit_ctx *ctx,
 
 static struct hypmem_source *source(void)
 {
-	struct hypmem_segment seg = {.phys_start = BASE, .size = sizeof(mem)};
-	const void *data = mem;
-	struct hypmem_source *src = NULL;
-
-	CHECK_NO_ERR(hypmem_source_create_memory(&seg, &data, 1, NULL, &src));
-	return src;
+	return fakeram_source(BASE, mem, sizeof(mem));
 }
 
 static uint64_t table_pte(uint64_t pa)

@@ -13,6 +13,7 @@
 
 #include "hypmem/stage2.h"
 #include "test.h"
+#include "../lib/fakeram.h"
 
 #define BASE	  0x40000000ULL
 #define PAGE16K	  16384ULL
@@ -24,12 +25,7 @@ static uint64_t mem[NPAGES][ENTRIES];
 
 static struct hypmem_source *source(void)
 {
-	struct hypmem_segment seg = {.phys_start = BASE, .size = sizeof(mem)};
-	const void *data = mem;
-	struct hypmem_source *src = NULL;
-
-	CHECK_NO_ERR(hypmem_source_create_memory(&seg, &data, 1, NULL, &src));
-	return src;
+	return fakeram_source(BASE, mem, sizeof(mem));
 }
 
 TEST(geometry_16k)
@@ -122,14 +118,12 @@ TEST(walk_16k)
 TEST(walk_64k)
 {
 	static uint64_t big[4][8192];
-	struct hypmem_segment seg = {.phys_start = BASE, .size = sizeof(big)};
-	const void *data = big;
 	struct hypmem_findings f;
 	struct hypmem_stage2 s;
 	struct hypmem_source *src = NULL;
 
 	memset(big, 0, sizeof(big));
-	CHECK_NO_ERR(hypmem_source_create_memory(&seg, &data, 1, NULL, &src));
+	REQUIRE((src = fakeram_source(BASE, big, sizeof(big))));
 	big[0][1] = (BASE + 65536) | 3;				/* IA [4T, 8T) */
 	big[1][0] = (BASE + 2 * 65536) | 3;			/* its first 512M */
 	big[1][1] = ((1ULL << 42) + (512ULL << 20)) | 0x401;	/* a 512M block */

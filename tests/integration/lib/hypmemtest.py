@@ -75,6 +75,18 @@ def make_dumps(layout, seed, mem, ops, args=""):
     return out, None
 
 
+
+def demo_dump(t, what):
+    """The layout-8 demo dump (seed 1, 1 GiB, 20000 operations) for the
+    tests called WHAT: its directory, or None once a skip (no QEMU) or the
+    failed "dump" check is reported on T."""
+    if not shutil.which("qemu-system-aarch64"):
+        t.skip(what, "qemu-system-aarch64 not installed")
+        return None
+    out, err = make_dumps(8, 1, 1024, 20000)
+    t.ok(out is not None, "dump", err or "")
+    return out
+
 class ElfCore:
     """Map physical addresses to file offsets through PT_LOAD headers."""
 

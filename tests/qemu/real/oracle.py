@@ -177,22 +177,7 @@ class Hyp:
 
     def vm_pools(self):
         """[(name, pool object)] of each VM in vm_table (6.2+ layouts)."""
-        prog = self.prog
-        try:
-            vm_type = prog.type("struct pkvm_hyp_vm")
-            sym = prog.symbol("__kvm_nvhe_vm_table")
-        except LookupError:
-            return []
-        table = Object(prog, prog.pointer_type(prog.pointer_type(vm_type)), address=sym.address)
-        if not table.value_():
-            return []
-        out = []
-        for i in range(512):  # more slots than KVM_MAX_PVMS
-            v = table[i].value_()
-            # 0xa110ca7ed: a slot reserved while its VM is created (pkvm.c)
-            if v and v != 0xa110ca7ed:
-                out.append(("vm_table[%d].pool" % i, table[i][0].pool))
-        return out
+        return [("vm_table[%d].pool" % i, vm.pool) for i, vm in self.vms()]
 
     def vms(self):
         """[(slot, struct pkvm_hyp_vm object)] of vm_table."""
@@ -205,6 +190,8 @@ class Hyp:
         table = Object(prog, prog.pointer_type(prog.pointer_type(vm_type)), address=sym.address)
         if not table.value_():
             return []
+        # 512: more slots than KVM_MAX_PVMS.  0xa110ca7ed: a slot reserved
+        # while its VM is created (pkvm.c).
         return [(i, table[i][0]) for i in range(512)
                 if table[i].value_() and table[i].value_() != 0xa110ca7ed]
 

@@ -14,7 +14,7 @@ all: host
 
 $(BUILD)/lib/hypmem/%.o: lib/hypmem/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fPIC -c -o $@ $<
 
 $(HYPMEM_LIB): $(HYPMEM_OBJS)
 	@mkdir -p $(@D)
@@ -32,4 +32,18 @@ $(VERSION_H): FORCE
 # (cli.o is also compiled by the fuzz build, tests/fuzz/fuzz.mk.)
 VERSION_USERS := $(BUILD)/lib/hypmem/cli.o $(BUILD)/fuzz/obj/hypmem/cli.o
 $(VERSION_USERS): $(VERSION_H)
-$(VERSION_USERS): CPPFLAGS += -I$(BUILD)/gen
+$(VERSION_USERS): HYPMEM_CPPFLAGS += -I$(BUILD)/gen
+
+# The installed headers (make install).
+HYPMEM_PUBLIC_HEADERS := $(filter-out include/hypmem/cli.h,$(wildcard include/hypmem/*.h))
+
+# hypmem.pc, for PREFIX and VERSION (make install puts it in lib/pkgconfig).
+# Requires.private: what a static link against libhypmem.a needs.
+HYPMEM_PC := $(BUILD)/hypmem.pc
+# Rewritten only when its text changes (PREFIX is not a file make can watch).
+$(HYPMEM_PC): lib/hypmem/hypmem.pc.in FORCE
+	@mkdir -p $(@D)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(HYPMEM_VERSION)|' \
+		-e 's|@PKGS@|$(LIB_PKGS)|' $< > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+host: $(HYPMEM_PC)

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Packaging: what a packager does with the tree.
+
+- Flags: CFLAGS, CPPFLAGS and LDFLAGS given on make's command line or in
+  the environment come after the project's: the compile and link lines
+  (make -n) still carry -Wall -Wextra -Werror and the libraries' include
+  paths, and one library object really builds with CFLAGS=-O0 and with
+  CPPFLAGS=-DNDEBUG.
+- Each command links only what it uses: only hypmem-top needs ncursesw
+  (readelf -d), and no other command is compiled with its -D_XOPEN_SOURCE.
+- A second make rebuilds and relinks nothing (the mtimes of the commands
+  and of their objects stay).
+- The version has one source: VERSION is what --version, hypmem.pc and the
+  EL2 image's boot banner (the release of a demo dump) say.
+- make install DESTDIR=... works with a PATH that has no aarch64 cross
+  compiler, builds no EL2 image, and installs the commands, the library,
+  the public header only (never cli.h), hypmem.pc and man pages carrying
+  VERSION.
+Prints TAP.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from hypmemtest import BUILD, Tap, make_dumps  # noqa: E402
+
+t = Tap()
+CMDS = ("hypmem-stat", "hypmem-dump", "hypmem-top", "hypmem-diff")
+with open("VERSION") as f:
+    VERSION = f.read().strip()
+
+
+def make(*args, env=None, path=None):
+    e = dict(os.environ if env is None else env)
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CFLAGS", "CPPFLAGS", "LDFLAGS", "LDLIBS"):
+        if env is None or k not in env:
+            e.pop(k, None)
+    if path is not None:
+        e["PATH"] = path
+    return subprocess.run(["make", "--no-print-directory"] + list(args), capture_output=True,
+                          text=True, env=e)
+
+
+def compile_lines(out, src):
+    return [line for line in out.splitlines() if " -c " in line and line.endswith(src)]
+
+
+def check_flags(tmp):
+    pkg = subprocess.run(["pkg-config", "--cflags", "json-c"], capture_output=True,
+                         text=True).stdout.split()
+    base = dict(os.environ)
+    for how, args, env, user in (
+            ("command line CFLAGS=-O0", ["CFLAGS=-O0"], None, "-O0"),
+            ("command line CPPFLAGS=-DNDEBUG", ["CPPFLAGS=-DNDEBUG"], None, "-DNDEBUG"),
+            ("environment CFLAGS=-O0", [], dict(base, CFLAGS="-O0"), "-O0"),
+            ("environment CPPFLAGS=-DNDEBUG", [], dict(base, CPPFLAGS="-DNDEBUG"), "-DNDEBUG")):
+        p = make("-n", "-B", "BUILD=" + tmp, *args, tmp + "/lib/hypmem/error.o",
+                 tmp + "/cmd/hypmem-stat.o", env=env)
+        lines = compile_lines(p.stdout, "lib/hypmem/error.c") + \
+            compile_lines(p.stdout, "cmd/hypmem-stat.c")
+        bad = [line for line in lines
+               if not all(w in line.split() for w in ["-Wall", "-Wextra", "-Werror", user] + pkg)]
+        t.ok(p.returncode == 0 and len(lines) == 2 and not bad,
+             "%s: the compile lines keep -Wall -Wextra -Werror and the pkg-config flags" % how,
+             p.stdout[-1500:] + p.stderr[-1500:])
+        if user == "-O0":
+            ws = lines[0].split() if lines else []
+            t.ok("-O2" in ws and "-O0" in ws and ws.index("-O0") > ws.index("-O2"),
+                 "%s: the user's -O0 comes after the project's -O2" % how, lines)
+    # Really build one object with each.
+    for arg in ("CFLAGS=-O0", "CPPFLAGS=-DNDEBUG"):
+        p = make("BUILD=" + tmp, arg, tmp + "/lib/hypmem/findings.o")
+        t.ok(p.returncode == 0 and os.path.exists(tmp + "/lib/hypmem/findings.o"),
+             "make %s builds a library object" % arg, p.stderr[-1500:])
+        if os.path.exists(tmp + "/lib/hypmem/findings.o"):
+            os.unlink(tmp + "/lib/hypmem/findings.o")
+    p = make("-n", "-B", "BUILD=" + tmp, tmp + "/hypmem-stat",
+             env=dict(base, LDFLAGS="-Wl,-z,now"))
+    links = [line for line in p.stdout.splitlines() if " -o " + tmp + "/hypmem-stat " in line]
+    t.ok(len(links) == 1 and "-Wl,-z,now" in links[0].split(),
+         "LDFLAGS from the environment reaches the link line", p.stdout[-1500:])
+    p = make("-n", "-B", "BUILD=" + tmp, "LDFLAGS=-Wl,-z,now", tmp + "/hypmem-stat")
+    links = [line for line in p.stdout.splitlines() if " -o " + tmp + "/hypmem-stat " in line]
+    t.ok(len(links) == 1 and "-Wl,-z,now" in links[0].split(),
+         "LDFLAGS on the command line reaches the link line", p.stdout[-1500:])
+
+
+def needed(path):
+    out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True).stdout
+    return set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out))
+
+
+def check_libs():
+    curses = subprocess.run(["pkg-config", "--cflags", "ncursesw"], capture_output=True,
+                            text=True).stdout.split()
+    p = make("-n", "-B", *["%s/cmd/%s.o" % (BUILD, c) for c in CMDS])
+    for c in CMDS:
+        libs = needed(os.path.join(BUILD, c))
+        has = any(lib.startswith("libncursesw") for lib in libs)
+        t.ok(has == (c == "hypmem-top") and libs,
+             "%s links ncursesw %s" % (c, "(it draws with it)" if c == "hypmem-top"
+                                       else "not"), sorted(libs))
+        lines = compile_lines(p.stdout, "cmd/%s.c" % c)
+        leak = [f for f in curses if lines and f in lines[0].split()]
+        t.ok(len(lines) == 1 and (bool(leak) if c == "hypmem-top" and curses else not leak),
+             "%s is compiled %s ncursesw's flags" % (c, "with" if c == "hypmem-top"
+                                                     else "without"), lines)
+
+
+def check_no_relink():
+    watched = [os.path.join(BUILD, c) for c in CMDS] + \
+        [os.path.join(BUILD, "cmd", c + ".o") for c in CMDS] + [os.path.join(BUILD, "libhypmem.a")]
+    missing = [w for w in watched if not os.path.exists(w)]
+    if not t.ok(not missing, "the commands and their objects are kept after a build", missing):
+        return
+    before = {w: os.stat(w).st_mtime_ns for w in watched}
+    p = make("BUILD=" + BUILD, "host")
+    after = {w: os.stat(w).st_mtime_ns if os.path.exists(w) else None for w in watched}
+    changed = [w for w in watched if before[w] != after[w]]
+    t.ok(p.returncode == 0 and not changed, "a second make host rebuilds nothing",
+         changed + [p.stdout[-1500:], p.stderr[-1500:]])
+
+
+def check_version():
+    for c in CMDS:
+        p = subprocess.run([os.path.join(BUILD, c), "--version"], capture_output=True, text=True)
+        first = p.stdout.splitlines()[0] if p.stdout else ""
+        t.ok(first == "%s (hypmem) %s" % (c, VERSION), "%s --version says VERSION" % c, first)
+    with open(os.path.join(BUILD, "hypmem.pc")) as f:
+        pc = f.read()
+    t.ok(re.search(r"^Version: %s$" % re.escape(VERSION), pc, re.M) is not None,
+         "hypmem.pc says VERSION", pc)
+    out, err = make_dumps(8, 1, 1024, 20000)
+    if not t.ok(out is not None, "a demo dump (QEMU)", err):
+        return
+    p = subprocess.run([os.path.join(BUILD, "hypmem-dump"), "pools", "--json",
+                        os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")],
+                       capture_output=True, text=True)
+    release = json.loads(p.stdout)["target"]["release"] if p.returncode in (0, 1) else p.stderr
+    t.ok(release == "hypmem-el2 %s layout-8" % VERSION,
+         "the EL2 image's boot banner (the dump's release) carries VERSION", release)
+
+
+def path_without_cross(tmp):
+    """A PATH of symlinks to every program on PATH but aarch64-*."""
+    farm = os.path.join(tmp, "bin")
+    os.makedirs(farm)
+    for d in os.environ.get("PATH", "/usr/bin:/bin").split(":"):
+        if not os.path.isdir(d):
+            continue
+        for name in os.listdir(d):
+            full = os.path.join(d, name)
+            if name.startswith("aarch64-") or os.path.lexists(os.path.join(farm, name)):
+                continue
+            if os.access(full, os.X_OK) and not os.path.isdir(full):
+                os.symlink(full, os.path.join(farm, name))
+    return farm
+
+
+def check_install(tmp):
+    farm = path_without_cross(tmp)
+    t.ok(shutil.which("aarch64-linux-gnu-gcc", path=farm) is None,
+         "the install PATH has no aarch64 cross compiler")
+    dest = os.path.join(tmp, "dest")
+    prefix = "/opt/hypmem"
+    p = make("-n", "BUILD=" + BUILD, "DESTDIR=" + dest, "PREFIX=" + prefix, "install", path=farm)
+    t.ok(p.returncode == 0 and "aarch64" not in p.stdout and "/el2/" not in p.stdout,
+         "make -n install builds no EL2 image", p.stdout[-1500:] + p.stderr[-1500:])
+    p = make("BUILD=" + BUILD, "DESTDIR=" + dest, "PREFIX=" + prefix, "install", path=farm)
+    if not t.ok(p.returncode == 0, "make install DESTDIR=... without the cross compiler",
+                p.stdout[-1500:] + p.stderr[-1500:]):
+        return
+    root = dest + prefix
+    want = ["bin/" + c for c in CMDS] + ["lib/libhypmem.a", "lib/pkgconfig/hypmem.pc"]
+    t.ok(all(os.path.exists(os.path.join(root, w)) for w in want),
+         "installed: commands, library, hypmem.pc",
+         [w for w in want if not os.path.exists(os.path.join(root, w))])
+    t.ok(not os.path.exists(os.path.join(root, "include/hypmem/cli.h")), "cli.h is not installed")
+    with open(os.path.join(root, "lib/pkgconfig/hypmem.pc")) as f:
+        pc = f.read()
+    t.ok("prefix=%s\n" % prefix in pc and "ncursesw" not in pc and "_XOPEN_SOURCE" not in pc,
+         "hypmem.pc: the PREFIX, no ncursesw, no -D_XOPEN_SOURCE", pc)
+    mans = []
+    for d, _, files in os.walk(os.path.join(root, "share/man")):
+        for name in files:
+            with open(os.path.join(d, name)) as f:
+                th = [line for line in f.read().splitlines() if line.startswith(".TH")]
+            mans.append((name, th[0] if th else ""))
+    t.ok(mans and all('"hypmem %s"' % VERSION in th for _, th in mans),
+         "installed man pages say hypmem %s" % VERSION, mans)
+
+
+tmp = tempfile.mkdtemp(prefix="hypmem-pkg-")
+try:
+    check_flags(os.path.join(tmp, "build"))
+    check_libs()
+    check_no_relink()
+    check_version()
+    check_install(tmp)
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+sys.exit(t.done())

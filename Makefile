@@ -125,12 +125,16 @@ demo-live-run: all
 install: host $(HYPMEM_PC)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/hypmem $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(CMDS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(HYPMEM_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(HYPMEM_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(notdir $(HYPMEM_SO)) $(DESTDIR)$(PREFIX)/lib/$(HYPMEM_SONAME)
+	ln -sf $(HYPMEM_SONAME) $(DESTDIR)$(PREFIX)/lib/libhypmem.so
 	install -m 644 $(HYPMEM_PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/hypmem/
 	for m in man/man[1-9]/*.[1-9]; do \
 		sed -e '1,3s/"hypmem [0-9][0-9.]*"/"hypmem $(HYPMEM_VERSION)"/' $$m \

@@ -134,6 +134,15 @@ struct hypmem_page_query {
 struct hypmem_error *hypmem_query_page(struct hypmem_query *q, const struct hypmem_addr *in,
 				       struct hypmem_page_query *ret);
 
+/*
+ * What hypmem_query_open() decoded, borrowed from @q (the public API,
+ * api.c, hands these out).  hypmem_query_stage2(): NULL when the kernel
+ * has no such table.
+ */
+const struct hypmem_pool *hypmem_query_pools(const struct hypmem_query *q, size_t *nr_ret);
+const struct hypmem_stage2 *hypmem_query_stage2(const struct hypmem_query *q, bool hyp_stage1);
+const struct hypmem_heap *hypmem_query_heaps(const struct hypmem_query *q, size_t *nr_ret);
+
 struct json_object;
 /** hypmem_json_page_query() - One query as JSON; NULL on ENOMEM. */
 struct json_object *hypmem_json_page_query(struct hypmem_query *q,

@@ -21,6 +21,26 @@ $(HYPMEM_LIB): $(HYPMEM_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# The shared library: the same objects, exporting only the public API
+# (include/hypmem/hypmem.h; the version script lists it).  VERSION "A.B"
+# gives libhypmem.so.A.B, soname libhypmem.so.A, and the libhypmem.so
+# symlink for linking.  Not with STATIC=1 or SANITIZE=1.
+HYPMEM_SO_MAJOR := $(firstword $(subst ., ,$(HYPMEM_VERSION)))
+HYPMEM_SONAME   := libhypmem.so.$(HYPMEM_SO_MAJOR)
+HYPMEM_SO       := $(BUILD)/libhypmem.so.$(HYPMEM_VERSION)
+HYPMEM_SO_LINKS := $(BUILD)/$(HYPMEM_SONAME) $(BUILD)/libhypmem.so
+ifeq ($(STATIC)$(SANITIZE),)
+host: $(HYPMEM_SO) $(HYPMEM_SO_LINKS)
+endif
+
+$(HYPMEM_SO): $(HYPMEM_OBJS) lib/hypmem/libhypmem.map
+	$(CC) -shared -Wl,-soname,$(HYPMEM_SONAME) -Wl,--version-script=lib/hypmem/libhypmem.map \
+		-Wl,--no-undefined $(ALL_LDFLAGS) -o $@ $(HYPMEM_OBJS) $(ALL_LDLIBS)
+$(BUILD)/$(HYPMEM_SONAME): $(HYPMEM_SO)
+	ln -sf $(notdir $<) $@
+$(BUILD)/libhypmem.so: $(BUILD)/$(HYPMEM_SONAME)
+	ln -sf $(notdir $<) $@
+
 # --version: VERSION, the git revision and the features (see the Makefile).
 VERSION_H := $(BUILD)/gen/hypmem_version.h
 .PHONY: FORCE
@@ -30,12 +50,13 @@ $(VERSION_H): FORCE
 		'$(HYPMEM_VERSION)' '$(GIT_REV)' '$(FEATURES)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 # (cli.o is also compiled by the fuzz build, tests/fuzz/fuzz.mk.)
-VERSION_USERS := $(BUILD)/lib/hypmem/cli.o $(BUILD)/fuzz/obj/hypmem/cli.o
+VERSION_USERS := $(BUILD)/lib/hypmem/cli.o $(BUILD)/fuzz/obj/hypmem/cli.o \
+		 $(BUILD)/lib/hypmem/api.o $(BUILD)/fuzz/obj/hypmem/api.o
 $(VERSION_USERS): $(VERSION_H)
 $(VERSION_USERS): HYPMEM_CPPFLAGS += -I$(BUILD)/gen
 
-# The installed headers (make install).
-HYPMEM_PUBLIC_HEADERS := $(filter-out include/hypmem/cli.h,$(wildcard include/hypmem/*.h))
+# The installed header: the public API only (the others are internal).
+HYPMEM_PUBLIC_HEADERS := include/hypmem/hypmem.h
 
 # hypmem.pc, for PREFIX and VERSION (make install puts it in lib/pkgconfig).
 # Requires.private: what a static link against libhypmem.a needs.

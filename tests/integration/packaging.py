@@ -177,11 +177,21 @@ def check_install(tmp):
                 p.stdout[-1500:] + p.stderr[-1500:]):
         return
     root = dest + prefix
-    want = ["bin/" + c for c in CMDS] + ["lib/libhypmem.a", "lib/pkgconfig/hypmem.pc"]
+    want = ["bin/" + c for c in CMDS] + ["lib/libhypmem.a", "lib/pkgconfig/hypmem.pc",
+                                         "include/hypmem/hypmem.h",
+                                         "lib/libhypmem.so.%s" % VERSION]
     t.ok(all(os.path.exists(os.path.join(root, w)) for w in want),
-         "installed: commands, library, hypmem.pc",
+         "installed: commands, libraries, public header, hypmem.pc",
          [w for w in want if not os.path.exists(os.path.join(root, w))])
-    t.ok(not os.path.exists(os.path.join(root, "include/hypmem/cli.h")), "cli.h is not installed")
+    headers = sorted(os.listdir(os.path.join(root, "include/hypmem")))
+    t.ok(headers == ["hypmem.h"], "only the public header is installed (no cli.h)", headers)
+    major = VERSION.split(".")[0]
+    links = {n: os.readlink(os.path.join(root, "lib", n)) if os.path.islink(
+        os.path.join(root, "lib", n)) else None for n in ("libhypmem.so", "libhypmem.so." + major)}
+    t.ok(links == {"libhypmem.so": "libhypmem.so." + major,
+                   "libhypmem.so." + major: "libhypmem.so." + VERSION},
+         "libhypmem.so -> libhypmem.so.%s -> libhypmem.so.%s" % (major, VERSION), links)
+    check_pkgconfig(dest, root, tmp)
     with open(os.path.join(root, "lib/pkgconfig/hypmem.pc")) as f:
         pc = f.read()
     t.ok("prefix=%s\n" % prefix in pc and "ncursesw" not in pc and "_XOPEN_SOURCE" not in pc,
@@ -196,12 +206,88 @@ def check_install(tmp):
          "installed man pages say hypmem %s" % VERSION, mans)
 
 
+def header_functions():
+    with open("include/hypmem/hypmem.h") as f:
+        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+    return sorted(set(re.findall(r"\b(hypmem_\w+)\(", text)))
+
+
+def check_exports():
+    so = os.path.join(BUILD, "libhypmem.so." + VERSION)
+    out = subprocess.run(["readelf", "-d", so], capture_output=True, text=True).stdout
+    t.ok("Library soname: [libhypmem.so.%s]" % VERSION.split(".")[0] in out,
+         "the shared library's soname is libhypmem.so.%s" % VERSION.split(".")[0], out)
+    out = subprocess.run(["nm", "-D", "--defined-only", so], capture_output=True,
+                         text=True).stdout
+    # Every defined dynamic symbol but the version node (type A).
+    syms = sorted(line.split()[-1].split("@")[0] for line in out.splitlines()
+                  if len(line.split()) == 3 and line.split()[1] != "A")
+    want = header_functions()
+    t.ok(len(want) > 20 and syms == want,
+         "nm -D: libhypmem.so exports exactly the %d functions of hypmem.h" % len(want),
+         "exported, not in hypmem.h: %s\nin hypmem.h, not exported: %s" % (
+             sorted(set(syms) - set(want)), sorted(set(want) - set(syms))))
+
+
+def pools_cli(vmlinux, core):
+    p = subprocess.run([os.path.join(BUILD, "hypmem-dump"), "pools", "--json", vmlinux, core],
+                       capture_output=True, text=True)
+    lines = []
+    for q in json.loads(p.stdout)["pools"]:
+        lines.append(" ".join([q["name"], q["range_start"], q["range_end"], str(q["nr_pages"]),
+                               str(q["free_pages"])] +
+                              ["%d/%d" % x for x in zip(q["free_pages_by_order"],
+                                                        q["free_blocks_by_order"])]))
+    return lines
+
+
+def check_pkgconfig(dest, root, tmp):
+    """cc x.c $(pkg-config --cflags --libs hypmem), against the installed tree."""
+    out, err = make_dumps(8, 1, 1024, 20000)
+    if not t.ok(out is not None, "a demo dump (QEMU)", err):
+        return
+    env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(root, "lib", "pkgconfig"),
+               PKG_CONFIG_SYSROOT_DIR=dest, LD_LIBRARY_PATH=os.path.join(root, "lib"))
+    env.pop("PKG_CONFIG_LIBDIR", None)
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pkgconfig_pools.c")
+    shutil.copy(src, os.path.join(tmp, "x.c"))
+    p = subprocess.run(["sh", "-c", "cc -Wall -Wextra -Werror x.c $(pkg-config --cflags --libs "
+                        "hypmem) -o x"], cwd=tmp, capture_output=True, text=True, env=env)
+    if not t.ok(p.returncode == 0, "cc x.c $(pkg-config --cflags --libs hypmem) links",
+                p.stdout + p.stderr):
+        return
+    libs = needed(os.path.join(tmp, "x"))
+    t.ok("libhypmem.so." + VERSION.split(".")[0] in libs,
+         "the program uses the shared library", sorted(libs))
+    vmlinux, core = os.path.join(out, "el2.elf"), os.path.join(out, "vmcore")
+    p = subprocess.run([os.path.join(tmp, "x"), vmlinux, core], capture_output=True, text=True,
+                       env=env)
+    want = pools_cli(vmlinux, core)
+    t.ok(p.returncode == 0 and len(want) >= 2 and p.stdout.splitlines() == want,
+         "it prints the demo dump's %d pools as hypmem-dump pools --json has them" % len(want),
+         "got:\n%s%s\nwant:\n%s" % (p.stdout, p.stderr, "\n".join(want)))
+    # The header alone, in C99 and C++.
+    inc = os.path.join(root, "include")
+    for cc, std in (("cc", "-std=c99"), ("c++", "-std=c++11")):
+        if not shutil.which(cc):
+            t.ok(False, "%s is installed" % cc)
+            continue
+        lang = "c++" if cc == "c++" else "c"
+        p = subprocess.run([cc, "-x", lang, std, "-Wall", "-Wextra", "-Werror", "-pedantic",
+                            "-I" + inc, "-fsyntax-only", "-"],
+                           input="#include <hypmem/hypmem.h>\nint main(void) { return "
+                                 "hypmem_version() != 0; }\n",
+                           capture_output=True, text=True)
+        t.ok(p.returncode == 0, "hypmem.h compiles alone as %s (%s)" % (lang, std), p.stderr)
+
+
 tmp = tempfile.mkdtemp(prefix="hypmem-pkg-")
 try:
     check_flags(os.path.join(tmp, "build"))
     check_libs()
     check_no_relink()
     check_version()
+    check_exports()
     check_install(tmp)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

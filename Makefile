@@ -9,7 +9,7 @@
 #   make check      install missing packages, build, run every test, then the
 #                   unit tests again under ASan+UBSan
 #   make bench      speed and memory measurements (ratios, not assertions)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (PYTHONDIR: the Python package)
 #
 # Variables: BUILD (output dir), SANITIZE=1, LAYOUT (EL2 hyp_page layout for
 # demo: 8, 4 or 32), SEED, MEM, OPS (demo workload), CROSS (host tools for
@@ -17,6 +17,9 @@
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
+# Where make install puts the Python package (Debian's layout for packages
+# outside the distribution's own python3 modules).
+PYTHONDIR ?= $(PREFIX)/lib/python3/dist-packages
 DESTDIR  ?=
 CROSS    ?=
 EL2_CROSS ?= aarch64-linux-gnu-
@@ -121,7 +124,7 @@ demo-live-run: all
 
 # install: what "host" builds (no EL2 images, so no cross compiler needed),
 # the public header, the pkg-config file, man pages (their .TH line gets
-# VERSION) and completions.
+# VERSION), completions and the Python package.
 install: host $(HYPMEM_PC)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/hypmem $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -148,6 +151,10 @@ install: host $(HYPMEM_PC)
 		install -m 644 completions/fish/hypmem.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$c.fish; \
 	done
 	install -m 644 $(HYPMEM_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/hypmem.pc
+	install -d $(DESTDIR)$(PYTHONDIR)/hypmem
+	install -m 644 python/hypmem/*.py $(DESTDIR)$(PYTHONDIR)/hypmem/
+	printf '# Written by make install: where libhypmem.so.0 was installed.\nLIBDIR = "%s"\n' \
+		'$(PREFIX)/lib' > $(DESTDIR)$(PYTHONDIR)/hypmem/_paths.py
 
 clean:
 	rm -rf $(BUILD)

@@ -170,7 +170,7 @@ struct hypmem_run_info {
 	int level;
 	bool valid;
 	char size[8];	  /* leaf size: "4K", "2M", "1G"... */
-	char owner[16];	  /* invalid stage-2 entries: "host", "hyp", ...; else "" */
+	char owner[16];	  /* stage-2: "host" (valid leaves), "hyp", ...; stage-1: "" */
 	char type[24];	  /* 7.x invalid stage-2 entries: the kvm_invalid_pte_type; else "" */
 	char state[24];	  /* "owned", "shared_owned", ..., "nostate" (7.x host leaves) */
 	char prot[8];	  /* "rwx", "r--" ... */

@@ -365,7 +365,7 @@ static void run_info(const struct hypmem_stage2 *s, const struct hypmem_s2_run *
 	if (r->valid || s->cfg.stage1)
 		ret->phys = r->phys;
 	snprintf(ret->size, sizeof(ret->size), "%s", hypmem_s2_level_size_name(s, r->level, buf));
-	if (!r->valid && !s->cfg.stage1)
+	if (!s->cfg.stage1)
 		snprintf(ret->owner, sizeof(ret->owner), "%s",
 			 hypmem_s2_owner_name(s, r->owner, buf));
 	if (!r->valid && s->cfg.invalid_types)

@@ -15,8 +15,11 @@
   EL2 image's boot banner (the release of a demo dump) say.
 - make install DESTDIR=... works with a PATH that has no aarch64 cross
   compiler, builds no EL2 image, and installs the commands, the library,
-  the public header only (never cli.h), hypmem.pc and man pages carrying
-  VERSION.
+  the public header only (never cli.h), hypmem.pc, man pages carrying
+  VERSION and the Python package.
+- libhypmem.so exports exactly the functions of hypmem.h; a program
+  built with cc x.c $(pkg-config --cflags --libs hypmem) against the
+  installed tree prints the demo dump's pools as hypmem-dump pools --json.
 Prints TAP.
 """
 import json
@@ -192,6 +195,7 @@ def check_install(tmp):
                    "libhypmem.so." + major: "libhypmem.so." + VERSION},
          "libhypmem.so -> libhypmem.so.%s -> libhypmem.so.%s" % (major, VERSION), links)
     check_pkgconfig(dest, root, tmp)
+    check_python(root, prefix)
     with open(os.path.join(root, "lib/pkgconfig/hypmem.pc")) as f:
         pc = f.read()
     t.ok("prefix=%s\n" % prefix in pc and "ncursesw" not in pc and "_XOPEN_SOURCE" not in pc,
@@ -279,6 +283,22 @@ def check_pkgconfig(dest, root, tmp):
                                  "hypmem_version() != 0; }\n",
                            capture_output=True, text=True)
         t.ok(p.returncode == 0, "hypmem.h compiles alone as %s (%s)" % (lang, std), p.stderr)
+
+
+def check_python(root, prefix):
+    """The installed package finds the installed library (LD_LIBRARY_PATH
+    standing in for the DESTDIR) and knows where PREFIX put it."""
+    pkg = os.path.join(root, "lib", "python3", "dist-packages")
+    env = dict(os.environ, PYTHONPATH=pkg, LD_LIBRARY_PATH=os.path.join(root, "lib"))
+    env.pop("HYPMEM_LIBRARY", None)
+    p = subprocess.run([sys.executable, "-c", "import hypmem, hypmem._paths as p; "
+                        "print(hypmem.__file__); print(hypmem.version()); print(p.LIBDIR)"],
+                       capture_output=True, text=True, env=env, cwd="/")
+    lines = p.stdout.splitlines()
+    t.ok(p.returncode == 0 and len(lines) == 3 and lines[0].startswith(pkg) and
+         lines[1] == VERSION and lines[2] == prefix + "/lib",
+         "the installed Python package imports and loads the installed library",
+         p.stdout + p.stderr)
 
 
 tmp = tempfile.mkdtemp(prefix="hypmem-pkg-")

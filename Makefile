@@ -3,7 +3,9 @@
 # hypmem: top-level build.  Each directory contributes a fragment (build.mk);
 # this file holds the flags and the user-facing targets.
 #
-#   make            build the host library, the commands and the EL2 images
+#   make            build the host libraries (libhypmem.a, libhypmem.so.0),
+#                   the commands and the EL2 images
+#   make host       the same without the EL2 images (no cross compiler)
 #   make demo       install missing packages, boot the EL2 image, dump, decode
 #   make demo-live  the EL2 workload running forever, watched by hypmem-top
 #   make check      install missing packages, build, run every test, then the
@@ -13,7 +15,8 @@
 #
 # Variables: BUILD (output dir), SANITIZE=1, LAYOUT (EL2 hyp_page layout for
 # demo: 8, 4 or 32), SEED, MEM, OPS (demo workload), CROSS (host tools for
-# another arch, e.g. aarch64-linux-gnu-), STATIC=1.
+# another arch, e.g. aarch64-linux-gnu-), STATIC=1.  CFLAGS, CPPFLAGS,
+# LDFLAGS, LDLIBS: the user's, added after the project's (HYPMEM_*).
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
@@ -135,9 +138,11 @@ install: host $(HYPMEM_PC)
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(CMDS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(HYPMEM_LIB) $(DESTDIR)$(PREFIX)/lib/
+ifneq ($(HYPMEM_SO_BUILT),)
 	install -m 755 $(HYPMEM_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf $(notdir $(HYPMEM_SO)) $(DESTDIR)$(PREFIX)/lib/$(HYPMEM_SONAME)
 	ln -sf $(HYPMEM_SONAME) $(DESTDIR)$(PREFIX)/lib/libhypmem.so
+endif
 	install -m 644 $(HYPMEM_PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/hypmem/
 	for m in man/man[1-9]/*.[1-9]; do \
 		sed -e '1,3s/"hypmem [0-9][0-9.]*"/"hypmem $(HYPMEM_VERSION)"/' $$m \

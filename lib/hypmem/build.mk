@@ -30,6 +30,7 @@ HYPMEM_SONAME   := libhypmem.so.$(HYPMEM_SO_MAJOR)
 HYPMEM_SO       := $(BUILD)/libhypmem.so.$(HYPMEM_VERSION)
 HYPMEM_SO_LINKS := $(BUILD)/$(HYPMEM_SONAME) $(BUILD)/libhypmem.so
 ifeq ($(STATIC)$(SANITIZE),)
+HYPMEM_SO_BUILT := $(HYPMEM_SO)
 host: $(HYPMEM_SO) $(HYPMEM_SO_LINKS)
 endif
 

@@ -3,20 +3,26 @@
 # hypmem: top-level build.  Each directory contributes a fragment (build.mk);
 # this file holds the flags and the user-facing targets.
 #
-#   make            build the host library, the commands and the EL2 images
+#   make            build the host libraries (libhypmem.a, libhypmem.so.0),
+#                   the commands and the EL2 images
+#   make host       the same without the EL2 images (no cross compiler)
 #   make demo       install missing packages, boot the EL2 image, dump, decode
 #   make demo-live  the EL2 workload running forever, watched by hypmem-top
 #   make check      install missing packages, build, run every test, then the
 #                   unit tests again under ASan+UBSan
 #   make bench      speed and memory measurements (ratios, not assertions)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (PYTHONDIR: the Python package)
 #
 # Variables: BUILD (output dir), SANITIZE=1, LAYOUT (EL2 hyp_page layout for
 # demo: 8, 4 or 32), SEED, MEM, OPS (demo workload), CROSS (host tools for
-# another arch, e.g. aarch64-linux-gnu-), STATIC=1.
+# another arch, e.g. aarch64-linux-gnu-), STATIC=1.  CFLAGS, CPPFLAGS,
+# LDFLAGS, LDLIBS: the user's, added after the project's (HYPMEM_*).
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
+# Where make install puts the Python package (Debian's layout for packages
+# outside the distribution's own python3 modules).
+PYTHONDIR ?= $(PREFIX)/lib/python3/dist-packages
 DESTDIR  ?=
 CROSS    ?=
 EL2_CROSS ?= aarch64-linux-gnu-
@@ -51,19 +57,38 @@ HYPMEM_VERSION := $(shell cat VERSION)
 GIT_REV  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 FEATURES := $(if $(STATIC),-kdump-compressed,+kdump-compressed) +curses
 
-CPPFLAGS := -Iinclude -D_GNU_SOURCE
-CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
-	    $(shell $(PKG_CONFIG) --cflags $(HOST_PKGS) 2>/dev/null)
-LDLIBS   := $(shell $(PKG_CONFIG) --libs $(HOST_PKGS) 2>/dev/null)
-LDFLAGS  :=
+# Project flags live in HYPMEM_*; CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are the
+# user's (command line or environment) and come after them, so that
+# "make CFLAGS=-O0" or "make CPPFLAGS=-DNDEBUG" adds to the project's flags
+# (warnings, -Werror, the libraries' include paths) instead of replacing them.
+# Library flags: LIB_PKGS for everything linking libhypmem, ncursesw only for
+# hypmem-top (see cmd/build.mk).
+LIB_PKGS := $(filter-out ncursesw,$(HOST_PKGS))
+HYPMEM_CPPFLAGS := -Iinclude -D_GNU_SOURCE
+HYPMEM_CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP \
+	    $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
+HYPMEM_LDLIBS   := $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
+CURSES_CFLAGS   := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+CURSES_LDLIBS   := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null)
+HYPMEM_LDFLAGS  :=
 ifneq ($(SANITIZE),)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
+HYPMEM_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HYPMEM_LDFLAGS += -fsanitize=address,undefined
 endif
 ifneq ($(STATIC),)
-LDFLAGS += -static
-LDLIBS  := $(shell $(PKG_CONFIG) --static --libs $(HOST_PKGS) 2>/dev/null)
+HYPMEM_LDFLAGS += -static
+HYPMEM_LDLIBS  := $(shell $(PKG_CONFIG) --static --libs $(LIB_PKGS) 2>/dev/null)
+CURSES_LDLIBS  := $(shell $(PKG_CONFIG) --static --libs ncursesw 2>/dev/null)
 endif
+# What the rules use: the project's flags, then the user's.
+ALL_CPPFLAGS = $(HYPMEM_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = $(HYPMEM_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS  = $(HYPMEM_LDFLAGS) $(LDFLAGS)
+ALL_LDLIBS   = $(HYPMEM_LDLIBS) $(LDLIBS)
+
+# No object is an intermediate to delete after linking: a second "make"
+# finds them all and relinks nothing.
+.SECONDARY:
 
 .PHONY: all host deps check check-unit check-asan check-integration bench demo install clean format
 all:
@@ -100,19 +125,29 @@ demo-live: deps
 demo-live-run: all
 	tests/qemu/demo-live.sh $(BUILD) $(LAYOUT) $(SEED) $(MEM)
 
-install: all
+# install: what "host" builds (no EL2 images, so no cross compiler needed),
+# the public header, the pkg-config file, man pages (their .TH line gets
+# VERSION), completions and the Python package.
+install: host $(HYPMEM_PC)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/hypmem $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(CMDS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(HYPMEM_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/hypmem/*.h $(DESTDIR)$(PREFIX)/include/hypmem/
-	install -m 644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 644 man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+ifneq ($(HYPMEM_SO_BUILT),)
+	install -m 755 $(HYPMEM_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(notdir $(HYPMEM_SO)) $(DESTDIR)$(PREFIX)/lib/$(HYPMEM_SONAME)
+	ln -sf $(HYPMEM_SONAME) $(DESTDIR)$(PREFIX)/lib/libhypmem.so
+endif
+	install -m 644 $(HYPMEM_PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/hypmem/
+	for m in man/man[1-9]/*.[1-9]; do \
+		sed -e '1,3s/"hypmem [0-9][0-9.]*"/"hypmem $(HYPMEM_VERSION)"/' $$m \
+			> $(DESTDIR)$(PREFIX)/share/man/$${m#man/} || exit 1; \
+	done
 	for c in $(notdir $(CMDS)); do \
 		install -m 644 completions/bash/hypmem $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$c; \
 	done
@@ -120,8 +155,11 @@ install: all
 	for c in $(notdir $(CMDS)); do \
 		install -m 644 completions/fish/hypmem.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$c.fish; \
 	done
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(HYPMEM_VERSION)|' -e 's|@PKGS@|$(HOST_PKGS)|' \
-		lib/hypmem/hypmem.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/hypmem.pc
+	install -m 644 $(HYPMEM_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/hypmem.pc
+	install -d $(DESTDIR)$(PYTHONDIR)/hypmem
+	install -m 644 python/hypmem/*.py $(DESTDIR)$(PYTHONDIR)/hypmem/
+	printf '# Written by make install: where libhypmem.so.0 was installed.\nLIBDIR = "%s"\n' \
+		'$(PREFIX)/lib' > $(DESTDIR)$(PYTHONDIR)/hypmem/_paths.py
 
 clean:
 	rm -rf $(BUILD)

@@ -16,17 +16,17 @@ unit-bins: $(UNIT_HOST_BINS) $(UNIT_EL2_BINS) $(UNIT_EXTRA_BINS)
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -c -o $@ $<
 
 $(UNIT_HOST_BINS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(HYPMEM_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 define el2_unit_rule
 $(BUILD)/tests/unit/%-L$(1).o: tests/unit/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=$(1) -Itests/unit $$(CFLAGS) -c -o $$@ $$<
+	$$(CC) $$(ALL_CPPFLAGS) $$(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=$(1) -Itests/unit $$(ALL_CFLAGS) -c -o $$@ $$<
 $(BUILD)/tests/unit/%-L$(1): $(BUILD)/tests/unit/%-L$(1).o $(BUILD)/el2-native/L$(1)/libel2.a $(HYPMEM_LIB)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(ALL_LDLIBS)
 endef
 $(foreach l,$(LAYOUTS),$(eval $(call el2_unit_rule,$(l))))
 

@@ -139,4 +139,13 @@ struct hypmem_error *hypmem_query_page(struct hypmem_query *q, const struct hypm
 unsigned int hypmem_query_page_shift(const struct hypmem_query *q);
 const struct hypmem_findings *hypmem_query_findings(const struct hypmem_query *q);
 
+/*
+ * What hypmem_query_open() decoded, borrowed from @q (the public API,
+ * api.c, hands these out).  hypmem_query_stage2(): NULL when the kernel
+ * has no such table.
+ */
+const struct hypmem_pool *hypmem_query_pools(const struct hypmem_query *q, size_t *nr_ret);
+const struct hypmem_stage2 *hypmem_query_stage2(const struct hypmem_query *q, bool hyp_stage1);
+const struct hypmem_heap *hypmem_query_heaps(const struct hypmem_query *q, size_t *nr_ret);
+
 #endif /* HYPMEM_QUERY_H */

@@ -30,7 +30,7 @@ define el2_layout_rules
 # native
 $(BUILD)/el2-native/L$(1)/%.o: lib/el2/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=$(1) $$(CFLAGS) -c -o $$@ $$<
+	$$(CC) $$(ALL_CPPFLAGS) $$(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=$(1) $$(ALL_CFLAGS) -c -o $$@ $$<
 $(BUILD)/el2-native/L$(1)/libel2.a: $(patsubst lib/el2/%.c,$(BUILD)/el2-native/L$(1)/%.o,$(EL2_CORE_SRCS) $(EL2_HOST_SRCS))
 	rm -f $$@
 	$$(AR) rcs $$@ $$^
@@ -48,6 +48,11 @@ $(BUILD)/el2/L$(1)/el2.elf: $(patsubst lib/el2/%,$(BUILD)/el2/L$(1)/%.o,$(basena
 	mv $$@.tmp $$@
 endef
 $(foreach l,$(LAYOUTS),$(eval $(call el2_layout_rules,$(l))))
+
+# The boot banner's release string carries VERSION (one source for the version).
+EL2_BOOT_OBJS := $(foreach l,$(LAYOUTS),$(BUILD)/el2/L$(l)/arch/arm64/boot.o)
+$(EL2_BOOT_OBJS): VERSION
+$(EL2_BOOT_OBJS): EL2_CPPFLAGS += -DHYPMEM_VERSION='"$(HYPMEM_VERSION)"'
 
 EL2_IMAGES := $(foreach l,$(LAYOUTS),$(BUILD)/el2/L$(l)/el2.elf)
 .PHONY: el2

@@ -78,6 +78,25 @@ void hypmem_query_destroy(struct hypmem_query *q)
 	free(q);
 }
 
+const struct hypmem_pool *hypmem_query_pools(const struct hypmem_query *q, size_t *nr_ret)
+{
+	*nr_ret = q->nr_pools;
+	return q->pools;
+}
+
+const struct hypmem_stage2 *hypmem_query_stage2(const struct hypmem_query *q, bool hyp_stage1)
+{
+	const struct hypmem_stage2 *s = hyp_stage1 ? &q->s1 : &q->host;
+
+	return s->found ? s : NULL;
+}
+
+const struct hypmem_heap *hypmem_query_heaps(const struct hypmem_query *q, size_t *nr_ret)
+{
+	*nr_ret = q->nr_heaps;
+	return q->heaps;
+}
+
 /* A missing structure (an older kernel) is not an error for a query. */
 static struct hypmem_error *absent_ok(struct hypmem_error *err)
 {

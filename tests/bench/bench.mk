@@ -6,27 +6,27 @@ BENCH_BIN := $(BUILD)/tests/bench/bench_decode
 
 $(BUILD)/tests/bench/%.o: tests/bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BENCH_BIN): $(BUILD)/tests/bench/bench_decode.o $(HYPMEM_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 # The heap (tests/bench/bench_heap.c): natively, against the EL2 core.
 BENCH_HEAP_BIN := $(BUILD)/tests/bench/bench_heap
 $(BUILD)/tests/bench/bench_heap.o: tests/bench/bench_heap.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 -Itests/unit $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 -Itests/unit $(ALL_CFLAGS) -c -o $@ $<
 $(BENCH_HEAP_BIN): $(BUILD)/tests/bench/bench_heap.o $(BUILD)/el2-native/L8/libel2.a $(HYPMEM_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 bench-run: $(BENCH_HEAP_BIN)
 
 # The stage-2 walker (tests/bench/bench_stage2.c): tables built natively by the EL2 core.
 BENCH_STAGE2_BIN := $(BUILD)/tests/bench/bench_stage2
 $(BUILD)/tests/bench/bench_stage2.o: tests/bench/bench_stage2.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(ALL_CFLAGS) -c -o $@ $<
 $(BENCH_STAGE2_BIN): $(BUILD)/tests/bench/bench_stage2.o $(BUILD)/el2-native/L8/libel2.a $(HYPMEM_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 bench-run: $(BENCH_STAGE2_BIN)
 
 # Trace reading (tests/bench/bench_trace.c): pages from the EL2 core's writer,
@@ -35,9 +35,9 @@ BENCH_TRACE_BIN := $(BUILD)/tests/bench/bench_trace
 BENCH_TRACE_EVENTS ?= 10000000
 $(BUILD)/tests/bench/bench_trace.o: tests/bench/bench_trace.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(ALL_CFLAGS) -c -o $@ $<
 $(BENCH_TRACE_BIN): $(BUILD)/tests/bench/bench_trace.o $(BUILD)/el2-native/L8/libel2.a $(HYPMEM_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 bench-run: $(BENCH_TRACE_BIN)
 
 .PHONY: bench bench-run

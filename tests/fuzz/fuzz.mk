@@ -39,11 +39,11 @@ fuzz-bins: $(FUZZ_BINS)
 # stays small -- a lookup that misses the EL2 units indexes all the others.
 $(FUZZ_DIR)/obj/hypmem/%.o: lib/hypmem/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -gline-tables-only -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(HYPMEM_CPPFLAGS) $(FUZZ_CFLAGS) -gline-tables-only -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_DIR)/obj/fuzz_source.o: tests/fuzz/fuzz_source.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(HYPMEM_CPPFLAGS) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_source: $(FUZZ_DIR)/obj/fuzz_source.o $(FUZZ_HYPMEM_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)
@@ -52,10 +52,10 @@ define fuzz_layout_rules
 FUZZ_EL2_OBJS_L$(1) := $(FUZZ_EL2_SRCS:lib/el2/%.c=$(FUZZ_DIR)/obj/el2-L$(1)/%.o)
 $(FUZZ_DIR)/obj/el2-L$(1)/%.o: lib/el2/%.c
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC) $$(CPPFLAGS) $$(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=$(1) $$(FUZZ_CFLAGS) -c -o $$@ $$<
+	$$(FUZZ_CC) $$(HYPMEM_CPPFLAGS) $$(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=$(1) $$(FUZZ_CFLAGS) -c -o $$@ $$<
 $(FUZZ_DIR)/obj/fuzz_decode-L$(1).o: tests/fuzz/fuzz_decode.c
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC) $$(CPPFLAGS) $$(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=$(1) $$(FUZZ_CFLAGS) \
+	$$(FUZZ_CC) $$(HYPMEM_CPPFLAGS) $$(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=$(1) $$(FUZZ_CFLAGS) \
 		-Werror -fsanitize=fuzzer-no-link -c -o $$@ $$<
 $(FUZZ_DIR)/fuzz_decode-L$(1): $(FUZZ_DIR)/obj/fuzz_decode-L$(1).o $$(FUZZ_EL2_OBJS_L$(1)) $(FUZZ_HYPMEM_OBJS)
 	$$(FUZZ_CC) $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ $$(FUZZ_LDLIBS)
@@ -124,7 +124,7 @@ fuzz-minimise: fuzz-bins
 # heap does not depend on the hyp_page layout: one binary, on layout 8.
 $(FUZZ_DIR)/obj/fuzz_heap.o: tests/fuzz/fuzz_heap.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(FUZZ_CFLAGS) \
+	$(FUZZ_CC) $(HYPMEM_CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(FUZZ_CFLAGS) \
 		-Werror -fsanitize=fuzzer-no-link -c -o $@ $<
 $(FUZZ_DIR)/fuzz_heap: $(FUZZ_DIR)/obj/fuzz_heap.o $(FUZZ_EL2_OBJS_L8) $(FUZZ_HYPMEM_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)
@@ -140,7 +140,7 @@ FUZZ_NAMES += fuzz_heap
 # real host stage-2 (tests/fuzz/fuzz_stage2.c).  One binary, on layout 8.
 $(FUZZ_DIR)/obj/fuzz_stage2.o: tests/fuzz/fuzz_stage2.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(FUZZ_CFLAGS) \
+	$(FUZZ_CC) $(HYPMEM_CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(FUZZ_CFLAGS) \
 		-Werror -fsanitize=fuzzer-no-link -c -o $@ $<
 $(FUZZ_DIR)/fuzz_stage2: $(FUZZ_DIR)/obj/fuzz_stage2.o $(FUZZ_EL2_OBJS_L8) $(FUZZ_HYPMEM_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)
@@ -157,7 +157,7 @@ FUZZ_NAMES += fuzz_stage2
 # Links the native EL2 core (layout 8) for its format text.
 $(FUZZ_DIR)/obj/fuzz_ringbuf.o: tests/fuzz/fuzz_ringbuf.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(FUZZ_CFLAGS) \
+	$(FUZZ_CC) $(HYPMEM_CPPFLAGS) $(EL2_NATIVE_CPPFLAGS) -DHYP_PAGE_LAYOUT=8 $(FUZZ_CFLAGS) \
 		-Werror -fsanitize=fuzzer-no-link -c -o $@ $<
 $(FUZZ_DIR)/fuzz_ringbuf: $(FUZZ_DIR)/obj/fuzz_ringbuf.o $(FUZZ_EL2_OBJS_L8) $(FUZZ_HYPMEM_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)

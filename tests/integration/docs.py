@@ -139,7 +139,7 @@ def main():
         p = subprocess.run(argv, capture_output=True, text=True)
         t.ok(p.returncode == 0 and not p.stderr, "%s completion parses" % shell, p.stderr)
     if shutil.which("groff"):
-        pages = [os.path.join(d, f) for d in ("man/man1", "man/man5", "man/man7")
+        pages = [os.path.join(d, f) for d in ("man/man1", "man/man3", "man/man5", "man/man7")
                  for f in sorted(os.listdir(d))]
         p = subprocess.run(["groff", "-man", "-ww", "-z"] + pages, capture_output=True, text=True)
         t.ok(p.returncode == 0 and not p.stderr, "man pages format without warnings", p.stderr)

@@ -5,4 +5,4 @@ $(BUILD)/tests/unit/hash_vectors.h: tests/unit/hash_vectors.py
 	@mkdir -p $(@D)
 	python3 $< >$@.tmp && mv $@.tmp $@
 $(foreach l,$(LAYOUTS),$(BUILD)/tests/unit/el2_alloc-L$(l).o): $(BUILD)/tests/unit/hash_vectors.h
-$(foreach l,$(LAYOUTS),$(BUILD)/tests/unit/el2_alloc-L$(l).o): CPPFLAGS += -I$(BUILD)/tests/unit
+$(foreach l,$(LAYOUTS),$(BUILD)/tests/unit/el2_alloc-L$(l).o): HYPMEM_CPPFLAGS += -I$(BUILD)/tests/unit

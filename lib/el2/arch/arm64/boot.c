@@ -26,7 +26,10 @@
 #include "smp.h"
 #include "vmcoreinfo.h"
 
-#define HYPMEM_VERSION "0.1"
+/* The release in the boot banner: the VERSION file, given by the build. */
+#ifndef HYPMEM_VERSION
+#error "HYPMEM_VERSION is defined by lib/el2/build.mk from the VERSION file"
+#endif
 
 extern char __hyp_text_start[], __hyp_text_end[];
 extern char __hyp_rodata_start[], __hyp_rodata_end[];

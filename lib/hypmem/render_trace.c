@@ -57,15 +57,17 @@ static char *put_dec(char *p, uint64_t v, int width, char pad)
 #define TEXT_LINE_MAX 1200
 
 /*
- * In the @len printed bytes at @p (room for 1023), "pool=0x<value>" becomes
- * "pool=NAME" when the reader knows what the value points at.
+ * In the @len printed bytes at @p (room for 1023), "pool=<value>" becomes
+ * "pool=NAME" when the reader knows what the value points at.  The value
+ * is printed as the event's format says: in hex ("0x...") or, as formats
+ * made from DWARF print it, in decimal.
  */
 static int name_pool(struct hypmem_trace *tr, const struct hypmem_event_format *ev,
 		     const struct hypmem_trace_rec *rec, char *p, int len)
 {
-	char hex[32];
-	const char *name, *at;
-	size_t hl, nl;
+	char text[32];
+	const char *name, *at = NULL;
+	size_t hl = 0, nl;
 	uint64_t v;
 
 	for (size_t i = 0; i < ev->nr_fields; i++) {
@@ -75,11 +77,17 @@ static int name_pool(struct hypmem_trace *tr, const struct hypmem_event_format *
 		    !hypmem_event_field_get(fl, rec->payload, rec->len, &v) ||
 		    !(name = hypmem_trace_value_name(tr, "pool", v)))
 			continue;
-		hl = (size_t)snprintf(hex, sizeof(hex), "pool=0x%" PRIx64, v);
+		for (int dec = 0; dec < 2 && !at; dec++) {
+			hl = (size_t)snprintf(text, sizeof(text),
+					      dec ? "pool=%" PRIu64 : "pool=0x%" PRIx64, v);
+			at = memmem(p, (size_t)len, text, hl);
+			/* A longer number that merely starts with this one. */
+			if (at && (size_t)(at - p) + hl < (size_t)len &&
+			    isxdigit((unsigned char)at[hl]))
+				at = NULL;
+		}
 		nl = strlen(name);
-		if (!(at = memmem(p, (size_t)len, hex, hl)) ||
-		    ((size_t)(at - p) + hl < (size_t)len && isxdigit((unsigned char)at[hl])) ||
-		    (size_t)len - hl + 5 + nl > 1023)
+		if (!at || (size_t)len - hl + 5 + nl > 1023)
 			return len;
 		memmove((char *)at + 5 + nl, at + hl, (size_t)len - (size_t)(at - p) - hl);
 		memcpy((char *)at + 5, name, nl);

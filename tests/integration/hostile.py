@@ -229,13 +229,15 @@ def feed(fifo, units, damage, stop, stats, seed):
 def tracefs_half(d, image, core, secs):
     tmp = tempfile.mkdtemp(prefix="hypmem-hostile-tfs-")
     try:
-        for shape in ("raw", "mainline"):
+        # Android's hyp/ (raw pages with a footer) and mainline's text remote.
+        for shape in ("android", "mainline"):
             tree = os.path.join(tmp, shape)
+            root = "hyp" if shape == "android" else "remotes/hypervisor"
             p = subprocess.run([tool("hypmem-dump"), "trace", "--export-tracefs", tree,
                                 "--export-shape", shape, image, core],
                                capture_output=True, text=True, timeout=120)
-            pipe = "trace_pipe_raw" if shape == "raw" else "trace_pipe"
-            cpus = sorted(glob.glob(os.path.join(tree, "remotes/hypervisor/per_cpu/cpu*", pipe)))
+            pipe = "trace_pipe_raw" if shape == "android" else "trace_pipe"
+            cpus = sorted(glob.glob(os.path.join(tree, root, "per_cpu/cpu*", pipe)))
             if not t.ok(p.returncode == 0 and cpus, "tracefs %s: tree exported" % shape,
                         p.stderr[-800:]):
                 continue
@@ -243,17 +245,17 @@ def tracefs_half(d, image, core, secs):
             for f in cpus:
                 with open(f, "rb") as fi:
                     data = fi.read()
-                if shape == "raw":
+                if shape == "android":
                     units.append([data[o:o + PAGE] for o in range(0, len(data) - PAGE + 1, PAGE)])
                 else:
                     units.append(data.splitlines(keepends=True))
                 os.unlink(f)
                 os.mkfifo(f)
-            fmts = glob.glob(os.path.join(tree, "remotes/hypervisor/events/*/*/format"))
+            fmts = glob.glob(os.path.join(tree, root, "events/*/*/format"))
             stop = threading.Event()
             stats = [{} for _ in cpus]
             feeders = [threading.Thread(target=feed, args=(
-                f, u, damage_page if shape == "raw" else
+                f, u, damage_page if shape == "android" else
                 (lambda rnd, line, _o: ("line", damage_line(rnd, line))), stop, st, 17 + i))
                 for i, (f, u, st) in enumerate(zip(cpus, units, stats))]
 
@@ -318,10 +320,10 @@ def tracefs_half(d, image, core, secs):
             t.ok(damaged > 50 and last.get("events_total", 0) > 0,
                  "tracefs %s: %d of %d units damaged under it, %s events read" %
                  (shape, damaged, written, last.get("events_total")))
-            if shape == "raw":
+            if shape == "android":
                 bad = last.get("pages_bad", -1)
                 t.ok(0 < bad <= damaged and bad <= last.get("trace_findings", 0),
-                     "tracefs raw: damaged pages counted: %d bad (of %d damaged), %d findings" %
+                     "tracefs android: damaged pages counted: %d bad (of %d damaged), %d findings" %
                      (bad, damaged, last.get("trace_findings", 0)))
             else:
                 t.ok(last.get("trace_findings", 0) > 0,

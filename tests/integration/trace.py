@@ -222,22 +222,24 @@ def main():
 
 
 def pool_names(text, evs):
-    """Our text prints pool= by name where the dump tells: name -> hex VA,
-    from the text lines beside the --json events (same order), and whether
+    """Our text prints pool= by name where the dump tells: name -> VA as
+    the format prints it (decimal: the EL2 image's formats come from DWARF,
+    as a 7.x kernel's do), from the text lines beside the --json events
+    (same order), and whether
     every name stands for one VA and no two names for the same one."""
     lines = text.splitlines()[1:1 + len(evs)]
     names, ok = {}, len(lines) == len(evs)
     for line, e in zip(lines, evs):
         m = re.search(r" pool=(\S+)", line)
         if m and "pool" in e.get("fields", {}):
-            va = "0x%x" % e["fields"]["pool"]
+            va = "%d" % e["fields"]["pool"]
             if m.group(1) != va:
                 ok &= names.setdefault(m.group(1), va) == va
     return names, ok and len(set(names.values())) == len(names)
 
 
 def unname(text, names):
-    """Our text with the pools' hex VAs back, as trace-cmd prints them."""
+    """Our text with the pools' VAs back, as trace-cmd prints them."""
     return re.sub(r"(?<= pool=)(\S+)", lambda m: names.get(m.group(1), m.group(1)), text)
 
 

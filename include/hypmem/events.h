@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Event formats: what the payload of each trace event id means, learnt from
- * tracefs-style "format" text (events/<system>/<event>/format, or the
- * hypervisor's own hyp_trace_formats[] read from a dump), never from a
- * compiled-in table.
+ * tracefs-style "format" text (events/<system>/<event>/format, or text
+ * written from a dump's DWARF event structs), never from a compiled-in
+ * table.
  *
  *   name: hyp_page_alloc
  *   ID: 5

@@ -6,8 +6,11 @@
  * Sources:
  *  - a target (hypmem_trace_open_target): a crash dump, or live RAM (a raw
  *    source over QEMU's memory-backend-file).  The buffers are found through
- *    DWARF and symbols: trace_buffer.simple_rbs[cpu].{meta, nr_pages,
- *    bpages[].{page, id}}, and the event formats in hyp_trace_formats[].
+ *    DWARF and symbols as Linux 7.x keeps them: trace_buffer.simple_rbs, a
+ *    per-CPU pointer to struct simple_rb_per_cpu (meta page, ring of
+ *    simple_buffer_page walked from the link that carries the HEAD flag),
+ *    and the events' record layouts from the struct remote_event_format_*
+ *    types, numbered in name order (no format text lives in memory).
  *    Reading never writes to the target: each poll copies every page,
  *    re-checks its header after the copy (a page the writer recycled meanwhile
  *    is dropped), and remembers per page how far it read, so that repeated

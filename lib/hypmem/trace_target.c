@@ -47,7 +47,7 @@ static struct hypmem_error *read_formats_dwarf(struct hypmem_trace *tr)
 		return err;
 	if (!nr) {
 		err = hypmem_error_create(HYPMEM_ERROR_LOOKUP,
-					  "%s: no hyp_trace_formats and no DWARF struct " EVENT_STRUCT_PREFIX
+					  "%s: no DWARF struct " EVENT_STRUCT_PREFIX
 					  "*: cannot name the hypervisor's events",
 					  hypmem_dwarf_path(dw));
 		goto out;
@@ -108,83 +108,6 @@ out:
 	free(names);
 	free(text);
 	return err;
-}
-
-/*
- * The format text in memory and the DWARF event structs must agree: the
- * event named by the i-th struct remote_event_format_* in name order has
- * id i.  A disagreement is a finding (the text's ids are used).
- */
-static struct hypmem_error *check_ids_in_name_order(struct hypmem_trace *tr)
-{
-	struct hypmem_dwarf *dw = hypmem_target_dwarf(tr->t);
-	char **names = NULL;
-	size_t nr = 0;
-	struct hypmem_error *err = hypmem_dwarf_struct_names(dw, EVENT_STRUCT_PREFIX, &names, &nr);
-
-	for (size_t i = 0; !err && i < nr; i++) {
-		const struct hypmem_event_format *ev =
-		    hypmem_event_formats_find_name(&tr->formats, names[i] + strlen(EVENT_STRUCT_PREFIX));
-
-		if (ev && ev->id != i)
-			err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, 0,
-						  "event %s: id %u in the format text, %zu in name "
-						  "order of the DWARF event structs",
-						  ev->name, ev->id, i);
-	}
-	for (size_t i = 0; i < nr; i++)
-		free(names[i]);
-	free(names);
-	return err;
-}
-
-static struct hypmem_error *read_formats_target(struct hypmem_trace *tr)
-{
-	struct hypmem_type type;
-	uint64_t pa;
-	char *text;
-	struct hypmem_error *err;
-
-	err = hypmem_target_symbol_pa(tr->t, "hyp_trace_formats", &pa, &type);
-	if (err && err->code == HYPMEM_ERROR_LOOKUP) {
-		hypmem_error_destroy(err);
-		return read_formats_dwarf(tr);
-	}
-	if (err)
-		return err;
-	if (!type.size || type.size > MAX_FORMAT_TEXT)
-		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
-					   "hyp_trace_formats: odd size %" PRIu64, type.size);
-	text = malloc(type.size + 1);
-	if (!text)
-		return &hypmem_enomem;
-	err = hypmem_target_read(tr->t, text, pa, type.size);
-	if (!err) {
-		text[type.size] = '\0';
-		err = hypmem_event_formats_parse(&tr->formats, text, strlen(text), "hypervisor");
-	}
-	free(text);
-	if (!err)
-		err = check_ids_in_name_order(tr);
-	return err;
-}
-
-/* Whether @m is a pointer-sized (or smaller) member inside @len bytes. */
-static bool member_fits(const struct hypmem_member *m, size_t len)
-{
-	return m->offset <= len && len - m->offset >= m->type.size && m->type.size &&
-	       m->type.size <= 8;
-}
-
-static struct hypmem_error *read_u64_field(struct hypmem_target *t, const uint8_t *buf, size_t len,
-					   const struct hypmem_member *m, uint64_t *ret)
-{
-	if (!member_fits(m, len))
-		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "member '%s' does not fit",
-					   m->name ? m->name : "?");
-	(void)t;
-	*ret = hypmem_load_le(buf + m->offset, (uint32_t)m->type.size);
-	return NULL;
 }
 
 /* Read a pointer-sized (or smaller) little-endian member of @buf. */
@@ -485,100 +408,27 @@ out:
 	return err;
 }
 
-/* Find every CPU's meta page and data pages through DWARF. */
+/*
+ * Find every CPU's meta page and data pages through DWARF: 7.x's
+ * trace_buffer, whose simple_rbs is a per-CPU pointer (the EL2 core keeps
+ * the same state).
+ */
 static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 {
 	struct hypmem_target *t = tr->t;
-	struct hypmem_type tb_type, rb_type, bp_type;
-	struct hypmem_member m_nr, m_rbs, m_meta, m_nrp, m_bp, m_page, m_id;
-	uint64_t tb_pa, nr_cpus;
-	uint8_t small[16];
-	uint8_t *rb = NULL, *bp = NULL;
+	struct hypmem_type tb_type;
+	struct hypmem_member m_rbs;
+	uint64_t tb_pa;
 	struct hypmem_error *err;
 
 	if ((err = hypmem_target_symbol_pa(t, "trace_buffer", &tb_pa, &tb_type)) ||
 	    (err = member(t, &tb_type, "simple_rbs", &m_rbs)))
 		return err;
-	if (m_rbs.type.kind == HYPMEM_TYPE_POINTER)
-		return open_kernel_buffers(tr, tb_pa, &m_rbs);
-	if ((err = member(t, &tb_type, "nr_cpus", &m_nr)) ||
-	    (err = hypmem_dwarf_element_type(hypmem_target_dwarf(t), &m_rbs.type, &rb_type)) ||
-	    (err = member(t, &rb_type, "meta", &m_meta)) ||
-	    (err = member(t, &rb_type, "nr_pages", &m_nrp)) ||
-	    (err = member(t, &rb_type, "bpages", &m_bp)) ||
-	    (err = hypmem_dwarf_element_type(hypmem_target_dwarf(t), &m_bp.type, &bp_type)) ||
-	    (err = member(t, &bp_type, "page", &m_page)) ||
-	    (err = member(t, &bp_type, "id", &m_id)))
-		return err;
-	if (m_nr.type.size > sizeof(small) || !rb_type.size || rb_type.size > 4096 ||
-	    !bp_type.size || bp_type.size > 4096)
-		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "trace_buffer: odd struct sizes");
-	if (!member_fits(&m_page, bp_type.size) || !member_fits(&m_id, bp_type.size))
-		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "member '%s' does not fit",
-					   !member_fits(&m_page, bp_type.size) ? "page" : "id");
-	/* Our EL2 core's ring is the kernel's: walk it the same way. */
-	{
-		struct ring_layout *rl = &tr->ring;
-		struct hypmem_error *e;
-
-		if (!(e = member_in(t, &rb_type, "head_page", 8, &rl->off_head, NULL)) &&
-		    !(e = member_in(t, &rb_type, "reader_page", 8, &rl->off_reader, NULL)) &&
-		    !(e = member_in(t, &rb_type, "tail_page", 8, &rl->off_tail, NULL)) &&
-		    !(e = member_in(t, &rb_type, "bpages", 8, &rl->off_bpages, NULL)) &&
-		    !(e = member_in(t, &bp_type, "link.next", 8, &rl->off_next, &rl->sz_next))) {
-			rl->walk = true;
-			rl->rb_size = (uint32_t)rb_type.size;
-			rl->bp_size = (uint32_t)bp_type.size;
-		}
-		hypmem_error_destroy(e);
-	}
-	if ((err = hypmem_target_read(t, small, tb_pa + m_nr.offset, m_nr.type.size)))
-		return err;
-	nr_cpus = hypmem_load_le(small, (uint32_t)m_nr.type.size);
-	if (m_rbs.type.nr_elements && nr_cpus > m_rbs.type.nr_elements)
-		nr_cpus = m_rbs.type.nr_elements;
-	if (nr_cpus > HYPMEM_TRACE_MAX_CPUS)
-		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "trace_buffer: %" PRIu64 " CPUs",
-					   nr_cpus);
-	tr->nr_cpus = (unsigned int)nr_cpus;
-	tr->cpus = calloc(nr_cpus ? nr_cpus : 1, sizeof(*tr->cpus));
-	tr->nr_slots = tr->cpus ? tr->nr_cpus : 0;
-	rb = malloc(rb_type.size);
-	bp = malloc(bp_type.size);
-	if (!tr->cpus || !rb || !bp) {
-		err = &hypmem_enomem;
-		goto out;
-	}
-	for (unsigned int cpu = 0; cpu < tr->nr_cpus; cpu++) {
-		struct cpu_state *c = &tr->cpus[cpu];
-		uint64_t meta_va, nr_pages, bpages_va;
-
-		c->fd = -1;
-		err = hypmem_target_read(t, rb, tb_pa + m_rbs.offset + cpu * rb_type.size,
-					 rb_type.size);
-		if (err || (err = read_u64_field(t, rb, rb_type.size, &m_meta, &meta_va)) ||
-		    (err = read_u64_field(t, rb, rb_type.size, &m_nrp, &nr_pages)) ||
-		    (err = read_u64_field(t, rb, rb_type.size, &m_bp, &bpages_va)))
-			goto out;
-		if (nr_pages > MAX_RB_PAGES) {
-			err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
-						  "cpu %u: %" PRIu64 " trace pages", cpu, nr_pages);
-			goto out;
-		}
-		if (!nr_pages)
-			continue;
-		if ((err = hypmem_target_hyp_to_pa(t, meta_va, &c->meta_pa, NULL)))
-			goto out;
-		c->rb_pa = tb_pa + m_rbs.offset + cpu * rb_type.size;
-		if ((err = read_bpages(t, cpu, c, nr_pages, bpages_va, bp, (uint32_t)bp_type.size,
-				       (uint32_t)m_page.offset, (uint32_t)m_page.type.size,
-				       (uint32_t)m_id.offset, (uint32_t)m_id.type.size)))
-			goto out;
-	}
-out:
-	free(rb);
-	free(bp);
-	return err;
+	if (m_rbs.type.kind != HYPMEM_TYPE_POINTER)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+					   "trace_buffer.simple_rbs is not a per-CPU pointer: "
+					   "not a trace state hypmem knows");
+	return open_kernel_buffers(tr, tb_pa, &m_rbs);
 }
 
 static struct hypmem_error *read_meta(struct hypmem_trace *tr, struct cpu_state *c)
@@ -840,7 +690,7 @@ struct hypmem_error *hypmem_trace_open_target(struct hypmem_target *t, struct hy
 	hypmem_findings_init(&tr->findings);
 	err = open_target_buffers(tr);
 	if (!err)
-		err = read_formats_target(tr);
+		err = read_formats_dwarf(tr);
 	if (err) {
 		hypmem_trace_destroy(tr);
 		return err;

@@ -175,7 +175,7 @@ FUZZ_NAMES += fuzz_ringbuf
 FUZZ_PLAIN := fuzz_vmcoreinfo fuzz_events fuzz_tracefs fuzz_dwarf
 $(FUZZ_DIR)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(HYPMEM_CPPFLAGS) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer-no-link -c -o $@ $<
 $(addprefix $(FUZZ_DIR)/,$(FUZZ_PLAIN)): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/%.o $(FUZZ_HYPMEM_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)
 $(FUZZ_DIR)/seeds/fuzz_%/.stamp: tests/fuzz/gen_small_corpus.py

@@ -22,7 +22,7 @@
 #include <json-c/json.h>
 
 #include "hypmem/dwarf.h"
-#include "hypmem/report.h"
+#include "hypmem/render.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

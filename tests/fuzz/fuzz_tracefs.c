@@ -28,7 +28,7 @@
 
 #include <json-c/json.h>
 
-#include "hypmem/report.h"
+#include "hypmem/render.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
 

@@ -75,7 +75,6 @@
 #define KDUMP_MAX_SEGMENTS (1U << 20)
 #define COPY_CHUNK	   (256U << 10) /* bytes per pread() when copying or scanning */
 #define DESC_SIZE	   24 /* page_desc: s64 offset, u32 size, u32 flags, u64 page_flags */
-#define DESC_SCAN_MAX	   (16U << 20)
 #define KDUMP_CACHE_PAGES  64 /* libkdumpfile's page cache: 16 MiB at most */
 
 /* Byte ranges of the reassembled file that a flattened dump's records wrote. */
@@ -642,6 +641,7 @@ struct desc_scan {
 	struct kdump_priv *p;
 	struct hypmem_source *src;
 	unsigned int shift;
+	uint32_t block_size;	      /* no page's data is longer */
 	uint64_t table, idx;	      /* next descriptor's index */
 	uint8_t *buf;		      /* descriptors [buf_idx, buf_idx + buf_nr) */
 	uint64_t buf_idx, buf_nr;
@@ -658,6 +658,21 @@ static struct hypmem_error *scan_flush(struct desc_scan *d)
 						(d->miss_end - d->miss_start) << d->shift);
 	d->miss_start = d->miss_end = 0;
 	return err;
+}
+
+/*
+ * A page is stored raw (exactly one block) or compressed (only when that is
+ * shorter), so no descriptor's size exceeds the block size.  libkdumpfile
+ * (bookworm's 0.5) reads a raw page's size bytes into a one-page buffer
+ * without checking: a longer size overflows its heap (found by fuzz_source).
+ */
+static struct hypmem_error *desc_too_long(const struct kdump_priv *p, uint64_t idx,
+					  uint32_t size, uint32_t block_size)
+{
+	return hypmem_error_create(HYPMEM_ERROR_FORMAT,
+				   "%s: page descriptor %" PRIu64 " claims %" PRIu32
+				   " bytes of data, more than the %" PRIu32 "-byte block size",
+				   p->path, idx, size, block_size);
 }
 
 /* Is the page of the next descriptor whole in the file? */
@@ -684,6 +699,10 @@ static bool scan_one(struct desc_scan *d)
 	memcpy(&size, e + 8, 4);
 	off = le64toh(off);
 	size = le32toh(size);
+	if (size > d->block_size) {
+		d->err = desc_too_long(d->p, d->idx, size, d->block_size);
+		return false;
+	}
 	return off <= INT64_MAX && size && in_file(d->p, off, size);
 }
 
@@ -695,6 +714,8 @@ static struct hypmem_error *scan_run(void *arg, uint64_t start, uint64_t stop)
 	for (uint64_t pfn = start; pfn < stop; pfn++, d->idx++) {
 		if (scan_one(d))
 			continue;
+		if (d->err)
+			return d->err;
 		if (d->miss_end != pfn) {
 			err = scan_flush(d);
 			if (err)
@@ -710,11 +731,11 @@ static struct hypmem_error *scan_run(void *arg, uint64_t start, uint64_t stop)
  * libkdumpfile reads past the end of the file as zeroes, so a truncated
  * diskdump would quietly read as zero-filled pages.  Check that the file
  * holds the page descriptor table (one per dumped page) and the data those
- * descriptors point to.  Only the last DESC_SCAN_MAX bytes of the table are
- * scanned when the file looks whole: page data is written in PFN order, so
- * the last descriptors point furthest.  A file cut short (or a flattened
- * stream that ended early) has every descriptor checked, and the pages whose
- * descriptor or data is missing are listed as missing (dump_truncated).
+ * descriptors point to, and that no descriptor is longer than a block
+ * (desc_too_long), reading the whole table once.  A file cut short (or a
+ * flattened stream that ended early) has every descriptor checked again, and
+ * the pages whose descriptor or data is missing are listed as missing
+ * (dump_truncated).
  */
 static struct hypmem_error *diskdump_check_data(struct hypmem_source *src,
 						const struct diskdump_hdr *h, uint64_t max_pfn,
@@ -725,7 +746,8 @@ static struct hypmem_error *diskdump_check_data(struct hypmem_source *src,
 	uint64_t table_end, pos, data_end = 0, file_size = p->file_size;
 	struct hypmem_error *err;
 	size_t chunk = COPY_CHUNK / DESC_SIZE * DESC_SIZE;
-	struct desc_scan d = {.p = p, .src = src, .shift = shift, .table = table};
+	struct desc_scan d = {
+	    .p = p, .src = src, .shift = shift, .block_size = h->block_size, .table = table};
 	uint8_t *buf;
 
 	diskdump_bitmaps(h, max_pfn, &ram_off, &dumped_off, &nbits);
@@ -734,9 +756,9 @@ static struct hypmem_error *diskdump_check_data(struct hypmem_source *src,
 		return err;
 	if (p->ex.partial || nr_pages > (file_size - table) / DESC_SIZE)
 		goto scan_all;
+	/* Every descriptor: each one's size must be checked (desc_too_long). */
 	table_end = table + nr_pages * DESC_SIZE;
-	pos = table_end - table > DESC_SCAN_MAX ? table_end - DESC_SCAN_MAX / DESC_SIZE * DESC_SIZE
-						: table;
+	pos = table;
 	if (table_end - pos < chunk)
 		chunk = (size_t)(table_end - pos);
 	if (!chunk)
@@ -759,6 +781,12 @@ static struct hypmem_error *diskdump_check_data(struct hypmem_source *src,
 			memcpy(&size, buf + i + 8, 4);
 			off = le64toh(off);
 			size = le32toh(size);
+			if (size > h->block_size) {
+				err = desc_too_long(p, (pos + i - table) / DESC_SIZE, size,
+						    h->block_size);
+				free(buf);
+				return err;
+			}
 			/* Nonsense offsets are libkdumpfile's to report, page by page. */
 			if (off <= INT64_MAX && off + size > data_end)
 				data_end = off + size;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hypmem/render.h"
 #include "hypmem_version.h" /* generated: VERSION, git revision, features */
 
 void hypmem_cli_version(FILE *out, const char *prog)

@@ -20,7 +20,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 /* X(name, text): one list, expanded into the enum and the name table. */
 #define HYPMEM_ERRORS                                                          \
@@ -113,12 +112,5 @@ bool hypmem_error_catch(struct hypmem_error **errp, enum hypmem_error_code code)
 /** hypmem_error_name() - Short name of @code, e.g. "FAULT". */
 const char *hypmem_error_name(enum hypmem_error_code code);
 
-/**
- * hypmem_error_fprint() - Print "prog: message" and a newline to @file.
- * @file: where to print.
- * @prog: prefix, may be NULL.
- * @err: the error, not NULL.
- */
-void hypmem_error_fprint(FILE *file, const char *prog, const struct hypmem_error *err);
 
 #endif /* HYPMEM_ERROR_H */

@@ -37,6 +37,16 @@
 
 struct json_object;
 
+/* --- errors (render_report.c) --- */
+
+/**
+ * hypmem_error_fprint() - Print "prog: message" and a newline to @file.
+ * @file: where to print.
+ * @prog: prefix, may be NULL.
+ * @err: the error, not NULL.
+ */
+void hypmem_error_fprint(FILE *file, const char *prog, const struct hypmem_error *err);
+
 /* --- the one-shot report, pools, vmemmap, findings (render_report.c) --- */
 
 /** hypmem_json_report() - The whole report as a JSON object. NULL on ENOMEM. */

@@ -2,6 +2,7 @@
 /* Errors: creation, wrapping of foreign libraries, printing. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h> /* vasprintf */
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,9 +125,3 @@ bool hypmem_error_catch(struct hypmem_error **errp, enum hypmem_error_code code)
 	return false;
 }
 
-void hypmem_error_fprint(FILE *file, const char *prog, const struct hypmem_error *err)
-{
-	if (prog)
-		fprintf(file, "%s: ", prog);
-	fprintf(file, "%s\n", err->message ? err->message : hypmem_error_name(err->code));
-}

@@ -499,3 +499,10 @@ void hypmem_text_pools_detail(FILE *out, const struct hypmem_pool *pools, size_t
 		fprintf(out, "\n");
 	}
 }
+
+void hypmem_error_fprint(FILE *file, const char *prog, const struct hypmem_error *err)
+{
+	if (prog)
+		fprintf(file, "%s: ", prog);
+	fprintf(file, "%s\n", err->message ? err->message : hypmem_error_name(err->code));
+}

@@ -17,7 +17,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "hypmem/report.h"
+#include "hypmem/render.h"
 
 static double now(void)
 {

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hypmem-top's model (lib/hypmem/top.c) over a hand-written mainline
+ * remote: remotes/hypervisor/ with two CPUs' trace_pipe lines, formats for
+ * four events (two of them pool events) and a lost-events line.  The
+ * counts per event and CPU, the totals, rates over the trace clock, and
+ * the pools rebuilt from page alloc/free events are those the lines say.
+ */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hypmem/top.h"
+#include "hypmem/trace.h"
+#include "test.h"
+
+#define POOL_A 0xffff800010000000ULL /* first seen second, on cpu0 */
+#define POOL_B 0xffff800020000000ULL /* first seen first, on cpu1 */
+
+static const char header_page[] = "\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
+				  "\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n"
+				  "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
+				  "\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n";
+
+#define VCPU_FMT(name, id)                                                                         \
+	"name: " name "\nID: " #id "\nformat:\n"                                                   \
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"                   \
+	"\tfield:int vcpu;\toffset:2;\tsize:4;\tsigned:1;\n\n"                                     \
+	"print fmt: \"vcpu=%d\", REC->vcpu\n"
+#define PAGE_FMT(name, id)                                                                         \
+	"name: " name "\nID: " #id "\nformat:\n"                                                   \
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n"                   \
+	"\tfield:u64 pool;\toffset:2;\tsize:8;\tsigned:0;\n"                                       \
+	"\tfield:u64 pfn;\toffset:10;\tsize:8;\tsigned:0;\n"                                       \
+	"\tfield:u8 order;\toffset:18;\tsize:1;\tsigned:0;\n\n"                                    \
+	"print fmt: \"pool=0x%llx pfn=0x%llx order=%u\", REC->pool, REC->pfn, REC->order\n"
+
+static const char *const formats[][2] = {
+    {"hyp_enter", VCPU_FMT("hyp_enter", 0)},
+    {"hyp_exit", VCPU_FMT("hyp_exit", 1)},
+    {"hyp_page_alloc", PAGE_FMT("hyp_page_alloc", 7)},
+    {"hyp_page_free", PAGE_FMT("hyp_page_free", 8)},
+};
+
+/*
+ * cpu0: enter, 2 allocs from A (orders 2, 0), exit.
+ * cpu1: an alloc from B (order 1), a free to A (order 2), 5 lost, enter.
+ * Time runs from 1.000000 s to 3.000000 s.
+ */
+static const char cpu0_lines[] =
+    "[000]\t     1.000000: hyp_enter vcpu=1\n"
+    "[000]\t     1.000100: hyp_page_alloc pool=0xffff800010000000 pfn=0x40100 order=2\n"
+    "[000]\t     1.000200: hyp_page_alloc pool=0xffff800010000000 pfn=0x40104 order=0\n"
+    "[000]\t     1.500000: hyp_exit vcpu=1\n";
+static const char cpu1_lines[] =
+    "[001]\t     1.000050: hyp_page_alloc pool=0xffff800020000000 pfn=0x50002 order=1\n"
+    "[001]\t     1.000300: hyp_page_free pool=0xffff800010000000 pfn=0x40100 order=2\n"
+    "CPU:1 [LOST 5 EVENTS]\n"
+    "[001]\t     3.000000: hyp_enter vcpu=2\n";
+
+static char dir[64], root[128];
+
+static void put(const char *rel, const char *text, const char *mode)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	f = fopen(p, mode);
+	if (!f || fputs(text, f) == EOF)
+		abort();
+	fclose(f);
+}
+
+static void mkdirs(const char *rel)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	for (char *s = p + 1; *s; s++) {
+		if (*s == '/') {
+			*s = 0;
+			mkdir(p, 0755);
+			*s = '/';
+		}
+	}
+	mkdir(p, 0755);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static bool build_tree(void)
+{
+	char p[128];
+
+	snprintf(dir, sizeof(dir), "/tmp/hypmem-top.XXXXXX");
+	if (!mkdtemp(dir))
+		return false;
+	snprintf(root, sizeof(root), "%s/remotes/hypervisor", dir);
+	mkdirs("per_cpu/cpu0");
+	mkdirs("per_cpu/cpu1");
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		snprintf(p, sizeof(p), "events/hypervisor/%s", formats[i][0]);
+		mkdirs(p);
+		strcat(p, "/format");
+		put(p, formats[i][1], "w");
+	}
+	put("events/header_page", header_page, "w");
+	put("trace_clock", "[boot]\n", "w");
+	put("per_cpu/cpu0/trace_pipe", cpu0_lines, "w");
+	put("per_cpu/cpu1/trace_pipe", cpu1_lines, "w");
+	return true;
+}
+
+static const struct hypmem_top_row *row(const struct hypmem_top_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nr_rows; i++)
+		if (!strcmp(m->rows[i].name, name))
+			return &m->rows[i];
+	return NULL;
+}
+
+static bool near(double a, double b)
+{
+	return a - b < 1e-6 && b - a < 1e-6;
+}
+
+TEST(counts_rates_and_event_pools)
+{
+	struct hypmem_trace *tr = NULL;
+	struct hypmem_top_model m;
+	const struct hypmem_top_row *enter, *exit_, *alloc, *free_;
+
+	REQUIRE(build_tree());
+	REQUIRE(CHECK_NO_ERR(hypmem_trace_open_tracefs(dir, &tr)));
+	/* Regular files: the pipe readers hit EOF well before this. */
+	hypmem_trace_set_wait(tr, 1000);
+	REQUIRE(CHECK_NO_ERR(hypmem_top_model_init(&m, tr, NULL)));
+	CHECK_EQ_U64(m.nr_cpus, 2);
+	CHECK_EQ_U64(m.nr_rows, 4);
+	enter = row(&m, "hyp_enter");
+	exit_ = row(&m, "hyp_exit");
+	alloc = row(&m, "hyp_page_alloc");
+	free_ = row(&m, "hyp_page_free");
+	REQUIRE(enter && exit_ && alloc && free_);
+	CHECK(enter->pool_kind == 0 && exit_->pool_kind == 0);
+	CHECK(alloc->pool_kind == 1 && free_->pool_kind == 2);
+	CHECK_EQ_U64(alloc->id, 7);
+
+	if (CHECK_NO_ERR(hypmem_top_model_update(&m, 0))) {
+		CHECK_EQ_U64(m.events_interval, 7);
+		CHECK_EQ_U64(m.events_total, 7);
+		CHECK_EQ_U64(m.lost_interval, 5);
+		CHECK_EQ_U64(m.lost_total, 5);
+		CHECK_EQ_U64(m.first_ts, 1000000000ULL);
+		CHECK_EQ_U64(m.last_ts, 3000000000ULL);
+		CHECK(near(m.elapsed, 2.0));
+		CHECK_EQ_U64(m.updates, 1);
+
+		CHECK_EQ_U64(enter->total, 2);
+		CHECK_EQ_U64(enter->per_cpu[0], 1);
+		CHECK_EQ_U64(enter->per_cpu[1], 1);
+		CHECK(near(enter->rate, 1.0));
+		CHECK_EQ_U64(exit_->total, 1);
+		CHECK_EQ_U64(exit_->per_cpu[0], 1);
+		CHECK_EQ_U64(exit_->per_cpu[1], 0);
+		CHECK_EQ_U64(alloc->interval, 3);
+		CHECK_EQ_U64(alloc->per_cpu[0], 2);
+		CHECK_EQ_U64(alloc->per_cpu[1], 1);
+		CHECK(near(alloc->rate, 1.5));
+		CHECK_EQ_U64(free_->total, 1);
+		CHECK_EQ_U64(free_->per_cpu[1], 1);
+
+		/* Pools in the order of their first event: B (1.000050) then A. */
+		REQUIRE(m.nr_event_pools == 2);
+		CHECK_EQ_U64(m.event_pools[0].key, POOL_B);
+		CHECK_EQ_U64(m.event_pools[0].allocs, 1);
+		CHECK_EQ_U64(m.event_pools[0].frees, 0);
+		CHECK_EQ_U64(m.event_pools[0].net_pages, 2);
+		CHECK_EQ_U64(m.event_pools[0].by_order[1], 1);
+		CHECK_STR(m.event_pools[0].name, "0xffff800020000000");
+		CHECK_EQ_U64(m.event_pools[1].key, POOL_A);
+		CHECK_EQ_U64(m.event_pools[1].allocs, 2);
+		CHECK_EQ_U64(m.event_pools[1].frees, 1);
+		/* 4 + 1 taken, 4 given back. */
+		CHECK_EQ_U64(m.event_pools[1].net_pages, 1);
+		CHECK_EQ_U64(m.event_pools[1].by_order[0], 1);
+		CHECK_EQ_U64(m.event_pools[1].by_order[2], 1);
+		CHECK_EQ_U64(m.event_pools[1].by_order[1], 0);
+		CHECK_EQ_U64(m.trace_findings, 0);
+	}
+
+	/* Nothing new: the interval is empty, the totals stay. */
+	if (CHECK_NO_ERR(hypmem_top_model_update(&m, 0.5))) {
+		CHECK_EQ_U64(m.events_interval, 0);
+		CHECK_EQ_U64(m.events_total, 7);
+		CHECK_EQ_U64(m.lost_interval, 0);
+		CHECK_EQ_U64(m.lost_total, 5);
+		CHECK_EQ_U64(enter->interval, 0);
+		CHECK_EQ_U64(enter->total, 2);
+		CHECK_EQ_U64(enter->per_cpu[1], 0);
+		CHECK(near(enter->rate, 0));
+		CHECK(near(m.elapsed, 0.5));
+		CHECK_EQ_U64(m.nr_event_pools, 2);
+		CHECK_EQ_U64(m.updates, 2);
+	}
+
+	hypmem_top_model_deinit(&m);
+	hypmem_trace_destroy(tr);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TEST_MAIN

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Shared command-line handling for the hypmem commands. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,13 +19,20 @@ void hypmem_cli_version(FILE *out, const char *prog)
 
 bool hypmem_cli_u64(const char *s, uint64_t *ret)
 {
+	const char *digits;
 	char *end;
 	unsigned long long v;
+	bool hex;
 
-	if (!s || !*s || *s == '-')
+	/* Decimal or 0x-hex only: no sign, no blanks, no octal "010". */
+	if (!s)
+		return false;
+	hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	digits = hex ? s + 2 : s;
+	if (hex ? !isxdigit((unsigned char)*digits) : !isdigit((unsigned char)*digits))
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(digits, &end, hex ? 16 : 10);
 	if (errno || *end)
 		return false;
 	*ret = v;

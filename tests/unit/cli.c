@@ -59,13 +59,16 @@ TEST(u64_accepts_decimal_and_hex)
 	CHECK_EQ_U64(v, UINT64_MAX);
 	CHECK(hypmem_cli_u64("0xffffffffffffffff", &v));
 	CHECK_EQ_U64(v, UINT64_MAX);
+	/* A leading zero is not octal: the documented forms are decimal and 0x. */
+	CHECK(hypmem_cli_u64("010", &v));
+	CHECK_EQ_U64(v, 10);
 }
 
 TEST(u64_rejects_junk_and_overflow)
 {
 	static const char *const bad[] = {
 	    "",	    "-1",	  "-0x10", "12abc", "0x",	    "4096 ", "0x1g",
-	    "18446744073709551616", "0x10000000000000000", "abc",
+	    "18446744073709551616", "0x10000000000000000", "abc", " 1", " -1", "+1", "0x-1", "0x 1",
 	};
 	uint64_t v = 0x5555;
 

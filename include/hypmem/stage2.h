@@ -64,7 +64,7 @@ struct hypmem_pgtable_geometry {
  * root pages.
  * @g: filled; table_ranges and max_tables are left to the caller.
  * @ia_bits: input-address bits (25..52; above 48 means LPA2 descriptors).
- * @start_level: 0..3.
+ * @start_level: 0..3, or -1 for 4K pages with more than 48 input bits.
  * @pgd_pa: physical address of the root.
  * @stage2: up to 16 root pages may be concatenated at the start level.
  *
@@ -201,6 +201,7 @@ struct hypmem_stage2 {
 	struct hypmem_s2_bucket by_owner[HYPMEM_S2_MAX_OWNERS];
 	struct hypmem_s2_bucket by_state[HYPMEM_S2_NR_STATES];
 	struct hypmem_s2_bucket by_type[16];	/* 7.x invalid entries, by type */
+	/* A level -1 root (5 levels) counts in tables, not in tables_by_level. */
 	uint64_t tables, tables_by_level[HYPMEM_PGTABLE_LEVELS];
 	uint64_t candidates;	   /* last-level tables holding nothing counted (stage-2) */
 	uint64_t *candidate_addrs; /* their input addresses, when cfg.keep_runs; owned */

@@ -631,7 +631,7 @@ static struct hypmem_error *census_visit(const struct hypmem_pgtable_visit_ctx *
 static struct hypmem_error *census_build(struct census *c)
 {
 	const struct hypmem_target_info *info = hypmem_target_info(c->t);
-	int level = info->hyp_start_level < 0 ? 0 : info->hyp_start_level;
+	int level = info->hyp_start_level;
 	unsigned int shift = level_shift(level, c->page_shift), bits = level_bits(c->page_shift);
 	struct hypmem_pgtable_geometry g = {.ia_bits = info->hyp_ia_bits,
 					    .start_level = level,

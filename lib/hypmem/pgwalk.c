@@ -37,7 +37,9 @@ struct hypmem_error *hypmem_pgtable_geometry_init_granule(struct hypmem_pgtable_
 	if (!granule_ok(page_shift))
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "no arm64 granule of %u bits",
 					   page_shift);
-	if (ia_bits < 25 || ia_bits > 52 || start_level < 0 || start_level > 3 ||
+	/* Level -1 exists only for 4K pages with 52-bit input addresses (FEAT_LPA2). */
+	if (ia_bits < 25 || ia_bits > 52 || start_level < (page_shift == 12 && ia_bits > 48 ? -1 : 0) ||
+	    start_level > 3 ||
 	    level_shift(start_level, page_shift) >= ia_bits + (stage2 ? 4 : 0))
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
 					   "page table of %u input bits from level %d", ia_bits,
@@ -133,7 +135,7 @@ struct walk {
 	/* Tables seen: a bit per page of the first allowed range, a set elsewhere. */
 	uint64_t *bitmap, bitmap_start, bitmap_pages;
 	struct pa_set seen;
-	uint64_t buf[HYPMEM_PGTABLE_LEVELS][MAX_PTES]; /* when no view */
+	uint64_t buf[HYPMEM_PGTABLE_LEVELS + 1][MAX_PTES]; /* per level + 1, when no view */
 };
 
 static struct hypmem_error *mark_seen(struct walk *wk, uint64_t pa, bool *added)
@@ -168,9 +170,9 @@ static struct hypmem_error *read_table(struct walk *wk, uint64_t pa, int level,
 	if (err && err->code == HYPMEM_ERROR_NO_MEMORY)
 		return err;
 	hypmem_error_destroy(err);
-	err = hypmem_source_read(wk->src, wk->buf[level], pa, size);
+	err = hypmem_source_read(wk->src, wk->buf[level + 1], pa, size);
 	if (!err) {
-		*ret = wk->buf[level];
+		*ret = wk->buf[level + 1];
 		return NULL;
 	}
 	if (err->code == HYPMEM_ERROR_NO_MEMORY)
@@ -232,6 +234,8 @@ const char *pgwalk_reserved_leaf(uint64_t pte, int level, bool lpa2, unsigned in
 		return NULL;
 	if (level == 3 && !(pte & PTE_TYPE))
 		return "block descriptor at level 3";
+	if (level < 0)
+		return "block descriptor at level -1";
 	if (level == 0)
 		return "block descriptor at level 0";
 	/* 16K and 64K granules have level-1 blocks only with 52-bit descriptors. */
@@ -354,8 +358,9 @@ struct hypmem_error *hypmem_pgtable_walk(struct hypmem_source *src,
 	struct hypmem_error *err = NULL;
 	struct walk *wk;
 
-	if (g->pgd_pages < 1 || g->pgd_pages > HYPMEM_PGTABLE_MAX_PGD_PAGES || g->start_level < 0 ||
-	    g->start_level > 3 || g->ia_bits > 52 || !granule_ok(geom_shift(g)))
+	if (g->pgd_pages < 1 || g->pgd_pages > HYPMEM_PGTABLE_MAX_PGD_PAGES ||
+	    g->start_level < (geom_shift(g) == 12 ? -1 : 0) || g->start_level > 3 || g->ia_bits > 52 ||
+	    !granule_ok(geom_shift(g)))
 		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
 					   "page-table geometry not initialised");
 	start &= ~(page - 1);

@@ -130,7 +130,8 @@ const char *hypmem_s2_owner_name(const struct hypmem_stage2 *s, unsigned int own
 struct decode {
 	struct hypmem_stage2 *s;
 	struct hypmem_findings *f;
-	uint64_t counted[HYPMEM_PGTABLE_LEVELS]; /* in the table being walked, per level */
+	/* In the table being walked, per level + 1 (a 5-level table starts at -1). */
+	uint64_t counted[HYPMEM_PGTABLE_LEVELS + 1];
 	bool have_run;
 	struct hypmem_s2_run run;
 };
@@ -329,8 +330,11 @@ static struct hypmem_error *decode_leaf(struct decode *d,
 	err = classify(d, ctx, &r);
 	if (err)
 		return err;
+	/* The walker hands over no valid leaf at level -1; an invalid one is a hole. */
+	if (ctx->level < 0)
+		return NULL;
 	if (leaf_counted(s, ctx->old))
-		d->counted[ctx->level] += ctx->nr;
+		d->counted[ctx->level + 1] += ctx->nr;
 	s->by_level[ctx->level].count += ctx->nr;
 	s->by_level[ctx->level].bytes += bytes;
 	if (r.valid) {
@@ -405,17 +409,17 @@ static struct hypmem_error *decode_visitor(const struct hypmem_pgtable_visit_ctx
 	case HYPMEM_WALK_TABLE_PRE:
 		s->tables++;
 		s->tables_by_level[child]++;
-		d->counted[ctx->level]++;
-		d->counted[child] = 0;
+		d->counted[child]++;
+		d->counted[child + 1] = 0;
 		return NULL;
 	case HYPMEM_WALK_TABLE_POST:
-		if (child == 3 && !s->cfg.stage1 && !d->counted[child]) {
+		if (child == 3 && !s->cfg.stage1 && !d->counted[child + 1]) {
 			struct hypmem_error *err = add_candidate(s, ctx->addr);
 
 			if (err)
 				return err;
 		}
-		return check_refcount(d, ctx->child_pa, d->counted[child]);
+		return check_refcount(d, ctx->child_pa, d->counted[child + 1]);
 	default:
 		return decode_leaf(d, ctx);
 	}
@@ -472,7 +476,9 @@ struct hypmem_error *hypmem_stage2_decode_raw(struct hypmem_source *src,
 
 	s->nr_runs = 0; /* a buffer the caller kept (cap_runs) is reused */
 	s->tables = s->geom.pgd_pages;
-	s->tables_by_level[s->geom.start_level] = s->geom.pgd_pages;
+	/* A level -1 root has no slot per level: it is in the total only. */
+	if (s->geom.start_level >= 0)
+		s->tables_by_level[s->geom.start_level] = s->geom.pgd_pages;
 	err = hypmem_pgtable_walk(src, &s->geom, 0, 1ULL << s->geom.ia_bits, &walker, findings);
 	if (!err)
 		err = flush_run(&d);
@@ -762,18 +768,6 @@ struct hypmem_error *hypmem_stage2_decode(struct hypmem_target *t, unsigned int 
 		}
 	}
 
-	/*
-	 * LPA2 with 4K pages also allows a start level of -1 (five levels), as
-	 * a 52-bit hyp stage-1 uses; the walker stops at four.  A valid layout
-	 * it does not decode: say so, no finding.
-	 */
-	if (start_level == -1 && ia_bits > 48 && ia_bits <= 52) {
-		snprintf(s->missing, sizeof(s->missing),
-			 "%s: %u-bit tables from level -1 (5 levels) are not decoded yet", s->table,
-			 (unsigned int)ia_bits);
-		s->found = false;
-		return NULL;
-	}
 	err = hypmem_pgtable_geometry_init_granule(
 	    &s->geom, info->page_shift, (uint32_t)ia_bits, (int)start_level,
 	    hypmem_target_hyp_linear_to_pa(t, s->pgd), !s->cfg.stage1);

@@ -254,6 +254,82 @@ TEST(lpa2_concatenated_root)
 	CHECK_EQ_U64(l.table_pa, root);
 }
 
+/*
+ * 4K granule, 52-bit input from level -1 (FEAT_LPA2, five levels).  Level
+ * -1 resolves IA[51:48] with 16 entries, then 0: [47:39], 1: [38:30],
+ * 2: [29:21], 3: [20:12].  IA 0x0005018080207000 is indexes 5, 3, 2, 1, 7.
+ * OA[51:50] sit in descriptor bits 9:8: the page 0x456789603 maps OA
+ * 0x0008000456789000 (bits 9:8 = 2), the 2 MiB block 0x400000501 at
+ * level-2 index 2 maps OA 0x0004000400000000 (bits 9:8 = 1).  A block
+ * descriptor at level -1 is reserved; entries past the 16th are outside
+ * the 52-bit input range and never read.
+ */
+TEST(lpa2_five_levels)
+{
+	const uint64_t lm1 = BASE + 0x30000, l0 = BASE + 0x31000, l1 = BASE + 0x32000,
+		       l2 = BASE + 0x33000, l3 = BASE + 0x34000;
+	const uint64_t ia = 0x0005018080207000ULL, blk = 0x0005018080400000ULL;
+	struct hypmem_pgtable_geometry g;
+	struct hypmem_error *err;
+	struct pgwalk_lookup l;
+
+	memset(mem, 0, sizeof(mem));
+	set(lm1, 5, l0 | 3);
+	set(lm1, 6, 0x401);	 /* a block at level -1: reserved */
+	set(lm1, 16, l0 | 3); /* beyond IA bit 51: not an entry */
+	set(l0, 3, l1 | 3);
+	set(l1, 2, l2 | 3);
+	set(l2, 1, l3 | 3);
+	set(l2, 2, 0x400000501ULL);
+	set(l3, 7, 0x456789603ULL);
+
+	CHECK_NO_ERR(hypmem_pgtable_geometry_init(&g, 52, -1, lm1, false));
+	CHECK_EQ_U64(g.pgd_pages, 1);
+	CHECK(g.lpa2);
+	CHECK_EQ_U64(level_shift(-1, 12), 48);
+
+	walk(&g, 0, 1ULL << 52, &s, &f);
+	REQUIRE(s.nr == 2);
+	CHECK_LEAF(&s, 0, ia, 3, 0x456789603ULL, 1);
+	CHECK_LEAF(&s, 1, blk, 2, 0x400000501ULL, 1);
+	CHECK_EQ_U64(f.total, 1);
+	CHECK_EQ_U64(s.unreadable, 0);
+	hypmem_findings_deinit(&f);
+
+	/* A walk from inside the range starts at the right root entry. */
+	walk(&g, blk, 1ULL << 52, &s, &f);
+	REQUIRE(s.nr == 1);
+	CHECK_LEAF(&s, 0, blk, 2, 0x400000501ULL, 1);
+	hypmem_findings_deinit(&f);
+
+	l = lookup(&g, ia + 0xabc);
+	CHECK_EQ_U64(l.end, PGWALK_MAPPED);
+	CHECK_EQ_U64(l.level, 3);
+	CHECK_EQ_U64(l.table_pa, l3);
+	CHECK_EQ_U64(l.pa, 0x0008000456789abcULL);
+	CHECK_EQ_U64(l.size, 0x1000);
+	l = lookup(&g, blk + 0x12345);
+	CHECK_EQ_U64(l.end, PGWALK_MAPPED);
+	CHECK_EQ_U64(l.level, 2);
+	CHECK_EQ_U64(l.pa, 0x0004000400012345ULL);
+	CHECK_EQ_U64(l.size, 1ULL << 21);
+	l = lookup(&g, 6ULL << 48);
+	CHECK_EQ_U64(l.end, PGWALK_RESERVED);
+	CHECK_EQ_U64(l.level, -1);
+	l = lookup(&g, 7ULL << 48);
+	CHECK_EQ_U64(l.end, PGWALK_INVALID);
+	CHECK_EQ_U64(l.level, -1);
+	CHECK_EQ_U64(l.table_pa, lm1);
+
+	/* Level -1 needs 4K pages and more than 48 input bits. */
+	err = hypmem_pgtable_geometry_init(&g, 48, -1, lm1, false);
+	CHECK(err != NULL);
+	hypmem_error_destroy(err);
+	err = hypmem_pgtable_geometry_init_granule(&g, 14, 52, -1, lm1, false);
+	CHECK(err != NULL);
+	hypmem_error_destroy(err);
+}
+
 /* 4K stage-2, 40 bits from level 1: two root pages of 512 GiB each. */
 TEST(concatenated_root_4k)
 {
@@ -366,6 +442,7 @@ TEST(reserved_leaves)
 	CHECK(pgwalk_reserved_leaf(0x1000000401ULL, 1, false, 14) != NULL);
 	CHECK(pgwalk_reserved_leaf(0x1000000401ULL, 1, true, 14) == NULL);
 	CHECK(pgwalk_reserved_leaf(0x8000000401ULL, 0, true, 12) != NULL);
+	CHECK(pgwalk_reserved_leaf(0x401, -1, true, 12) != NULL);
 	/* Invalid entries are never reserved leaves. */
 	CHECK(pgwalk_reserved_leaf(0x40000400, 3, false, 12) == NULL);
 	/* 64K: level 2 maps 512 MiB. */

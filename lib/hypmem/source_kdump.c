@@ -46,12 +46,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h> /* memfd_create() */
 #include <sys/stat.h>
 #include <unistd.h>
+#include <stdio.h> /* vasprintf() */
 
 #include <libkdumpfile/kdumpfile.h>
 

@@ -16,6 +16,7 @@
 #include "hypmem/top.h"
 #include "hypmem/trace.h"
 #include "test.h"
+#include "../lib/tmptree.h"
 
 #define POOL_A 0xffff800010000000ULL /* first seen second, on cpu0 */
 #define POOL_B 0xffff800020000000ULL /* first seen first, on cpu1 */
@@ -75,29 +76,6 @@ static void put(const char *rel, const char *text, const char *mode)
 	fclose(f);
 }
 
-static void mkdirs(const char *rel)
-{
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	for (char *s = p + 1; *s; s++) {
-		if (*s == '/') {
-			*s = 0;
-			mkdir(p, 0755);
-			*s = '/';
-		}
-	}
-	mkdir(p, 0755);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
 
 static bool build_tree(void)
 {
@@ -107,11 +85,11 @@ static bool build_tree(void)
 	if (!mkdtemp(dir))
 		return false;
 	snprintf(root, sizeof(root), "%s/remotes/hypervisor", dir);
-	mkdirs("per_cpu/cpu0");
-	mkdirs("per_cpu/cpu1");
+	tmptree_mkdirs(root, "per_cpu/cpu0");
+	tmptree_mkdirs(root, "per_cpu/cpu1");
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		snprintf(p, sizeof(p), "events/hypervisor/%s", formats[i][0]);
-		mkdirs(p);
+		tmptree_mkdirs(root, p);
 		strcat(p, "/format");
 		put(p, formats[i][1], "w");
 	}
@@ -217,7 +195,7 @@ TEST(counts_rates_and_event_pools)
 
 	hypmem_top_model_deinit(&m);
 	hypmem_trace_destroy(tr);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_rm(dir);
 }
 
 TEST_MAIN

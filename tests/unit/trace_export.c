@@ -15,6 +15,7 @@
 
 #include "hypmem/trace.h"
 #include "test.h"
+#include "../lib/tmptree.h"
 
 #define PAGE 4096
 
@@ -64,29 +65,6 @@ static void put(const char *root, const char *rel, const void *data, size_t len)
 	fclose(f);
 }
 
-static void mkdirs(const char *root, const char *rel)
-{
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	for (char *s = p + 1; *s; s++) {
-		if (*s == '/') {
-			*s = 0;
-			mkdir(p, 0755);
-			*s = '/';
-		}
-	}
-	mkdir(p, 0755);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
 
 static void le(uint8_t *p, uint64_t v, unsigned int n)
 {
@@ -117,10 +95,10 @@ static bool build_raw_remote(const char *root)
 	size_t off = 16;
 	char p[128];
 
-	mkdirs(root, "per_cpu/cpu0");
+	tmptree_mkdirs(root, "per_cpu/cpu0");
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		snprintf(p, sizeof(p), "events/hypervisor/%s", formats[i][0]);
-		mkdirs(root, p);
+		tmptree_mkdirs(root, p);
 		strcat(p, "/format");
 		put(root, p, formats[i][1], strlen(formats[i][1]));
 	}
@@ -242,7 +220,7 @@ TEST(export_both_shapes_round_trip)
 	read_back(p, false, NULL);
 	snprintf(p, sizeof(p), "%s/hyp", out_a);
 	read_back(p, false, NULL);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_rm(dir);
 }
 
 /* A text remote keeps no pages: nothing to export. */
@@ -257,8 +235,8 @@ TEST(text_remote_refused)
 	REQUIRE(mkdtemp(dir));
 	snprintf(root, sizeof(root), "%s/remotes/hypervisor", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
-	mkdirs(root, "per_cpu/cpu0");
-	mkdirs(root, "events/hypervisor/hyp_enter");
+	tmptree_mkdirs(root, "per_cpu/cpu0");
+	tmptree_mkdirs(root, "events/hypervisor/hyp_enter");
 	put(root, "events/hypervisor/hyp_enter/format", formats[0][1], strlen(formats[0][1]));
 	put(root, "events/header_page", header_page, sizeof(header_page) - 1);
 	put(root, "per_cpu/cpu0/trace_pipe", line, sizeof(line) - 1);
@@ -270,7 +248,7 @@ TEST(text_remote_refused)
 		hypmem_error_destroy(err);
 		hypmem_trace_destroy(tr);
 	}
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_rm(dir);
 }
 
 TEST_MAIN

@@ -7,8 +7,9 @@
 # A program that exits non-zero without printing any "not ok", or whose
 # results do not add up to its plan ("1..N"), counts as one failure (a
 # crash, a sanitizer report, a missing binary, tests that never ran).
-# Usage: tests/run.sh LABEL PROGRAM [ARGS...] -- PROGRAM ... ; or with -f FILE
-# listing one command per line.
+# Usage: tests/run.sh PROGRAM... (each argument one command; a quoted
+# "PROGRAM ARGS" is split on blanks), or tests/run.sh -f FILE listing one
+# command per line; RUN_LABEL prefixes the output.
 pass=0; fail=0; skip=0
 label=${RUN_LABEL:-}
 skips=$(mktemp)

@@ -37,6 +37,7 @@
 #include "hypmem/render.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
+#include "../lib/tmptree.h"
 
 #define RB_PAGE 4096
 
@@ -88,17 +89,9 @@ static void write_el2_formats(void)
 	}
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void cleanup(void)
 {
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_rm(dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -31,6 +31,7 @@
 #include "hypmem/render.h"
 #include "hypmem/trace.h"
 #include "hypmem/tracedat.h"
+#include "../lib/tmptree.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -82,30 +83,9 @@ static void drop(const char *rel)
 	unlink(p);
 }
 
-static void mkdirs(const char *rel)
-{
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	for (char *s = p + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	mkdir(p, 0755);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void cleanup(void)
 {
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_rm(dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -120,12 +100,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	atexit(cleanup);
 	snprintf(root, sizeof(root), "%s/remotes/hypervisor", dir);
-	mkdirs("per_cpu/cpu0");
-	mkdirs("per_cpu/cpu1");
-	mkdirs("events/hypervisor/fuzz");
+	tmptree_mkdirs(root, "per_cpu/cpu0");
+	tmptree_mkdirs(root, "per_cpu/cpu1");
+	tmptree_mkdirs(root, "events/hypervisor/fuzz");
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		snprintf(p, sizeof(p), "events/hypervisor/%s", formats[i][0]);
-		mkdirs(p);
+		tmptree_mkdirs(root, p);
 		strcat(p, "/format");
 		put(p, formats[i][1], strlen(formats[i][1]));
 	}

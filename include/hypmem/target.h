@@ -37,6 +37,12 @@ struct hypmem_vmcoreinfo;
 
 struct hypmem_target_config {
 	const char *vmlinux;	/* image with symbols + DWARF; required */
+	/*
+	 * That image already open, or NULL: the target borrows it instead of
+	 * opening @vmlinux again (one image, many dumps; fuzzing).  It must
+	 * outlive the target.
+	 */
+	struct hypmem_dwarf *dwarf;
 	const char *core;	/* ELF or kdump-compressed dump; or NULL */
 	const char *raw_spec;	/* "FILE@PHYS" raw image; or NULL */
 	bool kaslr_offset_set;	/* override KERNELOFFSET */
@@ -86,6 +92,9 @@ struct hypmem_error *hypmem_target_open_source(const struct hypmem_target_config
 void hypmem_target_destroy(struct hypmem_target *t);
 
 struct hypmem_dwarf *hypmem_target_dwarf(struct hypmem_target *t);
+struct hypmem_hyp_page_layout;
+/* Where the target keeps struct hyp_page's layout once vmemmap.c has read it. */
+struct hypmem_hyp_page_layout **hypmem_target_hp_layout_memo(struct hypmem_target *t);
 struct hypmem_source *hypmem_target_source(struct hypmem_target *t);
 struct hypmem_findings *hypmem_target_findings(struct hypmem_target *t);
 /* The dump's VMCOREINFO, or NULL. */

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,8 +17,13 @@
 
 #define CHUNK (64 * 1024)
 
+/* statfs() f_type of the two filesystems whose files may block a read */
+#define FS_TRACEFS 0x74726163
+#define FS_DEBUGFS 0x64626720
+
 struct pipe_reader {
 	int fd;
+	bool direct; /* a file on disk: read in the caller, no thread */
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t lock;
@@ -90,6 +97,20 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/*
+ * A regular file that tracefs or debugfs does not serve (a fixture, an
+ * exported tree) ends at EOF and never sleeps: no thread is needed.
+ */
+static bool never_blocks(int fd)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || fstatfs(fd, &fs))
+		return false;
+	return (unsigned long)fs.f_type != FS_TRACEFS && (unsigned long)fs.f_type != FS_DEBUGFS;
+}
+
 struct pipe_reader *pipe_reader_create(int fd, size_t cap)
 {
 	struct pipe_reader *pr = calloc(1, sizeof(*pr));
@@ -98,6 +119,10 @@ struct pipe_reader *pipe_reader_create(int fd, size_t cap)
 	if (!pr)
 		return NULL;
 	pr->fd = fd;
+	if (never_blocks(fd)) {
+		pr->direct = true;
+		return pr;
+	}
 	pr->cap = cap < CHUNK ? CHUNK : cap;
 	pr->buf = malloc(pr->cap);
 	pthread_mutex_init(&pr->lock, NULL);
@@ -119,6 +144,16 @@ size_t pipe_reader_take(struct pipe_reader *pr, void *buf, size_t len, int wait_
 {
 	size_t n, first;
 
+	if (pr->direct) {
+		ssize_t got;
+
+		do
+			got = read(pr->fd, buf, len);
+		while (got < 0 && errno == EINTR);
+		*eof = got <= 0 && len;
+		*err = got < 0 ? errno : 0;
+		return got > 0 ? (size_t)got : 0;
+	}
 	pthread_mutex_lock(&pr->lock);
 	if (!pr->used && !pr->eof && wait_ms > 0) {
 		struct timespec dl;
@@ -148,6 +183,11 @@ size_t pipe_reader_take(struct pipe_reader *pr, void *buf, size_t len, int wait_
 	return n;
 }
 
+bool pipe_reader_never_blocks(const struct pipe_reader *pr)
+{
+	return pr->direct;
+}
+
 void pipe_reader_destroy(struct pipe_reader *pr)
 {
 	if (!pr)
@@ -163,6 +203,10 @@ void pipe_reader_destroy(struct pipe_reader *pr)
 	}
 	if (pr->fd >= 0)
 		close(pr->fd);
+	if (pr->direct) {
+		free(pr);
+		return;
+	}
 	pthread_cond_destroy(&pr->data);
 	pthread_cond_destroy(&pr->space);
 	pthread_mutex_destroy(&pr->lock);

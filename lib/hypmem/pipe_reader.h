@@ -8,8 +8,10 @@
  * hyp/per_cpu/cpuN/trace_pipe_raw), and poll() says "readable" all along.
  * So each pipe gets a thread that does the blocking reads into a bounded
  * buffer; the caller takes what is there, waiting at most a given time.
- * Regular files (fixtures, exported trees) go through the same path and end
- * at EOF.  Destroying the reader cancels a thread stuck in read().
+ * Regular files on other filesystems (fixtures, exported trees) cannot block:
+ * they are read directly by the caller, without a thread or a buffer.
+ * FIFOs take the thread path as tracefs files do.  Destroying the reader
+ * cancels a thread stuck in read().
  *
  * Internal to lib/hypmem.
  */
@@ -32,6 +34,9 @@ struct pipe_reader *pipe_reader_create(int fd, size_t cap);
  */
 size_t pipe_reader_take(struct pipe_reader *pr, void *buf, size_t len, int wait_ms, bool *eof,
 			int *err);
+
+/* True for a file read without a thread (see above): it ends, it never waits. */
+bool pipe_reader_never_blocks(const struct pipe_reader *pr);
 
 void pipe_reader_destroy(struct pipe_reader *pr);
 

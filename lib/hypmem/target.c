@@ -24,6 +24,9 @@ struct tlb_entry {
 
 struct hypmem_target {
 	struct hypmem_dwarf *dw;
+	bool dw_borrowed; /* cfg->dwarf: the caller closes it */
+	/* struct hyp_page as DWARF has it, looked up on first use */
+	struct hypmem_hyp_page_layout *hp_layout;
 	struct hypmem_source *src;
 	struct hypmem_vmcoreinfo *vmci;
 	struct hypmem_findings findings;
@@ -38,6 +41,11 @@ struct hypmem_target {
 struct hypmem_dwarf *hypmem_target_dwarf(struct hypmem_target *t)
 {
 	return t->dw;
+}
+
+struct hypmem_hyp_page_layout **hypmem_target_hp_layout_memo(struct hypmem_target *t)
+{
+	return &t->hp_layout;
 }
 
 struct hypmem_source *hypmem_target_source(struct hypmem_target *t)
@@ -598,9 +606,14 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 	/* A caller-built source (tests, fuzzing, live RAM) is trusted to be the image's. */
 	bool check_identity = !t->src && !cfg->force;
 
-	err = hypmem_dwarf_open(cfg->vmlinux, &t->dw);
-	if (err)
-		return err;
+	if (cfg->dwarf) {
+		t->dw = cfg->dwarf;
+		t->dw_borrowed = true;
+	} else {
+		err = hypmem_dwarf_open(cfg->vmlinux, &t->dw);
+		if (err)
+			return err;
+	}
 	err = hypmem_dwarf_check_pkvm(t->dw);
 	if (err)
 		return err;
@@ -697,7 +710,7 @@ static struct hypmem_error *target_setup(struct hypmem_target *t,
 			    HYPMEM_ERROR_FORMAT,
 			    "%s does not match this dump: %s%s (give the dump's vmlinux, "
 			    "or --force to go on anyway)",
-			    cfg->vmlinux, id.reason,
+			    hypmem_dwarf_path(t->dw), id.reason,
 			    !t->vmci && !cfg->kaslr_offset_set
 				    ? "; without VMCOREINFO, --kaslr-offset may be missing"
 			    : cfg->kaslr_offset_set ? "; or --kaslr-offset is wrong"
@@ -733,7 +746,7 @@ struct hypmem_error *hypmem_target_open_source(const struct hypmem_target_config
 	struct hypmem_target *t;
 	struct hypmem_error *err;
 
-	if (!cfg->vmlinux) {
+	if (!cfg->vmlinux && !cfg->dwarf) {
 		hypmem_source_destroy(src);
 		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT, "no image (vmlinux) given");
 	}
@@ -760,7 +773,9 @@ void hypmem_target_destroy(struct hypmem_target *t)
 	hypmem_findings_deinit(&t->findings);
 	hypmem_vmcoreinfo_destroy(t->vmci);
 	hypmem_source_destroy(t->src);
-	hypmem_dwarf_destroy(t->dw);
+	if (!t->dw_borrowed)
+		hypmem_dwarf_destroy(t->dw);
+	free(t->hp_layout);
 	free(t->ram);
 	free(t->release);
 	free(t);

@@ -53,8 +53,8 @@ struct hypmem_error *hypmem_histogram_add(struct hypmem_histogram *h, uint64_t k
 	return NULL;
 }
 
-struct hypmem_error *hypmem_hyp_page_layout(struct hypmem_target *t,
-					    struct hypmem_hyp_page_layout *ret)
+static struct hypmem_error *read_hyp_page_layout(struct hypmem_target *t,
+						 struct hypmem_hyp_page_layout *ret)
 {
 	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
 	struct hypmem_type type;
@@ -94,6 +94,29 @@ struct hypmem_error *hypmem_hyp_page_layout(struct hypmem_target *t,
 	}
 	bits = ret->order.bit_size ? ret->order.bit_size : ret->order.size * 8;
 	ret->no_order = bits >= 64 ? UINT64_MAX : (1ULL << bits) - 1;
+	return NULL;
+}
+
+/*
+ * Every vmemmap read wants the layout, and a pool walk reads the vmemmap
+ * once per free block: DWARF is asked once per target, the answer kept.
+ */
+struct hypmem_error *hypmem_hyp_page_layout(struct hypmem_target *t,
+					    struct hypmem_hyp_page_layout *ret)
+{
+	struct hypmem_hyp_page_layout **memo = hypmem_target_hp_layout_memo(t);
+	struct hypmem_error *err;
+
+	if (*memo) {
+		*ret = **memo;
+		return NULL;
+	}
+	err = read_hyp_page_layout(t, ret);
+	if (err)
+		return err;
+	*memo = malloc(sizeof(**memo));
+	if (*memo)
+		**memo = *ret;
 	return NULL;
 }
 

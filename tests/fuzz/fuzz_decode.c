@@ -20,7 +20,8 @@
  *   u32 offset	little-endian, modulo the region's size
  *   u8 len	1 + len % 16 bytes follow
  * Each is applied, a target is opened over the patched memory through a
- * memory source, the report is collected and rendered (JSON and text), a
+ * memory source (the binary's DWARF stays open across inputs: reopening it
+ * cost more than the decoding), the report is collected and rendered (JSON and text), a
  * vmemmap range is dumped, everything is destroyed, and the patched bytes
  * are restored from the pristine copies.
  *
@@ -41,6 +42,13 @@
 #include "el2/workload.h"
 #include "hypmem/report.h"
 #include "hypmem/render.h"
+/*
+ * 8 MiB of RAM, not the unit tests' 32: every input decodes the whole
+ * vmemmap, so its length sets the rate (gen_corpus.py knows this size).
+ */
+#define POOLS_ENV_RAM_MIB     8
+#define POOLS_ENV_POOL1_PAGES 600
+#define POOLS_ENV_POOL2_PAGES 412
 #include "../unit/el2_pools_env.h"
 
 #define MAX_PATCHES 64
@@ -67,6 +75,7 @@ static struct pools_env env;
 static u64 pool1_pfn;
 static char vmcoreinfo[256];
 static FILE *devnull;
+static struct hypmem_dwarf *image_dwarf; /* this binary's DWARF, open for the whole run */
 
 /* Lay out RAM as tests/unit/el2_decode.c does, and run the workload. */
 static void build_el2_state(u64 seed)
@@ -152,7 +161,7 @@ static void apply(const struct patch *p, size_t n, bool restore)
 
 static struct hypmem_target *open_target(struct hypmem_error **err_ret)
 {
-	struct hypmem_target_config cfg = {.vmlinux = "/proc/self/exe"};
+	struct hypmem_target_config cfg = {.vmlinux = "/proc/self/exe", .dwarf = image_dwarf};
 	struct hypmem_segment segs[2];
 	const void *data[2];
 	struct hypmem_source *src;
@@ -256,7 +265,6 @@ static void self_check(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct hypmem_dwarf *dw;
 	struct hypmem_error *err;
 	uint64_t hpool_elf;
 
@@ -284,14 +292,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	memcpy(image_pristine, image, image_size);
 	memcpy(ram_pristine, ram, RAM_SIZE);
 
-	err = hypmem_dwarf_open("/proc/self/exe", &dw);
+	err = hypmem_dwarf_open("/proc/self/exe", &image_dwarf);
 	if (!err)
-		err = hypmem_dwarf_find_symbol(dw, "hpool", &hpool_elf, NULL);
+		err = hypmem_dwarf_find_symbol(image_dwarf, "hpool", &hpool_elf, NULL);
 	if (err) {
 		fprintf(stderr, "fuzz_decode: %s\n", err->message);
 		abort();
 	}
-	hypmem_dwarf_destroy(dw);
 	snprintf(vmcoreinfo, sizeof(vmcoreinfo),
 		 "OSRELEASE=fuzz-L%d\nPAGESIZE=4096\nNUMBER(kimage_voffset)=0x%llx\n"
 		 "KERNELOFFSET=%llx\n",

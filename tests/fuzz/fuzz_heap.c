@@ -32,8 +32,14 @@
 #include "hypmem/report.h"
 #include "hypmem/render.h"
 
-#define SNAP_PAGES  160
-#define MAX_PATCHES 64
+#define SNAP_PAGES 160
+/*
+ * The heap's VA range: the walker visits each page of it, so the kernel's
+ * 128 MiB (HYP_HEAP_VA_SIZE) would spend most of an input on pages past
+ * the snapshot, which are all unmapped anyway.  4 MiB holds the workload.
+ */
+#define FUZZ_HEAP_VA_SIZE (4UL << 20)
+#define MAX_PATCHES	  64
 
 enum where { WHERE_PAGES, WHERE_ALLOCATOR, WHERE_MAPPED, WHERE_NR };
 
@@ -75,7 +81,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	env_setup(HYP_HEAP_VA_SIZE);
+	env_setup(FUZZ_HEAP_VA_SIZE);
 	if (heap_workload_init(&hw, 3, 20000, env_host_page(0), HEAP_HOST_MAX_PAGES))
 		abort();
 	heap_workload_run(&hw);

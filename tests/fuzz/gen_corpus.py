@@ -233,7 +233,7 @@ def patch(where, offset, data):
 
 def decode_seeds(layout):
     entry = {8: 8, 4: 4, 32: 32}[layout]
-    ram_pages = (32 << 20) // PAGE
+    ram_pages = (8 << 20) // PAGE  # POOLS_ENV_RAM_MIB of fuzz_decode.c
     vmemmap_pages = (ram_pages * entry + PAGE - 1) // PAGE
     pool1_pfn = (RAM_PA // PAGE) + vmemmap_pages + 64
     pool1_entry = (pool1_pfn - RAM_PA // PAGE) * entry

@@ -267,6 +267,46 @@ static void corrupt_unlisted(void)
 	n1->next->prev = &hpool.free_area[order];
 }
 
+/*
+ * One open image, several targets (cfg.dwarf): each decodes the pools as
+ * the EL2 core counts them, and closing a target leaves the image open.
+ */
+TEST(targets_share_one_image)
+{
+	struct hyp_pool *pools[] = {&hpool, &host_s2_pool};
+	struct hypmem_dwarf *dw;
+	uint64_t addr;
+
+	build_el2_state(11);
+	REQUIRE(CHECK_NO_ERR(hypmem_dwarf_open("/proc/self/exe", &dw)));
+	for (int round = 0; round < 3; round++) {
+		struct hypmem_target *t =
+		    native_target_open_dw(env.ram, RAM_PA, RAM_SIZE, "hpool", &hpool, 0, 0, dw);
+		struct hypmem_report r;
+
+		REQUIRE(t);
+		CHECK(hypmem_target_dwarf(t) == dw);
+		if (CHECK_NO_ERR(hypmem_report_collect(t, &r))) {
+			CHECK_EQ_U64(r.nr_pools, 2);
+			for (size_t i = 0; i < 2; i++) {
+				struct pool_free_stats st;
+				size_t j = 0;
+
+				pool_free_stats(pools[i], &st);
+				while (j < r.nr_pools &&
+				       r.pools[j].range_start != pools[i]->range_start)
+					j++;
+				REQUIRE(j < r.nr_pools);
+				CHECK_EQ_U64(r.pools[j].free_pages, st.free_pages);
+			}
+			hypmem_report_deinit(&r);
+		}
+		hypmem_target_destroy(t);
+	}
+	CHECK_NO_ERR(hypmem_dwarf_find_symbol(dw, "hpool", &addr, NULL));
+	hypmem_dwarf_destroy(dw);
+}
+
 TEST(findings_cycle)
 {
 	expect_finding_after(corrupt_cycle, HYPMEM_FINDING_LIST_CYCLE);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The EL2 core's page allocator state built natively, as the decoder tests
- * and the decoder fuzz harness both need it: 32 MiB of "RAM" at PA
+ * and the decoder fuzz harness both need it: 32 MiB of "RAM" (by default) at PA
  * 0x40000000 (a host buffer; host pointers are hyp VAs), the vmemmap at its
  * start mapped through a real hyp stage-1 (pkvm_pgtable), then hpool and
  * host_s2_pool churned by the workload, which checks itself.
@@ -9,8 +9,15 @@
 #ifndef HYPMEM_TEST_EL2_POOLS_ENV_H
 #define HYPMEM_TEST_EL2_POOLS_ENV_H
 
+/* A user may shrink the state (the fuzz harness: less to scan per input). */
+#ifndef POOLS_ENV_RAM_MIB
+#define POOLS_ENV_RAM_MIB     32
+#define POOLS_ENV_POOL1_PAGES 1500
+#define POOLS_ENV_POOL2_PAGES 1030
+#endif
+
 #define RAM_PA	  0x40000000ULL
-#define RAM_SIZE  (32ULL << 20)
+#define RAM_SIZE  ((u64)POOLS_ENV_RAM_MIB << 20)
 #define RAM_PAGES (RAM_SIZE >> PAGE_SHIFT)
 
 struct pools_env {
@@ -45,8 +52,8 @@ static inline void pools_env_build(struct pools_env *e, u64 seed)
 				PAGE_HYP))
 		abort();
 
-	e->pool1_pages = 1500;
-	e->pool2_pages = 1030;
+	e->pool1_pages = POOLS_ENV_POOL1_PAGES;
+	e->pool2_pages = POOLS_ENV_POOL2_PAGES;
 	e->pool1_pfn = e->s1_first_pfn + 64;
 	e->pool2_pfn = e->pool1_pfn + e->pool1_pages + 3;
 	memset(&hpool, 0, sizeof(hpool));

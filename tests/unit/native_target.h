@@ -20,11 +20,14 @@
 
 extern char __data_start[], _end[];
 
-static inline struct hypmem_target *native_target_open(const void *ram, u64 ram_pa, u64 ram_size,
-						       const char *anchor, const void *anchor_addr,
-						       u64 hole_start, u64 hole_end)
+/* As native_target_open(), the target borrowing @borrow (this binary's DWARF) if not NULL. */
+static inline struct hypmem_target *native_target_open_dw(const void *ram, u64 ram_pa, u64 ram_size,
+							  const char *anchor,
+							  const void *anchor_addr, u64 hole_start,
+							  u64 hole_end, struct hypmem_dwarf *borrow)
 {
-	struct hypmem_target_config cfg = {.vmlinux = "/proc/self/exe"};
+	struct hypmem_target_config cfg = {.vmlinux = borrow ? NULL : "/proc/self/exe",
+					   .dwarf = borrow};
 	struct hypmem_segment segs[3];
 	const void *data[3];
 	struct hypmem_dwarf *dw;
@@ -66,6 +69,14 @@ static inline struct hypmem_target *native_target_open(const void *ram, u64 ram_
 	if (!CHECK_NO_ERR(hypmem_target_open_source(&cfg, src, &t)))
 		return NULL;
 	return t;
+}
+
+static inline struct hypmem_target *native_target_open(const void *ram, u64 ram_pa, u64 ram_size,
+						       const char *anchor, const void *anchor_addr,
+						       u64 hole_start, u64 hole_end)
+{
+	return native_target_open_dw(ram, ram_pa, ram_size, anchor, anchor_addr, hole_start,
+				     hole_end, NULL);
 }
 
 #endif /* HYPMEM_TEST_NATIVE_TARGET_H */

@@ -22,7 +22,6 @@
 #define DEFAULT_PAGE_SIZE 4096
 #define MAX_PAGE_SIZE	  (64 * 1024)
 #define MAX_RB_PAGES	  (1U << 20)
-#define META_SIZE	  80
 #define MAX_FORMAT_TEXT	  (1U << 20)
 #define RBUF_BYTES	  (256 * 1024)
 #define PIPE_BYTES	  (4U << 20)
@@ -107,6 +106,10 @@ struct ring_layout {
 	uint32_t rb_size, bp_size;
 	uint32_t off_head, off_reader, off_tail, off_bpages;
 	uint32_t off_next, sz_next; /* simple_buffer_page.link.next */
+	/* struct trace_buffer_meta (the per-CPU meta page): the counters read */
+	uint32_t meta_size;
+	uint32_t off_entries, off_overrun, off_pages_lost, off_pages_touched;
+	uint32_t sz_entries, sz_overrun, sz_pages_lost, sz_pages_touched;
 };
 
 struct trace_source_ops;

@@ -184,21 +184,19 @@ static struct hypmem_error *read_bpages(struct hypmem_target *t, unsigned int cp
  * object.  Each CPU's bpages[] (hyp VAs) give the data pages by id and the
  * ring's links, walked at every poll from the true head.
  */
-static struct hypmem_error *open_kernel_buffers(struct hypmem_trace *tr, uint64_t tb_pa,
+static struct hypmem_error *open_kernel_buffers(struct hypmem_trace *tr,
 						const struct hypmem_member *m_rbs)
 {
 	struct hypmem_target *t = tr->t;
 	struct hypmem_dwarf *dw = hypmem_target_dwarf(t);
 	struct ring_layout *rl = &tr->ring;
-	struct hypmem_type rb_type, bp_type, base_type, ptr_type;
+	struct hypmem_type rb_type, bp_type, base_type, meta_type;
 	uint32_t off_meta, off_nrp, sz_nrp, off_page, off_id, sz_id;
 	uint64_t rbs_sym, pcpu_start, base_pa, pcpu_off, nr_bases;
 	uint8_t *rb = NULL, *bp = NULL, *bases = NULL;
-	struct hypmem_member m_bpages;
+	struct hypmem_member m_bpages, m_meta;
 	struct hypmem_error *err;
 
-	(void)tb_pa;
-	(void)ptr_type;
 	if ((err = hypmem_dwarf_element_type(dw, &m_rbs->type, &rb_type)))
 		return err;
 	if (rb_type.kind != HYPMEM_TYPE_STRUCT || !rb_type.size || rb_type.size > 4096)
@@ -211,8 +209,21 @@ static struct hypmem_error *open_kernel_buffers(struct hypmem_trace *tr, uint64_
 	    (err = member_in(t, &rb_type, "meta", 8, &off_meta, NULL)) ||
 	    (err = member_in(t, &rb_type, "nr_pages", 8, &off_nrp, &sz_nrp)) ||
 	    (err = member(t, &rb_type, "bpages", &m_bpages)) ||
-	    (err = hypmem_dwarf_element_type(dw, &m_bpages.type, &bp_type)))
+	    (err = hypmem_dwarf_element_type(dw, &m_bpages.type, &bp_type)) ||
+	    (err = member(t, &rb_type, "meta", &m_meta)) ||
+	    (err = hypmem_dwarf_element_type(dw, &m_meta.type, &meta_type)))
 		return err;
+	/* The meta page's counters, where this kernel's uapi struct has them. */
+	if (meta_type.kind != HYPMEM_TYPE_STRUCT || !meta_type.size || meta_type.size > 4096)
+		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "simple_rb_per_cpu.meta: odd type");
+	if ((err = member_in(t, &meta_type, "entries", 8, &rl->off_entries, &rl->sz_entries)) ||
+	    (err = member_in(t, &meta_type, "overrun", 8, &rl->off_overrun, &rl->sz_overrun)) ||
+	    (err = member_in(t, &meta_type, "pages_lost", 8, &rl->off_pages_lost,
+			     &rl->sz_pages_lost)) ||
+	    (err = member_in(t, &meta_type, "pages_touched", 8, &rl->off_pages_touched,
+			     &rl->sz_pages_touched)))
+		return err;
+	rl->meta_size = (uint32_t)meta_type.size;
 	if (bp_type.kind != HYPMEM_TYPE_STRUCT || !bp_type.size || bp_type.size > 4096)
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "simple_rb_per_cpu.bpages: odd type");
 	if ((err = member_in(t, &bp_type, "link.next", 8, &rl->off_next, &rl->sz_next)) ||
@@ -235,8 +246,6 @@ static struct hypmem_error *open_kernel_buffers(struct hypmem_trace *tr, uint64_
 	if (base_type.kind != HYPMEM_TYPE_ARRAY || !base_type.nr_elements ||
 	    base_type.size != base_type.nr_elements * 8 || base_type.nr_elements > 4096)
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT, "kvm_arm_hyp_percpu_base: odd type");
-	if ((err = hypmem_dwarf_element_type(dw, &base_type, &ptr_type)))
-		return err;
 	nr_bases = base_type.nr_elements;
 	bases = malloc(base_type.size);
 	rb = malloc(rb_type.size);
@@ -428,22 +437,29 @@ static struct hypmem_error *open_target_buffers(struct hypmem_trace *tr)
 		return hypmem_error_create(HYPMEM_ERROR_FORMAT,
 					   "trace_buffer.simple_rbs is not a per-CPU pointer: "
 					   "not a trace state hypmem knows");
-	return open_kernel_buffers(tr, tb_pa, &m_rbs);
+	return open_kernel_buffers(tr, &m_rbs);
 }
 
 static struct hypmem_error *read_meta(struct hypmem_trace *tr, struct cpu_state *c)
 {
-	uint8_t meta[META_SIZE];
-	struct hypmem_error *err = hypmem_target_read(tr->t, meta, c->meta_pa, sizeof(meta));
+	const struct ring_layout *rl = &tr->ring;
+	uint8_t *meta = malloc(rl->meta_size);
+	struct hypmem_error *err;
 
-	if (err)
-		return err;
-	c->st.has_meta = true;
-	c->st.entries = le64(meta + 40);
-	c->st.overrun = le64(meta + 48);
-	c->st.pages_lost = le64(meta + 64);
-	c->st.pages_touched = le64(meta + 72);
-	return NULL;
+	if (!meta)
+		return &hypmem_enomem;
+	err = hypmem_target_read(tr->t, meta, c->meta_pa, rl->meta_size);
+	if (!err) {
+		c->st.has_meta = true;
+		c->st.entries = get_member(meta, rl->meta_size, rl->off_entries, rl->sz_entries);
+		c->st.overrun = get_member(meta, rl->meta_size, rl->off_overrun, rl->sz_overrun);
+		c->st.pages_lost =
+		    get_member(meta, rl->meta_size, rl->off_pages_lost, rl->sz_pages_lost);
+		c->st.pages_touched =
+		    get_member(meta, rl->meta_size, rl->off_pages_touched, rl->sz_pages_touched);
+	}
+	free(meta);
+	return err;
 }
 
 static int cmp_pending_page(const void *a, const void *b)

@@ -1448,7 +1448,7 @@ struct hypmem_error *hypmem_dwarf_variables_of_type(struct hypmem_dwarf *dw, con
 	struct hypmem_error *err;
 	const struct tier *t = &dw->tiers[0];
 	char **names = NULL;
-	size_t nr = 0;
+	size_t nr = 0, cap = 0;
 	const char *last = NULL;
 
 	*names_ret = NULL;
@@ -1461,7 +1461,6 @@ struct hypmem_error *hypmem_dwarf_variables_of_type(struct hypmem_dwarf *dw, con
 		const struct entry *e = &t->entries[i];
 		struct hypmem_type vt;
 		Dwarf_Die die, tdie;
-		char **n;
 
 		if (e->kind != ENTRY_VARIABLE || !e->has_location ||
 		    (last && !strcmp(last, e->name)))
@@ -1474,10 +1473,8 @@ struct hypmem_error *hypmem_dwarf_variables_of_type(struct hypmem_dwarf *dw, con
 		if (vt.kind != want.kind || !vt.name || !want.name || strcmp(vt.name, want.name))
 			continue;
 		last = e->name;
-		n = realloc(names, (nr + 1) * sizeof(*n));
-		if (!n)
+		if (!hypmem_grow((void **)&names, &cap, nr + 1, sizeof(*names)))
 			goto oom;
-		names = n;
 		if (!(names[nr] = strdup(e->name)))
 			goto oom;
 		nr++;
@@ -1500,7 +1497,7 @@ struct hypmem_error *hypmem_dwarf_struct_names(struct hypmem_dwarf *dw, const ch
 					       char ***names_ret, size_t *nr_ret)
 {
 	const struct tier *t = &dw->tiers[0];
-	size_t lo = 0, hi = t->nr, len = strlen(prefix), nr = 0;
+	size_t lo = 0, hi = t->nr, len = strlen(prefix), nr = 0, cap = 0;
 	char **names = NULL;
 
 	*names_ret = NULL;
@@ -1516,20 +1513,17 @@ struct hypmem_error *hypmem_dwarf_struct_names(struct hypmem_dwarf *dw, const ch
 	}
 	for (size_t i = lo; i < t->nr && !strncmp(t->entries[i].name, prefix, len); i++) {
 		const struct entry *e = &t->entries[i];
-		char **n;
 
 		if (e->kind != ENTRY_STRUCT || e->decl ||
 		    (nr && !strcmp(names[nr - 1], e->name)))
 			continue;
-		n = realloc(names, (nr + 1) * sizeof(*n));
-		if (!n || !(n[nr] = strdup(e->name))) {
-			names = n ? n : names;
+		if (!hypmem_grow((void **)&names, &cap, nr + 1, sizeof(*names)) ||
+		    !(names[nr] = strdup(e->name))) {
 			for (size_t j = 0; j < nr; j++)
 				free(names[j]);
 			free(names);
 			return &hypmem_enomem;
 		}
-		names = n;
 		nr++;
 	}
 	*names_ret = names;

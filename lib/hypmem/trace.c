@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "trace_priv.h"
 
 
@@ -45,12 +46,9 @@ size_t trace_arena_alloc(struct hypmem_trace *tr, size_t n)
 struct hypmem_error *trace_keep_page(struct hypmem_trace *tr, struct cpu_state *c,
 				      const uint8_t *page)
 {
-	uint8_t *n = realloc(c->kept, (c->nr_kept + 1) * tr->page_size);
-
-	if (!n)
+	if (!hypmem_grow((void **)&c->kept, &c->cap_kept, c->nr_kept + 1, tr->page_size))
 		return &hypmem_enomem;
-	c->kept = n;
-	memcpy(n + c->nr_kept * tr->page_size, page, tr->page_size);
+	memcpy(c->kept + c->nr_kept * tr->page_size, page, tr->page_size);
 	c->nr_kept++;
 	return NULL;
 }

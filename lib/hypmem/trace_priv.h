@@ -92,7 +92,7 @@ struct cpu_state {
 	uint64_t last_ts; /* of the last record delivered */
 	/* kept pages for export */
 	uint8_t *kept;
-	size_t nr_kept;
+	size_t nr_kept, cap_kept; /* pages */
 	struct hypmem_trace_cpu_stats st;
 };
 

@@ -19,13 +19,14 @@
 
 #include "hypmem/ringbuf.h"
 #include "hypmem/tracedat.h"
+#include "array.h"
 
 #define PAGE 4096
 
 struct td_cpu {
 	uint8_t *pages;
-	size_t nr_pages;
-	struct hypmem_rb_writer w;
+	size_t nr_pages, cap_pages;
+	struct hypmem_rb_writer w; /* on the last page while open */
 	bool open;
 	uint64_t pending_lost;
 };
@@ -72,12 +73,10 @@ static void close_page(struct td_cpu *c)
 
 static struct hypmem_error *open_page(struct td_cpu *c, uint64_t ts)
 {
-	uint8_t *n = realloc(c->pages, (c->nr_pages + 1) * PAGE);
-
-	if (!n)
+	/* Only closed pages may move: the writer is started on the new one below. */
+	if (!hypmem_grow((void **)&c->pages, &c->cap_pages, c->nr_pages + 1, PAGE))
 		return &hypmem_enomem;
-	c->pages = n;
-	hypmem_rb_writer_start(&c->w, n + c->nr_pages * PAGE, PAGE, ts);
+	hypmem_rb_writer_start(&c->w, c->pages + c->nr_pages * PAGE, PAGE, ts);
 	c->nr_pages++;
 	c->open = true;
 	return NULL;

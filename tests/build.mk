@@ -42,7 +42,7 @@ check: deps
 
 # The count is the last line make check prints (no "Leaving directory").
 check-run:
-	$(MAKE) all unit-bins
+	$(MAKE) all unit-bins bench-bins
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 host unit-bins
 	BUILD=$(BUILD) tests/check.sh
 

@@ -40,7 +40,10 @@ $(BENCH_TRACE_BIN): $(BUILD)/tests/bench/bench_trace.o $(BUILD)/el2-native/L8/li
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 bench-run: $(BENCH_TRACE_BIN)
 
-.PHONY: bench bench-run
+# Built (not run) by make check too, so that a bench cannot rot unseen.
+.PHONY: bench bench-run bench-bins
+bench-bins: $(BENCH_BIN) $(BENCH_HEAP_BIN) $(BENCH_STAGE2_BIN) $(BENCH_TRACE_BIN)
+
 bench: deps
 	$(MAKE) bench-run
 

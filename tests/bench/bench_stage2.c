@@ -82,9 +82,18 @@ static void build(void)
 		test_rng_next(&x);
 		nr = 1 + x % 64;
 		off = ((x >> 16) % (512 - nr)) << PAGE_SHIFT;
+#if HYP_PAGE_LAYOUT == 8
+		/* 7.x: a donation entry, the owner in bits 3:1 */
+		if (kvm_pgtable_stage2_annotate(&host_mmu.pgt, r + off, nr << PAGE_SHIFT,
+						&host_s2_pool, KVM_HOST_INVALID_PTE_TYPE_DONATION,
+						(kvm_pte_t)PKVM_ID_GUEST
+						    << KVM_HOST_DONATION_PTE_OWNER_SHIFT))
+			abort();
+#else
 		if (kvm_pgtable_stage2_set_owner(&host_mmu.pgt, r + off, nr << PAGE_SHIFT,
 						 &host_s2_pool, PKVM_ID_GUEST))
 			abort();
+#endif
 	}
 }
 
@@ -94,8 +103,15 @@ static void configure(struct hypmem_stage2 *s, struct hypmem_ram_range *ram,
 	static const char *const owners[] = {"host", "hyp", "guest"};
 
 	memset(s, 0, sizeof(*s));
-	s->cfg.android_refcounts = true;
+	s->cfg.android_refcounts = HYP_PAGE_LAYOUT != 8;
 	s->cfg.check_identity = true;
+#if HYP_PAGE_LAYOUT == 8
+	/* What hypmem_stage2_decode() reads from a 7.x image's DWARF. */
+	s->cfg.invalid_types = true;
+	s->cfg.type_locked = KVM_INVALID_PTE_TYPE_LOCKED;
+	s->cfg.type_donation = KVM_HOST_INVALID_PTE_TYPE_DONATION;
+	s->cfg.type_poisoned = KVM_GUEST_INVALID_PTE_TYPE_POISONED;
+#endif
 	s->cfg.keep_runs = true;
 	s->cfg.state_shift = 55;
 	s->cfg.state_of_raw[0] = HYPMEM_S2_OWNED;

@@ -264,8 +264,8 @@ static int panel_events(const struct hypmem_top_model *m, const struct view *v, 
 
 		mvprintw(y + 1 + line, 0, "%-20.20s %12.0f %10" PRIu64 " %12" PRIu64, r->name,
 			 r->rate, r->interval, r->total);
-		for (unsigned int c = 0, col = 0;
-		     v->per_cpu && c < m->nr_cpus && cpu_fits(col, w); c++) {
+		for (unsigned int c = 0, col = 0; v->per_cpu && c < m->nr_cpus && cpu_fits(col, w);
+		     c++) {
 			if (hypmem_top_cpu_shown(m, c)) {
 				printw(" %9" PRIu64, r->per_cpu[c]);
 				col++;

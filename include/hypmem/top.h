@@ -50,8 +50,8 @@ struct hypmem_top_event_pool {
 };
 
 struct hypmem_top_model {
-	struct hypmem_trace *tr; /* borrowed */
-	struct hypmem_target *t; /* borrowed, may be NULL */
+	struct hypmem_trace *tr;	    /* borrowed */
+	struct hypmem_target *t;	    /* borrowed, may be NULL */
 	struct hypmem_trace_filter *filter; /* borrowed, NULL: keep everything */
 	unsigned int nr_cpus;
 	struct hypmem_top_row *rows; /* one per known event id, owned */

@@ -93,7 +93,7 @@ void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *ta
 		fprintf(out, "\n");
 }
 
-/* {events: [patterns as given], cpus: [CPU numbers]}, each when it filters. */
+/* {events: [patterns, comma lists split], cpus: [CPU numbers]}, each when it filters. */
 static struct json_object *json_filter(const struct hypmem_trace_filter *f)
 {
 	struct json_object *o = json_object_new_object(), *a;

@@ -133,7 +133,7 @@ bool hypmem_trace_filter_active(const struct hypmem_trace_filter *f)
 
 /* Append to @buf as snprintf() would, keeping count past the end. */
 static void put(char *buf, size_t len, size_t *at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void put(char *buf, size_t len, size_t *at, const char *fmt, ...)
 {

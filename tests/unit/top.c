@@ -390,8 +390,8 @@ TEST(filter_rendered)
 		if ((f = open_memstream(&text, &len))) {
 			hypmem_top_json_line(f, &x.m, "t");
 			fclose(f);
-			CHECK(strstr(text, ",\"filter\":{\"events\":[\"hyp_e*\"],\"cpus\":[1]}}\n") !=
-			      NULL);
+			CHECK(strstr(text, ",\"filter\":{\"events\":[\"hyp_e*\"],"
+					   "\"cpus\":[1]}}\n") != NULL);
 			CHECK(strstr(text, "\"hyp_enter\":{\"total\":1,\"interval\":1,"
 					   "\"rate\":0.5,\"per_cpu\":[0,1]}") != NULL);
 			CHECK(!strstr(text, "hyp_page"));

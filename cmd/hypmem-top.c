@@ -278,7 +278,6 @@ static int panel_events(const struct hypmem_top_model *m, const struct view *v, 
 
 static void panel_help(const struct hypmem_top_model *m, int h, int w)
 {
-	char filter[256] = "";
 	static const char *const lines[] = {
 	    "hypmem-top keys",
 	    "",
@@ -290,14 +289,14 @@ static void panel_help(const struct hypmem_top_model *m, int h, int w)
 	    "  + -    refresh interval longer / shorter",
 	};
 	int top = h / 2 - 5 > 0 ? h / 2 - 5 : 0, left = w / 2 - 26 > 0 ? w / 2 - 26 : 0;
-
+	char filter[256];
 	size_t i;
 
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		mvprintw(top + (int)i, left, " %-50.50s ", lines[i]);
 	if (!m->filter)
 		return;
-	/* Set with -e and --cpu when hypmem-top started. */
+	/* What -e and --cpu keep (set at start; no key changes it). */
 	hypmem_trace_filter_describe(m->filter, filter, sizeof(filter));
 	mvprintw(top + (int)i++, left, " %-50.50s ", "");
 	mvprintw(top + (int)i, left, " filter: %-42.42s ", filter);

@@ -96,7 +96,8 @@ int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		return hypmem_cli_error("hypmem-dump", err);
 	}
 	tp.formats = hypmem_trace_formats(tr);
-	if ((err = hypmem_trace_filter_bind(&filter, tp.formats))) {
+	if ((err = hypmem_trace_filter_bind(&filter, tp.formats)) ||
+	    (err = hypmem_trace_filter_check_cpus(&filter, hypmem_trace_nr_cpus(tr)))) {
 		hypmem_trace_filter_deinit(&filter);
 		hypmem_trace_destroy(tr);
 		return hypmem_cli_error("hypmem-dump", err);
@@ -143,7 +144,8 @@ int cmd_trace(struct hypmem_target *t, const struct dump_args *a)
 		if (a->json)
 			json_object_object_add(trace, "events", tp.events);
 		if (filtering)
-			json_object_object_add(trace, "filtered", hypmem_json_trace_filtered(&filter));
+			json_object_object_add(trace, "filtered",
+					       hypmem_json_trace_filtered(&filter));
 		json_object_object_add(o, "trace", trace);
 		json_object_object_add(o, "findings", hypmem_json_findings(f));
 		if (a->json ? hypmem_json_print(stdout, o) : !print_json_line(o))

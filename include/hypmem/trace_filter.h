@@ -95,6 +95,15 @@ size_t hypmem_trace_filter_describe(const struct hypmem_trace_filter *f, char *b
 struct hypmem_error *hypmem_trace_filter_bind(struct hypmem_trace_filter *f,
 					      const struct hypmem_event_formats *formats);
 
+/**
+ * hypmem_trace_filter_check_cpus() - Refuse a CPU list that keeps none of
+ * the @nr_cpus CPUs the source has (it would show nothing, silently).  A
+ * list reaching past the last CPU ("0-63") is fine if it keeps one.
+ * Return: NULL, or HYPMEM_ERROR_INVALID_ARGUMENT naming the CPUs there are.
+ */
+struct hypmem_error *hypmem_trace_filter_check_cpus(const struct hypmem_trace_filter *f,
+						    unsigned int nr_cpus);
+
 /** hypmem_trace_filter_match() - Whether to keep @rec; counts what it drops. */
 bool hypmem_trace_filter_match(struct hypmem_trace_filter *f, const struct hypmem_trace_rec *rec);
 

@@ -77,7 +77,8 @@ struct hypmem_error *hypmem_top_model_filter(struct hypmem_top_model *m,
 		m->rows[i].filtered = false;
 	if (!f || !hypmem_trace_filter_active(f))
 		return NULL;
-	if ((err = hypmem_trace_filter_bind(f, hypmem_trace_formats(m->tr))))
+	if ((err = hypmem_trace_filter_bind(f, hypmem_trace_formats(m->tr))) ||
+	    (err = hypmem_trace_filter_check_cpus(f, hypmem_trace_nr_cpus(m->tr))))
 		return err;
 	m->filter = f;
 	for (size_t i = 0; f->nr_patterns && i < m->nr_rows; i++) {

@@ -176,6 +176,21 @@ size_t hypmem_trace_filter_describe(const struct hypmem_trace_filter *f, char *b
 	return at;
 }
 
+struct hypmem_error *hypmem_trace_filter_check_cpus(const struct hypmem_trace_filter *f,
+						    unsigned int nr_cpus)
+{
+	uint64_t present = nr_cpus >= 64 ? UINT64_MAX : (1ULL << nr_cpus) - 1;
+
+	if (!f->has_cpus || (f->cpus & present))
+		return NULL;
+	if (!nr_cpus)
+		return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
+					   "a CPU list was given, but this trace has no CPU");
+	return hypmem_error_create(HYPMEM_ERROR_INVALID_ARGUMENT,
+				   "the CPU list keeps none of this trace's %u CPU(s) (0-%u)",
+				   nr_cpus, nr_cpus - 1);
+}
+
 struct hypmem_error *hypmem_trace_filter_bind(struct hypmem_trace_filter *f,
 					      const struct hypmem_event_formats *formats)
 {

@@ -173,4 +173,26 @@ TEST(describe)
 	hypmem_trace_filter_deinit(&f);
 }
 
+/* A CPU list that keeps none of the source's CPUs is refused, naming them. */
+TEST(cpu_list_beyond_the_source)
+{
+	struct hypmem_trace_filter f = {0};
+	struct hypmem_error *err;
+
+	CHECK_NO_ERR(hypmem_trace_filter_check_cpus(&f, 2)); /* no list: anything goes */
+	REQUIRE(!hypmem_trace_filter_cpus(&f, "5,7-9"));
+	err = hypmem_trace_filter_check_cpus(&f, 2);
+	CHECK(err && err->code == HYPMEM_ERROR_INVALID_ARGUMENT && strstr(err->message, "(0-1)"));
+	hypmem_error_destroy(err);
+	CHECK_NO_ERR(hypmem_trace_filter_check_cpus(&f, 6)); /* CPU 5 exists there */
+	hypmem_trace_filter_deinit(&f);
+	memset(&f, 0, sizeof(f));
+	REQUIRE(!hypmem_trace_filter_cpus(&f, "1-63"));
+	CHECK_NO_ERR(hypmem_trace_filter_check_cpus(&f, 2)); /* reaches past the end, keeps 1 */
+	err = hypmem_trace_filter_check_cpus(&f, 1);
+	CHECK(err && strstr(err->message, "(0-0)"));
+	hypmem_error_destroy(err);
+	hypmem_trace_filter_deinit(&f);
+}
+
 TEST_MAIN

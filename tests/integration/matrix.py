@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Corruption matrix on a real 7.x dump: each case patches a sparse copy of
-the cached 7.x-nvhe ELF core (never the cache) and expects its named
-finding at the patched address, exit 1 (tests/README has the table).
+"""Corruption matrix: each case patches a sparse copy of a dump (never the
+original) and expects its named finding at the patched address, exit 1
+(tests/README.md has the table).  Two sources, one set of cases where both
+have the structure:
 
-Where to patch comes from the clean decode's JSON (pool addresses, the hyp
-linear-map offset, the stage-1 PGD, the host stage-2 pool), the struct
-layouts from DWARF (hypmem-dump layout), and a stage-1 walk written here
-for the vmemmap entries; list nodes are followed here, not by the decoder.
-Skipped when the dump is not cached (tests/qemu/real/real-dumps).
+ - "EL2 L8": the QEMU dump of our EL2 core with the 7.x-era 8-byte hyp_page
+   (layout 8, seed 7, the dump corrupt.py uses).  Where to patch comes from
+   the EL2 core's truth.json (pool ranges, offsets, the trace's counters),
+   symbols from nm, member offsets from DWARF (hypmem-dump layout; pahole
+   for the trace structs the decoder does not print), and a stage-1 walk
+   of pkvm_pgtable written here.
+ - "7.x": the cached Debian 7.2.13 nVHE ELF core.  Where to patch comes
+   from the clean decode's JSON (pool addresses, the hyp linear-map offset,
+   the stage-1 PGD, the host stage-2 root), the struct layouts from DWARF,
+   symbols from nm, and the same stage-1 walk.
+
+List nodes are followed here, not by the decoder.  Each part skips on its
+own: without QEMU, or without the cached 7.x dump (tests/qemu/real/real-dumps).
 """
 import glob
 import json
+import mmap
 import os
 import shutil
 import struct
@@ -20,34 +30,38 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, ElfCore, Tap, no_crash, tool  # noqa: E402
+from hypmemtest import BUILD, ElfCore, Tap, layout, make_dumps, nm, no_crash, tool  # noqa: E402
 
 M64 = (1 << 64) - 1
+PAGE = 4096
 t = Tap()
 
 
+def run_json(argv):
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    return p, (json.loads(p.stdout) if p.returncode in (0, 1) and p.stdout.startswith("{")
+               else None)
+
+
 def stat(image, core):
-    p = subprocess.run([tool("hypmem-stat"), "--json", image, core], capture_output=True,
-                       text=True, timeout=120)
-    return p, (json.loads(p.stdout) if p.returncode in (0, 1) and p.stdout else None)
+    return run_json([tool("hypmem-stat"), "--json", image, core])
 
 
-class Real:
-    def __init__(self, d):
-        self.image = os.path.join(d, "vmlinux")
-        self.core = os.path.join(d, "vmcore")
-        self.elf = ElfCore(self.core)
-        self.f = open(self.core, "rb")
-        p, self.j = stat(self.image, self.core)
-        lay = subprocess.run([os.path.join(BUILD, "hypmem-dump"), "layout", "--json", self.image],
-                             capture_output=True, text=True, check=True)
-        self.lay = {s["name"]: {m["name"]: m for m in s["members"]} | {"__size__": s["size"]}
-                    for s in json.loads(lay.stdout)["structs"]}
-        self.hpo = int(self.j["hyp"]["hyp_physvirt_offset"], 16)
+def trace(image, core):
+    return run_json([tool("hypmem-dump"), "trace", "--json", image, core])
+
+
+class Source:
+    """What both sources share: reads through the ELF core's program
+    headers, the hyp linear map, free lists and the stage-1 walk."""
 
     def r64(self, pa):
         self.f.seek(self.elf.offset(pa))
         return struct.unpack("<Q", self.f.read(8))[0]
+
+    def read(self, pa, n):
+        self.f.seek(self.elf.offset(pa))
+        return self.f.read(n)
 
     def pa(self, va):
         return (va + self.hpo) & M64
@@ -55,25 +69,24 @@ class Real:
     def va(self, pa):
         return (pa - self.hpo) & M64
 
-    def pool(self, name):
-        return next(p for p in self.j["pools"] if p["name"] == name)
+    def sym_pa(self, name):
+        return (self.syms["__kvm_nvhe_" + name] - self.kvo) & M64
 
     def head(self, pool, order):
-        fa = self.lay["struct hyp_pool"]["free_area"]["offset"]
-        return int(pool["address"], 16) + fa + 16 * order
+        return pool["address"] + self.lay["struct hyp_pool"]["free_area"]["offset"] + 16 * order
 
     def nodes(self, pool, order):
         h = self.head(pool, order)
         out, cur = [], self.r64(h)
-        while cur != self.va(h) and len(out) < 64:
+        while cur != self.va(h) and len(out) < 4096:
             out.append(cur)
             cur = self.r64(self.pa(cur))
         return out
 
     def s1_pa(self, va):
-        """The hyp stage-1 walk (4K granule, 4 levels from level 0)."""
-        table = self.pa(int(self.j["hyp"]["pgd"], 16))
-        for level in range(4):
+        """The hyp stage-1 walk (4K granule, 48-bit VAs)."""
+        table = self.s1_pgd
+        for level in range(self.s1_level, 4):
             shift = 39 - 9 * level
             pte = self.r64(table + ((va >> shift) & 511) * 8)
             if not pte & 1:
@@ -85,102 +98,293 @@ class Real:
         return None
 
     def vmemmap_pa(self, pfn):
-        base = int(self.j["vmemmap"]["base"], 16)
-        return self.s1_pa(base + pfn * self.j["vmemmap"]["entry_size"])
+        return self.s1_pa(self.vmemmap_base + pfn * self.esz)
+
+    def expect(self, tmp, name, patches, kind, address, run=stat):
+        """The patched copy gives @kind at @address, exit 1."""
+        copy = os.path.join(tmp, "vmcore")
+        subprocess.run(["cp", "--sparse=always", self.core, copy], check=True)
+        with open(copy, "r+b") as f:
+            for pa, data in patches.items():
+                f.seek(self.elf.offset(pa))
+                f.write(data)
+        p, out = run(self.image, copy)
+        found = (out or {}).get("findings", [])
+        got = [x for x in found if x["kind"] == kind]
+        at = any(int(x["address"], 16) == address for x in got)
+        t.ok(no_crash(p) and p.returncode == 1 and got and at,
+             "%s %s: %s at 0x%x, exit 1" % (self.tag, name, kind, address),
+             "exit %d, kinds %s, %s at %s\n%s" % (
+                 p.returncode, sorted({x["kind"] for x in found}), kind,
+                 [x["address"] for x in got][:8], p.stderr[-800:]))
+        os.unlink(copy)
 
 
-def expect(r, tmp, name, patches, kind, address=None):
-    copy = os.path.join(tmp, "vmcore")
-    subprocess.run(["cp", "--sparse=always", r.core, copy], check=True)
-    with open(copy, "r+b") as f:
-        for pa, data in patches.items():
-            f.seek(r.elf.offset(pa))
-            f.write(data)
-    p, out = stat(r.image, copy)
-    got = [x for x in (out or {}).get("findings", []) if x["kind"] == kind]
-    at = address is None or any(int(x["address"], 16) == address for x in got)
-    t.ok(no_crash(p) and p.returncode == 1 and got and at,
-         "7.x %s: %s%s, exit 1" % (name, kind, "" if address is None else " at 0x%x" % address),
-         "exit %d, kinds %s\n%s" % (p.returncode,
-                                    sorted({x["kind"] for x in (out or {}).get("findings", [])}),
-                                    p.stderr[-800:]))
-    os.unlink(copy)
+class El2(Source):
+    tag = "EL2 L8"
+
+    def __init__(self, d):
+        self.image = os.path.join(d, "el2.elf")
+        self.core = os.path.join(d, "vmcore")
+        with open(os.path.join(d, "truth.json")) as f:
+            self.truth = json.load(f)
+        self.elf = ElfCore(self.core)
+        self.f = open(self.core, "rb")
+        self.syms = nm(self.image)
+        self.lay = layout(BUILD, self.image)
+        hyp = self.truth["hyp"]
+        self.kvo = int(hyp["kimage_voffset"], 16)
+        self.hpo = int(hyp["hyp_physvirt_offset"], 16)
+        pgt = self.sym_pa("pkvm_pgtable")
+        kp = self.lay["struct kvm_pgtable"]
+        self.s1_pgd = self.pa(self.r64(pgt + kp["pgd"]["offset"]))
+        self.s1_level = self.read(pgt + kp["start_level"]["offset"], 1)[0]
+        self.vmemmap_base = int(self.truth["vmemmap"]["base"], 16)
+        self.esz = self.truth["vmemmap"]["entry_size"]
+        self.s2_pgd = self.pa(int(self.truth["stage2"]["pgd"], 16))
+
+    def pool(self, name):
+        p = next(x for x in self.truth["pools"] if x["name"] == name)
+        return {"address": self.sym_pa(name), "lo": int(p["range_start"], 16),
+                "hi": int(p["range_end"], 16), "max_order": p["max_order"],
+                "nr_pages": p["nr_pages"]}
+
+
+class Real(Source):
+    tag = "7.x"
+
+    def __init__(self, d):
+        self.image = os.path.join(d, "vmlinux")
+        self.core = os.path.join(d, "vmcore")
+        self.elf = ElfCore(self.core)
+        self.f = open(self.core, "rb")
+        p, self.j = stat(self.image, self.core)
+        self.syms = nm(self.image)
+        self.lay = layout(BUILD, self.image)
+        self.hpo = int(self.j["hyp"]["hyp_physvirt_offset"], 16)
+        self.kvo = int(self.j["hyp"]["kimage_voffset"], 16)
+        self.s1_pgd = self.pa(int(self.j["hyp"]["pgd"], 16))
+        self.s1_level = 0
+        self.vmemmap_base = int(self.j["vmemmap"]["base"], 16)
+        self.esz = self.j["vmemmap"]["entry_size"]
+        self.s2_pgd = self.pa(int(self.j["stage2"]["pgd"], 16))
+
+    def pool(self, name):
+        p = next(x for x in self.j["pools"] if x["name"] == name)
+        return {"address": int(p["address"], 16), "lo": int(p["range_start"], 16),
+                "hi": int(p["range_end"], 16), "max_order": p["max_order"],
+                "nr_pages": p["nr_pages"]}
 
 
 def q(*v):
     return struct.pack("<%dQ" % len(v), *v)
 
 
+def buddy_cases(s, tmp):
+    """Rows 1-13 and the two other list kinds: hpool's free lists, its
+    struct, and the vmemmap entries of its free blocks."""
+    hp = s.pool("hpool")
+    lo, hi = hp["lo"], hp["hi"]
+    by_order = {o: s.nodes(hp, o) for o in range(hp["max_order"] + 1)}
+    two = next(o for o, n in by_order.items() if len(n) >= 2)
+    one = next(o for o, n in by_order.items() if len(n) == 1 and o > 0)
+    n1, n2 = by_order[two][:2]
+    h_two, h_one = s.head(hp, two), s.head(hp, one)
+    node = by_order[one][0]
+    pfn = s.pa(node) >> 12
+    hpage = s.lay["struct hyp_page"]
+    ref_off, order_off = hpage["refcount"]["offset"], hpage["order"]["offset"]
+    pool_pa = hp["address"]
+    po = s.lay["struct hyp_pool"]
+
+    s.expect(tmp, "second node points back to the first", {s.pa(n2): q(n1)}, "list_cycle",
+             s.pa(n1))
+    s.expect(tmp, "list head points outside the pool", {h_one: q(s.va(hi + (1 << 20)))},
+             "node_outside_pool", hi + (1 << 20))
+    s.expect(tmp, "list head points mid-block", {h_one: q(node + 0x1000)}, "node_misaligned",
+             s.pa(node) + 0x1000)
+    s.expect(tmp, "a node's prev is wrong", {s.pa(n2) + 8: q(n2)}, "list_prev_mismatch",
+             s.pa(n2))
+    s.expect(tmp, "list head zeroed", {h_one: q(0, 0)}, "list_uninitialised", h_one)
+    s.expect(tmp, "range_end below range_start",
+             {pool_pa + po["range_end"]["offset"]: q(lo - 0x1000)}, "pool_invalid", pool_pa)
+    s.expect(tmp, "a listed block removed from its list",
+             {h_one: q(s.va(h_one), s.va(h_one))}, "free_head_not_listed", s.pa(node))
+    s.expect(tmp, "max_order beyond the free lists",
+             {pool_pa + po["max_order"]["offset"]: bytes([30])}, "bad_order", pool_pa)
+    # The last node of a list of order @two also made the head of list @one.
+    last = by_order[two][-1]
+    s.expect(tmp, "a block on two lists", {h_one: q(last, s.va(h_one))}, "block_on_two_lists",
+             s.pa(last))
+
+    ent = s.vmemmap_pa(pfn)
+    if not t.ok(ent is not None, "%s: the vmemmap entry of PFN 0x%x is mapped" % (s.tag, pfn)):
+        return
+    s.expect(tmp, "a free head's order changed", {ent + order_off: bytes([one - 1])},
+             "order_mismatch", s.pa(node))
+    s.expect(tmp, "a free head referenced", {ent + ref_off: struct.pack("<H", 1)},
+             "free_page_referenced", s.pa(node))
+    tail = s.vmemmap_pa(pfn + 1)
+    s.expect(tmp, "a free tail with an order", {tail + order_off: bytes([0])},
+             "free_tail_has_order", s.pa(node) + 0x1000)
+
+    # Both buddies free: the lone order-@one block split into two listed
+    # halves of order @one - 1, each with its order in the vmemmap.
+    p_va, k = node, one
+    q_va = p_va + (1 << (k - 1 + 12))
+    head_k1 = s.head(hp, k - 1)
+    hk_va, hk1_va = s.va(h_one), s.va(head_k1)
+    tl = s.r64(head_k1 + 8)
+    patches = {h_one: q(hk_va, hk_va), s.pa(p_va): q(q_va, tl), s.pa(q_va): q(hk1_va, p_va),
+               head_k1 + 8: q(q_va)}
+    if tl == hk1_va:
+        patches[head_k1] = q(p_va, q_va)
+    else:
+        patches[s.pa(tl)] = q(p_va)
+    for va in (p_va, q_va):
+        patches[s.vmemmap_pa(s.pa(va) >> 12) + order_off] = bytes([k - 1])
+    s.expect(tmp, "two buddies both free", patches, "buddies_both_free", s.pa(p_va))
+
+    # __hyp_vmemmap moved to a hyp VA the stage-1 does not map: the pools
+    # have no vmemmap entries.
+    far = 0x500000000000
+    if t.ok(s.s1_pa(far) is None, "%s: hyp VA 0x%x is not mapped" % (s.tag, far)):
+        s.expect(tmp, "__hyp_vmemmap off the stage-1 map", {s.sym_pa("__hyp_vmemmap"): q(far)},
+                 "vmemmap_unmapped", pool_pa)
+
+    # The order-0 list made a ring through every page of the pool nobody
+    # holds (refcount 0, read here from the vmemmap), never back to its
+    # head: longer than Brent's walk can see within one step per pool page.
+    free = []
+    for pf in range(lo >> 12, hi >> 12):
+        e = s.vmemmap_pa(pf)
+        if e is not None and not int.from_bytes(s.read(e + ref_off, 2), "little"):
+            free.append(pf << 12)
+    cap, power = hp["nr_pages"] + 1, 1
+    while power < len(free):
+        power *= 2
+    h0 = s.head(hp, 0)
+    if t.ok(power + len(free) > cap, "%s: %d unheld pages in hpool, a ring Brent's walk "
+            "cannot close within %d steps" % (s.tag, len(free), cap)):
+        patches = {h0: q(s.va(free[0]), s.va(free[-1]))}
+        for i, pa in enumerate(free):
+            patches[pa] = q(s.va(free[(i + 1) % len(free)]), s.va(free[i - 1]) if i else s.va(h0))
+        s.expect(tmp, "order-0 list a ring through every unheld page", patches, "list_too_long",
+                 h0)
+
+
+def stage2_cases(s, tmp):
+    """Rows 15-17: the host stage-2's root table."""
+    pgd = s.s2_pgd
+    slot = next(i for i in range(512) if s.r64(pgd + 8 * i) & 3 == 3)
+    s.expect(tmp, "a level-0 entry pointing at its own table",
+             {pgd + 8 * slot: q(pgd | 3)}, "table_loop", pgd + 8 * slot)
+    s.expect(tmp, "a table outside host_s2_pool",
+             {pgd + 8 * slot: q(0x40000000 | 3)}, "table_outside_pool", pgd + 8 * slot)
+    s.expect(tmp, "a table past RAM",
+             {pgd + 8 * slot: q(0x100000000000 | 3)}, "table_unreadable", 0x100000000000)
+
+
+def pahole(image, name):
+    """Member offsets of struct @name from DWARF, by pahole."""
+    p = subprocess.run(["pahole", "-C", name, image], capture_output=True, text=True, check=True)
+    out = {}
+    for line in p.stdout.splitlines():
+        if "/* size:" in line:
+            out["__size__"] = int(line.split("size:")[1].split(",")[0])
+        if "/*" in line and ";" in line:
+            member = line.split(";")[0].split()[-1].lstrip("*").split("[")[0]
+            nums = line.split("/*")[1].split("*/")[0].split()
+            out[member] = int(nums[0])
+    return out
+
+
+def trace_cases(s, tmp):
+    """The trace ring of CPU 0 (the EL2 core keeps 7.x's trace state).
+    Pages: trace_bpages_backing[0..n) (page 0 the reader's, 1.. the ring);
+    the meta page found by its header and the truth's counters."""
+    cpu = s.truth["trace"]["cpus"][0]
+    bp = pahole(s.image, "simple_buffer_page")
+    bsz = bp["__size__"]
+    meta = pahole(s.image, "trace_buffer_meta")
+    data = pahole(s.image, "buffer_data_page")
+    base = s.sym_pa("trace_bpages_backing")
+    pages = []
+    for i in range(1, cpu["nr_pages"]):
+        va = s.r64(base + i * bsz + bp["page"])
+        pages.append(s.pa(va))
+    full = [pa for pa in pages if s.r64(pa + data["commit"])]
+    if not t.ok(full, "%s: the trace ring has pages with events" % s.tag):
+        return
+    s.expect(tmp, "a trace page's commit past its end", {full[0] + data["commit"]: q(1 << 20)},
+             "trace_page_invalid", full[0] + data["data"], run=trace)
+    # The meta page: its header says 4 KiB pages, its counters are the truth's.
+    hdr = struct.pack("<IIII", PAGE, meta["__size__"], PAGE, cpu["nr_pages"])
+    found = None
+    with open(s.core, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        pos = m.find(hdr)
+        while pos >= 0 and found is None:
+            ent = struct.unpack_from("<Q", m, pos + meta["entries"])[0]
+            ovr = struct.unpack_from("<Q", m, pos + meta["overrun"])[0]
+            if ent == cpu["entries"] and ovr == cpu["overrun"]:
+                found = pos
+            pos = m.find(hdr, pos + 1)
+    pa = next((p + found - o for p, n, o in s.elf.loads if found is not None and
+               o <= found < o + n), None)
+    if t.ok(pa is not None and pa % PAGE == 0,
+            "%s: CPU 0's meta page (%d entries, %d overwritten)" % (s.tag, cpu["entries"],
+                                                                     cpu["overrun"])):
+        s.expect(tmp, "the meta page's overrun off by 5",
+                 {pa + meta["overrun"]: q(cpu["overrun"] + 5)}, "trace_lost_mismatch", 0,
+                 run=trace)
+
+
 def main():
+    el2_part()
+    real_part()
+    return t.done()
+
+
+def el2_part():
+    if not shutil.which("qemu-system-aarch64"):
+        t.skip("EL2 L8 corruption matrix", "qemu-system-aarch64 not installed")
+        return
+    out, err = make_dumps(8, 7, 512, 5000)
+    if not t.ok(out is not None, "EL2 L8: dump", err or ""):
+        return
+    s = El2(out)
+    p, base = stat(s.image, s.core)
+    if not t.ok(p.returncode == 0 and base and not base["findings"],
+                "EL2 L8: the clean dump has no findings", p.stderr):
+        return
+    p, tr = trace(s.image, s.core)
+    if not t.ok(p.returncode == 0 and tr and not tr["findings"],
+                "EL2 L8: the clean dump's trace has no findings", p.stderr):
+        return
+    tmp = tempfile.mkdtemp(prefix="hypmem-matrix-")
+    try:
+        buddy_cases(s, tmp)
+        stage2_cases(s, tmp)
+        trace_cases(s, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def real_part():
     cache = os.path.expanduser(os.environ.get("HYPMEM_REAL_CACHE") or "~/.cache/hypmem-real")
     dumps = sorted(glob.glob(os.path.join(cache, "dumps", "7.x-nvhe-*", "vmcore")))
     if not dumps:
         t.skip("7.x corruption matrix", "no cached 7.x dump (tests/qemu/real/real-dumps)")
-        return t.done()
-    r = Real(os.path.dirname(dumps[0]))
-    if not t.ok(r.j is not None and not r.j["findings"], "7.x: the clean dump has no findings"):
-        return t.done()
+        return
+    s = Real(os.path.dirname(dumps[0]))
+    if not t.ok(s.j is not None and not s.j["findings"], "7.x: the clean dump has no findings"):
+        return
     tmp = tempfile.mkdtemp(prefix="hypmem-matrix-")
     try:
-        run(r, tmp)
+        buddy_cases(s, tmp)
+        stage2_cases(s, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return t.done()
-
-
-def run(r, tmp):
-    hp = r.pool("hpool")
-    lo, hi = int(hp["range_start"], 16), int(hp["range_end"], 16)
-    by_order = {o: r.nodes(hp, o) for o in range(hp["max_order"] + 1)}
-    two = next(o for o, n in by_order.items() if len(n) >= 2)
-    one = next(o for o, n in by_order.items() if len(n) == 1 and o > 0)
-    n1, n2 = by_order[two][:2]
-    h_two, h_one = r.head(hp, two), r.head(hp, one)
-    node = by_order[one][0]
-    pfn = r.pa(node) >> 12
-    ent = r.vmemmap_pa(pfn)
-    hpage = r.lay["struct hyp_page"]
-    ref_off, order_off = hpage["refcount"]["offset"], hpage["order"]["offset"]
-    pool_pa = int(hp["address"], 16)
-    po = r.lay["struct hyp_pool"]
-
-    # --- buddy: free lists and pool structs ---
-    expect(r, tmp, "second node points back to the first", {r.pa(n2): q(n1)}, "list_cycle",
-           r.pa(n1))
-    expect(r, tmp, "list head points outside the pool", {h_one: q(r.va(hi + (1 << 20)))},
-           "node_outside_pool", hi + (1 << 20))
-    expect(r, tmp, "list head points mid-block", {h_one: q(node + 0x1000)}, "node_misaligned",
-           r.pa(node) + 0x1000)
-    expect(r, tmp, "a node's prev is wrong", {r.pa(n2) + 8: q(n2)}, "list_prev_mismatch",
-           r.pa(n2))
-    expect(r, tmp, "list head zeroed", {h_one: q(0, 0)}, "list_uninitialised", h_one)
-    expect(r, tmp, "range_end below range_start",
-           {pool_pa + po["range_end"]["offset"]: q(lo - 0x1000)}, "pool_invalid")
-    expect(r, tmp, "a listed block removed from its list",
-           {h_one: q(r.va(h_one), r.va(h_one))}, "free_head_not_listed", r.pa(node))
-    # --- vmemmap entries of free blocks ---
-    if ent is None:
-        t.ok(False, "7.x: the vmemmap entry of PFN 0x%x is mapped" % pfn)
-        return
-    expect(r, tmp, "a free head's order changed", {ent + order_off: bytes([one - 1])},
-           "order_mismatch", r.pa(node))
-    expect(r, tmp, "a free head referenced", {ent + ref_off: struct.pack("<H", 1)},
-           "free_page_referenced", r.pa(node))
-    tail = r.vmemmap_pa(pfn + 1)
-    expect(r, tmp, "a free tail with an order", {tail + order_off: bytes([0])},
-           "free_tail_has_order", r.pa(node) + 0x1000)
-    expect(r, tmp, "max_order beyond the free lists",
-           {pool_pa + po["max_order"]["offset"]: bytes([30])}, "bad_order", pool_pa)
-    # --- host stage-2 tables ---
-    s2 = r.j["stage2"]
-    pgd = r.pa(int(s2["pgd"], 16))  # a hyp linear-map VA
-    slot = next(i for i in range(512) if r.r64(pgd + 8 * i) & 3 == 3)
-    expect(r, tmp, "a level-0 entry pointing at its own table",
-           {pgd + 8 * slot: q(pgd | 3)}, "table_loop", pgd + 8 * slot)
-    expect(r, tmp, "a table outside host_s2_pool",
-           {pgd + 8 * slot: q(0x40000000 | 3)}, "table_outside_pool", pgd + 8 * slot)
-    expect(r, tmp, "a table past RAM",
-           {pgd + 8 * slot: q(0x100000000000 | 3)}, "table_unreadable", 0x100000000000)
 
 
 if __name__ == "__main__":

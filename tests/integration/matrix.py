@@ -142,6 +142,10 @@ class El2(Source):
         self.vmemmap_base = int(self.truth["vmemmap"]["base"], 16)
         self.esz = self.truth["vmemmap"]["entry_size"]
         self.s2_pgd = self.pa(int(self.truth["stage2"]["pgd"], 16))
+        self.s2_level = self.truth["stage2"]["start_level"]
+        self.ram = [(int(r["start"], 16), int(r["end"], 16))
+                    for r in self.truth["target"]["ram_ranges"]]
+        self.vms = [{"handle": int(v["handle"], 16)} for v in self.truth["vms"]]
 
     def pool(self, name):
         p = next(x for x in self.truth["pools"] if x["name"] == name)
@@ -168,6 +172,10 @@ class Real(Source):
         self.vmemmap_base = int(self.j["vmemmap"]["base"], 16)
         self.esz = self.j["vmemmap"]["entry_size"]
         self.s2_pgd = self.pa(int(self.j["stage2"]["pgd"], 16))
+        self.s2_level = self.j["stage2"]["start_level"]
+        self.ram = [(int(r["start"], 16), int(r["end"], 16))
+                    for r in self.j["target"]["ram_ranges"]]
+        self.vms = [{"handle": int(v["handle"], 16)} for v in self.j.get("vms", [])]
 
     def pool(self, name):
         p = next(x for x in self.j["pools"] if x["name"] == name)
@@ -274,7 +282,8 @@ def buddy_cases(s, tmp):
 
 
 def stage2_cases(s, tmp):
-    """Rows 15-17: the host stage-2's root table."""
+    """Rows 15-17 (the host stage-2's root table), table_refcount and
+    not_identity."""
     pgd = s.s2_pgd
     slot = next(i for i in range(512) if s.r64(pgd + 8 * i) & 3 == 3)
     s.expect(tmp, "a level-0 entry pointing at its own table",
@@ -283,6 +292,102 @@ def stage2_cases(s, tmp):
              {pgd + 8 * slot: q(0x40000000 | 3)}, "table_outside_pool", pgd + 8 * slot)
     s.expect(tmp, "a table past RAM",
              {pgd + 8 * slot: q(0x100000000000 | 3)}, "table_unreadable", 0x100000000000)
+    # A level-3 table's refcount in the vmemmap, one too many; a page of
+    # the host's identity map pointed one page further.
+    tables, pages, _ = s2_walk(s)
+    level, table = next(x for x in tables if x[0] == 3)
+    ent = s.vmemmap_pa(table >> 12)
+    rc_off = s.lay["struct hyp_page"]["refcount"]["offset"]
+    rc = int.from_bytes(s.read(ent + rc_off, 2), "little")
+    if t.ok(rc > 1, "%s: level-3 table 0x%x has refcount %d" % (s.tag, table, rc)):
+        s.expect(tmp, "a table page's refcount one too many",
+                 {ent + rc_off: struct.pack("<H", rc + 1)}, "table_refcount", table)
+    ptep, ia, pte = pages[len(pages) // 2]
+    if t.ok(pte & ADDR == ia, "%s: page 0x%x is mapped at its own address" % (s.tag, ia)):
+        s.expect(tmp, "a host page mapped at another address",
+                 {ptep: q(pte + PAGE)}, "not_identity", ptep)
+
+
+ADDR = 0x0000fffffffff000
+DONATION = 2  # 7.x: the type of an invalid entry, bits 63:60
+OWNER_HYP, OWNER_GUEST = 1, 2  # 7.x: a donation's owner, bits 3:1
+SHARED_OWNED, NOPAGE = 1, 3  # 7.x page states (hyp_page: host's, hyp's complemented)
+
+
+def s2_walk(s):
+    """The host stage-2, walked here from its root (4K granule): the
+    (level, PA) of its tables below the root, and the (entry PA, IA, pte)
+    of its valid level-3 pages and of its donations."""
+    tables, pages, dons, stack = [], [], [], [(s.s2_level, s.s2_pgd, 0)]
+    while stack:
+        level, table, base = stack.pop()
+        ptes = struct.unpack("<512Q", s.read(table, PAGE))
+        for i, pte in enumerate(ptes):
+            ia = base + (i << (12 + 9 * (3 - level)))
+            if level < 3 and pte & 3 == 3:
+                tables.append((level + 1, pte & ADDR))
+                stack.append((level + 1, pte & ADDR, ia))
+            elif level == 3 and pte & 3 == 3:
+                pages.append((table + 8 * i, ia, pte))
+            elif pte and not pte & 1 and pte >> 60 == DONATION:
+                dons.append((table + 8 * i, ia, pte))
+    return sorted(tables), sorted(pages), sorted(dons)
+
+
+def vmemmap_entries(s):
+    """(PFN, raw 8-byte hyp_page) of every RAM page, read a vmemmap page
+    at a time through the stage-1 walk."""
+    per = PAGE // s.esz
+    for lo, hi in s.ram:
+        pfn = lo >> 12
+        while pfn < hi >> 12:
+            first = pfn - pfn % per
+            pa = s.vmemmap_pa(first)
+            n = min(per, (hi >> 12) - first)
+            if pa is not None:
+                raw = s.read(pa, n * s.esz)
+                for i in range(max(pfn - first, 0), n):
+                    yield first + i, pa + i * s.esz, struct.unpack_from("<Q", raw, i * s.esz)[0]
+            pfn = first + per
+
+
+def cross_cases(s, tmp):
+    """Rows 18-23: the 7.x encodings of the host stage-2 and what the
+    vmemmap and the guest stage-2s record of the same pages."""
+    _, _, dons = s2_walk(s)
+    to_hyp = [d for d in dons if (d[2] >> 1) & 7 == OWNER_HYP]
+    to_guest = [d for d in dons if (d[2] >> 1) & 7 == OWNER_GUEST]
+    if not t.ok(to_hyp and to_guest, "%s: the host stage-2 holds donations to the hyp (%d) "
+                "and to guests (%d)" % (s.tag, len(to_hyp), len(to_guest))):
+        return
+    ent, ia, pte = to_hyp[0]
+    s.expect(tmp, "a host stage-2 entry of an unknown type",
+             {ent: q(pte & ~(0xf << 60) | 5 << 60)}, "reserved_encoding", ent)
+    s.expect(tmp, "a donation to an owner that does not exist",
+             {ent: q(pte & ~(7 << 1) | 6 << 1)}, "bad_owner", ent)
+    gent, gia, gpte = to_guest[0]
+    handles = {v["handle"] for v in s.vms}
+    ghost = 0x1fff
+    if t.ok(handles and ghost not in handles, "%s: handle 0x%x is not a VM's (%s)" % (
+            s.tag, ghost, sorted(handles))):
+        s.expect(tmp, "a donation to a VM handle vm_table lacks",
+                 {gent: q(gpte & ~(0xffff << 4) | ghost << 4)}, "bad_owner", gia)
+    s.expect(tmp, "a guest donation at a gfn its stage-2 does not map",
+             {gent: q(gpte + (1 << 20))}, "state_mismatch", gia)
+    # The vmemmap: a hyp page the host also owns; a guest share counted twice.
+    byp = {pfn: (epa, raw) for pfn, epa, raw in vmemmap_entries(s)}
+    epa, raw = byp[ia >> 12]
+    host, hyp = (raw >> 24) & 0xf, ((raw >> 28) & 0xf) ^ 3
+    if t.ok((host, hyp) == (NOPAGE, 0), "%s: page 0x%x donated to the hyp: host nopage, hyp "
+            "owned in the vmemmap" % (s.tag, ia), "raw 0x%x" % raw):
+        s.expect(tmp, "a hyp page the vmemmap also gives to the host",
+                 {epa: q(raw & ~(0xf << 24))}, "state_mismatch", ia)
+    shared = [(pfn, epa, raw) for pfn, (epa, raw) in sorted(byp.items())
+              if (raw >> 24) & 0xf == SHARED_OWNED and raw >> 32]
+    if t.ok(shared, "%s: pages the host shares with guests (%d)" % (s.tag, len(shared))):
+        pfn, epa, raw = shared[0]
+        s.expect(tmp, "a guest share counted twice", {epa: q(raw + (1 << 32))},
+                 "share_count_mismatch", pfn << 12)
 
 
 def pahole(image, name):
@@ -365,6 +470,7 @@ def el2_part():
     try:
         buddy_cases(s, tmp)
         stage2_cases(s, tmp)
+        cross_cases(s, tmp)
         trace_cases(s, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -383,6 +489,7 @@ def real_part():
     try:
         buddy_cases(s, tmp)
         stage2_cases(s, tmp)
+        cross_cases(s, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -23,6 +23,7 @@ import glob
 import json
 import mmap
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -390,17 +391,43 @@ def cross_cases(s, tmp):
                  "share_count_mismatch", pfn << 12)
 
 
-def pahole(image, name):
-    """Member offsets of struct @name from DWARF, by pahole."""
+def translation_cases(s, tmp):
+    """translation: host_mmu's arch.mmu.pgd_phys one page off pgt.pgd."""
+    hm, arch, mmu = (pahole(s.image, n) for n in ("host_mmu", "kvm_arch", "kvm_s2_mmu"))
+    at = s.sym_pa("host_mmu")
+    phys = at + hm["arch"] + arch["mmu"] + mmu["pgd_phys"]
+    pgd = s.pa(s.r64(at + hm["pgt"] + pahole(s.image, "kvm_pgtable")["pgd"]))
+    if t.ok(s.r64(phys) == pgd, "%s: host_mmu's pgd_phys is its pgt.pgd's PA" % s.tag):
+        s.expect(tmp, "host_mmu's pgd_phys a page off", {phys: q(pgd + PAGE)}, "translation",
+                 at)
+
+
+def vm_cases(s, tmp):
+    """vm_invalid: the first VM of vm_table (read here: the symbol, its
+    table, its first slot) given a guest stage-2 of 99 IA bits."""
+    table = s.pa(s.r64(s.sym_pa("vm_table")))
+    vm = next((v for v in struct.unpack("<64Q", s.read(table, 512)) if v), None)
+    if not t.ok(vm is not None, "%s: vm_table holds a VM" % s.tag):
+        return
+    pgt = pahole(s.image, "pkvm_hyp_vm")["pgt"]
+    ia = pahole(s.image, "kvm_pgtable")["ia_bits"]
+    size = pahole(s.image, "kvm_pgtable", sizes=True)["ia_bits"]
+    s.expect(tmp, "a VM's guest stage-2 of 99 IA bits",
+             {s.pa(vm) + pgt + ia: (99).to_bytes(size, "little")}, "vm_invalid", vm)
+
+
+def pahole(image, name, sizes=False):
+    """Member offsets (or sizes) of struct @name from DWARF, by pahole;
+    "__size__" the struct's size."""
     p = subprocess.run(["pahole", "-C", name, image], capture_output=True, text=True, check=True)
     out = {}
     for line in p.stdout.splitlines():
-        if "/* size:" in line:
+        m = re.match(r"\s*(.*?)\s*(__attribute__\(.*\))?;\s*/\*\s*(\d+)\s+(\d+)\s*\*/", line)
+        if m:
+            member = m.group(1).split()[-1].lstrip("*").split("[")[0]
+            out[member] = int(m.group(4 if sizes else 3))
+        elif "/* size:" in line:
             out["__size__"] = int(line.split("size:")[1].split(",")[0])
-        if "/*" in line and ";" in line:
-            member = line.split(";")[0].split()[-1].lstrip("*").split("[")[0]
-            nums = line.split("/*")[1].split("*/")[0].split()
-            out[member] = int(nums[0])
     return out
 
 
@@ -471,6 +498,8 @@ def el2_part():
         buddy_cases(s, tmp)
         stage2_cases(s, tmp)
         cross_cases(s, tmp)
+        vm_cases(s, tmp)
+        translation_cases(s, tmp)
         trace_cases(s, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -490,6 +519,8 @@ def real_part():
         buddy_cases(s, tmp)
         stage2_cases(s, tmp)
         cross_cases(s, tmp)
+        vm_cases(s, tmp)
+        translation_cases(s, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

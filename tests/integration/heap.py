@@ -216,6 +216,11 @@ def corruptions(out):
     expect_finding(d, "last-used",
                    {alloc + lu["offset"]: (int(th["end"], 16) + 0x1000).to_bytes(8, "little")},
                    "heap_size_inconsistent", int(th["end"], 16) + 0x1000)
+    # The range's end below its start.
+    end = d.member("hyp_allocator", "end")
+    expect_finding(d, "end-below-start",
+                   {alloc + end["offset"]: (int(th["start"], 16) - 0x1000).to_bytes(8, "little")},
+                   "heap_invalid", alloc)
     # A page past the top mapped in the heap's range (the first chunk's
     # stage-1 entry copied there): no chunk accounts for it.
     top = int(th["top"], 16)

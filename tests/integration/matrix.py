@@ -101,14 +101,17 @@ class Source:
     def vmemmap_pa(self, pfn):
         return self.s1_pa(self.vmemmap_base + pfn * self.esz)
 
-    def expect(self, tmp, name, patches, kind, address, run=stat):
-        """The patched copy gives @kind at @address, exit 1."""
+    def expect(self, tmp, name, patches, kind, address, run=stat, cut=None):
+        """The patched copy (cut short at PA @cut, if given) gives @kind at
+        @address, exit 1."""
         copy = os.path.join(tmp, "vmcore")
         subprocess.run(["cp", "--sparse=always", self.core, copy], check=True)
         with open(copy, "r+b") as f:
             for pa, data in patches.items():
                 f.seek(self.elf.offset(pa))
                 f.write(data)
+            if cut is not None:
+                f.truncate(self.elf.offset(cut))
         p, out = run(self.image, copy)
         found = (out or {}).get("findings", [])
         got = [x for x in found if x["kind"] == kind]
@@ -260,6 +263,14 @@ def buddy_cases(s, tmp):
     if t.ok(s.s1_pa(far) is None, "%s: hyp VA 0x%x is not mapped" % (s.tag, far)):
         s.expect(tmp, "__hyp_vmemmap off the stage-1 map", {s.sym_pa("__hyp_vmemmap"): q(far)},
                  "vmemmap_unmapped", pool_pa)
+
+    # The dump cut short at the page of hpool's highest free-list node (in
+    # the last segment of the file): the walk cannot read that node.
+    top = max(s.pa(n) for n in sum(by_order.values(), []))
+    last_seg = max(s.elf.loads, key=lambda x: x[2])
+    if t.ok(last_seg[0] <= top < last_seg[0] + last_seg[1],
+            "%s: hpool's highest node 0x%x is in the file's last segment" % (s.tag, top)):
+        s.expect(tmp, "cut short at a free-list node", {}, "list_broken", top, cut=top)
 
     # The order-0 list made a ring through every page of the pool nobody
     # holds (refcount 0, read here from the vmemmap), never back to its
@@ -469,6 +480,12 @@ def trace_cases(s, tmp):
         s.expect(tmp, "the meta page's overrun off by 5",
                  {pa + meta["overrun"]: q(cpu["overrun"] + 5)}, "trace_lost_mismatch", 0,
                  run=trace)
+        # Two pages of events restamped at time 0: one of them at least is
+        # not first in ring order, and the clock goes back there.
+        two = {full[0] + data["time_stamp"]: q(0), full[len(full) // 2] + data["time_stamp"]: q(0)}
+        if t.ok(len(two) == 2, "%s: two trace pages with events" % s.tag):
+            s.expect(tmp, "two trace pages restamped at time 0", two, "trace_time_backwards", pa,
+                     run=trace)
 
 
 def main():

@@ -9,15 +9,18 @@ have the structure:
    (layout 8, seed 7, the dump corrupt.py uses).  Where to patch comes from
    the EL2 core's truth.json (pool ranges, offsets, the trace's counters),
    symbols from nm, member offsets from DWARF (hypmem-dump layout; pahole
-   for the trace structs the decoder does not print), and a stage-1 walk
-   of pkvm_pgtable written here.
+   for the structs it does not print), and a stage-1 walk of pkvm_pgtable
+   written here.
  - "7.x": the cached Debian 7.2.13 nVHE ELF core.  Where to patch comes
    from the clean decode's JSON (pool addresses, the hyp linear-map offset,
    the stage-1 PGD, the host stage-2 root), the struct layouts from DWARF,
    symbols from nm, and the same stage-1 walk.
 
-List nodes are followed here, not by the decoder.  Each part skips on its
-own: without QEMU, or without the cached 7.x dump (tests/qemu/real/real-dumps).
+List nodes, the host stage-2, the vmemmap and vm_table are walked here,
+not by the decoder.  The hyp heap's cases are heap.py's (7.2.13 has no
+heap); the trace ring's are here for the EL2 dump only (Debian's 7.2.13
+has none).  Each part skips on its own: without QEMU, or without the
+cached 7.x dump (tests/qemu/real/real-dumps).
 """
 import glob
 import json

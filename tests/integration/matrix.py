@@ -497,6 +497,16 @@ def main():
     return t.done()
 
 
+def run_cases(s, *more):
+    """The cases both sources have, then @more, in one temporary directory."""
+    tmp = tempfile.mkdtemp(prefix="hypmem-matrix-")
+    try:
+        for cases in (buddy_cases, stage2_cases, cross_cases, vm_cases, translation_cases) + more:
+            cases(s, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def el2_part():
     if not shutil.which("qemu-system-aarch64"):
         t.skip("EL2 L8 corruption matrix", "qemu-system-aarch64 not installed")
@@ -513,16 +523,7 @@ def el2_part():
     if not t.ok(p.returncode == 0 and tr and not tr["findings"],
                 "EL2 L8: the clean dump's trace has no findings", p.stderr):
         return
-    tmp = tempfile.mkdtemp(prefix="hypmem-matrix-")
-    try:
-        buddy_cases(s, tmp)
-        stage2_cases(s, tmp)
-        cross_cases(s, tmp)
-        vm_cases(s, tmp)
-        translation_cases(s, tmp)
-        trace_cases(s, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    run_cases(s, trace_cases)
 
 
 def real_part():
@@ -534,15 +535,7 @@ def real_part():
     s = Real(os.path.dirname(dumps[0]))
     if not t.ok(s.j is not None and not s.j["findings"], "7.x: the clean dump has no findings"):
         return
-    tmp = tempfile.mkdtemp(prefix="hypmem-matrix-")
-    try:
-        buddy_cases(s, tmp)
-        stage2_cases(s, tmp)
-        cross_cases(s, tmp)
-        vm_cases(s, tmp)
-        translation_cases(s, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    run_cases(s)
 
 
 if __name__ == "__main__":

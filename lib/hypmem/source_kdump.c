@@ -407,7 +407,8 @@ static bool diskdump_header(int fd, struct diskdump_hdr *h)
 /*
  * libkdumpfile 0.5.1 turns VMCOREINFO keys into attribute paths split at
  * dots, and crashes (SEGV at open) on an empty component: ".PAGESIZE",
- * "A..B", "A.".  Found by fuzz_source; such keys are a FORMAT error here.
+ * "A..B", "A.", also on a line with no '=' at all (".KERNEL"; the second
+ * crash fuzz_source found).  Such keys are a FORMAT error here.
  */
 static bool vmcoreinfo_keys_ok(const uint8_t *text, size_t len)
 {
@@ -417,8 +418,11 @@ static bool vmcoreinfo_keys_ok(const uint8_t *text, size_t len)
 		const uint8_t *nl = memchr(line, '\n', (size_t)(end - line));
 		const uint8_t *stop = nl ? nl : end, *eq = memchr(line, '=', (size_t)(stop - line));
 
-		if (eq) {
-			if (line[0] == '.' || (eq > line && eq[-1] == '.'))
+		/* A line without '=' is all key to the library: check it the same. */
+		if (!eq)
+			eq = stop;
+		if (eq > line) {
+			if (line[0] == '.' || eq[-1] == '.')
 				return false;
 			for (const uint8_t *c = line; c + 1 < eq; c++)
 				if (c[0] == '.' && c[1] == '.')

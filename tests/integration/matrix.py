@@ -12,10 +12,10 @@ have the structure:
    for the structs it does not print), and a stage-1 walk of pkvm_pgtable
    written here.
  - "7.x-nvhe": the cached Debian 7.2.13 nVHE ELF core (and, the same way,
-   7.x-hvhe and 7.x-exp, 7.3 in hVHE, when cached).  Where to patch comes
-   from the clean decode's JSON (pool addresses, the hyp linear-map offset,
-   the stage-1 PGD, the host stage-2 root), the struct layouts from DWARF,
-   symbols from nm, and the same stage-1 walk.
+   7.x-hvhe and 7.x-exp, 7.3 in hVHE, when cached).  Pools from their
+   symbols (nm) read with DWARF's offsets; from the clean decode's JSON
+   only the offsets (hyp linear map, kernel image), the stage-1 and host
+   stage-2 roots and the vmemmap's base; the same walks.
 
 List nodes, the host stage-2, the vmemmap and vm_table are walked here,
 not by the decoder.  The hyp heap's cases are heap.py's (7.2.13 has no
@@ -185,10 +185,14 @@ class Real(Source):
         self.vms = [{"handle": int(v["handle"], 16)} for v in self.j.get("vms", [])]
 
     def pool(self, name):
-        p = next(x for x in self.j["pools"] if x["name"] == name)
-        return {"address": int(p["address"], 16), "lo": int(p["range_start"], 16),
-                "hi": int(p["range_end"], 16), "max_order": p["max_order"],
-                "nr_pages": p["nr_pages"]}
+        """The pool struct at its symbol, read with DWARF's offsets."""
+        at, po = self.sym_pa(name), self.lay["struct hyp_pool"]
+        lo = self.r64(at + po["range_start"]["offset"])
+        hi = self.r64(at + po["range_end"]["offset"])
+        mo = po["max_order"]
+        return {"address": at, "lo": lo, "hi": hi,
+                "max_order": int.from_bytes(self.read(at + mo["offset"], mo["size"]), "little"),
+                "nr_pages": (hi - lo) >> 12}
 
 
 def q(*v):

@@ -42,6 +42,9 @@ static const char usage[] =
     "  -b, --batch          plain text, one screen per refresh (like top -b)\n"
     "      --json           with -b: one JSON object per line\n"
     "      --tracefs DIR    the hypervisor remote under DIR (remotes/hypervisor, hyp)\n"
+    "  -e, --event EVENT    only these events (names or globs like 'hyp_*', comma\n"
+    "                       lists; may be repeated)\n"
+    "      --cpu LIST       only these CPUs (like 0,2-3)\n"
     "  -s, --symbols FILE   vmlinux or hypmem EL2 image\n"
     "  -c, --core FILE      dump\n"
     "      --raw FILE@PHYS  raw memory image / live shared RAM\n"
@@ -53,7 +56,7 @@ static const char usage[] =
     "Keys: q quit, h help, s sort column, p pause, 1 per-CPU, + / - interval.\n"
     "Exit status: 0 ok, 2 usage error or unreadable input.\n";
 
-enum { OPT_TRACEFS = HYPMEM_OPT_FIRST_PRIVATE };
+enum { OPT_TRACEFS = HYPMEM_OPT_FIRST_PRIVATE, OPT_CPU };
 enum sort_key { SORT_ID, SORT_RATE, SORT_TOTAL, SORT_NAME, SORT_NR };
 static const char *const sort_names[] = {"id", "rate", "total", "name"};
 
@@ -148,6 +151,7 @@ static void crt_init(void)
 static int panel_header(const struct hypmem_top_model *m, const struct view *v, int y, int w)
 {
 	double span = m->last_ts > m->first_ts ? (double)(m->last_ts - m->first_ts) / 1e9 : 0;
+	char filter[256];
 
 	mvprintw(y, 0, "hypmem-top - %.*s  up %.1fs  %u CPU(s)  every %.1fs%s", w - 40, v->target,
 		 span, m->nr_cpus, v->delay, v->paused ? "  [paused]" : "");
@@ -158,7 +162,11 @@ static int panel_header(const struct hypmem_top_model *m, const struct view *v, 
 	printw("%" PRIu64, m->lost_total);
 	attroff(COLOR_PAIR(3));
 	printw(" total, %" PRIu64 " now", m->lost_interval);
-	return 2;
+	if (!m->filter)
+		return 2;
+	hypmem_trace_filter_describe(m->filter, filter, sizeof(filter));
+	mvprintw(y + 2, 0, "Filter: %.*s", w > 8 ? w - 8 : 0, filter);
+	return 3;
 }
 
 static int panel_pools(const struct hypmem_top_model *m, int y, int w)
@@ -210,26 +218,39 @@ static const char *cpu_header(char *buf, size_t len, unsigned int cpu)
 	return buf;
 }
 
+/* Whether a column after @col CPU columns still fits in @w. */
+static bool cpu_fits(unsigned int col, int w)
+{
+	return 56 + 10 * (int)(col + 1) <= w;
+}
+
 static int panel_events(const struct hypmem_top_model *m, const struct view *v, int y, int h, int w)
 {
 	char hdr[24];
 	const struct hypmem_top_row **order = calloc(m->nr_rows ? m->nr_rows : 1, sizeof(*order));
+	size_t nr = 0;
 	int line = 0;
 
 	if (!order)
 		return 0;
 	attron(COLOR_PAIR(1));
 	mvprintw(y, 0, "%-20s %12s %10s %12s", "EVENT", "RATE/s", "INTERVAL", "TOTAL");
-	for (unsigned int c = 0; v->per_cpu && c < m->nr_cpus && 56 + 10 * (int)(c + 1) <= w; c++)
-		printw(" %9s", cpu_header(hdr, sizeof(hdr), c));
+	for (unsigned int c = 0, col = 0; v->per_cpu && c < m->nr_cpus && cpu_fits(col, w); c++) {
+		if (hypmem_top_cpu_shown(m, c)) {
+			printw(" %9s", cpu_header(hdr, sizeof(hdr), c));
+			col++;
+		}
+	}
 	for (int x = getcurx(stdscr); x < w; x++)
 		addch(' ');
 	attroff(COLOR_PAIR(1));
-	/* Insertion sort: a handful of rows. */
+	/* Insertion sort: a handful of rows (those the filter keeps). */
 	for (size_t i = 0; i < m->nr_rows; i++) {
-		size_t j = i;
+		size_t j = nr;
 
-		order[i] = &m->rows[i];
+		if (m->rows[i].filtered)
+			continue;
+		order[nr++] = &m->rows[i];
 		while (j > 0 && cmp_rows(order[j], order[j - 1], v->sort) < 0) {
 			const struct hypmem_top_row *t = order[j];
 
@@ -238,20 +259,24 @@ static int panel_events(const struct hypmem_top_model *m, const struct view *v, 
 			j--;
 		}
 	}
-	for (size_t i = 0; i < m->nr_rows && line + 1 < h; i++, line++) {
+	for (size_t i = 0; i < nr && line + 1 < h; i++, line++) {
 		const struct hypmem_top_row *r = order[i];
 
 		mvprintw(y + 1 + line, 0, "%-20.20s %12.0f %10" PRIu64 " %12" PRIu64, r->name,
 			 r->rate, r->interval, r->total);
-		for (unsigned int c = 0;
-		     v->per_cpu && c < m->nr_cpus && 56 + 10 * (int)(c + 1) <= w; c++)
-			printw(" %9" PRIu64, r->per_cpu[c]);
+		for (unsigned int c = 0, col = 0; v->per_cpu && c < m->nr_cpus && cpu_fits(col, w);
+		     c++) {
+			if (hypmem_top_cpu_shown(m, c)) {
+				printw(" %9" PRIu64, r->per_cpu[c]);
+				col++;
+			}
+		}
 	}
 	free(order);
 	return line + 1;
 }
 
-static void panel_help(int h, int w)
+static void panel_help(const struct hypmem_top_model *m, int h, int w)
 {
 	static const char *const lines[] = {
 	    "hypmem-top keys",
@@ -264,9 +289,17 @@ static void panel_help(int h, int w)
 	    "  + -    refresh interval longer / shorter",
 	};
 	int top = h / 2 - 5 > 0 ? h / 2 - 5 : 0, left = w / 2 - 26 > 0 ? w / 2 - 26 : 0;
+	char filter[256];
+	size_t i;
 
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		mvprintw(top + (int)i, left, " %-50.50s ", lines[i]);
+	if (!m->filter)
+		return;
+	/* What -e and --cpu keep (set at start; no key changes it). */
+	hypmem_trace_filter_describe(m->filter, filter, sizeof(filter));
+	mvprintw(top + (int)i++, left, " %-50.50s ", "");
+	mvprintw(top + (int)i, left, " filter: %-42.42s ", filter);
 }
 
 /* ---------------------------------------------------------------------
@@ -327,7 +360,7 @@ static void draw(const struct hypmem_top_model *m, const struct view *v)
 		 sort_names[v->sort], v->delay, v->paused ? "  [paused]" : "");
 	attroff(A_REVERSE);
 	if (v->help)
-		panel_help(h, w);
+		panel_help(m, h, w);
 	refresh();
 }
 
@@ -422,7 +455,8 @@ static int batch_run(struct hypmem_top_model *m, struct view *v)
 	return HYPMEM_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/* Everything but the filter, which main() frees whichever way this ends. */
+static int top_main(int argc, char **argv, struct hypmem_trace_filter *filter)
 {
 	static const struct option opts[] = {
 	    HYPMEM_CLI_TARGET_OPTIONS,
@@ -430,6 +464,8 @@ int main(int argc, char **argv)
 	    {"iterations", required_argument, NULL, 'n'},
 	    {"batch", no_argument, NULL, 'b'},
 	    {"tracefs", required_argument, NULL, OPT_TRACEFS},
+	    {"event", required_argument, NULL, 'e'},
+	    {"cpu", required_argument, NULL, OPT_CPU},
 	    {0},
 	};
 	struct hypmem_target_config cfg = {0};
@@ -437,13 +473,13 @@ int main(int argc, char **argv)
 	struct hypmem_target *t = NULL;
 	struct hypmem_trace *tr = NULL;
 	struct hypmem_top_model m;
-	struct hypmem_error *err;
+	struct hypmem_error *err = NULL;
 	const char *tracefs = NULL;
 	bool default_target = false;
 	char target[512];
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "s:c:hd:n:b", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:hd:n:be:", opts, NULL)) != -1) {
 		int handled = hypmem_cli_target_option("hypmem-top", &cfg, opt, optarg, &v.json);
 		char *end;
 
@@ -475,9 +511,17 @@ int main(int argc, char **argv)
 		case OPT_TRACEFS:
 			tracefs = optarg;
 			break;
+		case 'e':
+			err = hypmem_trace_filter_events(filter, optarg);
+			break;
+		case OPT_CPU:
+			err = hypmem_trace_filter_cpus(filter, optarg);
+			break;
 		default:
 			return hypmem_cli_try_help("hypmem-top");
 		}
+		if (err)
+			return hypmem_cli_error("hypmem-top", err);
 	}
 	/* Curses needs a terminal both ways: without one, print screens as -b does. */
 	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
@@ -520,6 +564,8 @@ int main(int argc, char **argv)
 	}
 	v.target = target;
 	err = hypmem_top_model_init(&m, tr, t);
+	if (!err && (err = hypmem_top_model_filter(&m, filter)))
+		hypmem_top_model_deinit(&m);
 	if (err) {
 		ret = hypmem_cli_error("hypmem-top", err);
 	} else {
@@ -528,5 +574,14 @@ int main(int argc, char **argv)
 	}
 	hypmem_trace_destroy(tr);
 	hypmem_target_destroy(t);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct hypmem_trace_filter filter = {0};
+	int ret = top_main(argc, argv, &filter);
+
+	hypmem_trace_filter_deinit(&filter);
 	return ret;
 }

@@ -9,6 +9,11 @@
  * dump, live shared RAM); on a device, where only the trace crosses over,
  * the pool pane is reconstructed from hyp_page_alloc/hyp_page_free events
  * (pages taken minus pages returned since the view started, per pool).
+ *
+ * A filter (trace_filter.h: -e, --cpu) narrows the counts: events it leaves
+ * out are in no row, no per-CPU count and no total; lost events count when
+ * their CPU is kept (a gap has no event name).  Pools are never filtered:
+ * they are the pools' state, whatever CPU or event changed it.
  */
 #ifndef HYPMEM_TOP_H
 #define HYPMEM_TOP_H
@@ -17,6 +22,7 @@
 
 #include "hypmem/decode.h"
 #include "hypmem/trace.h"
+#include "hypmem/trace_filter.h"
 
 #define HYPMEM_TOP_MAX_POOLS 16
 
@@ -29,6 +35,7 @@ struct hypmem_top_row {
 	uint64_t *per_cpu; /* interval counts, nr_cpus entries (owned by the model) */
 	int pool_kind;	   /* 1: hyp_page_alloc, 2: hyp_page_free, else 0 */
 	const struct hypmem_event_field *f_pool, *f_order; /* of pool events */
+	bool filtered; /* left out by the model's filter: never counted or shown */
 };
 
 /* A pool as events describe it (device view). */
@@ -43,8 +50,9 @@ struct hypmem_top_event_pool {
 };
 
 struct hypmem_top_model {
-	struct hypmem_trace *tr; /* borrowed */
-	struct hypmem_target *t; /* borrowed, may be NULL */
+	struct hypmem_trace *tr;	    /* borrowed */
+	struct hypmem_target *t;	    /* borrowed, may be NULL */
+	struct hypmem_trace_filter *filter; /* borrowed, NULL: keep everything */
 	unsigned int nr_cpus;
 	struct hypmem_top_row *rows; /* one per known event id, owned */
 	size_t nr_rows;
@@ -78,6 +86,19 @@ struct hypmem_top_model {
 struct hypmem_error *hypmem_top_model_init(struct hypmem_top_model *m, struct hypmem_trace *tr,
 					   struct hypmem_target *t);
 void hypmem_top_model_deinit(struct hypmem_top_model *m);
+
+/**
+ * hypmem_top_model_filter() - Count only what @f keeps from the next update
+ * on.  @f is bound to the trace's formats here and borrowed until deinit;
+ * a filter that keeps everything is not kept.
+ * Return: NULL, or hypmem_trace_filter_bind()'s error (a pattern that
+ * matches no event).
+ */
+struct hypmem_error *hypmem_top_model_filter(struct hypmem_top_model *m,
+					     struct hypmem_trace_filter *f);
+
+/** hypmem_top_cpu_shown() - Whether @cpu is counted (not left out by --cpu). */
+bool hypmem_top_cpu_shown(const struct hypmem_top_model *m, unsigned int cpu);
 
 /**
  * hypmem_top_model_update() - Read what is new and refresh rates over

@@ -78,6 +78,16 @@ struct hypmem_error *hypmem_trace_filter_window(struct hypmem_trace_filter *f, c
 bool hypmem_trace_filter_active(const struct hypmem_trace_filter *f);
 
 /**
+ * hypmem_trace_filter_describe() - What @f keeps by event and CPU, in
+ * words for a screen: "events hyp_*,hyp_exit; cpus 0,2-3" (the patterns as
+ * given, the CPUs as ranges); "" when it keeps every event and CPU.  The
+ * time window is not told.
+ * Return: the length the whole text needs, as snprintf() counts; @buf holds
+ * at most @len - 1 bytes of it.
+ */
+size_t hypmem_trace_filter_describe(const struct hypmem_trace_filter *f, char *buf, size_t len);
+
+/**
  * hypmem_trace_filter_bind() - Resolve the name patterns against @formats.
  * Return: NULL, or HYPMEM_ERROR_LOOKUP for a pattern that matches no event
  * (the message lists the events there are).

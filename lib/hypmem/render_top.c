@@ -37,6 +37,12 @@ void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *ta
 			"Damage: %" PRIu64 " bad pages, %" PRIu64 " torn pages, %zu trace findings "
 			"(since start)\n",
 			m->pages_bad, m->pages_torn, m->trace_findings);
+	if (m->filter) {
+		char d[256];
+
+		hypmem_trace_filter_describe(m->filter, d, sizeof(d));
+		fprintf(out, "Filter: %s\n", d);
+	}
 	for (size_t i = 0; i < m->nr_pools; i++) {
 		const struct hypmem_pool *p = &m->pools[i];
 		double used = p->nr_pages ? 1.0 - (double)p->free_pages / (double)p->nr_pages : 0;
@@ -57,6 +63,8 @@ void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *ta
 		for (unsigned int c = 0; c < m->nr_cpus; c++) {
 			char hdr[24]; /* per-CPU columns count the interval */
 
+			if (!hypmem_top_cpu_shown(m, c))
+				continue;
 			snprintf(hdr, sizeof(hdr), "CPU%u/INT", c);
 			fprintf(out, " %9s", hdr);
 		}
@@ -64,11 +72,14 @@ void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *ta
 	for (size_t i = 0; i < m->nr_rows; i++) {
 		const struct hypmem_top_row *r = &m->rows[i];
 
+		if (r->filtered)
+			continue;
 		fprintf(out, "%-20s %12.0f %10" PRIu64 " %12" PRIu64, r->name, r->rate, r->interval,
 			r->total);
 		if (per_cpu)
 			for (unsigned int c = 0; c < m->nr_cpus; c++)
-				fprintf(out, " %9" PRIu64, r->per_cpu[c]);
+				if (hypmem_top_cpu_shown(m, c))
+					fprintf(out, " %9" PRIu64, r->per_cpu[c]);
 		fprintf(out, "\n");
 	}
 	for (size_t i = 0; i < m->nr_pools; i++) {
@@ -80,6 +91,27 @@ void hypmem_top_text(FILE *out, const struct hypmem_top_model *m, const char *ta
 	}
 	if (m->nr_pools)
 		fprintf(out, "\n");
+}
+
+/* {events: [patterns, comma lists split], cpus: [CPU numbers]}, each when it filters. */
+static struct json_object *json_filter(const struct hypmem_trace_filter *f)
+{
+	struct json_object *o = json_object_new_object(), *a;
+
+	if (!o)
+		return NULL;
+	if (f->nr_patterns && (a = json_object_new_array())) {
+		for (size_t i = 0; i < f->nr_patterns; i++)
+			json_object_array_add(a, json_object_new_string(f->patterns[i]));
+		json_object_object_add(o, "events", a);
+	}
+	if (f->has_cpus && (a = json_object_new_array())) {
+		for (unsigned int c = 0; c < 64; c++)
+			if (f->cpus >> c & 1)
+				json_object_array_add(a, json_object_new_uint64(c));
+		json_object_object_add(o, "cpus", a);
+	}
+	return o;
 }
 
 void hypmem_top_json_line(FILE *out, const struct hypmem_top_model *m, const char *target)
@@ -100,8 +132,12 @@ void hypmem_top_json_line(FILE *out, const struct hypmem_top_model *m, const cha
 	json_object_object_add(o, "trace_findings", json_object_new_uint64(m->trace_findings));
 	ev = json_object_new_object();
 	for (size_t i = 0; ev && i < m->nr_rows; i++) {
-		struct json_object *r = json_object_new_object(), *pc = json_object_new_array();
+		struct json_object *r, *pc;
 
+		if (m->rows[i].filtered)
+			continue;
+		r = json_object_new_object();
+		pc = json_object_new_array();
 		json_object_object_add(r, "total", json_object_new_uint64(m->rows[i].total));
 		json_object_object_add(r, "interval", json_object_new_uint64(m->rows[i].interval));
 		json_object_object_add(r, "rate", json_object_new_double(m->rows[i].rate));
@@ -122,6 +158,8 @@ void hypmem_top_json_line(FILE *out, const struct hypmem_top_model *m, const cha
 		json_object_array_add(pools, p);
 	}
 	json_object_object_add(o, "pools", pools);
+	if (m->filter)
+		json_object_object_add(o, "filter", json_filter(m->filter));
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }

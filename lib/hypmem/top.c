@@ -67,6 +67,34 @@ void hypmem_top_model_deinit(struct hypmem_top_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+struct hypmem_error *hypmem_top_model_filter(struct hypmem_top_model *m,
+					     struct hypmem_trace_filter *f)
+{
+	struct hypmem_error *err;
+
+	m->filter = NULL;
+	for (size_t i = 0; i < m->nr_rows; i++)
+		m->rows[i].filtered = false;
+	if (!f || !hypmem_trace_filter_active(f))
+		return NULL;
+	if ((err = hypmem_trace_filter_bind(f, hypmem_trace_formats(m->tr))))
+		return err;
+	m->filter = f;
+	for (size_t i = 0; f->nr_patterns && i < m->nr_rows; i++) {
+		uint32_t id = m->rows[i].id;
+
+		m->rows[i].filtered = !(id < f->nr_ids && f->id_ok[id]);
+	}
+	return NULL;
+}
+
+bool hypmem_top_cpu_shown(const struct hypmem_top_model *m, unsigned int cpu)
+{
+	const struct hypmem_trace_filter *f = m->filter;
+
+	return !f || !f->has_cpus || (cpu < 64 && (f->cpus >> cpu & 1));
+}
+
 static struct hypmem_top_row *row_of(struct hypmem_top_model *m, uint32_t id)
 {
 	size_t lo = 0, hi = m->nr_rows;
@@ -126,24 +154,29 @@ static void pool_event(struct hypmem_top_model *m, const struct hypmem_top_row *
 static bool count_rec(const struct hypmem_trace_rec *rec, void *arg)
 {
 	struct hypmem_top_model *m = arg;
+	bool kept = !m->filter || hypmem_trace_filter_match(m->filter, rec);
 	struct hypmem_top_row *row;
 
 	if (rec->kind == HYPMEM_TRACE_LOST) {
-		if (rec->lost != HYPMEM_TRACE_LOST_UNKNOWN)
+		if (kept && rec->lost != HYPMEM_TRACE_LOST_UNKNOWN)
 			m->lost_interval += rec->lost;
 		return true;
 	}
+	/* The trace clock is the source's: every event read moves it. */
 	if (!m->first_ts)
 		m->first_ts = rec->ts;
 	if (rec->ts > m->last_ts)
 		m->last_ts = rec->ts;
-	m->events_interval++;
+	if (kept)
+		m->events_interval++;
 	row = row_of(m, rec->id);
 	if (!row)
 		return true;
-	row->interval++;
-	if (rec->cpu < m->nr_cpus)
-		row->per_cpu[rec->cpu]++;
+	if (kept) {
+		row->interval++;
+		if (rec->cpu < m->nr_cpus)
+			row->per_cpu[rec->cpu]++;
+	}
 	/* Rows are the formats, one per id: the fields are looked up once. */
 	if (row->pool_kind)
 		pool_event(m, row, rec, row->pool_kind == 1);
@@ -171,6 +204,7 @@ static struct hypmem_error *count_poll(struct hypmem_top_model *m)
 	    .counts = m->counts, .nr_ids = m->nr_ids, .deliver = m->deliver};
 	struct hypmem_error *err;
 	size_t old = m->nr_event_pools;
+	uint64_t kept = 0;
 
 	memset(m->counts, 0, (size_t)m->nr_ids * m->nr_cpus * sizeof(*m->counts));
 	m->nr_event_pools_old = old;
@@ -194,19 +228,36 @@ static struct hypmem_error *count_poll(struct hypmem_top_model *m)
 		if (k.last_ts > m->last_ts)
 			m->last_ts = k.last_ts;
 	}
-	m->events_interval += k.events;
 	m->lost_interval += k.lost;
 	for (size_t i = 0; i < m->nr_rows; i++) {
 		struct hypmem_top_row *row = &m->rows[i];
 
+		if (row->filtered)
+			continue;
 		for (unsigned int cpu = 0; cpu < m->nr_cpus; cpu++) {
 			uint64_t n = m->counts[(size_t)cpu * m->nr_ids + row->id];
 
 			row->interval += n;
 			row->per_cpu[cpu] += n;
+			kept += n;
 		}
 	}
+	/* A filter here is by name only (counts_fit()): the kept rows are all. */
+	m->events_interval += m->filter ? kept : k.events;
 	return NULL;
+}
+
+/*
+ * Whether this poll can count without the merge: ids dense enough for the
+ * table, and a filter, if any, by event name alone.  The table has events
+ * per CPU and id but lost events and unknown ids only for all CPUs, so a
+ * CPU (or time) filter needs the records.
+ */
+static bool counts_fit(const struct hypmem_top_model *m)
+{
+	const struct hypmem_trace_filter *f = m->filter;
+
+	return m->nr_ids && (!f || (!f->has_cpus && !f->has_since && !f->has_until));
 }
 
 /* Name event pools after the decoded pools whose struct lives at their VA. */
@@ -231,7 +282,7 @@ struct hypmem_error *hypmem_top_model_update(struct hypmem_top_model *m, double 
 		m->rows[i].interval = 0;
 		memset(m->rows[i].per_cpu, 0, m->nr_cpus * sizeof(uint64_t));
 	}
-	err = m->nr_ids ? count_poll(m) : hypmem_trace_poll(m->tr, count_rec, m);
+	err = counts_fit(m) ? count_poll(m) : hypmem_trace_poll(m->tr, count_rec, m);
 	if (err)
 		return err;
 	if (elapsed <= 0)

@@ -4,6 +4,8 @@
  */
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +129,51 @@ struct hypmem_error *hypmem_trace_filter_window(struct hypmem_trace_filter *f, c
 bool hypmem_trace_filter_active(const struct hypmem_trace_filter *f)
 {
 	return f->nr_patterns || f->has_cpus || f->has_since || f->has_until;
+}
+
+/* Append to @buf as snprintf() would, keeping count past the end. */
+static void put(char *buf, size_t len, size_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void put(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(*at < len ? buf + *at : NULL, *at < len ? len - *at : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*at += (size_t)n;
+}
+
+size_t hypmem_trace_filter_describe(const struct hypmem_trace_filter *f, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < f->nr_patterns; i++)
+		put(buf, len, &at, "%s%s", i ? "," : "events ", f->patterns[i]);
+	if (!f->has_cpus)
+		return at;
+	put(buf, len, &at, "%scpus", at ? "; " : "");
+	/* Runs of set bits, each as N or N-M. */
+	for (unsigned int c = 0, first = 1; c < 64; c++) {
+		unsigned int end = c;
+
+		if (!(f->cpus >> c & 1))
+			continue;
+		while (end + 1 < 64 && f->cpus >> (end + 1) & 1)
+			end++;
+		if (end == c)
+			put(buf, len, &at, "%s%u", first ? " " : ",", c);
+		else
+			put(buf, len, &at, "%s%u-%u", first ? " " : ",", c, end);
+		first = 0;
+		c = end;
+	}
+	return at;
 }
 
 struct hypmem_error *hypmem_trace_filter_bind(struct hypmem_trace_filter *f,

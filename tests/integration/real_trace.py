@@ -30,6 +30,8 @@ hypmem-dump and hypmem-top inside the guest.  Checked here:
       drgn for DWARF layouts and physical reads, its symbols checked
       against System.map, every address computed there) finds, per CPU,
       exactly our events: the same number, ids and timestamps, in order;
+      hypmem-top -e 'self*' --cpu N counts exactly CPU N's selftest events
+      of those, and CPU N's lost events;
    7. trace-cmd report on our trace.dat prints exactly our text;
    8. timestamps that go backwards in ring order (nVHE) are findings,
       exactly when the kernel's text shows them;
@@ -193,6 +195,24 @@ def check_run(run, cpu):
              "%d-%d-%d" % (s.get("entries", 0), s.get("overrun", 0), s.get("consumed", 0))
              for s in stats)), stats)
     check_ring_walk(run, cpu, evs)
+    # hypmem-top's filters on a real kernel's rings: the per-CPU counts of
+    # the events just checked against the kernel's text and the ring walk.
+    keep = len(stats) - 1
+    p = subprocess.run([os.path.join(BUILD, "hypmem-top"), "-b", "-n", "1", "--json", "-e",
+                        "self*", "--cpu", str(keep), vmlinux, os.path.join(run, "vmcore")],
+                       capture_output=True, text=True, timeout=300)
+    want = [sum(1 for e in evs if e["event"] == "selftest" and e["cpu"] == c) if c == keep
+            else 0 for c in range(len(stats))]
+    try:
+        j = json.loads(p.stdout)
+    except ValueError:
+        j = {}
+    t.ok(want[keep] > 0 and list(j.get("events", {})) == ["selftest"] and
+         j["events"]["selftest"]["per_cpu"] == want and j["events_total"] == want[keep] and
+         j["lost_total"] == stats[keep]["lost"],
+         "%s: dump: hypmem-top -e 'self*' --cpu %d counts CPU %d's %d selftest events and "
+         "its %d lost" % (cpu, keep, keep, want[keep], stats[keep]["lost"]),
+         p.stdout[-600:] + p.stderr[-300:])
     backwards = [f for f in doc.get("findings") or []
                  if isinstance(f, dict) and f.get("kind") == "trace_time_backwards"]
     # Independent: does the kernel's own text go back in time on some CPU?

@@ -5,6 +5,9 @@
  * four events (two of them pool events) and a lost-events line.  The
  * counts per event and CPU, the totals, rates over the trace clock, and
  * the pools rebuilt from page alloc/free events are those the lines say.
+ * Filters (-e, --cpu) keep the counts of exactly the lines they select,
+ * through both ways of counting (the count table for names alone, the
+ * merged records with a CPU), and leave the pools as they were.
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hypmem/render.h"
 #include "hypmem/top.h"
 #include "hypmem/trace.h"
 #include "test.h"
@@ -195,6 +199,217 @@ TEST(counts_rates_and_event_pools)
 
 	hypmem_top_model_deinit(&m);
 	hypmem_trace_destroy(tr);
+	tmptree_rm(dir);
+}
+
+/* A fresh reader over the tree and a model counting one poll through a filter. */
+struct filtered {
+	struct hypmem_trace_filter f;
+	struct hypmem_trace *tr;
+	struct hypmem_top_model m;
+	const struct hypmem_top_row *enter, *exit_, *alloc, *free_;
+};
+
+static bool open_filtered(struct filtered *x, const char *events, const char *cpus)
+{
+	memset(x, 0, sizeof(*x));
+	if ((events && !CHECK_NO_ERR(hypmem_trace_filter_events(&x->f, events))) ||
+	    (cpus && !CHECK_NO_ERR(hypmem_trace_filter_cpus(&x->f, cpus))) ||
+	    !CHECK_NO_ERR(hypmem_trace_open_tracefs(dir, &x->tr)))
+		return false;
+	hypmem_trace_set_wait(x->tr, 1000);
+	if (!CHECK_NO_ERR(hypmem_top_model_init(&x->m, x->tr, NULL)))
+		return false;
+	x->enter = row(&x->m, "hyp_enter");
+	x->exit_ = row(&x->m, "hyp_exit");
+	x->alloc = row(&x->m, "hyp_page_alloc");
+	x->free_ = row(&x->m, "hyp_page_free");
+	return x->enter && x->exit_ && x->alloc && x->free_ &&
+	       CHECK_NO_ERR(hypmem_top_model_filter(&x->m, &x->f)) &&
+	       CHECK_NO_ERR(hypmem_top_model_update(&x->m, 0));
+}
+
+static void close_filtered(struct filtered *x)
+{
+	hypmem_top_model_deinit(&x->m);
+	hypmem_trace_destroy(x->tr);
+	hypmem_trace_filter_deinit(&x->f);
+}
+
+/* Pools and the trace clock are the source's, whatever the filter keeps. */
+static void check_unfiltered_parts(const struct hypmem_top_model *m)
+{
+	CHECK_EQ_U64(m->first_ts, 1000000000ULL);
+	CHECK_EQ_U64(m->last_ts, 3000000000ULL);
+	CHECK(near(m->elapsed, 2.0));
+	REQUIRE(m->nr_event_pools == 2);
+	CHECK_EQ_U64(m->event_pools[0].key, POOL_B);
+	CHECK_EQ_U64(m->event_pools[0].net_pages, 2);
+	CHECK_EQ_U64(m->event_pools[1].key, POOL_A);
+	CHECK_EQ_U64(m->event_pools[1].allocs, 2);
+	CHECK_EQ_U64(m->event_pools[1].frees, 1);
+	CHECK_EQ_U64(m->event_pools[1].net_pages, 1);
+}
+
+TEST(filter_by_event)
+{
+	struct filtered x;
+
+	REQUIRE(build_tree());
+	/* One name: the one hyp_exit line (cpu0); the gap has no name: kept. */
+	if (open_filtered(&x, "hyp_exit", NULL)) {
+		CHECK(x.m.filter == &x.f);
+		CHECK(!x.exit_->filtered && x.enter->filtered && x.alloc->filtered &&
+		      x.free_->filtered);
+		CHECK_EQ_U64(x.m.events_interval, 1);
+		CHECK_EQ_U64(x.m.events_total, 1);
+		CHECK_EQ_U64(x.m.lost_total, 5);
+		CHECK_EQ_U64(x.exit_->total, 1);
+		CHECK_EQ_U64(x.exit_->per_cpu[0], 1);
+		CHECK_EQ_U64(x.exit_->per_cpu[1], 0);
+		CHECK(near(x.exit_->rate, 0.5));
+		CHECK_EQ_U64(x.enter->total, 0);
+		CHECK_EQ_U64(x.alloc->total, 0);
+		CHECK(hypmem_top_cpu_shown(&x.m, 0) && hypmem_top_cpu_shown(&x.m, 1));
+		check_unfiltered_parts(&x.m);
+	}
+	close_filtered(&x);
+	/* A glob: 2 allocs on cpu0, 1 alloc and 1 free on cpu1. */
+	if (open_filtered(&x, "hyp_page_*", NULL)) {
+		CHECK(x.enter->filtered && x.exit_->filtered);
+		CHECK(!x.alloc->filtered && !x.free_->filtered);
+		CHECK_EQ_U64(x.m.events_total, 4);
+		CHECK_EQ_U64(x.m.lost_total, 5);
+		CHECK_EQ_U64(x.alloc->total, 3);
+		CHECK_EQ_U64(x.alloc->per_cpu[0], 2);
+		CHECK_EQ_U64(x.alloc->per_cpu[1], 1);
+		CHECK_EQ_U64(x.free_->total, 1);
+		CHECK_EQ_U64(x.free_->per_cpu[1], 1);
+		CHECK_EQ_U64(x.enter->total, 0);
+		check_unfiltered_parts(&x.m);
+	}
+	close_filtered(&x);
+	/* No event of the source's formats matches: an error naming the pattern. */
+	memset(&x, 0, sizeof(x));
+	REQUIRE(CHECK_NO_ERR(hypmem_trace_filter_events(&x.f, "hyp_enter,hyp_nope*")));
+	REQUIRE(CHECK_NO_ERR(hypmem_trace_open_tracefs(dir, &x.tr)));
+	if (CHECK_NO_ERR(hypmem_top_model_init(&x.m, x.tr, NULL))) {
+		struct hypmem_error *err = hypmem_top_model_filter(&x.m, &x.f);
+
+		CHECK(err && err->code == HYPMEM_ERROR_LOOKUP &&
+		      strstr(err->message, "'hyp_nope*'") && strstr(err->message, "hyp_page_free"));
+		CHECK(!x.m.filter);
+		hypmem_error_destroy(err);
+	}
+	close_filtered(&x);
+	tmptree_rm(dir);
+}
+
+TEST(filter_by_cpu)
+{
+	struct filtered x, y;
+
+	REQUIRE(build_tree());
+	/* cpu1: an alloc, a free, the 5 lost, an enter. */
+	if (open_filtered(&x, NULL, "1")) {
+		CHECK(!x.enter->filtered && !x.exit_->filtered && !x.alloc->filtered);
+		CHECK(!hypmem_top_cpu_shown(&x.m, 0) && hypmem_top_cpu_shown(&x.m, 1));
+		CHECK(!hypmem_top_cpu_shown(&x.m, 2) && !hypmem_top_cpu_shown(&x.m, 99));
+		CHECK_EQ_U64(x.m.events_total, 3);
+		CHECK_EQ_U64(x.m.lost_total, 5);
+		CHECK_EQ_U64(x.enter->total, 1);
+		CHECK_EQ_U64(x.enter->per_cpu[0], 0);
+		CHECK_EQ_U64(x.enter->per_cpu[1], 1);
+		CHECK_EQ_U64(x.exit_->total, 0);
+		CHECK_EQ_U64(x.alloc->total, 1);
+		CHECK_EQ_U64(x.alloc->per_cpu[0], 0);
+		CHECK_EQ_U64(x.free_->total, 1);
+		check_unfiltered_parts(&x.m);
+	}
+	close_filtered(&x);
+	/* cpu0: its 4 events and none of cpu1's lost ones. */
+	if (open_filtered(&x, NULL, "0")) {
+		CHECK_EQ_U64(x.m.events_total, 4);
+		CHECK_EQ_U64(x.m.lost_total, 0);
+		CHECK_EQ_U64(x.enter->per_cpu[0], 1);
+		CHECK_EQ_U64(x.enter->per_cpu[1], 0);
+		CHECK_EQ_U64(x.alloc->total, 2);
+		check_unfiltered_parts(&x.m);
+	}
+	close_filtered(&x);
+	/* Both: the enter on cpu1 only, and cpu1's gap. */
+	if (open_filtered(&x, "hyp_e*", "1")) {
+		CHECK(!x.enter->filtered && !x.exit_->filtered && x.alloc->filtered);
+		CHECK_EQ_U64(x.m.events_total, 1);
+		CHECK_EQ_U64(x.m.lost_total, 5);
+		CHECK_EQ_U64(x.enter->total, 1);
+		CHECK_EQ_U64(x.enter->per_cpu[1], 1);
+		CHECK_EQ_U64(x.exit_->total, 0);
+		CHECK_EQ_U64(x.alloc->total, 0);
+		CHECK_EQ_U64(x.alloc->per_cpu[1], 0);
+	}
+	close_filtered(&x);
+	/* The merged count (any --cpu) and the count table (names only) agree. */
+	if (open_filtered(&x, "hyp_page_*", "0-1") && open_filtered(&y, "hyp_page_*", NULL)) {
+		CHECK_EQ_U64(x.m.events_total, y.m.events_total);
+		CHECK_EQ_U64(x.m.lost_total, y.m.lost_total);
+		for (size_t i = 0; i < x.m.nr_rows; i++) {
+			CHECK_EQ_U64(x.m.rows[i].total, y.m.rows[i].total);
+			CHECK(x.m.rows[i].filtered == y.m.rows[i].filtered);
+			for (unsigned int c = 0; c < 2; c++)
+				CHECK_EQ_U64(x.m.rows[i].per_cpu[c], y.m.rows[i].per_cpu[c]);
+		}
+		CHECK_EQ_U64(x.m.nr_event_pools, y.m.nr_event_pools);
+		CHECK(near(x.alloc->rate, y.alloc->rate));
+	}
+	close_filtered(&x);
+	close_filtered(&y);
+	tmptree_rm(dir);
+}
+
+/* What -b and -b --json print of a filtered model. */
+TEST(filter_rendered)
+{
+	struct filtered x;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	REQUIRE(build_tree());
+	if (open_filtered(&x, "hyp_e*", "1") && (f = open_memstream(&text, &len))) {
+		hypmem_top_text(f, &x.m, "t", true);
+		fclose(f);
+		CHECK(strstr(text, "\nEvents: 1 total, ") != NULL);
+		CHECK(strstr(text, "\nFilter: events hyp_e*; cpus 1\n") != NULL);
+		/* Only the kept events' rows, only the kept CPU's column. */
+		CHECK(strstr(text, "\nhyp_enter ") && strstr(text, "\nhyp_exit "));
+		CHECK(!strstr(text, "hyp_page"));
+		CHECK(strstr(text, "CPU1/INT") && !strstr(text, "CPU0/INT"));
+		free(text);
+		text = NULL;
+		if ((f = open_memstream(&text, &len))) {
+			hypmem_top_json_line(f, &x.m, "t");
+			fclose(f);
+			CHECK(strstr(text, ",\"filter\":{\"events\":[\"hyp_e*\"],"
+					   "\"cpus\":[1]}}\n") != NULL);
+			CHECK(strstr(text, "\"hyp_enter\":{\"total\":1,\"interval\":1,"
+					   "\"rate\":0.5,\"per_cpu\":[0,1]}") != NULL);
+			CHECK(!strstr(text, "hyp_page"));
+			free(text);
+		}
+	}
+	close_filtered(&x);
+	/* Without a filter: no Filter line, no filter member. */
+	if (open_filtered(&x, NULL, NULL) && (f = open_memstream(&text, &len))) {
+		CHECK(!x.m.filter);
+		hypmem_top_text(f, &x.m, "t", true);
+		hypmem_top_json_line(f, &x.m, "t");
+		fclose(f);
+		CHECK(!strstr(text, "Filter") && !strstr(text, "filter"));
+		CHECK(strstr(text, "CPU0/INT") && strstr(text, "hyp_page_alloc"));
+		free(text);
+	}
+	close_filtered(&x);
 	tmptree_rm(dir);
 }
 

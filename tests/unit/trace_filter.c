@@ -141,4 +141,36 @@ TEST(cpus_and_window)
 	hypmem_event_formats_deinit(&fm);
 }
 
+/* The words a screen shows: patterns as given, CPUs folded into ranges. */
+TEST(describe)
+{
+	struct hypmem_trace_filter f;
+	char buf[64], tiny[8];
+
+	memset(&f, 0, sizeof(f));
+	CHECK_EQ_U64(hypmem_trace_filter_describe(&f, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "");
+	REQUIRE(!hypmem_trace_filter_events(&f, "hyp_*"));
+	CHECK_EQ_U64(hypmem_trace_filter_describe(&f, buf, sizeof(buf)), 12);
+	CHECK_STR(buf, "events hyp_*");
+	REQUIRE(!hypmem_trace_filter_events(&f, "host_smc,hyp_exit"));
+	REQUIRE(!hypmem_trace_filter_cpus(&f, "7,0-2,4"));
+	REQUIRE(!hypmem_trace_filter_cpus(&f, "3,63"));
+	hypmem_trace_filter_describe(&f, buf, sizeof(buf));
+	CHECK_STR(buf, "events hyp_*,host_smc,hyp_exit; cpus 0-4,7,63");
+	/* Cut to the buffer, the whole length still counted. */
+	CHECK_EQ_U64(hypmem_trace_filter_describe(&f, tiny, sizeof(tiny)), strlen(buf));
+	CHECK_STR(tiny, "events ");
+	CHECK_EQ_U64(hypmem_trace_filter_describe(&f, NULL, 0), strlen(buf));
+	hypmem_trace_filter_deinit(&f);
+	memset(&f, 0, sizeof(f));
+	REQUIRE(!hypmem_trace_filter_cpus(&f, "1"));
+	hypmem_trace_filter_describe(&f, buf, sizeof(buf));
+	CHECK_STR(buf, "cpus 1");
+	REQUIRE(!hypmem_trace_filter_cpus(&f, "62-63"));
+	hypmem_trace_filter_describe(&f, buf, sizeof(buf));
+	CHECK_STR(buf, "cpus 1,62-63");
+	hypmem_trace_filter_deinit(&f);
+}
+
 TEST_MAIN

@@ -45,14 +45,17 @@ def file_hash(path):
     return h.hexdigest()[:16]
 
 
-def make_dumps(layout, seed, mem, ops, args=""):
+def make_dumps(layout, seed, mem, ops, args="", smp=1):
     """Boot the EL2 image and dump it, or reuse the cached dumps.
     args: extra key=value arguments for the EL2 core (hypmem-qemu --args).
+    smp: CPUs to boot (hypmem-qemu --smp).
     Returns (directory, None) or (None, error text)."""
     image = os.path.join(BUILD, "el2", "L%d" % layout, "el2.elf")
     key = "L%d-s%d-m%d-o%d-%s" % (layout, seed, mem, ops, file_hash(image))
     if args:
         key += "-" + args.replace(" ", "_").replace("=", "")
+    if smp > 1:
+        key += "-c%d" % smp
     out = os.path.join(BUILD, "dumps", key)
     if all(os.path.exists(os.path.join(out, f))
            for f in ("truth.json", "vmcore", "vmcore.kdump", "el2.elf")):
@@ -69,6 +72,8 @@ def make_dumps(layout, seed, mem, ops, args=""):
            "--seed", str(seed), "--ops", str(ops)]
     if args:
         cmd += ["--args", args]
+    if smp > 1:
+        cmd += ["--smp", str(smp)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if p.returncode:
         return None, "%s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr)

@@ -13,8 +13,9 @@ test needs: top-up requests served, reclaims, holes.
 Corruptions patch one dump.  Where to patch comes from outside the decoder:
 chunk header PAs from the truth, member offsets from DWARF (hypmem-dump
 layout), symbols from nm, page-table entries from a walk of the hyp stage-1
-done here.  Each must give its finding and exit 1, under the ASan+UBSan
-build when there is one.  Prints TAP; skips without QEMU.
+done here.  Each must give its finding at the chunk, page or address
+concerned (a hyp VA of the heap; the memcache's PA), exit 1, under the
+ASan+UBSan build when there is one.  Prints TAP; skips without QEMU.
 """
 import json
 import os
@@ -114,21 +115,22 @@ class Dump:
             level += 1
 
 
-def expect_finding(d, name, patches, kind):
+def expect_finding(d, name, patches, kind, at):
+    """@kind at @at (a hyp VA of the heap: a chunk's, or last_used), exit 1,
+    from hypmem-dump heap and from hypmem-stat."""
     core = patched_core(d.core, d.elf, patches,
                         os.path.join(tempfile.mkdtemp(prefix="hypmem-heap-"), name))
     try:
-        p, out = run_json([tool("hypmem-dump"), "heap", "--json", d.image, core])
-        kinds = sorted({x["kind"] for x in out["findings"]}) if out else []
-        t.ok(no_crash(p) and p.returncode == 1 and kind in kinds,
-             "corrupt %s: finding %s, exit 1" % (name, kind),
-             "exit %d, kinds %s\n%s" % (p.returncode, kinds, p.stderr[-2000:]))
-        # The summary command sees it too.
-        p, out = run_json([tool("hypmem-stat"), "--json", d.image, core])
-        kinds = sorted({x["kind"] for x in out["findings"]}) if out else []
-        t.ok(no_crash(p) and p.returncode == 1 and kind in kinds,
-             "corrupt %s: hypmem-stat reports it too" % name,
-             "exit %d, kinds %s\n%s" % (p.returncode, kinds, p.stderr[-2000:]))
+        for argv, what in (([tool("hypmem-dump"), "heap"], "finding"),
+                           ([tool("hypmem-stat")], "hypmem-stat reports")):
+            p, out = run_json(argv + ["--json", d.image, core])
+            found = out["findings"] if out else []
+            where = [int(x["address"], 16) for x in found if x["kind"] == kind]
+            t.ok(no_crash(p) and p.returncode == 1 and at in where,
+                 "corrupt %s: %s %s at 0x%x, exit 1" % (name, what, kind, at),
+                 "exit %d, kinds %s, %s at %s\n%s" % (
+                     p.returncode, sorted({x["kind"] for x in found}), kind,
+                     [hex(a) for a in where][:8], p.stderr[-2000:]))
     finally:
         shutil.rmtree(os.path.dirname(core), ignore_errors=True)
 
@@ -193,23 +195,48 @@ def corruptions(out):
             struct.unpack_from("<I", raw, m["offset"])[0]
 
     nxt, h = header(used[1])
-    expect_finding(d, "hash", field(used[1], "hash", h ^ 0x40), "heap_hash_mismatch")
+    expect_finding(d, "hash", field(used[1], "hash", h ^ 0x40), "heap_hash_mismatch",
+                   int(used[1]["address"], 16))
     expect_finding(d, "next-offset", field(used[2], "next", 0x7ffffff0),
-                   "heap_offset_out_of_range")
+                   "heap_offset_out_of_range", int(used[2]["address"], 16))
     # A loop: the next offset of a later chunk, as a negative u32, back to an earlier one.
     a, b = used[0], used[4]
     back = (int(b["address"], 16) - int(a["address"], 16)) & 0xffffffff
-    expect_finding(d, "loop", field(b, "next", (-back) & 0xffffffff), "heap_loop")
-    # The stage-1 entry of a chunk header's page, zeroed.
-    victim = used[5]
-    pte = d.pte_pa(int(victim["address"], 16) & ~0xfff)
-    expect_finding(d, "unmapped-header", {pte: b"\0" * 8}, "heap_chunk_in_hole")
+    expect_finding(d, "loop", field(b, "next", (-back) & 0xffffffff), "heap_loop",
+                   int(b["address"], 16))
+    # The stage-1 entry of a chunk header's page, zeroed: the walk stops at
+    # the first chunk whose header is in that page.
+    page = int(used[5]["address"], 16) & ~0xfff
+    first = next(int(c["address"], 16) for c in chunks if int(c["address"], 16) & ~0xfff == page)
+    expect_finding(d, "unmapped-header", {d.pte_pa(page): b"\0" * 8}, "heap_chunk_in_hole",
+                   first)
     # last_used beyond the range: the tail's size is inconsistent.
     alloc = d.sym_pa("hyp_allocator")
     lu = d.member("hyp_allocator", "last_used")
     expect_finding(d, "last-used",
                    {alloc + lu["offset"]: (int(th["end"], 16) + 0x1000).to_bytes(8, "little")},
-                   "heap_size_inconsistent")
+                   "heap_size_inconsistent", int(th["end"], 16) + 0x1000)
+    # The range's end below its start.
+    end = d.member("hyp_allocator", "end")
+    expect_finding(d, "end-below-start",
+                   {alloc + end["offset"]: (int(th["start"], 16) - 0x1000).to_bytes(8, "little")},
+                   "heap_invalid", alloc)
+    # A page past the top mapped in the heap's range (the first chunk's
+    # stage-1 entry copied there): no chunk accounts for it.
+    top = int(th["top"], 16)
+    orphan = top + 4 * 0x1000
+    if t.ok(orphan < int(th["end"], 16) and orphan >> 21 == top >> 21,
+            "0x%x is in the heap range, under the top's level-3 table" % orphan):
+        pte = d.read(d.pte_pa(int(th["start"], 16)), 8)
+        expect_finding(d, "orphan-page", {d.pte_pa(orphan): pte}, "heap_orphan_mapping", orphan)
+    # The memcache given one page, a page the heap maps (the first chunk's).
+    mc = d.member("hyp_allocator", "mc")["offset"]
+    kmc = d.lay["struct kvm_hyp_memcache"]
+    page = int(chunks[0]["pa"], 16) & ~0xfff
+    expect_finding(d, "memcache-page-mapped",
+                   {alloc + mc + kmc["head"]["offset"]: struct.pack("<Q", page),
+                    alloc + mc + kmc["nr_pages"]["offset"]: struct.pack("<Q", 1)},
+                   "heap_memcache_broken", page)
 
     rng = random.Random(5)
     size = d.lay["struct hyp_allocator"]["__size__"]

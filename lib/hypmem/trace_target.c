@@ -316,6 +316,16 @@ static int64_t bpage_of_link(const struct hypmem_trace *tr, const struct cpu_sta
 	return (int64_t)(off / tr->ring.bp_size);
 }
 
+/* Where bpages[@i]'s link lies, physically (a finding's address); else the ring's. */
+static uint64_t link_pa(const struct hypmem_trace *tr, const struct cpu_state *c, uint32_t i)
+{
+	uint64_t pa;
+
+	if (hypmem_target_hyp_to_pa(tr->t, c->bp_va[i] + tr->ring.off_next, &pa, NULL))
+		return c->rb_pa;
+	return pa;
+}
+
 /*
  * The order of @c's pages, oldest first, as the kernel's ring says: the
  * reader page, then from the true head (the page the link carrying the
@@ -334,7 +344,7 @@ static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu
 	uint64_t *next = calloc(c->nr_pages, sizeof(*next));
 	uint8_t *rb = malloc(rl->rb_size), *bp = malloc(rl->bp_size);
 	uint64_t head_hint, reader, tail;
-	int64_t head = -1, reader_i = -1, tail_i = -1;
+	int64_t head = -1, reader_i = -1, tail_i = -1, last = -1;
 	uint32_t nr = 0;
 	bool *seen = calloc(c->nr_pages, sizeof(*seen));
 	struct hypmem_error *err = NULL;
@@ -362,7 +372,7 @@ static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu
 		head = bpage_of_link(tr, c, next[i] & ~RB_FLAG_MASK);
 		if (head < 0 &&
 		    (err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
-					       c->bp_va[i],
+					       link_pa(tr, c, i),
 					       "cpu %u: the HEAD link of page %u points to 0x%" PRIx64
 					       ", no page of this buffer",
 					       cpu, c->bp_id[i], (uint64_t)(next[i] & ~RB_FLAG_MASK))))
@@ -386,15 +396,16 @@ static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu
 		int64_t n;
 
 		if (seen[i])
-			break; /* round the ring */
+			break; /* round the ring (or short of it: a link back) */
 		seen[i] = true;
+		last = i;
 		order[nr++] = c->bp_id[i];
 		if (i == tail_i)
 			break;
 		n = bpage_of_link(tr, c, to);
 		if (n < 0) {
 			err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
-						  c->bp_va[i],
+						  link_pa(tr, c, (uint32_t)i),
 						  "cpu %u: ring link of page %u points to 0x%" PRIx64
 						  ", no page of this buffer",
 						  cpu, c->bp_id[i], to);
@@ -403,10 +414,12 @@ static struct hypmem_error *ring_order(struct hypmem_trace *tr, unsigned int cpu
 		i = n;
 	}
 	if (tail_i >= 0 && head >= 0 && !seen[tail_i] &&
-	    (err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, c->rb_pa,
+	    (err = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID,
+				       last >= 0 ? link_pa(tr, c, (uint32_t)last) : c->rb_pa,
 				       "cpu %u: the ring from the head page never reaches the tail "
-				       "page %u: its links are broken",
-				       cpu, c->bp_id[tail_i])))
+				       "page %u: its links are broken (the last one followed: page "
+				       "%u's)",
+				       cpu, c->bp_id[tail_i], last >= 0 ? c->bp_id[last] : 0)))
 		goto out;
 out:
 	free(next);

@@ -142,10 +142,10 @@ static struct hypmem_error *member_in(struct hypmem_target *t, const struct hypm
  * simple_buffer_page, @bp_size bytes each, at hyp VA @bpages_va into @bp):
  * each one's data page (hyp VA, at @off_page) by its id (at @off_id).
  */
-static struct hypmem_error *read_bpages(struct hypmem_target *t, unsigned int cpu,
-					struct cpu_state *c, uint64_t nr_pages, uint64_t bpages_va,
-					uint8_t *bp, uint32_t bp_size, uint32_t off_page,
-					uint32_t sz_page, uint32_t off_id, uint32_t sz_id)
+static struct hypmem_error *read_bpages(struct hypmem_target *t, struct cpu_state *c,
+					uint64_t nr_pages, uint64_t bpages_va, uint8_t *bp,
+					uint32_t bp_size, uint32_t off_page, uint32_t sz_page,
+					uint32_t off_id, uint32_t sz_id)
 {
 	struct hypmem_error *err;
 
@@ -165,8 +165,9 @@ static struct hypmem_error *read_bpages(struct hypmem_target *t, unsigned int cp
 		id = get_member(bp, bp_size, off_id, sz_id);
 		if (id >= nr_pages)
 			return hypmem_error_create(HYPMEM_ERROR_FORMAT,
-						   "cpu %u: page id %" PRIu64 " of %" PRIu64, cpu,
-						   id, nr_pages);
+						   "bpages[%" PRIu64 "] has page id %" PRIu64
+						   " of %" PRIu64,
+						   i, id, nr_pages);
 		c->bp_id[i] = (uint32_t)id;
 		if ((err = hypmem_target_hyp_to_pa(t, page_va, &c->page_pa[id], NULL)))
 			return err;
@@ -174,6 +175,27 @@ static struct hypmem_error *read_bpages(struct hypmem_target *t, unsigned int cp
 	c->nr_pages = (uint32_t)nr_pages;
 	c->st.nr_pages = nr_pages;
 	return NULL;
+}
+
+/*
+ * One CPU's ring cannot be read (@err: a count past reason, a pointer that
+ * does not translate): a finding at @where, the field that said so, and the
+ * CPU is left out; the others are still read.  Only out of memory stops.
+ */
+static struct hypmem_error *skip_cpu(struct hypmem_trace *tr, unsigned int cpu,
+				     struct hypmem_error *err, uint64_t where)
+{
+	struct cpu_state *c = &tr->cpus[cpu];
+	struct hypmem_error *ret;
+
+	if (err == &hypmem_enomem)
+		return err;
+	c->nr_pages = 0;
+	c->st.nr_pages = 0;
+	ret = hypmem_findings_add(&tr->findings, HYPMEM_FINDING_TRACE_PAGE_INVALID, where,
+				  "cpu %u: its ring is not read: %s", cpu, err->message);
+	hypmem_error_destroy(err);
+	return ret;
 }
 
 /*
@@ -286,14 +308,23 @@ static struct hypmem_error *open_kernel_buffers(struct hypmem_trace *tr,
 			continue; /* this CPU's buffer is not loaded */
 		if (nr_pages > MAX_RB_PAGES) {
 			err = hypmem_error_create(HYPMEM_ERROR_FORMAT,
-						  "cpu %u: %" PRIu64 " trace pages", cpu, nr_pages);
-			goto out;
+						  "%" PRIu64 " trace pages (at most %u)", nr_pages,
+						  MAX_RB_PAGES);
+			if ((err = skip_cpu(tr, cpu, err, c->rb_pa + off_nrp)))
+				goto out;
+			continue;
 		}
-		if ((err = hypmem_target_hyp_to_pa(t, meta_va, &c->meta_pa, NULL)))
-			goto out;
-		if ((err = read_bpages(t, cpu, c, nr_pages, bpages_va, bp, (uint32_t)bp_type.size,
-				       off_page, 8, off_id, sz_id)))
-			goto out;
+		if ((err = hypmem_target_hyp_to_pa(t, meta_va, &c->meta_pa, NULL))) {
+			if ((err = skip_cpu(tr, cpu, err, c->rb_pa + off_meta)))
+				goto out;
+			continue;
+		}
+		if ((err = read_bpages(t, c, nr_pages, bpages_va, bp, (uint32_t)bp_type.size,
+				       off_page, 8, off_id, sz_id))) {
+			if ((err = skip_cpu(tr, cpu, err, c->rb_pa + rl->off_bpages)))
+				goto out;
+			continue;
+		}
 	}
 out:
 	free(bases);

@@ -350,15 +350,16 @@ def check_hostile(run):
         head = ((nexts[flagged] & ~3) - bpages) // 40
         page0 = hyp_pa(rd(links[1] + 16))
         # Each: the writes, a word the output must hold, and where the
-        # trace_page_invalid finding must be: the ring itself, the link
-        # written, anywhere in the page written (None: an error, exit 2).
+        # trace_page_invalid finding must be: the ring itself, the link or
+        # count written, anywhere in the page written (None: an error, exit
+        # 2).  CPU 1's ring is intact: its events must still come out.
         cases = [
             ("no HEAD flag", [(links[flagged], nexts[flagged] & ~3, 8)], "HEAD", (rb, rb + 1)),
             ("a link into nowhere", [(links[flagged], 0xffff0000dead0001, 8)], "no page",
              (links[flagged], links[flagged] + 1)),
             ("the head's link to itself", [(links[head], bpages + 40 * head, 8)], "tail",
              (links[head], links[head] + 1)),
-            ("nr_pages 0xffffffff", [(rb + 40, 0xffffffff, 4)], "trace pages", None),
+            ("nr_pages 0xffffffff", [(rb + 40, 0xffffffff, 4)], "trace pages", (rb + 40, rb + 41)),
             ("a commit past the page", [(page0 + 8, 0x3fffffff, 8)], "trace page",
              (page0, page0 + 4096)),
         ]
@@ -372,17 +373,19 @@ def check_hostile(run):
                 rc, out = p.returncode, p.stdout + p.stderr
             except subprocess.TimeoutExpired:
                 rc, out = None, "timeout"
-            at = []
+            at, cpu1 = [], 0
             if rc == 1:
                 doc = json.loads(p.stdout)
                 at = [int(f["address"], 0) for f in doc.get("findings") or []
                       if isinstance(f, dict) and f.get("kind") == "trace_page_invalid"]
+                cpu1 = sum(1 for e in doc["trace"]["events"] if e.get("cpu") == 1)
             placed = (rc == 2 and where is None) or \
                 (rc == 1 and where is not None and any(where[0] <= a < where[1] for a in at))
             t.ok(placed and "Sanitizer" not in out and "runtime error" not in out and
-                 word in out,
+                 word in out and (where is None or cpu1 > 0),
                  "hostile: %s: %s" % (name, "exit 2, an error naming it" if where is None else
-                                      "exit 1, trace_page_invalid at 0x%x" % where[0]),
+                                      "exit 1, trace_page_invalid at 0x%x, CPU 1's %d events "
+                                      "still read" % (where[0], cpu1)),
                  "exit %s, findings at %s\n%s" % (rc, [hex(a) for a in at], out[-600:]))
             for pa, v, n in saved:
                 wr(pa, v, n)

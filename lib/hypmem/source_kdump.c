@@ -410,6 +410,28 @@ static bool diskdump_header(int fd, struct diskdump_hdr *h)
  * "A..B", "A.", also on a line with no '=' at all (".KERNEL"; the second
  * crash fuzz_source found).  Such keys are a FORMAT error here.
  */
+/*
+ * PAGESIZE=N must be a power of two libkdumpfile accepts: a value it
+ * refuses fails the open down the same path that frees its diskdump state
+ * and reads it again in kdump_free() (a SEGV without ASan, whose quarantine
+ * hides it: found by the coverage build replaying fuzz_source's corpus).
+ */
+static bool pagesize_ok(const uint8_t *val, const uint8_t *stop)
+{
+	const uint8_t *c = val;
+	uint64_t v = 0;
+
+	while (c < stop && c - val < 8 && *c >= '0' && *c <= '9')
+		v = v * 10 + (uint64_t)(*c++ - '0');
+	if (c == val)
+		return false;
+	/* Only line-end debris may follow the digits. */
+	for (; c < stop; c++)
+		if (*c != '\0' && *c != '\r' && *c != ' ')
+			return false;
+	return v >= 512 && v <= (1U << 20) && !(v & (v - 1));
+}
+
 static bool vmcoreinfo_keys_ok(const uint8_t *text, size_t len)
 {
 	const uint8_t *line = text, *end = text + len;
@@ -418,6 +440,8 @@ static bool vmcoreinfo_keys_ok(const uint8_t *text, size_t len)
 		const uint8_t *nl = memchr(line, '\n', (size_t)(end - line));
 		const uint8_t *stop = nl ? nl : end, *eq = memchr(line, '=', (size_t)(stop - line));
 
+		if (eq && eq - line == 8 && !memcmp(line, "PAGESIZE", 8) && !pagesize_ok(eq + 1, stop))
+			return false;
 		/* A line without '=' is all key to the library: check it the same. */
 		if (!eq)
 			eq = stop;
@@ -524,8 +548,10 @@ static struct hypmem_error *diskdump_subheader_ok(struct kdump_priv *p, uint64_t
 			free(buf);
 			if (!ok)
 				return hypmem_error_create(HYPMEM_ERROR_FORMAT,
-							   "%s: %s has a key with an empty "
-							   "dotted component",
+							   "%s: %s has a line libkdumpfile "
+							   "would fail on (a key with an empty "
+							   "dotted component, or a PAGESIZE "
+							   "that is not a power of two)",
 							   p->path, ranges[i].what);
 		}
 	}

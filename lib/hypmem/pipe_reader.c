@@ -4,6 +4,7 @@
  * in a read the kernel will not wake.  See pipe_reader.h.
  */
 #include <errno.h>
+#include <linux/magic.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,10 +17,6 @@
 #include "pipe_reader.h"
 
 #define CHUNK (64 * 1024)
-
-/* statfs() f_type of the two filesystems whose files may block a read */
-#define FS_TRACEFS 0x74726163
-#define FS_DEBUGFS 0x64626720
 
 struct pipe_reader {
 	int fd;
@@ -108,7 +105,8 @@ static bool never_blocks(int fd)
 
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || fstatfs(fd, &fs))
 		return false;
-	return (unsigned long)fs.f_type != FS_TRACEFS && (unsigned long)fs.f_type != FS_DEBUGFS;
+	/* tracefs and debugfs are the filesystems whose files may block a read */
+	return (unsigned long)fs.f_type != TRACEFS_MAGIC && (unsigned long)fs.f_type != DEBUGFS_MAGIC;
 }
 
 struct pipe_reader *pipe_reader_create(int fd, size_t cap)

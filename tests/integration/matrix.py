@@ -35,7 +35,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, ElfCore, Tap, layout, make_dumps, nm, no_crash, tool  # noqa: E402
+from hypmemtest import BUILD, ElfCore, Tap, layout, make_dumps, nm, no_crash, pahole, tool  # noqa: E402
 
 M64 = (1 << 64) - 1
 PAGE = 4096
@@ -432,21 +432,6 @@ def vm_cases(s, tmp):
     size = pahole(s.image, "kvm_pgtable", sizes=True)["ia_bits"]
     s.expect(tmp, "a VM's guest stage-2 of 99 IA bits",
              {s.pa(vm) + pgt + ia: (99).to_bytes(size, "little")}, "vm_invalid", vm)
-
-
-def pahole(image, name, sizes=False):
-    """Member offsets (or sizes) of struct @name from DWARF, by pahole;
-    "__size__" the struct's size."""
-    p = subprocess.run(["pahole", "-C", name, image], capture_output=True, text=True, check=True)
-    out = {}
-    for line in p.stdout.splitlines():
-        m = re.match(r"\s*(.*?)\s*(__attribute__\(.*\))?;\s*/\*\s*(\d+)\s+(\d+)\s*\*/", line)
-        if m:
-            member = m.group(1).split()[-1].lstrip("*").split("[")[0]
-            out[member] = int(m.group(4 if sizes else 3))
-        elif "/* size:" in line:
-            out["__size__"] = int(line.split("size:")[1].split(",")[0])
-    return out
 
 
 def trace_cases(s, tmp):

@@ -60,7 +60,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from hypmemtest import BUILD, ElfCore, Tap, nm  # noqa: E402
+from hypmemtest import BUILD, ElfCore, Tap, nm, pahole  # noqa: E402
 
 t = Tap()
 DUMP = os.path.join(BUILD, "hypmem-dump")
@@ -337,18 +337,21 @@ def check_hostile(run):
             syms["__kvm_nvhe___simple_rbs"] - syms["__kvm_nvhe___per_cpu_start"]
         physvirt = rd(kpa("__kvm_nvhe_hyp_physvirt_offset"))
         hyp_pa = lambda va: (va + physvirt) % (1 << 64)  # noqa: E731
-        # struct simple_rb_per_cpu: bpages @24, nr_pages @40; simple_buffer_page:
-        # 40 bytes, link.next @0, page @16 (linux-7x.md; checked by the read below).
-        bpages, nr = rd(rb + 24), rd(rb + 40, 4)
-        links = [hyp_pa(bpages + 40 * i) for i in range(nr)]
+        # Offsets and sizes from the vmlinux's DWARF (pahole), not from notes.
+        rbl, bpl = pahole(vmlinux, "simple_rb_per_cpu"), pahole(vmlinux, "simple_buffer_page")
+        nrl = pahole(vmlinux, "simple_rb_per_cpu", sizes=True)["nr_pages"]
+        bsz, next_off = bpl["__size__"], bpl["link"] + pahole(vmlinux, "list_head")["next"]
+        nr_at = rb + rbl["nr_pages"]
+        bpages, nr = rd(rb + rbl["bpages"]), rd(nr_at, nrl)
+        links = [hyp_pa(bpages + bsz * i + next_off) for i in range(nr)]
         nexts = [rd(pa) for pa in links]
         ok_layout = 3 <= nr <= 64 and sum(n & 1 for n in nexts) == 1
         if not t.ok(ok_layout, "hostile: CPU 0's ring located in the dump (%d pages, one HEAD "
                     "link)" % nr, [hex(n) for n in nexts]):
             return
         flagged = next(i for i, n in enumerate(nexts) if n & 1)
-        head = ((nexts[flagged] & ~3) - bpages) // 40
-        page0 = hyp_pa(rd(links[1] + 16))
+        head = ((nexts[flagged] & ~3) - bpages - next_off) // bsz
+        page0 = hyp_pa(rd(links[1] - next_off + bpl["page"]))
         # Each: the writes, a word the output must hold, and where the
         # trace_page_invalid finding must be: the ring itself, the link or
         # count written, anywhere in the page written (None: an error, exit
@@ -357,10 +360,11 @@ def check_hostile(run):
             ("no HEAD flag", [(links[flagged], nexts[flagged] & ~3, 8)], "HEAD", (rb, rb + 1)),
             ("a link into nowhere", [(links[flagged], 0xffff0000dead0001, 8)], "no page",
              (links[flagged], links[flagged] + 1)),
-            ("the head's link to itself", [(links[head], bpages + 40 * head, 8)], "tail",
+            ("the head's link to itself", [(links[head], bpages + bsz * head + next_off, 8)], "tail",
              (links[head], links[head] + 1)),
-            ("nr_pages 0xffffffff", [(rb + 40, 0xffffffff, 4)], "trace pages", (rb + 40, rb + 41)),
-            ("a commit past the page", [(page0 + 8, 0x3fffffff, 8)], "trace page",
+            ("nr_pages 0xffffffff", [(nr_at, 0xffffffff, nrl)], "trace pages", (nr_at, nr_at + 1)),
+            ("a commit past the page", [(page0 + pahole(vmlinux, "buffer_data_page")["commit"],
+                                         0x3fffffff, 8)], "trace page",
              (page0, page0 + 4096)),
         ]
         for name, writes, word, where in cases:

@@ -4,6 +4,7 @@ by image hash and parameters), ELF core offsets, symbols."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -180,3 +181,18 @@ def compare(truth, got, path=""):
     elif truth != got:
         diffs.append("%s: expected %r, got %r" % (path, truth, got))
     return diffs
+
+
+def pahole(image, name, sizes=False):
+    """Member offsets (or sizes) of struct @name from DWARF, by pahole;
+    "__size__" the struct's size."""
+    p = subprocess.run(["pahole", "-C", name, image], capture_output=True, text=True, check=True)
+    out = {}
+    for line in p.stdout.splitlines():
+        m = re.match(r"\s*(.*?)\s*(__attribute__\(.*\))?;\s*/\*\s*(\d+)\s+(\d+)\s*\*/", line)
+        if m:
+            member = m.group(1).split()[-1].lstrip("*").split("[")[0]
+            out[member] = int(m.group(4 if sizes else 3))
+        elif "/* size:" in line:
+            out["__size__"] = int(line.split("size:")[1].split(",")[0])
+    return out
